@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/**
+ * The events of one turn, as the seed names them. They are what the runner appends to the turn's event log
+ * and what the gateway relays as SSE (`event:` / `data:`) or WebSocket JSON frames.
+ */
+export const TokenEvent = z.object({ event: z.literal("token"), data: z.string() });
+export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string() });
+export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string() });
+export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string() });
+/** `done` carries the session id and is always the last event of a turn. */
+export const DoneEvent = z.object({ event: z.literal("done"), data: z.string() });
+
+export const TurnEvent = z.discriminatedUnion("event", [TokenEvent, ToolStartEvent, ToolEndEvent, ErrorEvent, DoneEvent]);
+export type TurnEvent = z.infer<typeof TurnEvent>;
+export type TurnEventName = TurnEvent["event"];
+
+/** An event as stored in a turn's log: its id is the SSE `id:` and the resume point for `Last-Event-ID`. */
+export interface LoggedTurnEvent {
+  readonly id: string;
+  readonly event: TurnEvent;
+}
+
+export const isTerminal = (event: TurnEvent): boolean => event.event === "done";
+
+/** WebSocket frames sent by the server. `done` carries the session id too (a superset of the seed's `{"event":"done"}`). */
+export const WsServerFrame = z.object({
+  event: z.enum(["token", "tool_start", "tool_end", "error", "done"]),
+  data: z.string().optional(),
+  turn_id: z.string().optional(),
+});
+export type WsServerFrame = z.infer<typeof WsServerFrame>;

@@ -1,0 +1,5 @@
+export * from "./chat.js";
+export * from "./events.js";
+export * from "./turns.js";
+export * from "./errors.js";
+export * from "./sse.js";

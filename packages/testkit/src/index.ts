@@ -1,0 +1,5 @@
+export * from "./ports.js";
+export * from "./redis.js";
+export * from "./process.js";
+export * from "./sse-client.js";
+export * from "./scripted-openai.js";

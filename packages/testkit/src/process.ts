@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { waitFor } from "./ports.js";
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+}
+
+export interface StartServiceOptions {
+  readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
+  /** Resolves once the service is ready (e.g. its /healthz answers). */
+  readonly ready?: () => Promise<boolean>;
+  readonly readyTimeoutMs?: number;
+  readonly name?: string;
+}
+
+/** Starts a real service process (`node dist/main.js` …) and waits until it is ready. */
+export async function startService(command: string, args: string[], options: StartServiceOptions = {}): Promise<ServiceProcess> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+  const child = spawn(command, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on("data", (b: Buffer) => {
+    out += b.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const service: ServiceProcess = {
+    child,
+    output: () => out,
+    exited,
+    kill: (signal = "SIGKILL") => {
+      child.kill(signal);
+    },
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  if (options.ready) {
+    const ready = options.ready;
+    try {
+      await waitFor(async () => {
+        if (child.exitCode !== null) throw new Error("exited");
+        return await ready();
+      }, options.readyTimeoutMs ?? 20_000, options.name ?? command);
+    } catch (err) {
+      child.kill("SIGKILL");
+      throw new Error(`${options.name ?? command} did not become ready: ${String(err)}\n--- output ---\n${out}`);
+    }
+  }
+  return service;
+}
