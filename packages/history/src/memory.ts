@@ -1,0 +1,114 @@
+import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
+import type { BaseMessage } from "@langchain/core/messages";
+import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
+import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
+import { SessionChatMessageHistory } from "./session-history.js";
+import type { ChatHistoryStore } from "./store.js";
+
+interface SessionRecord {
+  /** Encoded messages (JSON), so callers cannot mutate what is stored and both adapters share one codec. */
+  entries: string[];
+  /** Committed turn ids, oldest first (Set keeps insertion order). */
+  turns: Set<string>;
+  /** Epoch ms, or undefined for no expiry. */
+  expiresAt: number | undefined;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Process-local history for embedded mode and tests. Same semantics as the Redis adapter: cap, TTL after the
+ * last write (checked lazily on access, plus a periodic sweep on writes), idempotent commitTurn.
+ */
+export class InMemoryChatHistoryStore implements ChatHistoryStore {
+  readonly options: HistoryOptions;
+  private readonly sessions = new Map<string, SessionRecord>();
+  private lastSweep = Date.now();
+
+  constructor(options?: Partial<HistoryOptions>) {
+    this.options = resolveHistoryOptions(options);
+  }
+
+  async getMessages(sessionId: string): Promise<BaseMessage[]> {
+    const record = this.live(validateSessionId(sessionId));
+    return record ? decodeMessages(record.entries.slice(-this.options.maxMessages)) : [];
+  }
+
+  async commitTurn(sessionId: string, turnId: string, messages: BaseMessage[]): Promise<boolean> {
+    const sid = validateSessionId(sessionId);
+    const tid = validateTurnId(turnId);
+    assertMessages(messages);
+    const encoded = encodeMessages(messages);
+    // No await between the check and the write: atomic with respect to other calls in this process.
+    const record = this.live(sid);
+    if (record?.turns.has(tid)) return false;
+    const target = record ?? this.create(sid);
+    this.push(target, encoded);
+    target.turns.add(tid);
+    const markerCap = turnMarkerCap(this.options);
+    for (const old of target.turns) {
+      if (target.turns.size <= markerCap) break;
+      target.turns.delete(old);
+    }
+    return true;
+  }
+
+  forSession(sessionId: string): BaseListChatMessageHistory {
+    return new SessionChatMessageHistory(
+      {
+        getMessages: (sid) => this.getMessages(sid),
+        appendMessages: (sid, messages) => this.appendMessages(sid, messages),
+        clear: (sid) => this.clear(sid),
+      },
+      validateSessionId(sessionId),
+    );
+  }
+
+  async clear(sessionId: string): Promise<void> {
+    this.sessions.delete(validateSessionId(sessionId));
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  private async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
+    const sid = validateSessionId(sessionId);
+    assertMessages(messages);
+    const encoded = encodeMessages(messages);
+    this.push(this.live(sid) ?? this.create(sid), encoded);
+  }
+
+  private push(record: SessionRecord, encoded: string[]): void {
+    record.entries.push(...encoded);
+    const excess = record.entries.length - this.options.maxMessages;
+    if (excess > 0) record.entries.splice(0, excess);
+    const now = Date.now();
+    record.expiresAt = this.options.ttlSeconds > 0 ? now + this.options.ttlSeconds * 1000 : undefined;
+    if (now - this.lastSweep >= SWEEP_INTERVAL_MS) this.sweep(now);
+  }
+
+  private create(sessionId: string): SessionRecord {
+    const record: SessionRecord = { entries: [], turns: new Set(), expiresAt: undefined };
+    this.sessions.set(sessionId, record);
+    return record;
+  }
+
+  /** The session's record unless absent or expired (expired ones are dropped). */
+  private live(sessionId: string): SessionRecord | undefined {
+    const record = this.sessions.get(sessionId);
+    if (record === undefined) return undefined;
+    if (record.expiresAt !== undefined && record.expiresAt <= Date.now()) {
+      this.sessions.delete(sessionId);
+      return undefined;
+    }
+    return record;
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [sid, record] of this.sessions) {
+      if (record.expiresAt !== undefined && record.expiresAt <= now) this.sessions.delete(sid);
+    }
+  }
+}
