@@ -7,7 +7,9 @@ import { z } from "zod";
 export const TokenEvent = z.object({ event: z.literal("token"), data: z.string() });
 export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string() });
 export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string() });
-export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string() });
+/** `code` is for the gateway (it picks the HTTP status of a non-streaming answer); SSE clients see only `data`. */
+export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string(), code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "runner_lost", "internal"]).optional() });
+export type TurnErrorCode = NonNullable<z.infer<typeof ErrorEvent>["code"]>;
 /** `done` carries the session id and is always the last event of a turn. */
 export const DoneEvent = z.object({ event: z.literal("done"), data: z.string() });
 

@@ -3,3 +3,4 @@ export * from "./events.js";
 export * from "./turns.js";
 export * from "./errors.js";
 export * from "./sse.js";
+export * from "./config.js";

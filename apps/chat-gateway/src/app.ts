@@ -1,0 +1,36 @@
+import type { Logger } from "@acb/engine";
+import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
+import { errorHandler, notFound } from "./http/errors.js";
+import { chatRoutes } from "./routes/chat.js";
+import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
+import { turnRoutes } from "./routes/turns.js";
+import { wsRoutes } from "./routes/ws.js";
+import type { TurnService } from "./turn-service.js";
+
+export interface GatewayDeps {
+  readonly turns: TurnService;
+  readonly mode: "embedded" | "distributed";
+  readonly readiness: ReadinessCheck[];
+  readonly log: Logger;
+  readonly maxBodyBytes: number;
+  readonly heartbeatMs: number;
+  readonly turnTimeoutMs: number;
+}
+
+/** The gateway's HTTP surface; all middleware and route groups are composed here, in one visible place. */
+export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => UpgradeWebSocket): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(deps.log));
+  app.notFound(notFound);
+  app.use(async (c, next) => {
+    const started = Date.now();
+    await next();
+    deps.log.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+  });
+  app.route("/", healthRoutes(deps.mode, deps.readiness));
+  app.route("/v1", chatRoutes(deps.turns, deps));
+  app.route("/v1", turnRoutes(deps.turns, deps));
+  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
+  return app;
+}

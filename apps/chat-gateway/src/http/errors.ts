@@ -1,0 +1,40 @@
+import { errorBody, type ErrorCode, type ErrorDetail } from "@acb/schemas";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "@acb/engine";
+
+/** A failure with a status, a stable code and a client-safe message (never a stack or a host path). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function jsonError(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: ErrorDetail[]): Response {
+  return new Response(JSON.stringify(errorBody(code, message, details)), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+export function errorHandler(log: Logger): ErrorHandler {
+  return (err: Error, c: Context) => {
+    if (err instanceof ApiError) return jsonError(err.status, err.code, err.message, err.details);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code: ErrorCode = status === 413 ? "payload_too_large" : status === 404 ? "not_found" : status >= 500 ? "internal" : "bad_request";
+      return jsonError(status, code, status === 413 ? "request body is too large" : "bad request");
+    }
+    log.error("unhandled error", { path: c.req.path, error: err.name });
+    return jsonError(500, "internal", "internal error");
+  };
+}
+
+export const notFound: NotFoundHandler = (c) => jsonError(404, "not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`);

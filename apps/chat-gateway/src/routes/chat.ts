@@ -1,0 +1,56 @@
+import { AgentChatRequest, ChatRequest } from "@acb/schemas";
+import { Hono } from "hono";
+import { randomUUID } from "node:crypto";
+import { ApiError } from "../http/errors.js";
+import { readJsonBody } from "../http/json-body.js";
+import { sseResponse } from "../http/sse.js";
+import { turnOptions, type TurnService } from "../turn-service.js";
+
+export interface ChatRouteOptions {
+  readonly maxBodyBytes: number;
+  readonly heartbeatMs: number;
+  readonly turnTimeoutMs: number;
+}
+
+/** The seed's chat endpoints: POST /v1/chat (JSON, or SSE with `stream: true`), /v1/chat/stream, /v1/agent/chat/stream. */
+export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono {
+  const app = new Hono();
+
+  const stream = (turnId: string) =>
+    sseResponse((signal) => turns.follow(turnId, "0", signal), {
+      heartbeatMs: options.heartbeatMs,
+      headers: { "x-turn-id": turnId },
+    });
+
+  app.post("/chat", async (c) => {
+    const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req) });
+    if (req.stream) return stream(job.turn_id);
+    // The turn is bounded by its own deadline; this wait only needs a little more than that.
+    const result = await turns.collect(job.turn_id, AbortSignal.timeout(options.turnTimeoutMs + 5_000));
+    c.header("x-turn-id", job.turn_id);
+    if (result.error) {
+      const timeout = result.error.code === "timeout";
+      throw new ApiError(timeout ? 504 : 502, timeout ? "timeout" : "upstream_error", result.error.data);
+    }
+    return c.json({ text: result.text });
+  });
+
+  app.post("/chat/stream", async (c) => {
+    const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req) });
+    return stream(job.turn_id);
+  });
+
+  app.post("/agent/chat/stream", async (c) => {
+    const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
+    const sessionId = req.session_id ?? randomUUID();
+    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req) });
+    return sseResponse((signal) => turns.follow(job.turn_id, "0", signal), {
+      heartbeatMs: options.heartbeatMs,
+      headers: { "x-turn-id": job.turn_id, "x-session-id": sessionId },
+    });
+  });
+
+  return app;
+}

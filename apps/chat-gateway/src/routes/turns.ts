@@ -1,0 +1,25 @@
+import { Hono } from "hono";
+import { ENTRY_ID_PATTERN } from "@acb/turns";
+import { TURN_ID_PATTERN as SCHEMA_TURN_ID } from "@acb/schemas";
+import { ApiError } from "../http/errors.js";
+import { sseResponse } from "../http/sse.js";
+import type { TurnService } from "../turn-service.js";
+
+/**
+ * GET /v1/turns/{turn_id}/events: follow a turn from any gateway replica. `Last-Event-ID` (header, or
+ * `last_event_id` query for clients that cannot set headers) resumes right after the last event seen.
+ */
+export function turnRoutes(turns: TurnService, options: { heartbeatMs: number }): Hono {
+  const app = new Hono();
+  app.get("/turns/:turnId/events", async (c) => {
+    const turnId = c.req.param("turnId");
+    if (!SCHEMA_TURN_ID.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
+    const lastEventId = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
+    if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) {
+      throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [{ field: "Last-Event-ID", message: "must look like 1700000000000-0" }]);
+    }
+    if (!(await turns.exists(turnId))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), { heartbeatMs: options.heartbeatMs, headers: { "x-turn-id": turnId } });
+  });
+  return app;
+}

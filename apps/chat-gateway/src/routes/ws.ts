@@ -1,0 +1,61 @@
+import { describeInvalid, detailsFromZod, WsChatMessage, type WsServerFrame } from "@acb/schemas";
+import type { Logger } from "@acb/engine";
+import { Hono } from "hono";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import { turnOptions, type TurnService } from "../turn-service.js";
+
+/**
+ * WS /ws/chat: the client sends `{"session_id","input"}` per turn; the server answers with
+ * `{"event":"token","data"}` … `{"event":"done","data":<session_id>,"turn_id"}`. A bad message gets
+ * `{"event":"error","data"}` and the socket stays usable. Messages are handled one turn at a time, in order.
+ */
+export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; log: Logger }): Hono {
+  const app = new Hono();
+  app.get(
+    "/ws/chat",
+    upgradeWebSocket(() => {
+      const closed = new AbortController();
+      let queue: Promise<void> = Promise.resolve();
+      const send = (ws: WSContext, frame: WsServerFrame): void => {
+        if (!closed.signal.aborted) ws.send(JSON.stringify(frame));
+      };
+
+      const handle = async (raw: unknown, ws: WSContext): Promise<void> => {
+        if (typeof raw !== "string") return send(ws, { event: "error", data: "messages must be JSON text frames" });
+        if (Buffer.byteLength(raw) > options.maxMessageBytes) return send(ws, { event: "error", data: `message is larger than ${options.maxMessageBytes} bytes` });
+        let value: unknown;
+        try {
+          value = JSON.parse(raw);
+        } catch {
+          return send(ws, { event: "error", data: "message is not valid JSON" });
+        }
+        const parsed = WsChatMessage.safeParse(value);
+        if (!parsed.success) return send(ws, { event: "error", data: `invalid message: ${describeInvalid(detailsFromZod(parsed.error))}` });
+        const msg = parsed.data;
+        const job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg) });
+        for await (const { event } of turns.follow(job.turn_id, "0", closed.signal)) {
+          send(ws, event.event === "done" ? { event: "done", data: event.data, turn_id: job.turn_id } : { event: event.event, data: event.data });
+        }
+      };
+
+      return {
+        onMessage(evt, ws) {
+          const raw: unknown = evt.data;
+          queue = queue
+            .then(() => handle(raw, ws))
+            .catch((err: unknown) => {
+              options.log.warn("websocket turn failed", { error: err instanceof Error ? err.name : "unknown" });
+              send(ws, { event: "error", data: "the turn could not be started" });
+            });
+        },
+        onClose() {
+          closed.abort();
+        },
+        onError() {
+          closed.abort();
+        },
+      };
+    }),
+  );
+  return app;
+}

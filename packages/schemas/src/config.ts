@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/**
+ * Env parsing shared by the apps' config modules. Apps read `process.env` once and pass it here; packages
+ * never read it. A bad value fails start-up with one line naming the variable.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const emptyToUndefined = (v: unknown): unknown => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+export const envInt = (def: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be an integer between ${min} and ${max}` })
+      .int({ error: `must be an integer between ${min} and ${max}` })
+      .min(min, { error: `must be an integer between ${min} and ${max}` })
+      .max(max, { error: `must be an integer between ${min} and ${max}` })
+      .default(def),
+  );
+
+export const envNumber = (min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number({ error: `must be a number between ${min} and ${max}` }).min(min).max(max).optional());
+
+export const envBool = (def: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: "must be true or false" })
+      .default(def ? "true" : "false")
+      .transform((v) => v === "true" || v === "1" || v === "yes" || v === "on"),
+  );
+
+export const envString = () => z.preprocess(emptyToUndefined, z.string().optional());
+
+export const envUrl = (protocols: RegExp) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((v) => {
+        try {
+          return protocols.test(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, { error: "must be a valid URL" })
+      .optional(),
+  );
+
+export const LogLevel = z.preprocess(emptyToUndefined, z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" }).default("info"));
+
+/** The model settings every app that runs turns shares (the seed's names first). */
+export const ModelEnv = z.object({
+  OPENAI_API_KEY: envString(),
+  OPENAI_BASE_URL: envUrl(/^https?:$/),
+  CHAT_MODEL_ID: z.preprocess(emptyToUndefined, z.string().default("gpt-4o-mini")),
+  MODEL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["openai", "offline"], { error: "must be openai or offline" }).optional()),
+  MODEL_TEMPERATURE: envNumber(0, 2),
+  MODEL_TIMEOUT_MS: envInt(60_000, 100, 3_600_000),
+  MODEL_MAX_RETRIES: envInt(2, 0, 10),
+});
+
+export const HistoryEnv = z.object({
+  HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default("acb:")),
+  HISTORY_MAX_MESSAGES: envInt(200, 2, 100_000),
+  HISTORY_TTL_SECONDS: envInt(7 * 24 * 3600, 0, 365 * 24 * 3600),
+});
+
+export type ParsedEnv<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Parses env with a schema; on failure, one line naming the first bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env): ParsedEnv<z.output<S>> {
+  const result = schema.safeParse(env);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  const name = issue?.path.map(String).join(".") ?? "(env)";
+  const secret = /KEY|TOKEN|SECRET|PASSWORD/i.test(name);
+  const shown = !secret && env[name] !== undefined ? ` (got ${JSON.stringify(String(env[name]).slice(0, 60))})` : "";
+  return { ok: false, message: `invalid configuration: ${name} ${issue?.message ?? "is invalid"}${shown}` };
+}

@@ -1,0 +1,45 @@
+import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
+
+/**
+ * The per-turn event log. Entry ids are ordered strings of the Redis Stream form `<ms>-<seq>`; they are the
+ * SSE `id:` values, so `Last-Event-ID` resumes exactly after the last event a client saw.
+ */
+export interface TurnEventLog {
+  /** Appends one event and returns its entry id. Appending `done` starts the log's expiry clock. */
+  append(turnId: string, event: TurnEvent): Promise<string>;
+  /** Events strictly after `afterId` ("0" = from the start), oldest first, at most `count`. */
+  read(turnId: string, afterId: string, count?: number): Promise<LoggedTurnEvent[]>;
+  /**
+   * Every event after `afterId`, live, ending after the terminal `done` event, or when `signal` aborts.
+   * A turn whose log never appears ends with no events after `idleTimeoutMs` (when given).
+   */
+  follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent>;
+  /** Whether any event was ever appended (and not yet expired) for this turn. */
+  exists(turnId: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Hands turns to whoever executes them. Enqueueing the same turn id twice is harmless. */
+export interface TurnQueue {
+  enqueue(job: TurnJob): Promise<void>;
+  /** Runners that have been seen recently (for /readiness); embedded mode reports its in-process worker. */
+  workers(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Cancel seam: a gateway asks, the runner executing the turn aborts its AbortSignal. */
+export interface TurnCanceller {
+  cancel(turnId: string): Promise<void>;
+  /** Calls `onCancel` when someone cancels `turnId`; returns an unsubscribe function. */
+  watch(turnId: string, onCancel: () => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+export interface EventLogOptions {
+  /** Approximate cap on entries per turn (Redis `MAXLEN ~`). */
+  maxLen: number;
+  /** How long a turn's log stays readable after its terminal event. */
+  retentionMs: number;
+}
+
+export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = { maxLen: 10_000, retentionMs: 10 * 60_000 };

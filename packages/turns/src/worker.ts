@@ -1,0 +1,93 @@
+import type { TurnErrorCode, TurnEvent, TurnJob } from "@acb/schemas";
+import { isTerminal } from "@acb/schemas";
+import type { TurnCanceller, TurnEventLog } from "./types.js";
+
+export interface TurnContext {
+  /** Aborted on timeout, cancel, or shutdown; executors pass it to the model and tools. */
+  readonly signal: AbortSignal;
+  /** Appends an event to the turn's log (awaited, so events keep their order). */
+  emit(event: TurnEvent): Promise<void>;
+}
+
+/** Runs one turn: loads history, runs the chain or agent, emits tokens and tool events, commits history. */
+export type TurnExecutor = (job: TurnJob, ctx: TurnContext) => Promise<void>;
+
+export interface TurnFailure {
+  readonly code: TurnErrorCode;
+  /** Safe for clients: no stack, no host path, no secret. */
+  readonly message: string;
+}
+
+export class TurnTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the turn did not finish within ${Math.round(timeoutMs / 1000)} s`);
+    this.name = "TurnTimeoutError";
+  }
+}
+
+export class TurnCancelledError extends Error {
+  constructor() {
+    super("the turn was cancelled");
+    this.name = "TurnCancelledError";
+  }
+}
+
+export interface ProcessTurnDeps {
+  readonly eventLog: TurnEventLog;
+  readonly execute: TurnExecutor;
+  readonly describeError: (err: unknown) => TurnFailure;
+  readonly canceller?: TurnCanceller;
+  /** Aborts every turn in flight (runner shutdown). */
+  readonly shutdownSignal?: AbortSignal;
+  readonly now?: () => number;
+}
+
+export type TurnOutcome = "completed" | "failed" | "already_finished";
+
+/**
+ * The one place that turns a job into a finished event log: whatever happens inside the executor, the log
+ * ends with `error` (on failure) and then `done` carrying the session id, so no client stream is left hanging.
+ * A job whose log already ended (a BullMQ retry after the first run finished) is not run again.
+ */
+export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
+  const { eventLog } = deps;
+  const existing = await eventLog.read(job.turn_id, "0");
+  if (existing.some((e) => isTerminal(e.event))) return "already_finished";
+
+  const controller = new AbortController();
+  const now = deps.now ?? Date.now;
+  const budget = Math.max(0, job.deadline_at - now());
+  const timeout = setTimeout(() => controller.abort(new TurnTimeoutError(job.deadline_at - job.enqueued_at)), budget);
+  const onShutdown = (): void => controller.abort(deps.shutdownSignal?.reason);
+  deps.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
+  const unwatch = deps.canceller ? await deps.canceller.watch(job.turn_id, () => controller.abort(new TurnCancelledError())) : undefined;
+
+  let outcome: TurnOutcome = "completed";
+  try {
+    if (budget === 0) throw new TurnTimeoutError(job.deadline_at - job.enqueued_at);
+    await Promise.race([
+      deps.execute(job, {
+        signal: controller.signal,
+        emit: async (event) => {
+          if (isTerminal(event)) return; // done is written once, below
+          await eventLog.append(job.turn_id, event);
+        },
+      }),
+      // An executor that ignores its signal must not hold the turn open past its deadline.
+      new Promise<never>((_, reject) => {
+        if (controller.signal.aborted) reject(controller.signal.reason);
+        controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+      }),
+    ]);
+  } catch (err) {
+    outcome = "failed";
+    const failure = controller.signal.aborted ? deps.describeError(controller.signal.reason ?? err) : deps.describeError(err);
+    await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
+  } finally {
+    clearTimeout(timeout);
+    deps.shutdownSignal?.removeEventListener("abort", onShutdown);
+    unwatch?.();
+  }
+  await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+  return outcome;
+}
