@@ -1,0 +1,99 @@
+/** The seed's LCEL chat chain and one streamed chat turn over it. */
+import type { TurnEvent } from "@acb/schemas";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatPromptTemplate, MessagesPlaceholder } from "@langchain/core/prompts";
+import type { Runnable } from "@langchain/core/runnables";
+import { ChatOpenAI } from "@langchain/openai";
+import { ModelError, toModelError } from "./errors.js";
+
+export const SYSTEM_PROMPT = "You are a helpful, terse assistant. Answer clearly.";
+
+export interface ChatChainInput {
+  input: string;
+  history: BaseMessage[];
+}
+
+/** ChatPromptTemplate [system, placeholder {history}, human {input}] | model | StrOutputParser */
+export function buildChatChain(model: BaseChatModel): Runnable<ChatChainInput, string> {
+  const prompt = ChatPromptTemplate.fromMessages([
+    ["system", SYSTEM_PROMPT],
+    new MessagesPlaceholder({ variableName: "history", optional: true }),
+    ["human", "{input}"],
+  ]);
+  return prompt.pipe(model).pipe(new StringOutputParser());
+}
+
+export type EmitTurnEvent = (event: TurnEvent) => void | Promise<void>;
+
+export interface ChatTurnArgs {
+  model: BaseChatModel;
+  history: BaseMessage[];
+  input: string;
+  signal: AbortSignal;
+  emit: EmitTurnEvent;
+}
+
+/** Marks errors thrown by `emit`, so they are not mistaken for model failures. */
+class EmitFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** The per-request timeout a model was configured with, when it has one. */
+function modelTimeoutMs(model: BaseChatModel): number | undefined {
+  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
+}
+
+/**
+ * Streams the chain and emits `{event:"token"}` per non-empty chunk (awaiting `emit`, so ordering and back-pressure
+ * hold). Returns the messages to commit: [HumanMessage(input), AIMessage(fullText)]. Throws {@link ModelError} when the
+ * model fails (errors thrown by `emit` itself are rethrown unchanged). Never emits done/error: the caller does.
+ *
+ * When the model has a timeout, it also bounds the silence between streamed chunks (the HTTP client's own timeout
+ * only covers the wait for response headers).
+ */
+export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; messages: BaseMessage[] }> {
+  const { model, history, input, signal, emit } = args;
+  const timeoutMs = modelTimeoutMs(model);
+  const idle = new AbortController();
+  let idleTimer: NodeJS.Timeout | undefined;
+  let idleExpired = false;
+  const armIdle = (): void => {
+    if (timeoutMs === undefined) return;
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idleExpired = true;
+      idle.abort();
+    }, timeoutMs);
+  };
+  const combined = timeoutMs === undefined ? signal : AbortSignal.any([signal, idle.signal]);
+  const timeoutError = (cause: unknown): ModelError =>
+    toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause }), undefined, { timeoutMs });
+
+  let text = "";
+  try {
+    if (signal.aborted) throw signal.reason;
+    // The HTTP client's own timeout covers the wait for headers; the idle timer starts once streaming starts.
+    const stream = await buildChatChain(model).stream({ input, history }, { signal: combined });
+    armIdle();
+    for await (const chunk of stream) {
+      armIdle();
+      if (typeof chunk !== "string" || chunk === "") continue;
+      text += chunk;
+      try {
+        await emit({ event: "token", data: chunk });
+      } catch (err) {
+        throw new EmitFailure(err);
+      }
+    }
+  } catch (err) {
+    if (err instanceof EmitFailure) throw err.error;
+    if (idleExpired && !signal.aborted) throw timeoutError(err);
+    throw toModelError(err, signal, { timeoutMs });
+  } finally {
+    if (idleTimer !== undefined) clearTimeout(idleTimer);
+  }
+  if (signal.aborted) throw toModelError(signal.reason, signal, { timeoutMs });
+  return { text, messages: [new HumanMessage(input), new AIMessage(text)] };
+}
