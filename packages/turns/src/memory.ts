@@ -5,6 +5,7 @@ import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnCanceller, ty
 
 interface MemoryLog {
   events: LoggedTurnEvent[];
+  ended: boolean;
   wake: Set<() => void>;
   lastMs: number;
   seq: number;
@@ -23,14 +24,15 @@ export class InMemoryTurnEventLog implements TurnEventLog {
   private log(turnId: string): MemoryLog {
     let log = this.logs.get(turnId);
     if (!log) {
-      log = { events: [], wake: new Set(), lastMs: 0, seq: 0 };
+      log = { events: [], ended: false, wake: new Set(), lastMs: 0, seq: 0 };
       this.logs.set(turnId, log);
     }
     return log;
   }
 
-  async append(turnId: string, event: TurnEvent): Promise<string> {
+  async append(turnId: string, event: TurnEvent): Promise<string | undefined> {
     const log = this.log(turnId);
+    if (log.ended) return undefined;
     const now = Date.now();
     if (now > log.lastMs) {
       log.lastMs = now;
@@ -42,6 +44,7 @@ export class InMemoryTurnEventLog implements TurnEventLog {
     log.events.push({ id, event });
     if (log.events.length > this.options.maxLen) log.events.splice(0, log.events.length - this.options.maxLen);
     if (isTerminal(event)) {
+      log.ended = true;
       clearTimeout(log.expiry);
       log.expiry = setTimeout(() => this.logs.delete(turnId), this.options.retentionMs);
       log.expiry.unref();

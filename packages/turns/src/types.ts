@@ -5,8 +5,12 @@ import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
  * SSE `id:` values, so `Last-Event-ID` resumes exactly after the last event a client saw.
  */
 export interface TurnEventLog {
-  /** Appends one event and returns its entry id. Appending `done` starts the log's expiry clock. */
-  append(turnId: string, event: TurnEvent): Promise<string>;
+  /**
+   * Appends one event and returns its entry id. Appending `done` ends the turn and starts the log's expiry
+   * clock; anything appended after that is dropped (`undefined`), so a turn has exactly one `done` even when
+   * a runner and a watchdog race to end it.
+   */
+  append(turnId: string, event: TurnEvent): Promise<string | undefined>;
   /** Events strictly after `afterId` ("0" = from the start), oldest first, at most `count`. */
   read(turnId: string, afterId: string, count?: number): Promise<LoggedTurnEvent[]>;
   /**

@@ -103,3 +103,17 @@ describe("processTurn", () => {
     expect((await eventLog.read(j.turn_id, "0")).filter((e) => e.event.event === "done").length).toBe(1);
   });
 });
+
+describe("processTurn after a runner died mid-turn", () => {
+  it("ends a half-streamed turn with runner_lost instead of repeating its tokens", async () => {
+    const eventLog = new InMemoryTurnEventLog();
+    const j = job();
+    await eventLog.append(j.turn_id, { event: "token", data: "half" });
+    let runs = 0;
+    expect(await processTurn(j, { eventLog, describeError, execute: async () => void (runs += 1) })).toBe("failed");
+    expect(runs).toBe(0);
+    const events = (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
+    expect(events.map((e) => e.event)).toEqual(["token", "error", "done"]);
+    expect(events[1]).toMatchObject({ code: "runner_lost" });
+  });
+});

@@ -53,6 +53,13 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   const { eventLog } = deps;
   const existing = await eventLog.read(job.turn_id, "0");
   if (existing.some((e) => isTerminal(e.event))) return "already_finished";
+  if (existing.length > 0) {
+    // A runner died mid-turn and the queue handed the job to us. Its events already reached clients, so
+    // running the turn again would repeat them: end it honestly instead, and let the client retry.
+    await eventLog.append(job.turn_id, { event: "error", data: "the runner executing this turn stopped; please send the message again", code: "runner_lost" });
+    await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+    return "failed";
+  }
 
   const controller = new AbortController();
   const now = deps.now ?? Date.now;

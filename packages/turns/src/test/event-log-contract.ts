@@ -1,4 +1,4 @@
-import type { LoggedTurnEvent } from "@acb/schemas";
+import type { LoggedTurnEvent, TurnEvent } from "@acb/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareEntryIds, newTurnId } from "../ids.js";
 import type { TurnEventLog } from "../types.js";
@@ -32,8 +32,13 @@ export function describeEventLogContract(name: string, harness: () => EventLogHa
     it("appends events in order with increasing ids and reads them back", async () => {
       const turn = newTurnId();
       const ids: string[] = [];
-      for (let i = 0; i < 50; i++) ids.push(await log.append(turn, { event: "token", data: `t${i}` }));
-      ids.push(await log.append(turn, { event: "done", data: "s1" }));
+      const add = async (e: TurnEvent): Promise<void> => {
+        const id = await log.append(turn, e);
+        if (id === undefined) throw new Error("append dropped an event of an open turn");
+        ids.push(id);
+      };
+      for (let i = 0; i < 50; i++) await add({ event: "token", data: `t${i}` });
+      await add({ event: "done", data: "s1" });
       for (let i = 1; i < ids.length; i++) expect(compareEntryIds(ids[i - 1] ?? "", ids[i] ?? "")).toBe(-1);
       const all = await log.read(turn, "0");
       expect(all.map((e) => e.id)).toEqual(ids);
@@ -44,7 +49,7 @@ export function describeEventLogContract(name: string, harness: () => EventLogHa
     it("reads strictly after an id, with a count", async () => {
       const turn = newTurnId();
       const ids: string[] = [];
-      for (let i = 0; i < 10; i++) ids.push(await log.append(turn, { event: "token", data: String(i) }));
+      for (let i = 0; i < 10; i++) ids.push((await log.append(turn, { event: "token", data: String(i) })) ?? "");
       const after = await log.read(turn, ids[3] ?? "", 4);
       expect(after.map((e) => e.event.data)).toEqual(["4", "5", "6", "7"]);
       expect(await log.read(turn, ids[9] ?? "")).toEqual([]);
@@ -80,7 +85,7 @@ export function describeEventLogContract(name: string, harness: () => EventLogHa
     it("follow from an id resumes with exactly the missing events, none twice", async () => {
       const turn = newTurnId();
       const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push(await log.append(turn, { event: "token", data: String(i) }));
+      for (let i = 0; i < 6; i++) ids.push((await log.append(turn, { event: "token", data: String(i) })) ?? "");
       const seen = collect(log.follow(turn, ids[2] ?? "", AbortSignal.timeout(10_000)));
       await log.append(turn, { event: "token", data: "6" });
       await log.append(turn, { event: "done", data: "s" });
@@ -113,6 +118,15 @@ export function describeEventLogContract(name: string, harness: () => EventLogHa
       ac.abort();
       const events = await seen;
       expect(events.map((e) => e.event.data)).toEqual(["x"]);
+    });
+
+    it("ends a turn once: events appended after done are dropped", async () => {
+      const turn = newTurnId();
+      expect(await log.append(turn, { event: "token", data: "a" })).toBeTypeOf("string");
+      expect(await log.append(turn, { event: "done", data: "s" })).toBeTypeOf("string");
+      expect(await log.append(turn, { event: "error", data: "late watchdog" })).toBeUndefined();
+      expect(await log.append(turn, { event: "done", data: "s" })).toBeUndefined();
+      expect((await log.read(turn, "0")).map((e) => e.event.event)).toEqual(["token", "done"]);
     });
 
     it("exists tells appended turns from unknown ones", async () => {

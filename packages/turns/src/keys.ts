@@ -1,0 +1,25 @@
+/**
+ * Redis key layout of the turn protocol. Every key of one turn carries the turn id as a hash tag, so a
+ * turn's keys share a Redis Cluster slot (the append script touches two keys atomically).
+ */
+export interface TurnKeys {
+  readonly events: string;
+  readonly ended: string;
+  readonly cancelled: string;
+}
+
+export function turnKeys(prefix: string, turnId: string): TurnKeys {
+  const base = `${prefix}turn:{${turnId}}`;
+  return { events: `${base}:events`, ended: `${base}:ended`, cancelled: `${base}:cancelled` };
+}
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}turn-cancel`;
+}
+
+/** BullMQ's own prefix, hash-tagged so all of the queue's keys live in one slot, as BullMQ requires on Cluster. */
+export function queuePrefix(prefix: string): string {
+  return `{${prefix}bull}`;
+}
+
+export const TURN_QUEUE_NAME = "turns";

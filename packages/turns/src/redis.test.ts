@@ -1,0 +1,131 @@
+import { startRedis, type PrivateRedis } from "@acb/testkit";
+import type { LoggedTurnEvent, TurnJob } from "@acb/schemas";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newTurnId } from "./ids.js";
+import { turnKeys } from "./keys.js";
+import { BullTurnQueue, RedisTurnCanceller, RedisTurnEventLog } from "./redis.js";
+import { describeEventLogContract } from "./test/event-log-contract.js";
+
+let redis: PrivateRedis;
+const opened: Redis[] = [];
+const connect = (): Redis => {
+  const r = new Redis(redis.url, { maxRetriesPerRequest: null });
+  opened.push(r);
+  return r;
+};
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const r of opened) r.disconnect();
+  await redis.stop();
+});
+
+describeEventLogContract("redis streams", () => ({
+  make: async (options) => new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }, connect),
+  teardown: async () => undefined,
+}));
+
+async function clientCount(admin: Redis): Promise<number> {
+  const list = String(await admin.client("LIST"));
+  return list.split("\n").filter((l) => l.trim() !== "").length;
+}
+
+describe("RedisTurnEventLog specifics", () => {
+  it("keys carry the turn id as a hash tag and expire after done", async () => {
+    const r = connect();
+    const log = new RedisTurnEventLog(r, { prefix: "acb:", retentionMs: 5_000 }, connect);
+    const turn = newTurnId();
+    await log.append(turn, { event: "token", data: "x" });
+    const keys = turnKeys("acb:", turn);
+    expect(keys.events).toBe(`acb:turn:{${turn}}:events`);
+    const openTtl = await r.pttl(keys.events);
+    expect(openTtl).toBeGreaterThan(3_600_000);
+    await log.append(turn, { event: "done", data: "s" });
+    const ttl = await r.pttl(keys.events);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+    await log.close();
+  });
+
+  it("skips entries that are not events instead of failing the reader", async () => {
+    const r = connect();
+    const log = new RedisTurnEventLog(r, { prefix: "bad:" }, connect);
+    const turn = newTurnId();
+    await log.append(turn, { event: "token", data: "a" });
+    await r.xadd(turnKeys("bad:", turn).events, "*", "e", "bogus", "d", "x");
+    await log.append(turn, { event: "done", data: "s" });
+    const seen: LoggedTurnEvent[] = [];
+    for await (const e of log.follow(turn, "0", AbortSignal.timeout(5_000))) seen.push(e);
+    expect(seen.map((e) => e.event.event)).toEqual(["token", "done"]);
+    await log.close();
+  });
+
+  it("follows hundreds of streams over one reader connection, and a new follower starts at once", async () => {
+    const admin = connect();
+    const command = connect();
+    const log = new RedisTurnEventLog(command, { prefix: "mux:" }, connect);
+    const before = await clientCount(admin);
+    const turns = Array.from({ length: 300 }, () => newTurnId());
+    const results = turns.map(async (turn) => {
+      const got: string[] = [];
+      for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
+      return got;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const during = await clientCount(admin);
+    expect(during - before).toBeLessThanOrEqual(1);
+    expect(log.readerConnections()).toBe(1);
+    // A follower that joins while the reader is blocked on the others gets its events well before BLOCK ends.
+    const late = newTurnId();
+    const started = Date.now();
+    const lateSeen = (async () => {
+      for await (const e of log.follow(late, "0", AbortSignal.timeout(20_000))) if (e.event.event === "done") return Date.now() - started;
+      return -1;
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    await log.append(late, { event: "done", data: "late" });
+    expect(await lateSeen).toBeLessThan(1_000);
+    await Promise.all(turns.map(async (turn, i) => {
+      await log.append(turn, { event: "token", data: `t${i}` });
+      await log.append(turn, { event: "done", data: `s${i}` });
+    }));
+    const all = await Promise.all(results);
+    all.forEach((got, i) => expect(got).toEqual([`t${i}`, `s${i}`]));
+    await log.close();
+  });
+});
+
+const job = (): TurnJob => ({ v: 1, turn_id: newTurnId(), session_id: "s", mode: "chat", input: "hi", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 60_000 });
+
+describe("BullTurnQueue", () => {
+  it("enqueues with jobId = turn id, so a repeated enqueue is harmless", async () => {
+    const queue = new BullTurnQueue({ prefix: "q1:", connection: connect() });
+    const j = job();
+    await queue.enqueue(j);
+    await queue.enqueue(j);
+    const counts = await queue.counts();
+    expect(counts.waiting).toBe(1);
+    await queue.close();
+  });
+});
+
+describe("RedisTurnCanceller", () => {
+  it("aborts a watcher now, and one that starts watching after the cancel", async () => {
+    const c1 = new RedisTurnCanceller(connect(), "c:", connect);
+    const c2 = new RedisTurnCanceller(connect(), "c:", connect);
+    const turn = newTurnId();
+    let now = 0;
+    await c1.watch(turn, () => (now += 1));
+    await c2.cancel(turn);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(now).toBe(1);
+    let later = 0;
+    await c1.watch(turn, () => (later += 1));
+    expect(later).toBe(1);
+    await c1.close();
+    await c2.close();
+  });
+});
