@@ -40,7 +40,7 @@ export function resolveProvider(
 }
 
 /**
- * ChatOpenAI (streaming, streamUsage, timeout, maxRetries, configuration.baseURL) or the OfflineChatModel.
+ * ChatOpenAI (streams via `.stream()`/stream events, streamUsage, timeout, maxRetries, configuration.baseURL) or the OfflineChatModel.
  * Per-request overrides win. Key and base URL are always passed explicitly, so the client never falls back to
  * reading the environment on its own.
  */
@@ -55,7 +55,9 @@ export function createChatModel(config: ModelConfig, overrides: { model?: string
   return new ChatOpenAI({
     model,
     temperature: overrides.temperature ?? config.temperature ?? DEFAULT_TEMPERATURE,
-    streaming: true,
+    // `streaming` is deliberately left unset: `.stream()` and stream-event consumers (the chain, the agent) still get
+    // real SSE streaming, while `streaming: true` would make a plain `.invoke()` estimate token counts with tiktoken
+    // ranks downloaded from the internet (a hang on an air-gapped host). `streaming: false` would disable streaming.
     streamUsage: true,
     timeout: config.timeoutMs,
     maxRetries: config.maxRetries,
