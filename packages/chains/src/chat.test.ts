@@ -1,7 +1,10 @@
 import type { TurnEvent } from "@acb/schemas";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
+import { createAgent } from "langchain";
+import { z } from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildChatChain, runChatTurn, SYSTEM_PROMPT } from "./chat.js";
 import { ModelError } from "./errors.js";
@@ -289,5 +292,43 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
         },
       }),
     ).rejects.toBe(boom);
+  });
+});
+
+describe("tool calls over ChatOpenAI and the scripted server", () => {
+  const listDir = tool(async () => "a.txt\nb.txt", {
+    name: "list_dir",
+    description: "List files under ROOT/path filtered by glob pattern.",
+    schema: z.object({ path: z.string(), pattern: z.string() }),
+  });
+
+  it("streamed tool-call deltas reassemble into tool calls; the tools reach the upstream", async () => {
+    server = await startScriptedOpenAI({
+      script: () => ({ kind: "tool_calls", calls: [{ id: "call_1", name: "list_dir", arguments: JSON.stringify({ path: "docs", pattern: "*.md" }) }] }),
+    });
+    const model = createChatModel(config(server.url));
+    if (model.bindTools === undefined) throw new Error("ChatOpenAI must support bindTools");
+    const bound = model.bindTools([listDir]);
+    let message: AIMessageChunk | undefined;
+    for await (const chunk of await bound.stream("what markdown files are in docs?")) message = message === undefined ? chunk : message.concat(chunk);
+    expect(message?.tool_calls).toEqual([{ id: "call_1", name: "list_dir", args: { path: "docs", pattern: "*.md" }, type: "tool_call" }]);
+    const tools = server.requests[0]?.body.tools as Array<{ function: { name: string } }>;
+    expect(tools.map((t) => t.function.name)).toEqual(["list_dir"]);
+  });
+
+  it("createAgent with ChatOpenAI runs the tool and sends its result back to the model", async () => {
+    server = await startScriptedOpenAI({
+      script: (req, i) =>
+        i === 0
+          ? { kind: "tool_calls", calls: [{ id: "call_7", name: "list_dir", arguments: '{"path":".","pattern":"*"}' }] }
+          : { kind: "text", chunks: ["The files are ", "a.txt and b.txt."] },
+    });
+    const agent = createAgent({ model: createChatModel(config(server.url)), tools: [listDir] });
+    const result = await agent.invoke({ messages: [new HumanMessage("list files")] });
+    expect(result.messages.at(-1)?.text).toBe("The files are a.txt and b.txt.");
+    expect(server.requests).toHaveLength(2);
+    const second = server.requests[1]?.body.messages ?? [];
+    expect(second.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
+    expect(second[2]).toMatchObject({ role: "tool", tool_call_id: "call_7", content: "a.txt\nb.txt" });
   });
 });
