@@ -104,7 +104,10 @@ describe("OfflineChatModel", () => {
     expect(detectFileIntent("read README.md")).toEqual({ tool: "read_text", path: "README.md" });
     expect(detectFileIntent("show me notes.txt")).toEqual({ tool: "read_text", path: "notes.txt" });
     expect(detectFileIntent("what's in docs/intro.md?")).toEqual({ tool: "read_text", path: "docs/intro.md" });
+    expect(detectFileIntent("list the markdown files under docs/")).toEqual({ tool: "list_dir", path: "docs", pattern: "*.md" });
     expect(detectFileIntent("hello there")).toBeUndefined();
+    expect(detectFileIntent("tell me about version 2.5 of node")).toBeUndefined();
+    expect(detectFileIntent("I saved it as report.pdf yesterday")).toBeUndefined();
   });
 
   it("with bound tools, emits a tool call for a file question and summarises the tool result", async () => {
@@ -146,6 +149,11 @@ describe("OfflineChatModel", () => {
     // Without tools, file questions are answered in text; tools are never invented.
     const plain = await new OfflineChatModel().invoke(q);
     expect(plain.tool_calls ?? []).toEqual([]);
+    expect(plain.text).toContain("no file tools are connected");
+    // Memory questions win over file intents.
+    const memory = await bound.invoke([new HumanMessage("list files"), new AIMessage("ok"), new HumanMessage("what did I say about files before?")]);
+    expect(memory.tool_calls ?? []).toEqual([]);
+    expect(memory.text).toContain('"list files"');
     // JSON-array results are understood too.
     const json = offlineReply(
       [new AIMessage({ content: "", tool_calls: [{ id: "x", name: "list_dir", args: { path: "." } }] }), new ToolMessage({ content: '["c.md","d.md"]', tool_call_id: "x" })],

@@ -91,17 +91,32 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 
 type FileIntent = { tool: "list_dir"; path: string; pattern: string } | { tool: "read_text"; path: string };
 
-const FILE_NAME = /(?:^|[\s"'`(])((?:[\w.-]+\/)*[\w-][\w.-]*\.[a-z0-9]{1,8})(?=$|[\s"'`),?!:;]|\.(?:\s|$))/i;
-const READ_VERB = /\b(read|show|open|cat|print|display|view|contents?|inside|what(?:'s| is) in|summari[sz]e)\b/i;
+const FILE_NAME = /(?:^|[\s"'`(])((?:[\w.-]+\/)*[\w-][\w.-]*\.[a-z][a-z0-9]{0,7})(?=$|[\s"'`),?!:;]|\.(?:\s|$))/i;
+const READ_VERB =
+  /\b(read|show|open|cat|print|display|view|contents?|inside|what(?:'s| is) in|summari[sz]e|look at|check|tell me about|explain|describe)\b/i;
 const LIST_WORDS = /\b(list|ls|files|directory|directories|folder|folders|dir)\b/i;
 const GLOB = /(?:^|\s)(\*[\w.*?-]*|[\w-]*\*[\w.*?-]*)(?=$|\s|[,?!])/;
 const DIR_AFTER = /\b(?:in|under|inside|within|of|from)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?["'`]?((?:\.{1,2}\/?|[\w.-]+\/?)(?:[\w.-]+\/?)*)["'`]?/i;
+const KIND_PATTERNS: Record<string, string> = {
+  markdown: "*.md",
+  md: "*.md",
+  text: "*.txt",
+  txt: "*.txt",
+  json: "*.json",
+  yaml: "*.yaml",
+  yml: "*.yml",
+  csv: "*.csv",
+  python: "*.py",
+  typescript: "*.ts",
+  javascript: "*.js",
+};
+const KIND_WORD = new RegExp(`\\b(${Object.keys(KIND_PATTERNS).join("|")})\\s+files\\b`, "i");
 const NOT_DIRS = new Set(["the", "a", "this", "that", "my", "your", "here", "there", "it", "root", "files", "folder", "directory"]);
 
 export function detectFileIntent(input: string): FileIntent | undefined {
   const text = input.trim();
   const file = FILE_NAME.exec(text)?.[1];
-  if (file !== undefined && (READ_VERB.test(text) || !LIST_WORDS.test(text))) {
+  if (file !== undefined && READ_VERB.test(text)) {
     return { tool: "read_text", path: file };
   }
   if (!LIST_WORDS.test(text)) return undefined;
@@ -109,7 +124,9 @@ export function detectFileIntent(input: string): FileIntent | undefined {
   let path = ".";
   const dir = DIR_AFTER.exec(text)?.[1];
   if (dir !== undefined && !NOT_DIRS.has(dir.toLowerCase().replace(/\/$/, ""))) path = dir.replace(/\/$/, "") || ".";
-  return { tool: "list_dir", path, pattern: glob ?? "*" };
+  const kind = KIND_WORD.exec(text)?.[1]?.toLowerCase();
+  const pattern = glob ?? (kind !== undefined ? KIND_PATTERNS[kind] : undefined) ?? "*";
+  return { tool: "list_dir", path, pattern };
 }
 
 // ---------------------------------------------------------------- the "brain"
@@ -199,8 +216,11 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
   const earlierHuman = humanTexts(earlier);
   const firstAnswer = !earlier.some((m) => m.type === "ai");
 
-  // File questions become real tool calls when the matching tool is bound.
-  if (toolNames.length > 0 && input !== "") {
+  const statedName = NAME_STATEMENT.exec(input)?.[1];
+  const memoryQuestion = statedName !== undefined || NAME_QUESTION.test(input) || FIRST_QUESTION.test(input) || BEFORE_QUESTION.test(input);
+
+  // File questions become real tool calls when the matching tool is bound (memory questions come first).
+  if (toolNames.length > 0 && input !== "" && !memoryQuestion) {
     const intent = detectFileIntent(input);
     if (intent !== undefined) {
       const name = findTool(toolNames, intent.tool);
@@ -212,8 +232,8 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     }
   }
 
+  const unservedIntent = input !== "" && !memoryQuestion ? detectFileIntent(input) : undefined;
   let answer: string;
-  const statedName = NAME_STATEMENT.exec(input)?.[1];
   if (input === "") {
     answer = "I did not receive a question.";
   } else if (NAME_QUESTION.test(input)) {
@@ -222,6 +242,8 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     answer = name !== undefined ? `Your name is ${name}.` : "You have not told me your name yet.";
   } else if (statedName !== undefined) {
     answer = `Nice to meet you, ${statedName}. I will remember your name.`;
+  } else if (unservedIntent !== undefined) {
+    answer = `That needs the ${unservedIntent.tool} file tool, and no file tools are connected to this conversation.`;
   } else if (FIRST_QUESTION.test(input)) {
     const first = earlierHuman[0];
     answer = first !== undefined ? `Your first message was ${quote(first)}.` : "This is your first message in this conversation.";
