@@ -1,1 +1,77 @@
-export {};
+#!/usr/bin/env node
+/** Composition root: read config once, resolve the roots, build the server, start one transport. */
+import { HelpRequested, loadConfig, type Config } from "./config.js";
+import { ConfigError } from "./errors.js";
+import { startHttp } from "./http.js";
+import { createLogger } from "./log.js";
+import { resolveRoots, type Root } from "./paths.js";
+import { linearRegexAvailable } from "./regex.js";
+import { buildServer } from "./server.js";
+
+function fail(message: string): never {
+  process.stderr.write(`mcp-fileserver: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(0);
+    }
+    if (err instanceof ConfigError) fail(`config: ${err.message}`);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let roots: Root[];
+  try {
+    roots = await resolveRoots(config.roots);
+  } catch {
+    const bad = await firstBadRoot(config.roots);
+    fail(`config: ${config.roots.length > 1 || process.env.FILES_ROOT === undefined ? "--root" : "FILES_ROOT"} ${bad} does not exist or is not a directory (the file system root is refused too)`);
+  }
+  if (!linearRegexAvailable()) log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
+
+  const server = buildServer(config, roots, log);
+  const roster = roots.map((r) => `${r.name}=${r.real}`).join(", ");
+  let close: () => Promise<void>;
+  if (config.transport === "stdio") {
+    await server.start({ transportType: "stdio" });
+    process.stdin.once("end", () => process.exit(0));
+    log.info(`serving ${roster} over stdio`);
+    close = () => server.stop();
+  } else {
+    const front = await startHttp(server, config.http, log);
+    log.info(`serving ${roster} at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`);
+    close = () => front.close();
+  }
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    const timer = setTimeout(() => process.exit(0), 3000);
+    timer.unref();
+    void close().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+async function firstBadRoot(paths: readonly string[]): Promise<string> {
+  for (const p of paths) {
+    try {
+      await resolveRoots([p]);
+    } catch {
+      return p;
+    }
+  }
+  return paths[0] ?? "";
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mcp-fileserver: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

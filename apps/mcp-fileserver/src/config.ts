@@ -1,0 +1,169 @@
+/**
+ * Configuration: argv and env are read once, here, validated with zod, and turned into a plain object.
+ * A bad value fails at start with one line naming the flag or variable.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DEFAULT_DENY } from "./deny.js";
+import { ConfigError } from "./errors.js";
+
+export interface Limits {
+  /** Longest accepted path argument, in bytes. */
+  readonly maxPathLength: number;
+  /** Default of read_text's max_bytes (the seed's 100000). */
+  readonly defaultReadBytes: number;
+  /** Largest max_bytes a client may ask for. */
+  readonly maxReadBytes: number;
+  /** Largest result count (entries, matches) a client may ask for. */
+  readonly maxEntries: number;
+  /** Deepest directory level walked. */
+  readonly maxDepth: number;
+  /** Per tool call. */
+  readonly toolTimeoutMs: number;
+  /** search_text stops (and says so) after this long. */
+  readonly searchTimeMs: number;
+  /** search_text skips larger files. */
+  readonly searchMaxFileBytes: number;
+  /** read_text with a line range scans at most this many bytes of a file. */
+  readonly lineScanBytes: number;
+}
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string | undefined;
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxSessions: number;
+}
+
+export interface Config {
+  readonly roots: readonly string[];
+  readonly transport: "stdio" | "http";
+  readonly http: HttpConfig;
+  readonly deny: readonly string[];
+  readonly limits: Limits;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export const USAGE = `usage: mcp-fileserver --root <dir> [--root <dir> ...] [--transport stdio|http] [--port 8080] [--host 127.0.0.1]
+  [--allowed-origin <origin> ...] [--deny <glob> ...] [--no-default-deny] [--max-read-bytes N] [--max-entries N]
+  [--tool-timeout-ms N] [--max-body-bytes N]
+env: FILES_ROOT, FILESERVER_TRANSPORT, FILESERVER_PORT, FILESERVER_HOST, MCP_AUTH_TOKEN, FILESERVER_ALLOWED_ORIGINS,
+  FILESERVER_DENY, FILESERVER_DEFAULT_DENY, FILESERVER_MAX_READ_BYTES, FILESERVER_MAX_ENTRIES, FILESERVER_TOOL_TIMEOUT_MS,
+  FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, LOG_LEVEL`;
+
+export class HelpRequested extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const shown = typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : String(value);
+    throw new ConfigError(`${name} must be ${expected} (got ${shown})`);
+  }
+  return r.data;
+}
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+export function loadConfig(argv: readonly string[], env: Env): Config {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        root: { type: "string", multiple: true },
+        transport: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "allowed-origin": { type: "string", multiple: true },
+        deny: { type: "string", multiple: true },
+        "no-default-deny": { type: "boolean" },
+        "max-read-bytes": { type: "string" },
+        "max-entries": { type: "string" },
+        "tool-timeout-ms": { type: "string" },
+        "max-body-bytes": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`arguments: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const v = parsed.values;
+  if (v.help === true) throw new HelpRequested(USAGE);
+
+  const rootsFromFlags = v.root ?? [];
+  const roots = rootsFromFlags.length > 0 ? rootsFromFlags : env.FILES_ROOT !== undefined && env.FILES_ROOT !== "" ? [env.FILES_ROOT] : [];
+  if (roots.length === 0) throw new ConfigError("FILES_ROOT (or --root) is required: the directory to serve");
+  for (const r of roots) pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), r, rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT", "a directory path");
+
+  const transportName = v.transport !== undefined ? "--transport" : "FILESERVER_TRANSPORT";
+  const transportRaw = v.transport ?? env.FILESERVER_TRANSPORT ?? "stdio";
+  const transport = pick(
+    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
+    transportRaw,
+    transportName,
+    "stdio or http",
+  );
+
+  const port = pick(intIn(0, 65535), v.port ?? env.FILESERVER_PORT ?? "8080", v.port !== undefined ? "--port" : "FILESERVER_PORT", "an integer 0-65535");
+  const hostName = v.host !== undefined ? "--host" : "FILESERVER_HOST";
+  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env.FILESERVER_HOST ?? "127.0.0.1", hostName, "a host name or IP address");
+  const tokenRaw = env.MCP_AUTH_TOKEN;
+  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
+  if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
+  }
+  const originsFromFlags = v["allowed-origin"] ?? [];
+  const origins = originsFromFlags.length > 0 ? originsFromFlags : list(env.FILESERVER_ALLOWED_ORIGINS);
+  const originName = originsFromFlags.length > 0 ? "--allowed-origin" : "FILESERVER_ALLOWED_ORIGINS";
+  for (const o of origins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+
+  const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
+  const extraDeny = [...list(env.FILESERVER_DENY), ...(v.deny ?? [])];
+  for (const d of extraDeny) pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")), d, "FILESERVER_DENY/--deny", "a relative glob without '..'");
+  const deny = [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny];
+
+  const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
+    pick(intIn(min, max), flagValue ?? env[envName] ?? def, flagValue !== undefined ? flag : envName, `an integer ${min}-${max}`);
+
+  const limits: Limits = {
+    maxPathLength: 4096,
+    defaultReadBytes: 100_000,
+    maxReadBytes: num("--max-read-bytes", "FILESERVER_MAX_READ_BYTES", String(4 * 1024 * 1024), 1024, 256 * 1024 * 1024, v["max-read-bytes"]),
+    maxEntries: num("--max-entries", "FILESERVER_MAX_ENTRIES", "10000", 10, 1_000_000, v["max-entries"]),
+    maxDepth: 20,
+    toolTimeoutMs: num("--tool-timeout-ms", "FILESERVER_TOOL_TIMEOUT_MS", "15000", 100, 600_000, v["tool-timeout-ms"]),
+    searchTimeMs: 5_000,
+    searchMaxFileBytes: num("", "FILESERVER_SEARCH_MAX_FILE_BYTES", String(4 * 1024 * 1024), 1024, 1024 * 1024 * 1024, undefined),
+    lineScanBytes: 64 * 1024 * 1024,
+  };
+  const maxBodyBytes = num("--max-body-bytes", "FILESERVER_MAX_BODY_BYTES", String(1024 * 1024), 1024, 64 * 1024 * 1024, v["max-body-bytes"]);
+  const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
+
+  return {
+    roots,
+    transport,
+    http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions: 256 },
+    deny,
+    limits: { ...limits, searchTimeMs: Math.min(limits.searchTimeMs, Math.max(50, limits.toolTimeoutMs - 500)) },
+    logLevel,
+  };
+}

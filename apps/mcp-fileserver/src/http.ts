@@ -1,0 +1,221 @@
+/**
+ * Streamable HTTP front: a small node:http server in front of the MCP SDK's StreamableHTTPServerTransport
+ * (one transport and one FastMCP session per MCP session). It owns what fastmcp's HTTP mode does not let
+ * us control tightly enough: bearer auth compared in constant time, no tokens in query strings, an Origin
+ * allow-list, a Host check on loopback binds, a body size limit, and a health endpoint.
+ */
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { FastMCP } from "fastmcp";
+import { isLoopbackHost, type HttpConfig } from "./config.js";
+import type { Logger } from "./log.js";
+
+export const MCP_PATH = "/mcp";
+const HEALTH_PATHS = new Set(["/healthz", "/health"]);
+const QUERY_TOKEN_NAMES = ["access_token", "token", "auth", "authorization", "api_key", "apikey", "key"];
+const IDLE_SESSION_MS = 30 * 60 * 1000;
+
+export interface HttpFront {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  readonly transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const rpcCode = status === 404 ? -32001 : status === 400 ? -32600 : -32000;
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: rpcCode, message }, id: null }));
+}
+
+function digest(s: string): Buffer {
+  return createHash("sha256").update(s, "utf8").digest();
+}
+
+/** Constant-time: both sides are hashed to the same length before timingSafeEqual. */
+export function tokenMatches(presented: string, expected: string): boolean {
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === "http:" || u.protocol === "https:") && isLoopbackHost(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function hostOf(hostHeader: string): string {
+  if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
+  const colon = hostHeader.lastIndexOf(":");
+  return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Promise<HttpFront> {
+  const sessions = new Map<string, Session>();
+  const allowed = new Set(cfg.allowedOrigins.map((o) => o.toLowerCase()));
+  const loopbackBind = isLoopbackHost(cfg.host);
+
+  const guard = (req: IncomingMessage, url: URL): void => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowed.has(origin.toLowerCase()) && !isLoopbackOrigin(origin)) {
+      throw new HttpError(403, "origin not allowed");
+    }
+    if (loopbackBind) {
+      const host = req.headers.host;
+      if (host === undefined || !isLoopbackHost(hostOf(host))) throw new HttpError(403, "host not allowed");
+    }
+    if (HEALTH_PATHS.has(url.pathname)) return;
+    if (url.pathname !== MCP_PATH) throw new HttpError(404, "not found");
+    if (QUERY_TOKEN_NAMES.some((n) => url.searchParams.has(n))) {
+      throw new HttpError(401, "credentials in the query string are not accepted; send Authorization: Bearer <token>");
+    }
+    if (cfg.token !== undefined) {
+      const header = req.headers.authorization ?? "";
+      const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
+      if (m === null || !tokenMatches(m[1] ?? "", cfg.token)) throw new HttpError(401, "missing or invalid bearer token");
+    }
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? "GET";
+    if (method !== "POST" && method !== "GET" && method !== "DELETE") {
+      throw new HttpError(405, "method not allowed");
+    }
+    let body: unknown;
+    if (method === "POST") {
+      const raw = await readBody(req, cfg.maxBodyBytes);
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error: invalid JSON" }, id: null }));
+        return;
+      }
+    }
+    const sid = req.headers["mcp-session-id"];
+    if (typeof sid === "string") {
+      const session = sessions.get(sid);
+      if (session === undefined) throw new HttpError(404, "session not found");
+      session.lastSeen = Date.now();
+      await session.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (method !== "POST" || !isInitializeRequest(body)) throw new HttpError(400, "Mcp-Session-Id header is required (or send an initialize request)");
+    if (sessions.size >= cfg.maxSessions) throw new HttpError(503, "too many sessions");
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, lastSeen: Date.now() });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id !== undefined) sessions.delete(id);
+    };
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const httpServer: NodeHttpServer = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? "/", "http://localhost");
+        guard(req, url);
+        if (HEALTH_PATHS.has(url.pathname)) {
+          if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed");
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ status: "ok", sessions: sessions.size }));
+          return;
+        }
+        await handleMcp(req, res);
+      } catch (err) {
+        if (err instanceof HttpError) {
+          const headers: Record<string, string> = {};
+          if (err.status === 401) headers["www-authenticate"] = 'Bearer realm="mcp-fileserver"';
+          if (err.status === 413) headers.connection = "close";
+          sendError(res, err.status, err.message, headers);
+          if (err.status === 413) req.resume();
+          return;
+        }
+        log.error("http request failed:", err);
+        sendError(res, 500, "internal error");
+      }
+    })();
+  });
+  httpServer.headersTimeout = 30_000;
+  httpServer.requestTimeout = 120_000;
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) {
+      if (now - s.lastSeen > IDLE_SESSION_MS) {
+        sessions.delete(id);
+        void s.transport.close();
+      }
+    }
+  }, 60_000);
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(cfg.port, cfg.host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = cfg.host.includes(":") && !cfg.host.startsWith("[") ? `[${cfg.host}]` : cfg.host;
+  const url = `http://${shownHost}:${port}${MCP_PATH}`;
+  return {
+    url,
+    port,
+    async close() {
+      clearInterval(sweeper);
+      for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
+      sessions.clear();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+    },
+  };
+}

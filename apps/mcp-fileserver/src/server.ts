@@ -1,0 +1,27 @@
+import { FastMCP } from "fastmcp";
+import type { Config } from "./config.js";
+import { DenyList } from "./deny.js";
+import type { Logger } from "./log.js";
+import { PathPolicy, type Root } from "./paths.js";
+import { registerTools } from "./tools/index.js";
+
+export const SERVER_NAME = "FileServer";
+export const SERVER_VERSION = "0.1.0";
+
+export function buildServer(config: Config, roots: readonly Root[], log: Logger): FastMCP {
+  const policy = new PathPolicy({ roots, deny: new DenyList(config.deny), maxPathLength: config.limits.maxPathLength });
+  const server = new FastMCP({
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    instructions:
+      roots.length > 1
+        ? `Read-only access to ${roots.length} directories; a path's first segment names one of them (${roots.map((r) => r.name).join(", ")}).`
+        : "Read-only access to one directory; paths are relative to it.",
+    logger: log,
+    roots: { enabled: false },
+    ping: { enabled: false },
+    health: { enabled: false },
+  });
+  registerTools(server, { policy, limits: config.limits, log });
+  return server;
+}

@@ -1,0 +1,47 @@
+import { UserError, type ContentResult, type FastMCP } from "fastmcp";
+import type { Limits } from "../config.js";
+import { FsError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { PathPolicy } from "../paths.js";
+
+export interface ToolDeps {
+  readonly policy: PathPolicy;
+  readonly limits: Limits;
+  readonly log: Logger;
+}
+
+export type Server = FastMCP;
+
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
+
+/**
+ * Runs a tool body: typed errors become a clear tool error (isError) with the code first; anything
+ * unexpected is logged on the server and answered with a generic message (no host path, no stack).
+ */
+export async function guarded(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof FsError) throw new UserError(`${err.code}: ${err.message}`);
+    if (err instanceof UserError) throw err;
+    deps.log.error(`tool ${name} failed:`, err);
+    throw new UserError("INTERNAL: the operation failed");
+  }
+}
+
+export function stopper(signal: AbortSignal, deadline = Number.POSITIVE_INFINITY): () => boolean {
+  return () => signal.aborted || Date.now() > deadline;
+}
+
+export function timeoutError(what: string): FsError {
+  return new FsError("TIMEOUT", `${what} took too long`);
+}
+
+export function text(...parts: string[]): ContentResult["content"] {
+  return parts.map((t) => ({ type: "text" as const, text: t }));
+}
