@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+export const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const MAIN = join(APP, "dist/main.js");
+export const TOKEN = "test-token-0123456789abcdef";
+
+export interface Conn {
+  readonly transport: "stdio" | "http";
+  readonly client: Client;
+  close(): Promise<void>;
+  output(): string;
+}
+
+export interface Outcome {
+  /** The server refused: a protocol error (invalid params) or a tool error (isError). */
+  readonly refused: boolean;
+  /** Everything the client received, as text (for leak checks). */
+  readonly text: string;
+  readonly structured: Record<string, unknown> | undefined;
+  readonly ms: number;
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function connectStdio(args: string[], env: Record<string, string> = {}): Promise<Conn> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [MAIN, ...args],
+    env: { ...getDefaultEnvironment(), ...env },
+    stderr: "pipe",
+  });
+  let out = "";
+  transport.stderr?.on("data", (b: Buffer) => {
+    out += b.toString();
+  });
+  const client = new Client({ name: "test-stdio", version: "1.0.0" });
+  await client.connect(transport);
+  return { transport: "stdio", client, close: () => client.close(), output: () => out };
+}
+
+export interface HttpProc {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly base: string;
+  output(): string;
+  stop(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export function spawnServer(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...getDefaultEnvironment(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+export async function startHttpServer(args: string[], env: Record<string, string> = {}): Promise<HttpProc> {
+  const port = await freePort();
+  const p = spawnServer(["--transport", "http", "--host", "127.0.0.1", "--port", String(port), ...args], env);
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 15_000;
+  for (;;) {
+    if (p.child.exitCode !== null) throw new Error(`server exited: ${p.output()}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`server not ready: ${p.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child: p.child,
+    port,
+    base,
+    output: p.output,
+    exited: p.exited,
+    async stop() {
+      if (p.child.exitCode !== null) return;
+      p.child.kill("SIGTERM");
+      const t = setTimeout(() => p.child.kill("SIGKILL"), 3000);
+      await p.exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function connectHttp(base: string, token: string | undefined, output: () => string): Promise<Conn> {
+  const headers: Record<string, string> = token === undefined ? {} : { Authorization: `Bearer ${token}` };
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers } });
+  const client = new Client({ name: "test-http", version: "1.0.0" });
+  await client.connect(transport);
+  return { transport: "http", client, close: () => client.close(), output };
+}
+
+/** Sends raw arguments (the client does not validate them): the server must. */
+export async function call(client: Client, name: string, args: unknown): Promise<Outcome> {
+  const t0 = Date.now();
+  try {
+    const r = await client.callTool({ name, arguments: args as Record<string, unknown> });
+    const text = JSON.stringify(r);
+    return { refused: r.isError === true, text, structured: r.structuredContent as Record<string, unknown> | undefined, ms: Date.now() - t0 };
+  } catch (err) {
+    return { refused: true, text: err instanceof Error ? err.message : String(err), structured: undefined, ms: Date.now() - t0 };
+  }
+}
+
+export function firstText(o: Outcome): string {
+  try {
+    const parsed = JSON.parse(o.text) as { content?: Array<{ text?: string }> };
+    return parsed.content?.[0]?.text ?? "";
+  } catch {
+    return o.text;
+  }
+}
