@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const root = resolve(process.argv[2] ?? ".");
-const isPackage = root.includes(`${"/"}packages${"/"}`);
+// testkit is test-only code (it spawns processes with an env); every other package gets its config passed in.
+const isPackage = root.includes(`${"/"}packages${"/"}`) && !root.endsWith(`${"/"}testkit`);
 const problems = [];
 
 function walk(dir) {

@@ -1,1 +1,83 @@
-export {};
+#!/usr/bin/env node
+// Composition root: read config once, build the adapters, wire them, start. Logic lives in packages.
+import { McpToolbox } from "@acb/chains";
+import { createLogger, createTurnExecutor, describeTurnError, type ToolSource } from "@acb/engine";
+import { RedisChatHistoryStore } from "@acb/history";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
+import { Redis } from "ioredis";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { loadRunnerConfig } from "./config.js";
+
+const loaded = loadRunnerConfig(process.env);
+if (!loaded.ok) {
+  process.stderr.write(`agent-runner: ${loaded.message}\n`);
+  process.exit(1);
+}
+const config = loaded.value;
+const runnerId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+const log = createLogger("agent-runner", config.logLevel);
+
+const connect = (): Redis => {
+  const r = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
+  return r;
+};
+const redis = connect();
+const history = new RedisChatHistoryStore(redis, config.history);
+const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
+const canceller = new RedisTurnCanceller(redis, config.prefix, connect);
+const registry = new RedisRunnerRegistry(redis, config.prefix);
+const toolbox = new McpToolbox(config.mcpServers, {
+  toolTimeoutMs: config.mcpToolTimeoutMs,
+  connectTimeoutMs: config.mcpConnectTimeoutMs,
+  log: (level, msg, fields) => log[level](msg, fields),
+});
+const tools: ToolSource = toolbox;
+const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log });
+const shutdown = new AbortController();
+
+const worker = new TurnWorker(
+  { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
+  async (job) => {
+    const started = Date.now();
+    const outcome = await processTurn(job, { eventLog, execute, describeError: describeTurnError, canceller, shutdownSignal: shutdown.signal });
+    log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
+    return outcome;
+  },
+  (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
+);
+worker.on("error", (err) => log.warn("worker error", { error: err.message }));
+
+async function beat(): Promise<void> {
+  await registry.beat({ id: runnerId, seen: Date.now(), concurrency: config.concurrency, mcp: toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })) });
+}
+// Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
+void toolbox.tools().then(beat, () => undefined);
+const heartbeat = setInterval(() => void beat().catch(() => undefined), config.heartbeatMs);
+await worker.waitUntilReady();
+await beat().catch(() => undefined);
+log.info("ready", { runner: runnerId, concurrency: config.concurrency, model: config.model.provider === "offline" ? "offline demo model" : config.model.model, mcp_servers: Object.keys(config.mcpServers).join(",") });
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info("shutting down: no new turns, finishing the ones in flight", { signal, grace_ms: config.shutdownGraceMs });
+  clearInterval(heartbeat);
+  await registry.remove(runnerId).catch(() => undefined);
+  const grace = setTimeout(() => {
+    // Past the grace period: end the turns still running (error + done) rather than leave clients waiting.
+    log.warn("grace period over: aborting turns in flight");
+    shutdown.abort(new RunnerShutdownError());
+  }, config.shutdownGraceMs);
+  await worker.close();
+  clearTimeout(grace);
+  await toolbox.close().catch(() => undefined);
+  await canceller.close();
+  await eventLog.close();
+  redis.disconnect();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,5 +1,5 @@
-import { envBool, envInt, envUrl, HistoryEnv, LogLevel, ModelEnv, parseEnv, type Env, type ParsedEnv } from "@acb/schemas";
-import { resolveProvider, type ModelConfig } from "@acb/chains";
+import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { mcpServersFromEnv, resolveProvider, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 
@@ -12,8 +12,11 @@ const GatewayEnv = z.object({
   MAX_BODY_BYTES: envInt(256 * 1024, 1_024, 16 * 1024 * 1024),
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
   EMBEDDED_CONCURRENCY: envInt(16, 1, 10_000),
+  WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
   ...ModelEnv.shape,
   ...HistoryEnv.shape,
+  ...McpEnv.shape,
+  ...TurnsEnv.shape,
 });
 
 export interface GatewayConfig {
@@ -26,14 +29,40 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly embeddedConcurrency: number;
+  /** How long a finished turn's events stay readable (resume, GET /v1/turns/{id}/events). */
+  readonly eventRetentionMs: number;
+  readonly eventMaxLen: number;
+  readonly prefix: string;
+  /** Distributed mode: a turn no runner ended by its deadline + this is ended by the gateway (error + done). */
+  readonly watchdogGraceMs: number;
   readonly model: ModelConfig;
   readonly history: HistoryOptions;
+  readonly useToolsInChat: boolean;
+  /** Explicit MCP servers (MCP_SERVERS / MCP_SERVER_URL / MCP_TRANSPORT); undefined = none given. */
+  readonly mcpServers: Record<string, McpServerConfig> | undefined;
+  /** FILES_ROOT for the file server embedded mode attaches over stdio when no MCP server is configured. */
+  readonly filesRoot: string | undefined;
+  readonly mcpToolTimeoutMs: number;
+  readonly mcpConnectTimeoutMs: number;
 }
 
 export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   const parsed = parseEnv(GatewayEnv, env);
   if (!parsed.ok) return parsed;
   const e = parsed.value;
+  const explicitMcp = e.MCP_SERVERS !== undefined || e.MCP_SERVER_URL !== undefined || e.MCP_TRANSPORT !== undefined;
+  let mcpServers: Record<string, McpServerConfig> | undefined;
+  if (explicitMcp) {
+    const mcp = mcpServersFromEnv({
+      ...(e.MCP_SERVERS !== undefined ? { MCP_SERVERS: e.MCP_SERVERS } : {}),
+      ...(e.MCP_SERVER_URL !== undefined ? { MCP_SERVER_URL: e.MCP_SERVER_URL } : {}),
+      ...(e.MCP_TRANSPORT !== undefined ? { MCP_TRANSPORT: e.MCP_TRANSPORT } : {}),
+      ...(e.MCP_STDIO_COMMAND !== undefined ? { MCP_STDIO_COMMAND: e.MCP_STDIO_COMMAND } : {}),
+      ...(e.MCP_STDIO_ARGS !== undefined ? { MCP_STDIO_ARGS: e.MCP_STDIO_ARGS } : {}),
+    });
+    if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
+    mcpServers = mcp.value;
+  }
   return {
     ok: true,
     value: {
@@ -45,6 +74,15 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       maxBodyBytes: e.MAX_BODY_BYTES,
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       embeddedConcurrency: e.EMBEDDED_CONCURRENCY,
+      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
+      eventMaxLen: e.TURN_EVENTS_MAXLEN,
+      prefix: e.REDIS_KEY_PREFIX,
+      watchdogGraceMs: e.WATCHDOG_GRACE_MS,
+      useToolsInChat: e.USE_MCP_IN_CHAT,
+      mcpServers,
+      filesRoot: e.FILES_ROOT,
+      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       model: {
         provider: resolveProvider(e.MODEL_PROVIDER, e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
         ...(e.OPENAI_API_KEY !== undefined ? { apiKey: e.OPENAI_API_KEY } : {}),

@@ -19,10 +19,18 @@ export interface CollectedTurn {
  * this; whether the turn runs in this process (embedded) or on a runner (distributed) is the queue's business.
  */
 export class TurnService {
+  private readonly watchdogs = new Set<NodeJS.Timeout>();
+
   constructor(
     private readonly queue: TurnQueue,
     private readonly eventLog: TurnEventLog,
     private readonly turnTimeoutMs: number,
+    /**
+     * Distributed mode: if no runner has ended a turn by its deadline plus this grace (no runner alive, or
+     * every runner died), the gateway ends it (error + done) so its clients are never left hanging. The log
+     * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
+     */
+    private readonly watchdogGraceMs?: number,
   ) {}
 
   async start(turn: StartTurn): Promise<TurnJob> {
@@ -38,7 +46,25 @@ export class TurnService {
       deadline_at: now + this.turnTimeoutMs,
     };
     await this.queue.enqueue(job);
+    if (this.watchdogGraceMs !== undefined) this.watch(job);
     return job;
+  }
+
+  private watch(job: TurnJob): void {
+    const timer = setTimeout(() => {
+      this.watchdogs.delete(timer);
+      void (async () => {
+        const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "no runner finished the turn in time", code: "timeout" });
+        if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+      })().catch(() => undefined);
+    }, job.deadline_at - Date.now() + (this.watchdogGraceMs ?? 0));
+    timer.unref();
+    this.watchdogs.add(timer);
+  }
+
+  close(): void {
+    for (const t of this.watchdogs) clearTimeout(t);
+    this.watchdogs.clear();
   }
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {

@@ -1,17 +1,30 @@
-import { createChatModel, ModelError, runChatTurn, type ModelConfig } from "@acb/chains";
+import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import type { TurnJob } from "@acb/schemas";
-import { TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import { RunnerShutdownError, TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { Logger } from "./log.js";
+
+/** Where agent tools come from (the MCP toolbox); never throws, a down server just contributes no tools. */
+export interface ToolSource {
+  tools(): Promise<StructuredToolInterface[]>;
+  status(): McpServerStatus[];
+}
 
 export interface TurnEngineDeps {
   readonly history: ChatHistoryStore;
   readonly model: ModelConfig;
+  /** MCP tools for agent turns; absent = no tools configured. */
+  readonly tools?: ToolSource;
+  /** USE_MCP_IN_CHAT: chat turns use the agent with tools too (falling back to the chain without them). */
+  readonly useToolsInChat: boolean;
+  readonly log?: Logger;
 }
 
 /**
  * The turn executor shared by embedded mode (inside the gateway) and the agent-runner: load the session's
- * history, stream the chain, then commit the whole turn once. A turn that fails commits nothing, so a retry
- * starts from the same history.
+ * history, run the chain or the agent, then commit the whole turn once. A turn that fails commits nothing,
+ * so a retry starts from the same history.
  */
 export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
@@ -20,7 +33,13 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
     });
-    const result = await runChatTurn({ model, history, input: job.input, signal: ctx.signal, emit: ctx.emit });
+    const wantsTools = job.mode === "agent" || deps.useToolsInChat;
+    const tools = wantsTools && deps.tools ? await deps.tools.tools() : [];
+    if (wantsTools && deps.tools && tools.length === 0) {
+      deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
+    }
+    const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
+    const result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
     await deps.history.commitTurn(job.session_id, job.turn_id, result.messages);
   };
 }
@@ -29,6 +48,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
 export function describeTurnError(err: unknown): TurnFailure {
   if (err instanceof TurnTimeoutError) return { code: "timeout", message: err.message };
   if (err instanceof TurnCancelledError) return { code: "aborted", message: err.message };
+  if (err instanceof RunnerShutdownError) return { code: "runner_lost", message: err.message };
   if (err instanceof ModelError) {
     const code = err.kind === "timeout" ? "timeout" : err.kind === "rate_limited" ? "rate_limited" : err.kind === "aborted" ? "aborted" : "upstream";
     return { code, message: err.publicMessage };

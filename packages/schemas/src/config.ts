@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Env parsing shared by the apps' config modules. Apps read `process.env` once and pass it here; packages
+ * Env parsing shared by the apps' config modules. Apps read the environment once and pass it here; packages
  * never read it. A bad value fails start-up with one line naming the variable.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -79,3 +79,23 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): ParsedEnv<z.
   const shown = !secret && env[name] !== undefined ? ` (got ${JSON.stringify(String(env[name]).slice(0, 60))})` : "";
   return { ok: false, message: `invalid configuration: ${name} ${issue?.message ?? "is invalid"}${shown}` };
 }
+
+/** MCP settings (the seed's names first). Values stay raw strings here; @acb/chains parses the server map. */
+export const McpEnv = z.object({
+  USE_MCP_IN_CHAT: envBool(true),
+  MCP_SERVER_URL: envString(),
+  MCP_TRANSPORT: envString(),
+  MCP_SERVERS: envString(),
+  MCP_STDIO_COMMAND: envString(),
+  MCP_STDIO_ARGS: envString(),
+  MCP_TOOL_TIMEOUT_MS: envInt(30_000, 100, 600_000),
+  MCP_CONNECT_TIMEOUT_MS: envInt(5_000, 100, 120_000),
+  FILES_ROOT: envString(),
+});
+
+/** Turn pipeline settings shared by the gateway and the runner. */
+export const TurnsEnv = z.object({
+  TURN_EVENTS_RETENTION_MS: envInt(10 * 60_000, 1_000, 7 * 24 * 3600_000),
+  TURN_EVENTS_MAXLEN: envInt(10_000, 100, 10_000_000),
+  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default("acb:")),
+});

@@ -6,3 +6,5 @@ export * from "./keys.js";
 export * from "./codec.js";
 export * from "./redis.js";
 export { StreamMultiplexer } from "./multiplexer.js";
+export * from "./bull-worker.js";
+export * from "./runners.js";

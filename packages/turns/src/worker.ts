@@ -32,6 +32,14 @@ export class TurnCancelledError extends Error {
   }
 }
 
+/** The runner is stopping and its grace period ran out before this turn finished. */
+export class RunnerShutdownError extends Error {
+  constructor() {
+    super("the runner shut down before the turn finished; please send the message again");
+    this.name = "RunnerShutdownError";
+  }
+}
+
 export interface ProcessTurnDeps {
   readonly eventLog: TurnEventLog;
   readonly execute: TurnExecutor;

@@ -1,0 +1,77 @@
+import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { mcpServersFromEnv, resolveProvider, type McpServerConfig, type ModelConfig } from "@acb/chains";
+import type { HistoryOptions } from "@acb/history";
+import { z } from "zod";
+
+const RunnerEnv = z.object({
+  REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), envUrl(/^rediss?:$/).refine((v) => v !== undefined, { error: "is required (the runner takes turns from Redis)" })),
+  LOG_LEVEL: LogLevel,
+  RUNNER_CONCURRENCY: envInt(8, 1, 10_000),
+  RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
+  RUNNER_SHUTDOWN_GRACE_MS: envInt(30_000, 0, 3_600_000),
+  RUNNER_HEARTBEAT_MS: envInt(5_000, 200, 60_000),
+  ...ModelEnv.shape,
+  ...HistoryEnv.shape,
+  ...McpEnv.shape,
+  ...TurnsEnv.shape,
+});
+
+export interface RunnerConfig {
+  readonly redisUrl: string;
+  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  readonly concurrency: number;
+  readonly lockMs: number;
+  readonly shutdownGraceMs: number;
+  readonly heartbeatMs: number;
+  readonly model: ModelConfig;
+  readonly history: HistoryOptions;
+  readonly prefix: string;
+  readonly eventRetentionMs: number;
+  readonly eventMaxLen: number;
+  readonly useToolsInChat: boolean;
+  readonly mcpServers: Record<string, McpServerConfig>;
+  readonly mcpToolTimeoutMs: number;
+  readonly mcpConnectTimeoutMs: number;
+}
+
+export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
+  const parsed = parseEnv(RunnerEnv, env);
+  if (!parsed.ok) return parsed;
+  const e = parsed.value;
+  const mcp = mcpServersFromEnv({
+    ...(e.MCP_SERVERS !== undefined ? { MCP_SERVERS: e.MCP_SERVERS } : {}),
+    ...(e.MCP_SERVER_URL !== undefined ? { MCP_SERVER_URL: e.MCP_SERVER_URL } : {}),
+    ...(e.MCP_TRANSPORT !== undefined ? { MCP_TRANSPORT: e.MCP_TRANSPORT } : {}),
+    ...(e.MCP_STDIO_COMMAND !== undefined ? { MCP_STDIO_COMMAND: e.MCP_STDIO_COMMAND } : {}),
+    ...(e.MCP_STDIO_ARGS !== undefined ? { MCP_STDIO_ARGS: e.MCP_STDIO_ARGS } : {}),
+  });
+  if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
+  return {
+    ok: true,
+    value: {
+      redisUrl: e.REDIS_URL ?? "",
+      logLevel: e.LOG_LEVEL,
+      concurrency: e.RUNNER_CONCURRENCY,
+      lockMs: e.RUNNER_LOCK_MS,
+      shutdownGraceMs: e.RUNNER_SHUTDOWN_GRACE_MS,
+      heartbeatMs: e.RUNNER_HEARTBEAT_MS,
+      model: {
+        provider: resolveProvider(e.MODEL_PROVIDER, e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
+        ...(e.OPENAI_API_KEY !== undefined ? { apiKey: e.OPENAI_API_KEY } : {}),
+        ...(e.OPENAI_BASE_URL !== undefined ? { baseUrl: e.OPENAI_BASE_URL } : {}),
+        model: e.CHAT_MODEL_ID,
+        ...(e.MODEL_TEMPERATURE !== undefined ? { temperature: e.MODEL_TEMPERATURE } : {}),
+        timeoutMs: e.MODEL_TIMEOUT_MS,
+        maxRetries: e.MODEL_MAX_RETRIES,
+      },
+      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
+      prefix: e.REDIS_KEY_PREFIX,
+      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
+      eventMaxLen: e.TURN_EVENTS_MAXLEN,
+      useToolsInChat: e.USE_MCP_IN_CHAT,
+      mcpServers: mcp.value,
+      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+    },
+  };
+}

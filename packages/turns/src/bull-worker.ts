@@ -1,0 +1,67 @@
+import { TurnJob } from "@acb/schemas";
+import { Worker, type ConnectionOptions } from "bullmq";
+import { queuePrefix, TURN_QUEUE_NAME } from "./keys.js";
+
+export interface TurnWorkerOptions {
+  readonly prefix: string;
+  readonly connection: ConnectionOptions;
+  readonly concurrency: number;
+  /**
+   * BullMQ job lock. A runner renews it every lockMs/2 while a turn runs; when a runner dies, another
+   * runner's stall check (every lockMs/2) finds the expired lock within about 1.5 × lockMs and redelivers
+   * the job, and `processTurn` ends the turn for its clients.
+   */
+  readonly lockMs: number;
+  readonly name?: string;
+}
+
+export type TurnJobHandler = (job: TurnJob) => Promise<unknown>;
+export type InvalidJobHandler = (jobId: string | undefined, reason: string) => void;
+
+/** The runner's side of the queue: a BullMQ worker that validates each job at the boundary. */
+export class TurnWorker {
+  private readonly worker: Worker;
+
+  constructor(options: TurnWorkerOptions, handler: TurnJobHandler, onInvalid: InvalidJobHandler) {
+    this.worker = new Worker(
+      TURN_QUEUE_NAME,
+      async (job) => {
+        const parsed = TurnJob.safeParse(job.data);
+        if (!parsed.success) {
+          onInvalid(job.id, parsed.error.issues[0]?.message ?? "invalid job");
+          return "invalid";
+        }
+        return await handler(parsed.data);
+      },
+      {
+        connection: options.connection,
+        prefix: queuePrefix(options.prefix),
+        concurrency: options.concurrency,
+        lockDuration: options.lockMs,
+        stalledInterval: Math.max(1_000, Math.floor(options.lockMs / 2)),
+        maxStalledCount: 1,
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        autorun: true,
+      },
+    );
+  }
+
+  on(event: "error" | "failed", listener: (err: Error) => void): void {
+    if (event === "error") this.worker.on("error", listener);
+    else this.worker.on("failed", (_job, err) => listener(err));
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  /** Stops taking turns; waits for the ones in flight (BullMQ's graceful close). */
+  async close(): Promise<void> {
+    await this.worker.close();
+  }
+
+  /** Stops at once: jobs in flight lose their lock and are redelivered by another runner's stall check. */
+  async forceClose(): Promise<void> {
+    await this.worker.close(true);
+  }
+}
