@@ -39,6 +39,8 @@ export interface HttpConfig {
 
 export interface Config {
   readonly roots: readonly string[];
+  /** Where the roots came from, to name it in errors. */
+  readonly rootsFrom: "--root" | "FILES_ROOT";
   readonly transport: "stdio" | "http";
   readonly http: HttpConfig;
   readonly deny: readonly string[];
@@ -160,6 +162,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
 
   return {
     roots,
+    rootsFrom: rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT",
     transport,
     http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions: 256 },
     deny,

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     roots = await resolveRoots(config.roots);
   } catch {
     const bad = await firstBadRoot(config.roots);
-    fail(`config: ${config.roots.length > 1 || process.env.FILES_ROOT === undefined ? "--root" : "FILES_ROOT"} ${bad} does not exist or is not a directory (the file system root is refused too)`);
+    fail(`config: ${config.rootsFrom} ${bad} does not exist or is not a directory (the file system root is refused too)`);
   }
   if (!linearRegexAvailable()) log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
 

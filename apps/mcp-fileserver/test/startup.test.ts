@@ -1,0 +1,117 @@
+/** Configuration failures (one clear line), stdio hygiene, several roots, and deny-list flags. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFixture, type Fixture } from "./fixture.js";
+import { call, connectStdio, firstText, spawnServer } from "./helpers.js";
+
+let fx: Fixture;
+
+beforeAll(async () => {
+  fx = await createFixture();
+});
+
+afterAll(async () => {
+  await fx.cleanup();
+});
+
+async function failsToStart(args: string[], env: Record<string, string>, mentions: RegExp): Promise<void> {
+  const p = spawnServer(args, env);
+  p.child.stdin?.end();
+  const code = await p.exited;
+  expect(code).toBe(2);
+  const lines = p.output().trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(mentions);
+}
+
+describe("bad configuration fails at start with one line naming the setting", () => {
+  it("no root", async () => {
+    await failsToStart([], {}, /FILES_ROOT/);
+  });
+  it("a missing root (env)", async () => {
+    await failsToStart([], { FILES_ROOT: `${fx.base}/missing` }, /FILES_ROOT .*does not exist/);
+  });
+  it("a missing root among several (flags)", async () => {
+    await failsToStart(["--root", fx.root, "--root", `${fx.base}/missing`], {}, /--root .*missing does not exist/);
+  });
+  it("a root that is a file", async () => {
+    await failsToStart(["--root", `${fx.root}/hello.txt`], {}, /--root .*not a directory/);
+  });
+  it("the file system root", async () => {
+    await failsToStart(["--root", "/"], {}, /--root/);
+  });
+  it("a non-loopback bind without a token", async () => {
+    await failsToStart(["--root", fx.root, "--transport", "http", "--host", "0.0.0.0"], { MCP_AUTH_TOKEN: "" }, /--host 0\.0\.0\.0 .*MCP_AUTH_TOKEN/);
+  });
+  it("a bad port", async () => {
+    await failsToStart(["--root", fx.root, "--transport", "http", "--port", "99999"], {}, /--port/);
+  });
+  it("an unknown transport", async () => {
+    await failsToStart(["--root", fx.root], { FILESERVER_TRANSPORT: "carrier-pigeon" }, /FILESERVER_TRANSPORT/);
+  });
+  it("a short token", async () => {
+    await failsToStart(["--root", fx.root, "--transport", "http"], { MCP_AUTH_TOKEN: "short" }, /MCP_AUTH_TOKEN/);
+  });
+  it("a bad cap", async () => {
+    await failsToStart(["--root", fx.root], { FILESERVER_MAX_READ_BYTES: "lots" }, /FILESERVER_MAX_READ_BYTES/);
+  });
+  it("an unknown flag", async () => {
+    await failsToStart(["--root", fx.root, "--write-access"], {}, /write-access/);
+  });
+});
+
+describe("stdio", () => {
+  it("writes nothing but protocol to stdout and exits when stdin closes", async () => {
+    const p = spawnServer(["--root", fx.root]);
+    let stdout = "";
+    p.child.stdout?.on("data", (b: Buffer) => (stdout += b.toString()));
+    await new Promise((r) => setTimeout(r, 500));
+    p.child.stdin?.end();
+    expect(await p.exited).toBe(0);
+    expect(stdout).toBe("");
+  });
+
+  it("FILES_ROOT works like --root", async () => {
+    const c = await connectStdio([], { FILES_ROOT: fx.root });
+    const o = await call(c.client, "read_text", { path: "hello.txt" });
+    expect(o.structured?.text).toBe("hello world\n");
+    await c.close();
+  });
+});
+
+describe("several roots", () => {
+  it("names each root by its directory and keeps them apart", async () => {
+    const c = await connectStdio(["--root", fx.root, "--root", fx.root2]);
+    const tree = await call(c.client, "directory_tree", { max_depth: 1 });
+    expect((tree.structured?.entries as Array<{ path: string }>).map((e) => e.path)).toEqual(["root", "second"]);
+    expect((await call(c.client, "read_text", { path: "second/other.txt" })).structured?.text).toBe("second root\n");
+    expect((await call(c.client, "read_text", { path: "root/hello.txt" })).structured?.text).toBe("hello world\n");
+    const escape = await call(c.client, "read_text", { path: "second/../root/hello.txt" });
+    expect(firstText(escape)).toMatch(/^OUTSIDE_ROOT/);
+    const unknown = await call(c.client, "read_text", { path: "third/x.txt" });
+    expect(firstText(unknown)).toMatch(/^NOT_FOUND/);
+    const found = await call(c.client, "search_files", { pattern: "other.txt" });
+    expect(found.structured?.matches).toEqual([{ path: "second/other.txt", type: "file" }]);
+    const denied = await call(c.client, "read_text", { path: "root/.env" });
+    expect(firstText(denied)).toMatch(/^DENIED/);
+    await c.close();
+  });
+});
+
+describe("deny-list configuration", () => {
+  it("--deny adds patterns; --no-default-deny drops the defaults", async () => {
+    const c = await connectStdio(["--root", fx.root, "--deny", "*.md", "--no-default-deny"]);
+    expect(firstText(await call(c.client, "read_text", { path: "notes.md" }))).toMatch(/^DENIED/);
+    expect(firstText(await call(c.client, "read_text", { path: "docs/readme.md" }))).toMatch(/^DENIED/);
+    expect((await call(c.client, "read_text", { path: ".env" })).structured?.text).toContain("in .env");
+    await c.close();
+  });
+
+  it("FILESERVER_DENY adds to the defaults", async () => {
+    const c = await connectStdio(["--root", fx.root], { FILESERVER_DENY: "docs/deep/,lines.txt" });
+    expect(firstText(await call(c.client, "read_text", { path: "lines.txt" }))).toMatch(/^DENIED/);
+    expect(firstText(await call(c.client, "read_text", { path: "docs/deep/a/b/c.txt" }))).toMatch(/^DENIED/);
+    expect(firstText(await call(c.client, "read_text", { path: ".env" }))).toMatch(/^DENIED/);
+    expect((await call(c.client, "read_text", { path: "docs/readme.md" })).refused).toBe(false);
+    await c.close();
+  });
+});
