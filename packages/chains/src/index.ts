@@ -28,3 +28,19 @@ export {
   runChatTurn,
 } from "./chat.js";
 export { type ModelErrorKind, type ModelErrorInit, type ToModelErrorContext, ModelError, toModelError } from "./errors.js";
+export {
+  type McpServerConfig,
+  type McpEnv,
+  type McpServersResult,
+  type McpServerStatus,
+  type McpToolboxOptions,
+  type McpLog,
+  McpServersSchema,
+  mcpServersFromEnv,
+  McpToolbox,
+  McpToolError,
+  DEFAULT_MCP_SERVER_URL,
+  DEFAULT_MCP_SERVER_NAME,
+  DEFAULT_MCP_REFRESH_MS,
+} from "./mcp.js";
+export { type AgentTurnArgs, runAgentTurn, DEFAULT_AGENT_TOOL_TIMEOUT_MS, DEFAULT_MAX_TOOL_ROUNDS } from "./agent.js";

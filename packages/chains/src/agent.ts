@@ -1,0 +1,170 @@
+/** One agent turn: createAgent (from "langchain") with tools, streamed as token / tool_start / tool_end events. */
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { ChatOpenAI } from "@langchain/openai";
+import { createAgent, createMiddleware } from "langchain";
+import { SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
+import { toModelError } from "./errors.js";
+import { McpToolError } from "./mcp.js";
+
+export interface AgentTurnArgs {
+  model: BaseChatModel;
+  tools: StructuredToolInterface[];
+  history: BaseMessage[];
+  input: string;
+  signal: AbortSignal;
+  emit: EmitTurnEvent;
+  /**
+   * Bounds every tool call of the turn, local tools included (default 60 s); a call that takes longer is abandoned and
+   * goes back to the model as an error. MCP tools from an McpToolbox are bounded by its own toolTimeoutMs as well.
+   */
+  toolTimeoutMs?: number;
+  /** Most model↔tool rounds before the turn fails (default 8). */
+  maxToolRounds?: number;
+}
+
+export const DEFAULT_AGENT_TOOL_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_TOOL_ROUNDS = 8;
+
+/** Marks errors thrown by `emit`, so they are rethrown as they are instead of being mistaken for model failures. */
+class EmitFailure extends Error {
+  constructor(readonly error: unknown) {
+    super("emit failed");
+    this.name = "EmitFailure";
+  }
+}
+
+class ToolTimeoutError extends Error {
+  constructor(toolName: string, ms: number) {
+    const s = ms / 1000;
+    super(`the tool ${toolName} did not finish within ${Number.isInteger(s) ? s : s.toFixed(1)} s`);
+    this.name = "ToolTimeoutError";
+  }
+}
+
+/**
+ * Relays model text chunks as they are generated. `awaitHandlers` makes the model wait for each `emit`, so tokens
+ * and tool events reach the client in the order they happened; `lc_prefer_streaming` makes `invoke()` stream.
+ */
+class TokenRelay extends BaseCallbackHandler {
+  name = "acb_token_relay";
+  lc_prefer_streaming = true;
+  constructor(private readonly onToken: (token: string) => Promise<void>) {
+    super({ raiseError: true });
+    this.awaitHandlers = true;
+  }
+  override async handleLLMNewToken(token: string): Promise<void> {
+    if (token !== "") await this.onToken(token);
+  }
+}
+
+/** The text the model sees when a tool fails: short, no stack. */
+function toolErrorText(err: unknown): string {
+  if (err instanceof McpToolError || err instanceof ToolTimeoutError) return `Error: ${err.message}`;
+  const message = err instanceof Error ? err.message : typeof err === "string" ? err : "the tool failed";
+  const firstLines = message.split("\n").slice(0, 5).join("\n");
+  return `Error: ${firstLines.length > 1000 ? `${firstLines.slice(0, 999)}…` : firstLines}`;
+}
+
+function modelTimeoutMs(model: BaseChatModel): number | undefined {
+  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
+}
+
+function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal, onTimeout: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      reject(onTimeout());
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Runs createAgent with the system prompt, the history and the input. Emits `{event:"token"}` for model text chunks
+ * and `{event:"tool_start"|"tool_end", data: toolName}` around every tool call (in order, each `emit` awaited). A tool
+ * that throws or times out goes back to the model as a ToolMessage with status "error" and the turn continues.
+ *
+ * Returns the messages to commit: the HumanMessage, every AI message (with its tool_calls) and ToolMessage produced,
+ * then the final AIMessage. Throws ModelError (via toModelError) when the model fails or the turn is aborted; errors
+ * thrown by `emit` are rethrown unchanged. Never emits done/error: the caller does.
+ */
+export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string; messages: BaseMessage[] }> {
+  const { model, tools, history, input, signal, emit } = args;
+  const toolTimeoutMs = args.toolTimeoutMs ?? DEFAULT_AGENT_TOOL_TIMEOUT_MS;
+  const maxRounds = args.maxToolRounds ?? DEFAULT_MAX_TOOL_ROUNDS;
+  const timeoutMs = modelTimeoutMs(model);
+
+  let emitFailure: EmitFailure | undefined;
+  const send = async (event: Parameters<EmitTurnEvent>[0]): Promise<void> => {
+    try {
+      await emit(event);
+    } catch (err) {
+      emitFailure ??= new EmitFailure(err);
+      throw emitFailure;
+    }
+  };
+
+  const toolEvents = createMiddleware({
+    name: "AcbToolEvents",
+    wrapToolCall: async (request, handler) => {
+      const toolCall = request.toolCall;
+      const name = toolCall.name;
+      await send({ event: "tool_start", data: name });
+      let result: Awaited<ReturnType<typeof handler>>;
+      try {
+        const running = Promise.resolve().then(() => handler(request));
+        running.catch(() => undefined); // a tool abandoned after its timeout may still fail later
+        result = await raceTimeout(running, toolTimeoutMs, signal, () => new ToolTimeoutError(name, toolTimeoutMs));
+      } catch (err) {
+        if (signal.aborted || err instanceof EmitFailure) throw err;
+        result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
+      }
+      await send({ event: "tool_end", data: name });
+      return result;
+    },
+  });
+
+  const agent = createAgent({ model, tools, systemPrompt: SYSTEM_PROMPT, middleware: [toolEvents] });
+  const relay = new TokenRelay((token) => send({ event: "token", data: token }));
+
+  let messages: BaseMessage[];
+  try {
+    if (signal.aborted) throw signal.reason;
+    const state = await agent.invoke(
+      { messages: [...history, new HumanMessage(input)] },
+      { signal, callbacks: [relay], recursionLimit: 2 * maxRounds + 1 },
+    );
+    messages = state.messages;
+  } catch (err) {
+    if (emitFailure !== undefined) throw emitFailure.error;
+    throw toModelError(err, signal, { timeoutMs });
+  }
+  if (emitFailure !== undefined) throw emitFailure.error;
+  if (signal.aborted) throw toModelError(signal.reason, signal, { timeoutMs });
+
+  const produced = messages.slice(history.length);
+  const last = produced.at(-1);
+  if (produced[0]?.type !== "human" || last === undefined || !AIMessage.isInstance(last)) {
+    throw toModelError(new Error("the agent ended without an answer"), signal, { timeoutMs });
+  }
+  return { text: last.text, messages: produced };
+}
