@@ -19,7 +19,7 @@ const runnerId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}
 const log = createLogger("agent-runner", config.logLevel);
 
 const connect = (): Redis => {
-  const r = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const r = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-runner:${process.pid}` });
   r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
   return r;
 };

@@ -54,7 +54,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
 /** REDIS_URL set: every turn goes through the queue to the runners; the gateway never calls a model. */
 export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger): Pipeline {
   const connect = (): Redis => {
-    const r = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const r = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-gateway:${process.pid}` });
     r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
     return r;
   };

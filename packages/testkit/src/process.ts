@@ -14,8 +14,8 @@ export interface ServiceProcess {
 export interface StartServiceOptions {
   readonly env?: Record<string, string | undefined>;
   readonly cwd?: string;
-  /** Resolves once the service is ready (e.g. its /healthz answers). */
-  readonly ready?: () => Promise<boolean>;
+  /** Resolves true once the service is ready (e.g. its /healthz answers, or it logged a line). */
+  readonly ready?: (output: () => string) => Promise<boolean> | boolean;
   readonly readyTimeoutMs?: number;
   readonly name?: string;
 }
@@ -54,7 +54,7 @@ export async function startService(command: string, args: string[], options: Sta
     try {
       await waitFor(async () => {
         if (child.exitCode !== null) throw new Error("exited");
-        return await ready();
+        return await ready(() => out);
       }, options.readyTimeoutMs ?? 20_000, options.name ?? command);
     } catch (err) {
       child.kill("SIGKILL");

@@ -1,0 +1,130 @@
+import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pipelineScript, contentText } from "./script.js";
+import { makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+
+let redis: PrivateRedis;
+let upstream: ScriptedOpenAI;
+let files: Service;
+let root: string;
+const gateways: Service[] = [];
+const runners: ServiceProcess[] = [];
+let admin: Redis;
+
+const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  redis = await startRedis();
+  upstream = await startScriptedOpenAI({ script: pipelineScript });
+  root = makeFilesRoot();
+  files = await startFileServerHttp(root);
+  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0" };
+  runners.push(...(await Promise.all([startRunner({ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }), startRunner({ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url })])));
+  gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
+  admin = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  admin?.disconnect();
+  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+  await files?.stop();
+  await upstream?.close();
+  await redis?.stop();
+});
+
+describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
+  it("is ready: Redis, runners and MCP reported by /readiness", async () => {
+    const res = await fetch(`${gateways[0]?.url}/readiness`);
+    const body = (await res.json()) as { status: string; mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(res.status).toBe(200);
+    expect(body.mode).toBe("distributed");
+    expect(body.checks.redis?.ok).toBe(true);
+    expect(body.checks.runners?.detail).toMatch(/^2 runner/);
+    expect(body.checks.mcp?.ok).toBe(true);
+  });
+
+  it("many concurrent turns across both gateways each get their own whole answer, in order", async () => {
+    const n = 60;
+    const results = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const gw = gateways[i % 2];
+        const input = `turn ${i} alpha beta gamma delta ${i}`;
+        const res = await readSse(`${gw?.url}/v1/chat/stream`, post({ session_id: `many-${i}`, input }));
+        return { i, input, res };
+      }),
+    );
+    for (const { i, input, res } of results) {
+      const tokens = res.messages.filter((m) => m.event === "token").map((m) => m.data);
+      expect(tokens.join(""), `turn ${i}`).toBe(`echo: ${input}`);
+      expect(res.messages.at(-1)).toMatchObject({ event: "done", data: `many-${i}` });
+      expect(res.messages.filter((m) => m.event === "done")).toHaveLength(1);
+    }
+  });
+
+  it("shares memory across replicas: a session started on one gateway continues on the other", async () => {
+    await fetch(`${gateways[0]?.url}/v1/chat`, post({ session_id: "shared", input: "remember the red door" }));
+    const before = upstream.requests.length;
+    const res = await fetch(`${gateways[1]?.url}/v1/chat`, post({ session_id: "shared", input: "what should I remember?" }));
+    expect(await res.json()).toEqual({ text: "echo: what should I remember?" });
+    const sent = upstream.requests.slice(before).map((r) => r.body.messages.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n"));
+    expect(sent.some((t) => t.includes("user: remember the red door") && t.includes("assistant: echo: remember the red door"))).toBe(true);
+  });
+
+  it("agent stream: tool_start/tool_end carry the tool name, the file server's answer reaches the model, done carries a generated session id", async () => {
+    const res = await readSse(`${gateways[1]?.url}/v1/agent/chat/stream`, post({ input: "list files please" }));
+    const events = res.messages.map((m) => m.event);
+    expect(events).toContain("tool_start");
+    expect(res.messages.find((m) => m.event === "tool_start")?.data).toBe("list_dir");
+    expect(res.messages.find((m) => m.event === "tool_end")?.data).toBe("list_dir");
+    expect(events.indexOf("tool_start")).toBeLessThan(events.indexOf("tool_end"));
+    const text = res.messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+    expect(text).toContain("notes.txt");
+    const done = res.messages.at(-1);
+    expect(done?.event).toBe("done");
+    expect(done?.data).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("x-session-id")).toBe(done?.data);
+  });
+
+  it("resumes on another gateway with Last-Event-ID: exactly the missing events, none twice", async () => {
+    const first = await fetch(`${gateways[0]?.url}/v1/chat/stream`, post({ session_id: "resume", input: "slow:40:one two three four five six seven eight" }));
+    const turnId = first.headers.get("x-turn-id") ?? "";
+    const seen: Array<{ id?: string; event?: string; data: string }> = [];
+    for await (const m of streamSse(first)) {
+      seen.push(m);
+      if (seen.length === 3) break;
+    }
+    await first.body?.cancel();
+    const rest = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "" } });
+    const whole = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`);
+    expect([...seen, ...rest.messages]).toEqual(whole.messages);
+    expect(whole.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toBe("one two three four five six seven eight");
+  });
+
+  it("holds hundreds of open streams without growing the gateway's Redis connections", async () => {
+    const gw = gateways[0];
+    const gwPid = gw?.process.child.pid;
+    const count = async (): Promise<number> => String(await admin.client("LIST")).split("\n").filter((l) => l.includes(`name=acb-gateway:${gwPid}`)).length;
+    const before = await count();
+    const n = 300;
+    const controllers = Array.from({ length: n }, () => new AbortController());
+    const opened = await Promise.all(controllers.map((ac, i) => fetch(`${gw?.url}/v1/chat/stream`, { ...post({ session_id: `open-${i}`, input: "slow:300:a b c d e f g h" }), signal: ac.signal })));
+    expect(opened.every((r) => r.status === 200)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const during = await count();
+    // At most the one multiplexed reader is added, however many streams are open.
+    expect(during - before).toBeLessThanOrEqual(1);
+    expect(during).toBeLessThanOrEqual(4);
+    const finished = await Promise.all(opened.map(async (res) => {
+      let tokens = "";
+      let done = false;
+      for await (const m of streamSse(res)) {
+        if (m.event === "token") tokens += m.data;
+        if (m.event === "done") done = true;
+      }
+      return done && tokens === "a b c d e f g h";
+    }));
+    expect(finished.filter(Boolean).length).toBe(n);
+    expect(await count()).toBeLessThanOrEqual(during);
+  });
+});

@@ -1,0 +1,151 @@
+import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { contentText, pipelineScript } from "./script.js";
+import { FILESERVER, makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+
+let redis: PrivateRedis;
+let upstream: ScriptedOpenAI;
+let root: string;
+const cleanup: Array<() => Promise<unknown>> = [];
+const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  redis = await startRedis();
+  upstream = await startScriptedOpenAI({ script: pipelineScript });
+  root = makeFilesRoot();
+});
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()?.();
+});
+afterAll(async () => {
+  await upstream?.close();
+  await redis?.stop();
+});
+
+const prefix = (): string => `p${Math.random().toString(36).slice(2, 8)}:`;
+
+async function runner(env: Record<string, string>): Promise<ServiceProcess> {
+  const r = await startRunner({ REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", ...env });
+  cleanup.push(() => r.stop(1_000));
+  return r;
+}
+async function gateway(env: Record<string, string>): Promise<Service> {
+  const g = await startGateway({ REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, ...env });
+  cleanup.push(() => g.stop());
+  return g;
+}
+
+describe("runner death", () => {
+  it("a runner killed with SIGKILL mid-turn: the stream ends with error then done within the stall window", async () => {
+    const p = prefix();
+    const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, RUNNER_LOCK_MS: "2000", USE_MCP_IN_CHAT: "false" };
+    const doomed = await runner(env);
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
+    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "doomed", input: "slow:200:a b c d e f g h i j k l m n o p q r s t" }));
+    const events: Array<{ event?: string; data: string }> = [];
+    const reading = (async () => {
+      for await (const m of streamSse(res)) events.push(m);
+    })();
+    while (!events.some((e) => e.event === "token")) await new Promise((r) => setTimeout(r, 20));
+    await runner(env); // the survivor whose stall check finds the dead runner's job
+    doomed.kill("SIGKILL");
+    const killedAt = Date.now();
+    await reading;
+    const tail = events.slice(-2).map((e) => e.event);
+    expect(tail).toEqual(["error", "done"]);
+    expect(events.at(-2)?.data).toMatch(/runner/);
+    expect(events.at(-1)?.data).toBe("doomed");
+    expect(events.filter((e) => e.event === "done")).toHaveLength(1);
+    // lock 2 s: stall check every 1 s, so the turn ends within ~3 s of the kill (bounded, with slack for CI).
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+  });
+
+  it("with no runner at all, the gateway's watchdog ends the turn after its deadline", async () => {
+    const p = prefix();
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, TURN_TIMEOUT_MS: "1500", WATCHDOG_GRACE_MS: "500" });
+    const started = Date.now();
+    const res = await readSse(`${gw.url}/v1/chat/stream`, post({ session_id: "orphan", input: "hello" }));
+    expect(res.messages.map((m) => m.event)).toEqual(["error", "done"]);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    const ready = await fetch(`${gw.url}/readiness`);
+    expect(ready.status).toBe(503);
+  });
+
+  it("SIGTERM: the runner takes no new turns and finishes the one in flight", async () => {
+    const p = prefix();
+    const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, USE_MCP_IN_CHAT: "false" };
+    const r = await runner(env);
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
+    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "graceful", input: "slow:100:one two three four five six" }));
+    const events: Array<{ event?: string; data: string }> = [];
+    const reading = (async () => {
+      for await (const m of streamSse(res)) events.push(m);
+    })();
+    while (!events.some((e) => e.event === "token")) await new Promise((r2) => setTimeout(r2, 20));
+    const code = r.stop(20_000);
+    await reading;
+    expect(events.filter((e) => e.event === "token").map((e) => e.data).join("")).toBe("one two three four five six");
+    expect(events.at(-1)).toMatchObject({ event: "done", data: "graceful" });
+    expect(events.some((e) => e.event === "error")).toBe(false);
+    expect(await code).toBe(0);
+  });
+});
+
+describe("MCP servers", () => {
+  it("agent turns over the stdio transport", async () => {
+    const p = prefix();
+    const stdio = JSON.stringify({ files: { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] } });
+    await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVERS: stdio });
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
+    const res = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files", session_id: "stdio" }));
+    expect(res.messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event}:${m.data}`)).toEqual(["tool_start:list_dir", "tool_end:list_dir"]);
+    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+  });
+
+  it("an MCP server killed and restarted between turns of one session is reconnected", async () => {
+    const p = prefix();
+    let files = await startFileServerHttp(root);
+    const port = files.port;
+    cleanup.push(() => files.stop());
+    await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVER_URL: files.url, MCP_CONNECT_TIMEOUT_MS: "2000" });
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
+    const first = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files", session_id: "restart" }));
+    expect(first.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    files.process.kill("SIGKILL");
+    await files.process.exited;
+    files = await startFileServerHttp(root, port);
+    const before = upstream.requests.length;
+    const second = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files again", session_id: "restart" }));
+    expect(second.messages.map((m) => m.event)).toContain("tool_end");
+    expect(second.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    // The tool's answer (not an error) reached the model.
+    const toolMessages = upstream.requests.slice(before).flatMap((r) => r.body.messages.filter((m) => m.role === "tool").map((m) => contentText(m.content)));
+    expect(toolMessages.some((t) => t.includes("notes.txt"))).toBe(true);
+  });
+
+  it("USE_MCP_IN_CHAT with the MCP server down: chat falls back to the plain chain, and /readiness says so", async () => {
+    const p = prefix();
+    await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVER_URL: "http://127.0.0.1:9/mcp", MCP_CONNECT_TIMEOUT_MS: "500" });
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
+    const res = await fetch(`${gw.url}/v1/chat`, post({ session_id: "fallback", input: "hello there" }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ text: "echo: hello there" });
+    const ready = (await (await fetch(`${gw.url}/readiness`)).json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(ready.status).toBe("ready");
+    expect(ready.checks.mcp?.ok).toBe(false);
+    expect(ready.checks.mcp?.detail).toMatch(/unreachable/);
+  });
+});
+
+describe("embedded mode (the README's start command)", () => {
+  it("shows tool calls with the offline model and the file server over stdio", async () => {
+    const gw = await startGateway({ FILES_ROOT: root });
+    cleanup.push(() => gw.stop());
+    const res = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files" }));
+    const names = res.messages.map((m) => m.event);
+    expect(names).toContain("tool_start");
+    expect(res.messages.find((m) => m.event === "tool_start")?.data).toMatch(/list_dir$/);
+    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    expect(names.at(-1)).toBe("done");
+  });
+});

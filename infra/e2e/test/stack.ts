@@ -1,0 +1,62 @@
+import { freePort, startService, type ServiceProcess } from "@acb/testkit";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const app = (name: string): string => fileURLToPath(new URL(`../../../apps/${name}/dist/main.js`, import.meta.url));
+export const GATEWAY = app("chat-gateway");
+export const RUNNER = app("agent-runner");
+export const FILESERVER = app("mcp-fileserver");
+
+const CLEAN_ENV = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, MODEL_PROVIDER: undefined, REDIS_URL: undefined, MCP_SERVERS: undefined, MCP_SERVER_URL: undefined, MCP_TRANSPORT: undefined, LOG_LEVEL: "warn" };
+
+export interface Service {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ServiceProcess;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(env: Record<string, string | undefined>): Promise<Service> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startService(process.execPath, [GATEWAY], {
+    name: "chat-gateway",
+    env: { ...CLEAN_ENV, HOST: "127.0.0.1", PORT: String(port), ...env },
+    ready: async () => (await fetch(`${url}/healthz`)).ok,
+  });
+  return { url, port, process: proc, stop: async () => void (await proc.stop()) };
+}
+
+/** A runner is ready once it logged "ready" (its worker is connected and it announced itself). */
+export async function startRunner(env: Record<string, string | undefined>): Promise<ServiceProcess> {
+  const proc = await startService(process.execPath, [RUNNER], {
+    name: "agent-runner",
+    env: { ...CLEAN_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "500", ...env },
+    ready: (output) => output().includes('"msg":"ready"'),
+    readyTimeoutMs: 30_000,
+  });
+  return proc;
+}
+
+export async function startFileServerHttp(root: string, port?: number): Promise<Service> {
+  const p = port ?? (await freePort());
+  const url = `http://127.0.0.1:${p}`;
+  const proc = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"], {
+    name: "mcp-fileserver",
+    env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
+    ready: async () => (await fetch(`${url}/healthz`)).ok,
+  });
+  return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
+}
+
+/** A small directory for the file server to serve. */
+export function makeFilesRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), "acb-files-"));
+  writeFileSync(join(root, "notes.txt"), "the lighthouse keeper's notes\n");
+  writeFileSync(join(root, "README.md"), "# demo\n");
+  mkdirSync(join(root, "docs"));
+  writeFileSync(join(root, "docs", "guide.md"), "guide\n");
+  return root;
+}
