@@ -91,6 +91,25 @@ describe("runner death", () => {
   });
 });
 
+describe("history in Redis", () => {
+  it("a session survives a restart of every gateway and runner", async () => {
+    const p = prefix();
+    const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, USE_MCP_IN_CHAT: "false" };
+    const r1 = await runner(env);
+    const g1 = await gateway(env);
+    await fetch(`${g1.url}/v1/chat`, post({ session_id: "persist", input: "remember the lighthouse" }));
+    await g1.stop();
+    await r1.stop();
+    await runner(env);
+    const g2 = await gateway(env);
+    const before = upstream.requests.length;
+    const res = await fetch(`${g2.url}/v1/chat`, post({ session_id: "persist", input: "what should I remember?" }));
+    expect(res.status).toBe(200);
+    const sent = (upstream.requests[before]?.body.messages ?? []).map((m) => `${m.role}: ${contentText(m.content)}`);
+    expect(sent.slice(1)).toEqual(["user: remember the lighthouse", "assistant: echo: remember the lighthouse", "user: what should I remember?"]);
+  });
+});
+
 describe("MCP servers", () => {
   it("agent turns over the stdio transport", async () => {
     const p = prefix();
