@@ -53,7 +53,7 @@ export const USAGE = `usage: mcp-fileserver --root <dir> [--root <dir> ...] [--t
   [--tool-timeout-ms N] [--max-body-bytes N]
 env: FILES_ROOT, FILESERVER_TRANSPORT, FILESERVER_PORT, FILESERVER_HOST, MCP_AUTH_TOKEN, FILESERVER_ALLOWED_ORIGINS,
   FILESERVER_DENY, FILESERVER_DEFAULT_DENY, FILESERVER_MAX_READ_BYTES, FILESERVER_MAX_ENTRIES, FILESERVER_TOOL_TIMEOUT_MS,
-  FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, LOG_LEVEL`;
+  FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, FILESERVER_SEARCH_TIME_MS, LOG_LEVEL`;
 
 export class HelpRequested extends Error {}
 
@@ -153,7 +153,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     maxEntries: num("--max-entries", "FILESERVER_MAX_ENTRIES", "10000", 10, 1_000_000, v["max-entries"]),
     maxDepth: 20,
     toolTimeoutMs: num("--tool-timeout-ms", "FILESERVER_TOOL_TIMEOUT_MS", "15000", 100, 600_000, v["tool-timeout-ms"]),
-    searchTimeMs: 5_000,
+    searchTimeMs: num("", "FILESERVER_SEARCH_TIME_MS", "5000", 10, 600_000, undefined),
     searchMaxFileBytes: num("", "FILESERVER_SEARCH_MAX_FILE_BYTES", String(4 * 1024 * 1024), 1024, 1024 * 1024 * 1024, undefined),
     lineScanBytes: 64 * 1024 * 1024,
   };
@@ -166,7 +166,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     transport,
     http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions: 256 },
     deny,
-    limits: { ...limits, searchTimeMs: Math.min(limits.searchTimeMs, Math.max(50, limits.toolTimeoutMs - 500)) },
+    limits: { ...limits, defaultReadBytes: Math.min(limits.defaultReadBytes, limits.maxReadBytes), searchTimeMs: Math.min(limits.searchTimeMs, Math.max(10, limits.toolTimeoutMs - 500)) },
     logLevel,
   };
 }

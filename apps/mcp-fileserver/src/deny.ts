@@ -23,6 +23,12 @@ export class DenyList {
     }
   }
 
+  /** An entry `name` inside a directory whose own path (`parent`) already passed the check. */
+  isEntryDenied(parent: readonly string[], name: string): boolean {
+    if (this.perSegment.some((g) => g.match(name))) return true;
+    return this.perPath.length > 0 && this.isDenied([...parent, name]);
+  }
+
   /** `segments` is a path relative to its root, split on `/`. */
   isDenied(segments: readonly string[]): boolean {
     for (const seg of segments) if (this.perSegment.some((g) => g.match(seg))) return true;

@@ -34,6 +34,14 @@ export class Glob {
 
   /** Matches a relative POSIX path (segments separated by `/`). */
   match(relPath: string): boolean {
+    if (!relPath.includes("/")) {
+      // one name: only single-segment alternatives (or a lone **) can match
+      return this.alts.some((alt) => {
+        const only = alt[0];
+        if (alt.length === 1 && only !== undefined) return only.globstar || matchName(only.toks, relPath);
+        return matchSegments(alt, [relPath]);
+      });
+    }
     const parts = relPath.split("/").filter((p) => p.length > 0);
     return this.alts.some((alt) => matchSegments(alt, parts));
   }
@@ -181,8 +189,11 @@ function single(tok: Token, ch: string): boolean {
 }
 
 /** Wildcard match of one segment: greedy with a single backtrack point, O(len(name) * len(pattern)). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 function matchName(toks: readonly Token[], name: string): boolean {
-  const s = Array.from(name);
+  // index code units directly unless the name has astral characters (then split into code points)
+  const s: ArrayLike<string> = SURROGATE.test(name) ? Array.from(name) : name;
   let ti = 0;
   let si = 0;
   let starTi = -1;

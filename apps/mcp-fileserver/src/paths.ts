@@ -270,8 +270,8 @@ export class PathPolicy {
     }
     const out: DirEntry[] = [];
     for (const d of dirents) {
+      if (this.deny.isEntryDenied(t.segments, d.name)) continue;
       const segments = [...t.segments, d.name];
-      if (this.deny.isDenied(segments)) continue;
       const display = this.display(t.root, segments);
       if (d.isSymbolicLink()) {
         try {

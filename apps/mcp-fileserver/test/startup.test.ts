@@ -97,6 +97,24 @@ describe("several roots", () => {
   });
 });
 
+describe("caps", () => {
+  it("search_text stops at its time cap and says so", async () => {
+    const c = await connectStdio(["--root", fx.root], { FILESERVER_SEARCH_TIME_MS: "10", FILESERVER_SEARCH_MAX_FILE_BYTES: String(64 * 1024 * 1024) });
+    const o = await call(c.client, "search_text", { query: "no such text anywhere" });
+    expect(o.structured).toMatchObject({ truncated: true, truncated_reason: "time" });
+    expect(firstText(o)).toContain("[truncated: search stopped after 10 ms");
+    await c.close();
+  });
+
+  it("--max-read-bytes lowers the largest max_bytes a client may ask for", async () => {
+    const c = await connectStdio(["--root", fx.root, "--max-read-bytes", "2048"]);
+    expect((await call(c.client, "read_text", { path: "huge.txt", max_bytes: 2048 })).structured?.bytes).toBe(2048);
+    expect((await call(c.client, "read_text", { path: "huge.txt", max_bytes: 2049 })).refused).toBe(true);
+    expect((await call(c.client, "read_text", { path: "huge.txt" })).structured?.bytes).toBe(2048);
+    await c.close();
+  });
+});
+
 describe("deny-list configuration", () => {
   it("--deny adds patterns; --no-default-deny drops the defaults", async () => {
     const c = await connectStdio(["--root", fx.root, "--deny", "*.md", "--no-default-deny"]);
