@@ -1,0 +1,251 @@
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startService, type ServiceProcess } from "@acb/testkit";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { McpServersSchema, McpToolbox, mcpServersFromEnv, type McpServerConfig } from "./mcp.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");
+
+describe("mcpServersFromEnv", () => {
+  it("defaults to one streamable HTTP server named files at http://localhost:8080/mcp", () => {
+    expect(mcpServersFromEnv({})).toEqual({ ok: true, value: { files: { transport: "streamable_http", url: "http://localhost:8080/mcp" } } });
+  });
+
+  it.each([
+    [{ MCP_SERVER_URL: "http://mcp:9000/mcp", MCP_TRANSPORT: "sse" }, { files: { transport: "sse", url: "http://mcp:9000/mcp" } }],
+    [{ MCP_SERVER_URL: "https://x.example/mcp", MCP_TRANSPORT: "http" }, { files: { transport: "streamable_http", url: "https://x.example/mcp" } }],
+    [{ MCP_SERVER_URL: "http://a/mcp", MCP_TRANSPORT: "streamable-http" }, { files: { transport: "streamable_http", url: "http://a/mcp" } }],
+    [
+      { MCP_TRANSPORT: "stdio", MCP_SERVER_URL: "ignored", MCP_STDIO_COMMAND: "node", MCP_STDIO_ARGS: '["dist/main.js","--root","/srv"]' },
+      { files: { transport: "stdio", command: "node", args: ["dist/main.js", "--root", "/srv"] } },
+    ],
+    [{ MCP_TRANSPORT: "stdio", MCP_STDIO_COMMAND: "mcp-fileserver" }, { files: { transport: "stdio", command: "mcp-fileserver", args: [] } }],
+  ] as const)("%j", (env, value) => {
+    expect(mcpServersFromEnv(env)).toEqual({ ok: true, value });
+  });
+
+  it("MCP_SERVERS (JSON) wins, with two servers and bearer headers", () => {
+    const servers = {
+      files: { transport: "stdio", command: "node", args: ["main.js"], env: { FILES_ROOT: "/data" } },
+      docs: { transport: "http", url: "http://docs:8080/mcp", headers: { Authorization: "Bearer abcdefghijklmnop" } },
+    };
+    const r = mcpServersFromEnv({ MCP_SERVERS: JSON.stringify(servers), MCP_SERVER_URL: "http://other/mcp" });
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        files: { transport: "stdio", command: "node", args: ["main.js"], env: { FILES_ROOT: "/data" } },
+        docs: { transport: "streamable_http", url: "http://docs:8080/mcp", headers: { Authorization: "Bearer abcdefghijklmnop" } },
+      },
+    });
+  });
+
+  it.each([
+    [{ MCP_SERVERS: "{not json" }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: "[1,2]" }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: "{}" }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: '{"bad name!":{"transport":"sse","url":"http://a/sse"}}' }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: `{"${"x".repeat(33)}":{"transport":"sse","url":"http://a/sse"}}` }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: '{"a":{"transport":"carrier-pigeon","url":"http://a"}}' }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: '{"a":{"transport":"sse","url":"ftp://a"}}' }, "MCP_SERVERS"],
+    [{ MCP_SERVERS: '{"a":{"transport":"stdio"}}' }, "MCP_SERVERS"],
+    [{ MCP_TRANSPORT: "websocket" }, "MCP_TRANSPORT"],
+    [{ MCP_SERVER_URL: "not a url" }, "MCP_SERVER_URL"],
+    [{ MCP_TRANSPORT: "stdio" }, "MCP_STDIO_COMMAND"],
+    [{ MCP_TRANSPORT: "stdio", MCP_STDIO_COMMAND: "node", MCP_STDIO_ARGS: "main.js" }, "MCP_STDIO_ARGS"],
+    [{ MCP_TRANSPORT: "stdio", MCP_STDIO_COMMAND: "node", MCP_STDIO_ARGS: "[1]" }, "MCP_STDIO_ARGS"],
+  ] as const)("%j fails naming %s", (env, variable) => {
+    const r = mcpServersFromEnv(env);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(variable);
+  });
+
+  it("the schema is usable on its own", () => {
+    expect(McpServersSchema.safeParse({ a: { transport: "sse", url: "http://a/sse" } }).success).toBe(true);
+    expect(McpServersSchema.safeParse({ a: { transport: "sse", url: "http://a/sse", extra: 1 } }).success).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------- against the real file server
+
+let root: string;
+beforeAll(() => {
+  if (!existsSync(FILESERVER)) throw new Error(`build the file server first: pnpm --dir apps/mcp-fileserver build (${FILESERVER})`);
+  root = mkdtempSync(join(tmpdir(), "chains-mcp-"));
+  writeFileSync(join(root, "alpha.txt"), "hello from alpha\nsecond line\n");
+  writeFileSync(join(root, "notes.md"), "# Notes\n");
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const boxes: McpToolbox[] = [];
+const services: ServiceProcess[] = [];
+afterEach(async () => {
+  await Promise.all(boxes.splice(0).map((b) => b.close()));
+  await Promise.all(services.splice(0).map((s) => s.stop(2000)));
+});
+
+function stdioServer(): McpServerConfig {
+  return { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] };
+}
+
+async function startHttpServer(port?: number): Promise<{ service: ServiceProcess; url: string; port: number }> {
+  const p = port ?? (await freePort());
+  const service = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"], {
+    name: "mcp-fileserver",
+    ready: async () => (await fetch(`http://127.0.0.1:${p}/healthz`)).ok,
+  });
+  services.push(service);
+  return { service, url: `http://127.0.0.1:${p}/mcp`, port: p };
+}
+
+function toolbox(servers: Record<string, McpServerConfig>, extra: { refreshMs?: number; connectTimeoutMs?: number } = {}): McpToolbox {
+  const box = new McpToolbox(servers, { toolTimeoutMs: 5000, connectTimeoutMs: extra.connectTimeoutMs ?? 5000, refreshMs: extra.refreshMs });
+  boxes.push(box);
+  return box;
+}
+
+function find(tools: StructuredToolInterface[], name: string): StructuredToolInterface {
+  const t = tools.find((x) => x.name === name);
+  if (t === undefined) throw new Error(`no tool ${name} in ${tools.map((x) => x.name).join(", ")}`);
+  return t;
+}
+
+describe("McpToolbox against the real file server", () => {
+  it("over stdio: list_dir / read_text with plain names, results as strings", async () => {
+    const box = toolbox({ files: stdioServer() });
+    const tools = await box.tools();
+    const names = tools.map((t) => t.name);
+    expect(names).toContain("list_dir");
+    expect(names).toContain("read_text");
+    const listed: unknown = await find(tools, "list_dir").invoke({ path: "." });
+    expect(typeof listed).toBe("string");
+    expect(JSON.parse(listed as string)).toEqual(["alpha.txt", "notes.md"]);
+    const text: unknown = await find(tools, "read_text").invoke({ path: "alpha.txt" });
+    expect(text).toContain("hello from alpha");
+    expect(box.status()).toEqual([{ name: "files", transport: "stdio", connected: true, tools: tools.length }]);
+  });
+
+  it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
+    const box = toolbox({ files: stdioServer() });
+    const tools = await box.tools();
+    await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(/not.?found|no such|does not exist/i);
+    expect(box.status()[0]?.connected).toBe(true);
+    expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
+  });
+
+  it("over streamable HTTP, and two servers get prefixed names", async () => {
+    const http = await startHttpServer();
+    const single = toolbox({ files: { transport: "streamable_http", url: http.url } });
+    const plain = await single.tools();
+    expect(plain.map((t) => t.name)).toContain("list_dir");
+    expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual(["notes.md"]);
+
+    const both = toolbox({ local: stdioServer(), remote: { transport: "streamable_http", url: http.url } });
+    const tools = await both.tools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]));
+    expect(names.some((n) => n === "list_dir")).toBe(false);
+    expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+    expect(both.status().map((s) => [s.name, s.connected])).toEqual([
+      ["local", true],
+      ["remote", true],
+    ]);
+  });
+
+  it("a dead server does not hold up the others and shows as not connected", async () => {
+    const deadPort = await freePort();
+    const box = toolbox({ files: stdioServer(), dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } }, { connectTimeoutMs: 3000 });
+    const started = Date.now();
+    const tools = await box.tools();
+    expect(Date.now() - started).toBeLessThan(3000 + 1000);
+    expect(tools.map((t) => t.name)).toContain("files__list_dir");
+    expect(tools.some((t) => t.name.startsWith("dead__"))).toBe(false);
+    const status = box.status();
+    expect(status.find((s) => s.name === "files")).toMatchObject({ connected: true });
+    const dead = status.find((s) => s.name === "dead");
+    expect(dead).toMatchObject({ connected: false, tools: 0 });
+    expect(dead?.error).toMatch(/connection refused|connection failed/);
+    expect(dead?.error).not.toContain("127.0.0.1");
+  });
+
+  it("a server that hangs is bounded by connectTimeoutMs", async () => {
+    // A TCP listener that accepts and never answers.
+    const { createServer } = await import("node:net");
+    const sockets: import("node:net").Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const address = silent.address();
+    const port = address !== null && typeof address === "object" ? address.port : 0;
+    try {
+      const box = toolbox({ files: stdioServer(), slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } }, { connectTimeoutMs: 800 });
+      const started = Date.now();
+      const tools = await box.tools();
+      expect(Date.now() - started).toBeLessThan(800 + 1000);
+      expect(tools.map((t) => t.name)).toContain("files__read_text");
+      expect(box.status().find((s) => s.name === "slow")).toMatchObject({ connected: false, error: "cannot connect: did not answer within 0.8 s" });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it("a server restarted on the same port is reconnected (session renewed inside the call, and on the next tools())", async () => {
+    const first = await startHttpServer();
+    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
+    const before = await box.tools();
+    expect(await find(before, "read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+
+    await first.service.stop(2000);
+    // While it is down: a tool call fails with a clear tool error, and the server shows as disconnected.
+    await expect(find(before, "read_text").invoke({ path: "alpha.txt" })).rejects.toThrow(/MCP server "files" is unavailable/);
+    expect(box.status()[0]).toMatchObject({ connected: false });
+    expect(await box.tools()).toEqual([]);
+
+    await startHttpServer(first.port);
+    const after = await box.tools();
+    expect(box.status()[0]).toMatchObject({ connected: true });
+    expect(await find(after, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+  });
+
+  it("a restart the client did not notice: the old session is renewed transparently", async () => {
+    const first = await startHttpServer();
+    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
+    const tools = await box.tools();
+    expect(await find(tools, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+    await first.service.stop(2000);
+    await startHttpServer(first.port);
+    // The server no longer knows the session (HTTP 404): the toolbox starts a new session and retries once.
+    expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
+    expect(box.status()[0]).toMatchObject({ connected: true });
+  });
+
+  it("refreshMs=0: tools() re-checks a connected server and notices a restart before any tool call", async () => {
+    const first = await startHttpServer();
+    const box = toolbox({ files: { transport: "streamable_http", url: first.url } }, { refreshMs: 0 });
+    expect((await box.tools()).length).toBeGreaterThan(1);
+    first.service.kill("SIGKILL");
+    await first.service.exited;
+    await startHttpServer(first.port);
+    const tools = await box.tools();
+    expect(tools.map((t) => t.name)).toContain("read_text");
+    expect(await find(tools, "read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+  });
+
+  it("a stdio server whose process dies is restarted on the next tools()", async () => {
+    const box = toolbox({ files: stdioServer() });
+    const tools = await box.tools();
+    expect(await find(tools, "list_dir").invoke({})).toContain("alpha.txt");
+    // The toolbox does not expose its child's pid: find the one this test started (its temp root is unique).
+    const { execFileSync } = await import("node:child_process");
+    const out = execFileSync("pgrep", ["-f", `${FILESERVER} --root ${root}`]).toString().trim().split("\n");
+    for (const pid of out) process.kill(Number(pid), "SIGKILL");
+    await expect(find(tools, "list_dir").invoke({})).rejects.toThrow(/unavailable/);
+    const again = await box.tools();
+    expect(await find(again, "list_dir").invoke({})).toContain("alpha.txt");
+  });
+});
