@@ -249,3 +249,70 @@ describe("McpToolbox against the real file server", () => {
     expect(await find(again, "list_dir").invoke({})).toContain("alpha.txt");
   });
 });
+
+// ---------------------------------------------------------------- a scripted in-process MCP server (slow tools)
+
+async function startSlowMcpServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+  const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
+  const { z } = await import("zod");
+  const http = createServer((req, res) => {
+    // Stateless: one server and transport per request.
+    const server = new McpServer({ name: "slow", version: "1.0.0" });
+    server.registerTool(
+      "sleep",
+      { description: "Sleeps for ms milliseconds.", inputSchema: { ms: z.number().int().min(0) } },
+      async ({ ms }, extra) => {
+        await new Promise<void>((resolveSleep) => {
+          const timer = setTimeout(resolveSleep, ms);
+          extra.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolveSleep();
+          });
+        });
+        return { content: [{ type: "text" as const, text: `slept ${ms}` }, { type: "text" as const, text: "second block" }] };
+      },
+    );
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    server
+      .connect(transport)
+      .then(() => transport.handleRequest(req, res))
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+  const address = http.address();
+  const port = address !== null && typeof address === "object" ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    close: () =>
+      new Promise<void>((r) => {
+        http.closeAllConnections();
+        http.close(() => r());
+      }),
+  };
+}
+
+describe("McpToolbox per-tool timeout (in-process MCP server)", () => {
+  it("a call past toolTimeoutMs fails with a timeout tool error and the server stays usable", async () => {
+    const slow = await startSlowMcpServer();
+    try {
+      const box = new McpToolbox({ slow: { transport: "streamable_http", url: slow.url } }, { toolTimeoutMs: 300, connectTimeoutMs: 3000 });
+      boxes.push(box);
+      const tools = await box.tools();
+      const sleep = find(tools, "sleep");
+      const started = Date.now();
+      await expect(sleep.invoke({ ms: 5000 })).rejects.toThrow("the tool sleep did not finish within 0.3 s");
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(box.status()[0]).toMatchObject({ connected: true });
+      // Several text blocks reach the model as one string.
+      expect(await sleep.invoke({ ms: 1 })).toBe("slept 1\nsecond block");
+    } finally {
+      await slow.close();
+    }
+  });
+});
