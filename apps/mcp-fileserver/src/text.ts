@@ -73,7 +73,8 @@ export interface ReadResult {
 
 /** The first `maxBytes` bytes (cut on a character boundary), like the seed's `read_bytes()[:max_bytes]`. */
 export async function readHeadBytes(fh: FileHandle, display: string, size: number, maxBytes: number): Promise<ReadResult> {
-  const raw = await readAt(fh, 0, maxBytes + 1);
+  // size bounds the buffer; reading one byte more than asked tells a file that grew (or is longer) apart
+  const raw = await readAt(fh, 0, Math.min(maxBytes, size) + 1);
   const truncated = raw.length > maxBytes;
   const body = truncated ? raw.subarray(0, utf8Boundary(raw, maxBytes)) : raw;
   if (looksBinary(body)) throw binary(display, size);

@@ -1,6 +1,7 @@
 /**
  * Depth-first walk below a validated directory, through PathPolicy only. Symbolic links are listed
  * (when they resolve inside the root) but never descended into, so a walk cannot loop or leave the root.
+ * A visitor (not an async generator) keeps the per-entry cost low on large directories.
  */
 import { FsError } from "./errors.js";
 import type { DirEntry, PathPolicy, Target } from "./paths.js";
@@ -19,24 +20,28 @@ export interface WalkOptions {
   readonly stop: () => boolean;
 }
 
-export async function* walk(policy: PathPolicy, start: Target, options: WalkOptions): AsyncGenerator<Walked> {
-  yield* walkDir(policy, start, "", 1, options);
+/** Returns true from the visitor to end the walk. */
+export type Visitor = (w: Walked) => boolean | undefined | void | Promise<boolean | undefined | void>;
+
+export async function walk(policy: PathPolicy, start: Target, options: WalkOptions, visit: Visitor): Promise<void> {
+  await walkDir(policy, start, "", 1, options, visit);
 }
 
-async function* walkDir(policy: PathPolicy, dir: Target, rel: string, depth: number, options: WalkOptions): AsyncGenerator<Walked> {
-  if (options.stop()) return;
+async function walkDir(policy: PathPolicy, dir: Target, rel: string, depth: number, options: WalkOptions, visit: Visitor): Promise<boolean> {
+  if (options.stop()) return true;
   let entries: DirEntry[];
   try {
     entries = await policy.readDir(dir);
   } catch (err) {
     // the start directory's errors reach the caller; a subdirectory that vanished or is unreadable is skipped
     if (depth === 1 || !(err instanceof FsError)) throw err;
-    return;
+    return false;
   }
   for (const entry of entries) {
-    if (options.stop()) return;
+    if (options.stop()) return true;
     const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
-    yield { entry, rel: childRel, depth };
+    const r = visit({ entry, rel: childRel, depth });
+    if ((r instanceof Promise ? await r : r) === true) return true;
     const descend = entry.kind === "directory" && (!entry.link || dir.kind === "top") && depth < options.maxDepth;
     if (descend) {
       let target;
@@ -45,7 +50,8 @@ async function* walkDir(policy: PathPolicy, dir: Target, rel: string, depth: num
       } catch {
         continue;
       }
-      yield* walkDir(policy, target, childRel, depth + 1, options);
+      if (await walkDir(policy, target, childRel, depth + 1, options, visit)) return true;
     }
   }
+  return false;
 }

@@ -26,15 +26,16 @@ export function registerDirectoryTree(server: Server, deps: ToolDeps): void {
         const entries: Array<{ path: string; type: "file" | "directory" | "other"; depth: number; link: boolean }> = [];
         const lines: string[] = [dir.display === "." ? "./" : `${dir.display}/`];
         let truncated = false;
-        for await (const w of walk(policy, dir, { maxDepth: args.max_depth, stop: stopper(ctx.signal) })) {
+        await walk(policy, dir, { maxDepth: args.max_depth, stop: stopper(ctx.signal) }, (w) => {
           if (entries.length >= args.max_entries) {
             truncated = true;
-            break;
+            return true;
           }
           entries.push({ path: w.rel, type: w.entry.kind, depth: w.depth, link: w.entry.link });
           const suffix = w.entry.kind === "directory" ? "/" : "";
           lines.push(`${"  ".repeat(w.depth)}${w.entry.name}${suffix}${w.entry.link ? " (link)" : ""}`);
-        }
+          return false;
+        });
         if (ctx.signal.aborted) throw timeoutError("directory_tree");
         if (truncated) lines.push(`[truncated: first ${entries.length} entries shown; raise max_entries or lower max_depth]`);
         return { content: text(lines.join("\n")), structuredContent: { path: dir.display, entries, truncated } };

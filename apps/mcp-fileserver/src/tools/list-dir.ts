@@ -35,13 +35,12 @@ export function registerListDir(server: Server, deps: ToolDeps): void {
         const maxDepth = Math.min(glob.maxSegments(), limits.maxDepth);
         const files: string[] = [];
         let matched = 0;
-        for await (const w of walk(policy, dir, { maxDepth, stop })) {
-          if (w.entry.kind !== "file") continue;
-          if (!glob.match(w.rel)) continue;
+        await walk(policy, dir, { maxDepth, stop }, (w) => {
+          if (w.entry.kind !== "file" || !glob.match(w.rel)) return false;
           matched++;
           if (files.length < args.max_entries) files.push(w.rel);
-          else if (matched > args.max_entries * 4 + 1000) break; // enough to know it was truncated
-        }
+          return matched > args.max_entries * 4 + 1000; // enough to know it was truncated
+        });
         if (ctx.signal.aborted) throw timeoutError("list_dir");
         const truncated = matched > files.length;
         const structured = { path: dir.display, pattern: args.pattern, files, truncated, total_matched: matched };

@@ -31,15 +31,16 @@ export function registerSearchFiles(server: Server, deps: ToolDeps): void {
         const dir = await policy.resolveDir(args.path);
         const matches: Array<{ path: string; type: "file" | "directory" | "other" }> = [];
         let truncated = false;
-        for await (const w of walk(policy, dir, { maxDepth: args.max_depth, stop: stopper(ctx.signal) })) {
+        await walk(policy, dir, { maxDepth: args.max_depth, stop: stopper(ctx.signal) }, (w) => {
           const hit = glob.hasSlash ? glob.match(w.rel) : glob.match(w.entry.name);
-          if (!hit) continue;
+          if (!hit) return false;
           if (matches.length >= args.max_results) {
             truncated = true;
-            break;
+            return true;
           }
           matches.push({ path: w.entry.display, type: w.entry.kind });
-        }
+          return false;
+        });
         if (ctx.signal.aborted) throw timeoutError("search_files");
         const lines = matches.map((m) => (m.type === "directory" ? `${m.path}/` : m.path));
         if (truncated) lines.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the pattern]`);

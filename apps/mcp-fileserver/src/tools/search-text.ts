@@ -50,15 +50,15 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
         let truncatedReason: "max_results" | "time" | undefined;
         let scanned = 0;
         let skipped = 0;
-        outer: for await (const w of walk(policy, dir, { maxDepth: args.max_depth, stop: outOfTime })) {
-          if (w.entry.kind !== "file") continue;
-          if (include !== undefined && !(include.hasSlash ? include.match(w.rel) : include.match(w.entry.name))) continue;
+        await walk(policy, dir, { maxDepth: args.max_depth, stop: outOfTime }, async (w) => {
+          if (w.entry.kind !== "file") return false;
+          if (include !== undefined && !(include.hasSlash ? include.match(w.rel) : include.match(w.entry.name))) return false;
           let content: string | null;
           try {
             const target = await policy.entryTarget(w.entry);
             if (target.stat.size > limits.searchMaxFileBytes) {
               skipped++;
-              continue;
+              return false;
             }
             const fh = await policy.openFile(target);
             try {
@@ -69,28 +69,29 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
           } catch (err) {
             if (err instanceof FsError) {
               skipped++;
-              continue;
+              return false;
             }
             throw err;
           }
           if (content === null) {
             skipped++;
-            continue;
+            return false;
           }
           scanned++;
           const lines = content.split("\n");
           for (let i = 0; i < lines.length; i++) {
-            if ((i & 1023) === 0 && outOfTime()) break outer;
+            if ((i & 1023) === 0 && outOfTime()) return true;
             const line = lines[i] ?? "";
             if (!matcher(line)) continue;
             if (matches.length >= args.max_results) {
               truncatedReason = "max_results";
-              break outer;
+              return true;
             }
             const shown = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
             matches.push({ path: w.entry.display, line: i + 1, text: shown.replace(/\r$/, "") });
           }
-        }
+          return false;
+        });
         if (ctx.signal.aborted) throw timeoutError("search_text");
         if (truncatedReason === undefined && Date.now() > deadline) truncatedReason = "time";
         const out = matches.map((m) => `${m.path}:${m.line}: ${m.text}`);
