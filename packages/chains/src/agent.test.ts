@@ -56,7 +56,7 @@ const openai = (url: string) =>
 
 const types = (messages: BaseMessage[]) => messages.map((m) => m.type);
 
-describe("runAgentTurn with ChatOpenAI against the scripted server and the real file server", () => {
+describe("runAgentTurn with ChatOpenAI against the scripted server and the real file server", { timeout: 20_000 }, () => {
   it("runs list_dir through MCP, streams tool events then tokens, and returns the whole exchange", async () => {
     server = await startScriptedOpenAI({
       script: (_req, i) =>
@@ -220,7 +220,7 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
   });
 });
 
-describe("runAgentTurn with the offline model and the real file server over stdio", () => {
+describe("runAgentTurn with the offline model and the real file server over stdio", { timeout: 20_000 }, () => {
   it('"list files" runs list_dir through MCP and answers with the file names', async () => {
     const { events, emit } = collector();
     const result = await runAgentTurn({

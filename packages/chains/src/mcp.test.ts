@@ -115,7 +115,7 @@ function find(tools: StructuredToolInterface[], name: string): StructuredToolInt
   return t;
 }
 
-describe("McpToolbox against the real file server", () => {
+describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
   it("over stdio: list_dir / read_text with plain names, results as strings", async () => {
     const box = toolbox({ files: stdioServer() });
     const tools = await box.tools();
@@ -155,6 +155,24 @@ describe("McpToolbox against the real file server", () => {
       ["local", true],
       ["remote", true],
     ]);
+  });
+
+  it("headers reach an HTTP server (bearer token); without them the status says so, without leaking the URL", async () => {
+    const port = await freePort();
+    const token = "test-token-0123456789abcdef";
+    const service = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(port)], {
+      name: "mcp-fileserver (token)",
+      env: { MCP_AUTH_TOKEN: token },
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+    });
+    services.push(service);
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const withToken = toolbox({ files: { transport: "streamable_http", url, headers: { Authorization: `Bearer ${token}` } } });
+    expect(await find(await withToken.tools(), "list_dir").invoke({})).toContain("alpha.txt");
+    const without = toolbox({ files: { transport: "streamable_http", url } });
+    expect(await without.tools()).toEqual([]);
+    const status = without.status()[0];
+    expect(status).toMatchObject({ connected: false, error: "cannot connect: HTTP 401 (check the server's token/headers)" });
   });
 
   it("a dead server does not hold up the others and shows as not connected", async () => {
@@ -297,7 +315,7 @@ async function startSlowMcpServer(): Promise<{ url: string; close: () => Promise
   };
 }
 
-describe("McpToolbox per-tool timeout (in-process MCP server)", () => {
+describe("McpToolbox per-tool timeout (in-process MCP server)", { timeout: 20_000 }, () => {
   it("a call past toolTimeoutMs fails with a timeout tool error and the server stays usable", async () => {
     const slow = await startSlowMcpServer();
     try {

@@ -572,6 +572,10 @@ export class McpToolbox {
   private async dispose(conn: Connection): Promise<void> {
     conn.stale = true;
     conn.client.onclose = undefined;
+    // End the HTTP session on the server (best effort, bounded), so reconnects do not leave sessions behind.
+    if (conn.transport instanceof StreamableHTTPClientTransport && conn.transport.sessionId !== undefined) {
+      await withTimeout(conn.transport.terminateSession(), 1000, () => undefined).catch(() => undefined);
+    }
     try {
       await conn.client.close();
     } catch {
