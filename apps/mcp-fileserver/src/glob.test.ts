@@ -50,6 +50,9 @@ describe("deny-list", () => {
     [["config", "secrets", "db.json"], true],
     [["config", "public.json"], false],
     [["environment.txt"], false],
+    [[".ENV"], true],
+    [["Server.PEM"], true],
+    [[".Git", "config"], true],
     [["src", "git.ts"], false],
   ])("%j -> %s", (segments, expected) => {
     expect(deny.isDenied(segments)).toBe(expected);

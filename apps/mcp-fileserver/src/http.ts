@@ -17,6 +17,12 @@ export const MCP_PATH = "/mcp";
 const HEALTH_PATHS = new Set(["/healthz", "/health"]);
 const QUERY_TOKEN_NAMES = ["access_token", "token", "auth", "authorization", "api_key", "apikey", "key"];
 const IDLE_SESSION_MS = 30 * 60 * 1000;
+const CORS_HEADERS = {
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+  "access-control-allow-headers": "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
+  "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate",
+  "access-control-max-age": "600",
+};
 
 export interface HttpFront {
   readonly url: string;
@@ -91,15 +97,20 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
   const allowed = new Set(cfg.allowedOrigins.map((o) => o.toLowerCase()));
   const loopbackBind = isLoopbackHost(cfg.host);
 
+  const guardOrigin = (origin: string): void => {
+    if (!allowed.has(origin.toLowerCase()) && !isLoopbackOrigin(origin)) throw new HttpError(403, "origin not allowed");
+  };
+
+  const guardHost = (req: IncomingMessage): void => {
+    if (!loopbackBind) return;
+    const host = req.headers.host;
+    if (host === undefined || !isLoopbackHost(hostOf(host))) throw new HttpError(403, "host not allowed");
+  };
+
   const guard = (req: IncomingMessage, url: URL): void => {
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowed.has(origin.toLowerCase()) && !isLoopbackOrigin(origin)) {
-      throw new HttpError(403, "origin not allowed");
-    }
-    if (loopbackBind) {
-      const host = req.headers.host;
-      if (host === undefined || !isLoopbackHost(hostOf(host))) throw new HttpError(403, "host not allowed");
-    }
+    if (origin !== undefined) guardOrigin(origin);
+    guardHost(req);
     if (HEALTH_PATHS.has(url.pathname)) return;
     if (url.pathname !== MCP_PATH) throw new HttpError(404, "not found");
     if (QUERY_TOKEN_NAMES.some((n) => url.searchParams.has(n))) {
@@ -153,13 +164,31 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
     };
     await mcp.connect(transport);
     await transport.handleRequest(req, res, body);
+    // an initialize the transport rejected leaves no session behind: release the FastMCP session too
+    if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await transport.close();
   };
 
   const httpServer: NodeHttpServer = createServer((req, res) => {
     void (async () => {
       try {
         const url = new URL(req.url ?? "/", "http://localhost");
+        const origin = req.headers.origin;
+        if (req.method === "OPTIONS") {
+          // CORS preflight: carries no credentials; only an allowed Origin gets an answer
+          if (origin === undefined) throw new HttpError(405, "method not allowed");
+          guardOrigin(origin);
+          guardHost(req);
+          if (url.pathname !== MCP_PATH) throw new HttpError(404, "not found");
+          res.writeHead(204, { ...CORS_HEADERS, "access-control-allow-origin": origin, vary: "Origin" });
+          res.end();
+          return;
+        }
         guard(req, url);
+        if (origin !== undefined) {
+          res.setHeader("access-control-allow-origin", origin);
+          res.setHeader("access-control-expose-headers", CORS_HEADERS["access-control-expose-headers"]);
+          res.setHeader("vary", "Origin");
+        }
         if (HEALTH_PATHS.has(url.pathname)) {
           if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed");
           res.writeHead(200, { "content-type": "application/json" });

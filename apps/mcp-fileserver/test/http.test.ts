@@ -110,6 +110,22 @@ describe("Origin and Host", () => {
     expect(r.status).toBe(200);
   });
 
+  it("answers a CORS preflight from an allowed origin only, without a token", async () => {
+    const ok = await raw("OPTIONS", "/mcp", { origin: "https://app.example.com", "access-control-request-method": "POST" });
+    expect(ok.status).toBe(204);
+    expect(ok.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+    expect(String(ok.headers["access-control-allow-headers"])).toContain("authorization");
+    const bad = await raw("OPTIONS", "/mcp", { origin: "https://evil.example", "access-control-request-method": "POST" });
+    expect(bad.status).toBe(403);
+    expect(bad.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("echoes an allowed Origin and exposes the session header", async () => {
+    const r = await raw("POST", "/mcp", { ...auth, origin: "https://app.example.com" }, init);
+    expect(r.headers["access-control-allow-origin"]).toBe("https://app.example.com");
+    expect(String(r.headers["access-control-expose-headers"])).toContain("mcp-session-id");
+  });
+
   it("passes requests without an Origin (non-browser clients)", async () => {
     expect((await raw("POST", "/mcp", auth, init)).status).toBe(200);
   });
