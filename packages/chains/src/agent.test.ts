@@ -203,6 +203,41 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
     expect((aborted as ModelError).kind).toBe("aborted");
   });
 
+  it("a model stream that stalls past the model timeout is a timeout ModelError (tool time does not count)", async () => {
+    const slowTool = tool(async () => {
+      await new Promise((r) => setTimeout(r, 900));
+      return "done";
+    }, { name: "slow_tool", description: "Takes a while.", schema: z.object({}) });
+    server = await startScriptedOpenAI({
+      script: (_req, i) =>
+        i === 0 ? { kind: "tool_calls", calls: [{ id: "c1", name: "slow_tool", arguments: "{}" }] } : { kind: "text", chunks: ["a ", "b"], delayMs: 2000 },
+    });
+    const model = createChatModel({ provider: "openai", baseUrl: server.url, model: "gpt-4o-mini", timeoutMs: 600, maxRetries: 0 });
+    const { events, emit } = collector();
+    const started = Date.now();
+    const err = await runAgentTurn({ model, tools: [slowTool], history: [], input: "x", signal: new AbortController().signal, emit }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).kind).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(900 + 600 + 1500);
+    // The 900 ms tool ran to completion although the model timeout is 600 ms.
+    expect(events.slice(0, 3)).toEqual([
+      { event: "tool_start", data: "slow_tool" },
+      { event: "tool_end", data: "slow_tool" },
+      { event: "token", data: "a " },
+    ]);
+    expect(server.requests[1]?.body.messages.find((m) => m.role === "tool")?.content).toBe("done");
+  });
+
+  it("a model that keeps calling tools is stopped after maxToolRounds with a clear error", async () => {
+    server = await startScriptedOpenAI({ script: (_req, i) => ({ kind: "tool_calls", calls: [{ id: `c${i}`, name: "list_dir", arguments: "{}" }] }) });
+    const { emit } = collector();
+    const err = await runAgentTurn({ model: openai(server.url), tools: await box.tools(), history: [], input: "x", signal: new AbortController().signal, emit, maxToolRounds: 2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as ModelError).publicMessage).toBe("the agent did not answer within 2 tool rounds");
+  });
+
   it("an emit failure is rethrown as it is", async () => {
     server = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["a ", "b"] }) });
     const failure = new Error("client went away");

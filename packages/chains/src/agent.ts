@@ -6,7 +6,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { createAgent, createMiddleware } from "langchain";
 import { SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
-import { toModelError } from "./errors.js";
+import { ModelError, toModelError } from "./errors.js";
 import { McpToolError } from "./mcp.js";
 
 export interface AgentTurnArgs {
@@ -51,12 +51,25 @@ class ToolTimeoutError extends Error {
 class TokenRelay extends BaseCallbackHandler {
   name = "acb_token_relay";
   lc_prefer_streaming = true;
-  constructor(private readonly onToken: (token: string) => Promise<void>) {
+  constructor(
+    private readonly onToken: (token: string) => Promise<void>,
+    private readonly idle: { arm: () => void; disarm: () => void },
+  ) {
     super({ raiseError: true });
     this.awaitHandlers = true;
   }
+  override handleChatModelStart(): void {
+    this.idle.arm();
+  }
   override async handleLLMNewToken(token: string): Promise<void> {
+    this.idle.arm();
     if (token !== "") await this.onToken(token);
+  }
+  override handleLLMEnd(): void {
+    this.idle.disarm();
+  }
+  override handleLLMError(): void {
+    this.idle.disarm();
   }
 }
 
@@ -143,20 +156,51 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     },
   });
 
+  // When the model has a timeout, it also bounds the silence while the model streams (the HTTP client's own timeout
+  // only covers the wait for response headers). Tool calls are not model silence: the timer runs only during model calls.
+  const idle = new AbortController();
+  let idleTimer: NodeJS.Timeout | undefined;
+  let idleExpired = false;
+  const idleControl = {
+    arm: (): void => {
+      if (timeoutMs === undefined) return;
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        idleExpired = true;
+        idle.abort(Object.assign(new Error("model stream idle"), { name: "TimeoutError" }));
+      }, timeoutMs);
+    },
+    disarm: (): void => {
+      if (idleTimer !== undefined) clearTimeout(idleTimer);
+      idleTimer = undefined;
+    },
+  };
+  const combined = timeoutMs === undefined ? signal : AbortSignal.any([signal, idle.signal]);
+
   const agent = createAgent({ model, tools, systemPrompt: SYSTEM_PROMPT, middleware: [toolEvents] });
-  const relay = new TokenRelay((token) => send({ event: "token", data: token }));
+  const relay = new TokenRelay((token) => send({ event: "token", data: token }), idleControl);
+  const recursionLimit = 2 * maxRounds + 1;
 
   let messages: BaseMessage[];
   try {
     if (signal.aborted) throw signal.reason;
-    const state = await agent.invoke(
-      { messages: [...history, new HumanMessage(input)] },
-      { signal, callbacks: [relay], recursionLimit: 2 * maxRounds + 1 },
-    );
+    const state = await agent.invoke({ messages: [...history, new HumanMessage(input)] }, { signal: combined, callbacks: [relay], recursionLimit });
     messages = state.messages;
   } catch (err) {
     if (emitFailure !== undefined) throw emitFailure.error;
+    if (idleExpired && !signal.aborted) {
+      throw toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause: err }), undefined, { timeoutMs });
+    }
+    if (!signal.aborted && err instanceof Error && err.name === "GraphRecursionError") {
+      throw new ModelError({
+        kind: "upstream",
+        publicMessage: `the agent did not answer within ${maxRounds} tool rounds`,
+        cause: err,
+      });
+    }
     throw toModelError(err, signal, { timeoutMs });
+  } finally {
+    idleControl.disarm();
   }
   if (emitFailure !== undefined) throw emitFailure.error;
   if (signal.aborted) throw toModelError(signal.reason, signal, { timeoutMs });
