@@ -334,3 +334,54 @@ describe("McpToolbox per-tool timeout (in-process MCP server)", { timeout: 20_00
     }
   });
 });
+
+describe("McpToolbox over SSE (in-process MCP server)", { timeout: 20_000 }, () => {
+  it("connects with headers on both the event stream and the posted messages", async () => {
+    const { createServer } = await import("node:http");
+    const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
+    const { SSEServerTransport } = await import("@modelcontextprotocol/sdk/server/sse.js");
+    const { z } = await import("zod");
+    const seen: string[] = [];
+    const sessions = new Map<string, InstanceType<typeof SSEServerTransport>>();
+    const http = createServer((req, res) => {
+      seen.push(`${req.method ?? ""} ${req.headers["x-team"] === "files" ? "with" : "without"} header`);
+      if (req.headers["x-team"] !== "files") {
+        res.writeHead(401).end();
+        return;
+      }
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method === "GET" && url.pathname === "/sse") {
+        const transport = new SSEServerTransport("/messages", res);
+        sessions.set(transport.sessionId, transport);
+        const server = new McpServer({ name: "sse", version: "1.0.0" });
+        server.registerTool("echo", { description: "Echoes.", inputSchema: { text: z.string() } }, ({ text }) => ({
+          content: [{ type: "text" as const, text: `echo: ${text}` }],
+        }));
+        void server.connect(transport);
+        return;
+      }
+      const transport = sessions.get(url.searchParams.get("sessionId") ?? "");
+      if (req.method === "POST" && transport !== undefined) {
+        void transport.handlePostMessage(req, res);
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+    const address = http.address();
+    const port = address !== null && typeof address === "object" ? address.port : 0;
+    try {
+      const box = toolbox({ team: { transport: "sse", url: `http://127.0.0.1:${port}/sse`, headers: { "X-Team": "files" } } });
+      const tools = await box.tools();
+      expect(tools.map((t) => t.name)).toEqual(["echo"]);
+      expect(await find(tools, "echo").invoke({ text: "hi" })).toBe("echo: hi");
+      expect(seen).toContain("GET with header");
+      expect(seen).toContain("POST with header");
+      expect(seen.some((s) => s.includes("without"))).toBe(false);
+      await box.close();
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
+  });
+});
