@@ -41,13 +41,15 @@ describe("runner death", () => {
     const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, RUNNER_LOCK_MS: "2000", USE_MCP_IN_CHAT: "false" };
     const doomed = await runner(env);
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
-    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "doomed", input: "slow:200:a b c d e f g h i j k l m n o p q r s t" }));
+    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "doomed", input: `slow:200:${"word ".repeat(60)}` }));
     const events: Array<{ event?: string; data: string }> = [];
     const reading = (async () => {
       for await (const m of streamSse(res)) events.push(m);
     })();
     while (!events.some((e) => e.event === "token")) await new Promise((r) => setTimeout(r, 20));
     await runner(env); // the survivor whose stall check finds the dead runner's job
+    // 60 words at 200 ms: the turn is still mid-stream when its runner dies.
+    expect(events.some((e) => e.event === "done")).toBe(false);
     doomed.kill("SIGKILL");
     const killedAt = Date.now();
     await reading;
