@@ -106,7 +106,8 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       },
     });
   } catch (err) {
-    throw new ConfigError(`arguments: ${err instanceof Error ? err.message : String(err)}`);
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`arguments: ${msg.replace(/\s*\n\s*/g, " ")}`);
   }
   const v = parsed.values;
   if (v.help === true) throw new HelpRequested(USAGE);

@@ -96,7 +96,7 @@ export const CORPUS: readonly HostileCase[] = [
   { family: "binary", name: "tail of the sparse file", tool: "read_text", args: () => ({ path: "sparse.bin", tail: 3 }), code: "BINARY", maxMs: 3000 },
   {
     family: "huge",
-    name: "20 MiB text file is capped at max_bytes",
+    name: "8 MiB text file is capped at max_bytes",
     tool: "read_text",
     args: () => ({ path: "huge.txt" }),
     check: (o) => {
@@ -108,7 +108,7 @@ export const CORPUS: readonly HostileCase[] = [
   },
   {
     family: "huge",
-    name: "tail of a 20 MiB file reads only the end",
+    name: "tail of a 8 MiB file reads only the end",
     tool: "read_text",
     args: () => ({ path: "huge.txt", tail: 2 }),
     check: (o) => {
