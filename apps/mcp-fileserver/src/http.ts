@@ -198,6 +198,10 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
         await handleMcp(req, res);
       } catch (err) {
         if (err instanceof HttpError) {
+          if (err.status === 401 || err.status === 403) {
+            const path = (req.url ?? "/").split("?")[0] ?? "/"; // never log a query string: it may hold a token
+            log.warn(`${err.status} ${req.method ?? "?"} ${path} from ${req.socket.remoteAddress ?? "?"}: ${err.message}`);
+          }
           const headers: Record<string, string> = {};
           if (err.status === 401) headers["www-authenticate"] = 'Bearer realm="mcp-fileserver"';
           if (err.status === 413) headers.connection = "close";

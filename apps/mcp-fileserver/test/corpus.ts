@@ -191,6 +191,9 @@ export const CORPUS: readonly HostileCase[] = [
   { family: "types", name: "max_bytes as a string", tool: "read_text", args: () => ({ path: "hello.txt", max_bytes: "100" }), code: PARAMS },
   { family: "types", name: "regex as a string", tool: "search_text", args: () => ({ query: "a", regex: "yes" }), code: PARAMS },
   { family: "types", name: "empty query", tool: "search_text", args: () => ({ query: "" }), code: PARAMS },
+  { family: "types", name: "arguments is a string", tool: "read_text", args: () => "hello.txt", code: "INTERNAL_RPC" },
+  { family: "types", name: "arguments is an array", tool: "read_text", args: () => ["hello.txt"], code: "INTERNAL_RPC" },
+  { family: "types", name: "arguments is null", tool: "list_dir", args: () => null, code: "INTERNAL_RPC" },
   { family: "types", name: "a write tool does not exist", tool: "write_file", args: () => ({ path: "x.txt", content: "x" }), code: PARAMS },
 ];
 
@@ -207,6 +210,9 @@ export function assertRefused(o: Outcome, code: string): void {
   expect(o.refused, `expected refusal ${code}, got ${o.text.slice(0, 300)}`).toBe(true);
   if (code === PARAMS) {
     expect(o.text).toMatch(/-32602|-32601|Unknown tool|validation failed/);
+  } else if (code === "INTERNAL_RPC") {
+    // the SDK server rejects a request whose arguments are not an object before any tool runs
+    expect(o.text).toMatch(/-3260[23]/);
   } else {
     expect(firstText(o).startsWith(`${code}:`), `expected ${code}, got ${o.text.slice(0, 300)}`).toBe(true);
   }

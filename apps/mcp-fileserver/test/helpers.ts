@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 
 export const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = join(APP, "dist/main.js");
@@ -116,7 +117,11 @@ export async function connectHttp(base: string, token: string | undefined, outpu
 export async function call(client: Client, name: string, args: unknown): Promise<Outcome> {
   const t0 = Date.now();
   try {
-    const r = await client.callTool({ name, arguments: args as Record<string, unknown> });
+    const plainObject = typeof args === "object" && args !== null && !Array.isArray(args);
+    const r = plainObject
+      ? await client.callTool({ name, arguments: args as Record<string, unknown> })
+      : // not even an object: bypass every client-side type, as a hostile client would
+        await client.request({ method: "tools/call", params: { name, arguments: args as Record<string, unknown> } }, CallToolResultSchema);
     const text = JSON.stringify(r);
     return { refused: r.isError === true, text, structured: r.structuredContent as Record<string, unknown> | undefined, ms: Date.now() - t0 };
   } catch (err) {
