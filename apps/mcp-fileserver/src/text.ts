@@ -104,6 +104,7 @@ export async function readLineRange(
   let note: string | undefined;
   let eof = false;
   let done = false;
+  let endByte = -1;
   while (!done) {
     if (stop()) throw new FsError("TIMEOUT", `reading '${display}' took too long`);
     if (pos >= scanCap) {
@@ -143,6 +144,7 @@ export async function readLineRange(
       line++;
       s = e;
       if (line > last) {
+        endByte = pos + e;
         done = true;
         break;
       }
@@ -152,7 +154,7 @@ export async function readLineRange(
   const { text, invalidUtf8 } = decode(Buffer.concat(out));
   const endsWithNewline = eof && size > 0 && (await readAt(fh, size - 1, 1))[0] === 10;
   const totalLines = eof ? (endsWithNewline ? line - 1 : pos === 0 ? 0 : line) : undefined;
-  const more = !eof || (lastIncluded !== undefined && totalLines !== undefined && lastIncluded < totalLines);
+  const more = endByte >= 0 ? endByte < size : !eof || (lastIncluded !== undefined && totalLines !== undefined && lastIncluded < totalLines);
   return {
     text,
     bytes: outBytes,

@@ -101,6 +101,9 @@ describe.each(["stdio", "http"] as const)("over %s", (kind) => {
       expect(h.structured?.text).toBe("line 1\nline 2\n");
       const t = await ok("read_text", { path: "lines.txt", tail: 2 });
       expect(t.structured).toMatchObject({ text: "line 999\nline 1000\n", start_line: 999, end_line: 1000, total_lines: 1000 });
+      const last3 = await ok("read_text", { path: "lines.txt", offset: 998, limit: 3 });
+      expect(last3.structured).toMatchObject({ text: "line 998\nline 999\nline 1000\n", end_line: 1000 });
+      expect(last3.structured?.next_offset).toBeUndefined();
       const end = await ok("read_text", { path: "lines.txt", offset: 999 });
       expect(end.structured).toMatchObject({ text: "line 999\nline 1000\n", total_lines: 1000 });
       const capped = await ok("read_text", { path: "lines.txt", offset: 1, limit: 100, max_bytes: 20 });
