@@ -4,7 +4,7 @@ import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 
 const RunnerEnv = z.object({
-  REDIS_URL: z.preprocess((v) => (v === "" ? undefined : v), envUrl(/^rediss?:$/).refine((v) => v !== undefined, { error: "is required (the runner takes turns from Redis)" })),
+  REDIS_URL: envUrl(/^rediss?:$/),
   LOG_LEVEL: LogLevel,
   RUNNER_CONCURRENCY: envInt(8, 1, 10_000),
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
@@ -38,6 +38,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   const parsed = parseEnv(RunnerEnv, env);
   if (!parsed.ok) return parsed;
   const e = parsed.value;
+  if (e.REDIS_URL === undefined) return { ok: false, message: "invalid configuration: REDIS_URL is required (the runner takes turns from Redis)" };
   const mcp = mcpServersFromEnv({
     ...(e.MCP_SERVERS !== undefined ? { MCP_SERVERS: e.MCP_SERVERS } : {}),
     ...(e.MCP_SERVER_URL !== undefined ? { MCP_SERVER_URL: e.MCP_SERVER_URL } : {}),
@@ -49,7 +50,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   return {
     ok: true,
     value: {
-      redisUrl: e.REDIS_URL ?? "",
+      redisUrl: e.REDIS_URL,
       logLevel: e.LOG_LEVEL,
       concurrency: e.RUNNER_CONCURRENCY,
       lockMs: e.RUNNER_LOCK_MS,

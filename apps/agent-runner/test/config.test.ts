@@ -1,0 +1,38 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadRunnerConfig } from "../src/config.js";
+
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+describe("agent-runner configuration", () => {
+  const bad: Array<[Record<string, string>, string]> = [
+    [{}, "REDIS_URL"],
+    [{ REDIS_URL: "http://x" }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:1", RUNNER_CONCURRENCY: "0" }, "RUNNER_CONCURRENCY"],
+    [{ REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" }, "MCP_TRANSPORT"],
+    [{ REDIS_URL: "redis://127.0.0.1:1", MCP_SERVERS: "{not json" }, "MCP_SERVERS"],
+    [{ REDIS_URL: "redis://127.0.0.1:1", USE_MCP_IN_CHAT: "perhaps" }, "USE_MCP_IN_CHAT"],
+  ];
+  for (const [env, name] of bad) {
+    it(`the built runner refuses to start with a bad ${name}, in one line naming it`, () => {
+      const r = spawnSync(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 15_000 });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(name);
+    });
+  }
+
+  it("defaults follow the seed: MCP at http://localhost:8080/mcp over streamable HTTP, tools in chat, offline model without a key", () => {
+    const r = loadRunnerConfig({ REDIS_URL: "redis://127.0.0.1:6379" });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.mcpServers).toEqual({ files: { transport: "streamable_http", url: "http://localhost:8080/mcp" } });
+    expect(r.value.useToolsInChat).toBe(true);
+    expect(r.value.model.provider).toBe("offline");
+    expect(r.value.model.model).toBe("gpt-4o-mini");
+    const keyed = loadRunnerConfig({ REDIS_URL: "redis://x:1", OPENAI_API_KEY: "sk-x" });
+    expect(keyed.ok && keyed.value.model.provider).toBe("openai");
+  });
+});
