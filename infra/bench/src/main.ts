@@ -1,0 +1,179 @@
+/**
+ * `pnpm bench` — the benchmark harness. Starts its own redis-server, scripted upstream (own process),
+ * gateways (embedded and distributed) and a runner, and measures time to first token, throughput, runner
+ * concurrency and open streams per gateway against the two naive fan-out designs. Writes
+ * results/latest.{json,md,svg} (or quick.* with --quick) and prints the table.
+ *
+ *   --quick     small N, under 60 s: the CI smoke test (asserts no thresholds; fails if the harness breaks)
+ *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed)
+ *   --only=ttft,throughput,runner,fanout   run some sections only (for iteration)
+ */
+import { Redis } from "ioredis";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { BenchContext } from "./context.js";
+import { PROF_DIR, Stack } from "./procs.js";
+import { summarizeProfiles } from "./profile-summary.js";
+import { evaluateTargets, markdown, svg, type Results } from "./report.js";
+import { runFanout, type FanoutResult } from "./sections/fanout.js";
+import { runRunner, type RunnerResult } from "./sections/runner.js";
+import { runThroughput, type ThroughputResult } from "./sections/throughput.js";
+import { runTtft, type TtftResult, type TtftTarget } from "./sections/ttft.js";
+import { round } from "./stats.js";
+
+const args = process.argv.slice(2).filter((a) => a !== "--");
+const quick = args.includes("--quick");
+const profile = args.includes("--profile");
+const onlyArg = args.find((a) => a.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
+const unknown = args.filter((a) => !["--quick", "--profile"].includes(a) && !a.startsWith("--only="));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--only=ttft,throughput,runner,fanout]\n`);
+  process.exit(2);
+}
+const want = (s: string): boolean => only === undefined || only.has(s);
+
+const P = quick
+  ? { ttftRequestsC1: 30, ttftRequestsC100: 200, throughputStreams: 100, throughputTokens: 100, runnerTurns: 100, fanoutStreams: 200, fanoutEvents: 4, fanoutIntervalMs: 250, naiveXreadMaxStreams: 200 }
+  : { ttftRequestsC1: 300, ttftRequestsC100: 2000, throughputStreams: 100, throughputTokens: 1000, runnerTurns: 1000, fanoutStreams: 10_000, fanoutEvents: 8, fanoutIntervalMs: 2000, naiveXreadMaxStreams: 9_500 };
+
+const startedAt = new Date();
+const t0 = Date.now();
+const log = (message: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+const stack = new Stack(profile);
+const errors: string[] = [];
+const roles = new Map<number, string>();
+const ttft: TtftResult[] = [];
+const throughput: ThroughputResult[] = [];
+let runner: RunnerResult | undefined;
+const fanout: FanoutResult[] = [];
+let redisVersion = "?";
+const loadStart = loadavg().map((v) => round(v, 2));
+
+let interrupted = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping every process`);
+    void stack.stopAll().then(() => process.exit(130));
+  });
+}
+
+async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  if (!want(name)) return;
+  log(`section ${name}`);
+  try {
+    await fn();
+  } catch (err) {
+    const msg = `${name}: ${err instanceof Error ? err.message.split("\n").slice(0, 3).join(" | ") : String(err)}`;
+    errors.push(msg);
+    log(`FAILED ${msg}`);
+  }
+}
+
+try {
+  const redis = await stack.redis();
+  const admin = new Redis(redis.url, { maxRetriesPerRequest: null, connectionName: "acb-bench-admin" });
+  stack.register("admin connection", async () => admin.disconnect());
+  redisVersion = /redis_version:(\S+)/.exec(await admin.info("server"))?.[1] ?? "?";
+  const upstream = await stack.upstream();
+  roles.set(upstream.pid, "upstream");
+  log(`redis ${redisVersion} on ${redis.url}, upstream ${upstream.url}${profile ? `, profiling into ${PROF_DIR}` : ""}`);
+  const ctx: BenchContext = { stack, quick, redisUrl: redis.url, admin, upstreamUrl: upstream.url, log, roles };
+  const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
+
+  if (want("ttft") || want("throughput") || want("runner")) {
+    const embedded = await stack.gateway({ ...modelEnv });
+    roles.set(embedded.pid, "gateway (embedded)");
+    const distributed = await stack.gateway({ ...modelEnv, REDIS_URL: redis.url });
+    roles.set(distributed.pid, "gateway (distributed)");
+    const run = await stack.runner({ ...modelEnv, REDIS_URL: redis.url, RUNNER_CONCURRENCY: String(Math.max(1000, P.runnerTurns)) });
+    roles.set(run.pid, "runner");
+    const targets: TtftTarget[] = [
+      { name: "upstream", base: upstream.url, dialect: "openai" },
+      { name: "embedded", base: embedded.url, dialect: "gateway" },
+      { name: "distributed", base: distributed.url, dialect: "gateway" },
+    ];
+    await section("ttft", async () => {
+      for (const c of [1, 100]) for (const t of targets) ttft.push(await runTtft(ctx, t, c, c === 1 ? P.ttftRequestsC1 : P.ttftRequestsC100));
+    });
+    await section("throughput", async () => {
+      for (const t of targets) throughput.push(await runThroughput(ctx, { name: t.name, base: t.base, dialect: t.dialect }, P.throughputStreams, P.throughputTokens));
+    });
+    await embedded.stop();
+    await section("runner", async () => {
+      runner = await runRunner(ctx, distributed.url, P.runnerTurns);
+    });
+    await distributed.stop();
+    await run.stop();
+    await admin.flushdb();
+  }
+
+  await section("fanout", async () => {
+    fanout.push(await runFanout(ctx, "multiplexed", { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs }));
+    const xreadStreams = Math.min(P.fanoutStreams, P.naiveXreadMaxStreams);
+    fanout.push(
+      await runFanout(ctx, "xread", {
+        streams: xreadStreams,
+        events: P.fanoutEvents,
+        intervalMs: P.fanoutIntervalMs,
+        ...(xreadStreams < P.fanoutStreams ? { note: `capped at ${xreadStreams}: one HTTP + one Redis socket per stream exceeds the 20,000 fds a process may open here` } : {}),
+      }),
+    );
+    fanout.push(await runFanout(ctx, "pubsub", { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs, note: "one shared subscriber, SUBSCRIBE per turn" }));
+    const broken = fanout.filter((x) => x.error !== undefined && (quick || x.design === "multiplexed"));
+    if (broken.length > 0) throw new Error(broken.map((b) => `${b.design}: ${b.error ?? ""}`).join("; "));
+  });
+} catch (err) {
+  errors.push(`setup: ${err instanceof Error ? err.message.split("\n").slice(0, 5).join(" | ") : String(err)}`);
+  log(`FAILED ${errors.at(-1) ?? ""}`);
+} finally {
+  await stack.stopAll();
+}
+
+// In quick mode any failed request is a broken harness (nothing there is big enough to fail honestly).
+if (quick) {
+  const failed = [...ttft.map((x) => x.failures), ...throughput.map((x) => x.failures), runner?.failures ?? 0].reduce((a, b) => a + b, 0);
+  if (failed > 0) errors.push(`quick run: ${failed} request(s) failed`);
+  for (const x of fanout) if (x.streamsDone < x.opened || x.opened < x.streams) errors.push(`quick run: ${x.design} finished ${x.streamsDone}/${x.streams} streams`);
+}
+
+const base: Omit<Results, "targets"> = {
+  kind: quick ? "quick" : "full",
+  startedAt: startedAt.toISOString(),
+  durationS: round((Date.now() - t0) / 1000, 1),
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? "?",
+    memGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    redis: redisVersion,
+    os: `${platform()} ${release()}`,
+    loadavgStart: loadStart,
+    loadavgEnd: loadavg().map((v) => round(v, 2)),
+  },
+  params: P,
+  ttft,
+  throughput,
+  runner,
+  fanout,
+  errors,
+};
+const results: Results = { ...base, targets: evaluateTargets(base, P.fanoutStreams) };
+const dir = fileURLToPath(new URL("../results/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+const stem = quick ? "quick" : "latest";
+const md = markdown(results);
+writeFileSync(`${dir}${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(`${dir}${stem}.md`, md);
+writeFileSync(`${dir}${stem}.svg`, svg(results));
+process.stdout.write(`${md}\n`);
+if (profile) {
+  const summary = summarizeProfiles(PROF_DIR, t0, roles);
+  writeFileSync(`${PROF_DIR}/summary-${stem}.txt`, summary);
+  process.stdout.write(`## CPU profiles (${PROF_DIR})\n\n${summary}\n`);
+}
+log(`wrote results/${stem}.json, .md, .svg${errors.length ? `; ${errors.length} harness error(s)` : ""}`);
+process.exit(errors.length > 0 ? 1 : 0);

@@ -1,0 +1,216 @@
+/** Starting and stopping the processes of a bench run; everything started is registered for cleanup. */
+import { freePort, startRedis, startService, type PrivateRedis, type ServiceProcess } from "@acb/testkit";
+import { Redis } from "ioredis";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const app = (name: string): string => fileURLToPath(new URL(`../../../apps/${name}/dist/main.js`, import.meta.url));
+export const GATEWAY = app("chat-gateway");
+export const RUNNER = app("agent-runner");
+export const PROF_DIR = fileURLToPath(new URL("../results/prof", import.meta.url));
+const TSX = import.meta.resolve("tsx");
+
+/** Env for every bench service: no MCP, no inherited model or Redis settings, quiet logs. */
+const BASE_ENV: Record<string, string | undefined> = {
+  OPENAI_API_KEY: "bench",
+  OPENAI_BASE_URL: undefined,
+  MODEL_PROVIDER: "openai",
+  REDIS_URL: undefined,
+  MCP_SERVERS: undefined,
+  MCP_SERVER_URL: undefined,
+  MCP_TRANSPORT: undefined,
+  USE_MCP_IN_CHAT: "false",
+  LOG_LEVEL: "warn",
+  MODEL_MAX_RETRIES: "0",
+  NODE_OPTIONS: undefined,
+};
+
+type Stopper = () => Promise<unknown>;
+
+export class Stack {
+  private readonly stoppers: Array<{ name: string; stop: Stopper }> = [];
+
+  constructor(readonly profile: boolean) {}
+
+  register(name: string, stop: Stopper): () => Promise<void> {
+    const entry = { name, stop };
+    this.stoppers.push(entry);
+    return async () => {
+      const i = this.stoppers.indexOf(entry);
+      if (i === -1) return;
+      this.stoppers.splice(i, 1);
+      await stop().catch(() => undefined);
+    };
+  }
+
+  /** Stops everything still running, newest first. Never throws. */
+  async stopAll(): Promise<void> {
+    while (this.stoppers.length > 0) {
+      const s = this.stoppers.pop();
+      if (s) await s.stop().catch((err: unknown) => process.stderr.write(`bench: stopping ${s.name} failed: ${String(err)}\n`));
+    }
+  }
+
+  private nodeArgs(): string[] {
+    if (!this.profile) return [];
+    mkdirSync(PROF_DIR, { recursive: true });
+    return ["--cpu-prof", "--cpu-prof-dir", PROF_DIR];
+  }
+
+  async redis(): Promise<PrivateRedis & { stop(): Promise<void> }> {
+    const r = await startRedis();
+    const stop = this.register("redis-server", () => r.stop());
+    const admin = new Redis(r.url, { maxRetriesPerRequest: null, lazyConnect: true });
+    await admin.connect();
+    // Room for 10,000+ client connections (redis-server caps this by its own fd limit).
+    await admin.config("SET", "maxclients", "19000").catch(() => undefined);
+    admin.disconnect();
+    return { ...r, stop };
+  }
+
+  /** The scripted upstream in its own process. */
+  async upstream(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+    const script = fileURLToPath(new URL("./upstream.ts", import.meta.url));
+    const proc = await startService(process.execPath, ["--import", TSX, script], {
+      name: "scripted-upstream",
+      ready: (out) => out().includes("listening "),
+      readyTimeoutMs: 30_000,
+    });
+    const url = /listening (\S+)/.exec(proc.output())?.[1];
+    if (!url) throw new Error("upstream printed no url");
+    const stop = this.register("upstream", () => proc.stop(3000));
+    return { url, pid: proc.child.pid ?? 0, stop };
+  }
+
+  async gateway(env: Record<string, string | undefined>): Promise<{ url: string; pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proc = await startService(process.execPath, [...this.nodeArgs(), GATEWAY], {
+      name: "chat-gateway",
+      env: { ...BASE_ENV, HOST: "127.0.0.1", PORT: String(port), EMBEDDED_CONCURRENCY: "10000", ...env },
+      ready: async () => (await fetch(`${url}/healthz`)).ok,
+      readyTimeoutMs: 30_000,
+    });
+    const stop = this.register("chat-gateway", () => proc.stop(10_000));
+    return { url, pid: proc.child.pid ?? 0, proc, stop };
+  }
+
+  /** A runner is ready once it logged "ready"; it logs at info, one line per turn. */
+  async runner(env: Record<string, string | undefined>): Promise<{ pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
+    const proc = await startService(process.execPath, [...this.nodeArgs(), RUNNER], {
+      name: "agent-runner",
+      env: { ...BASE_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "1000", ...env },
+      ready: (output) => output().includes('"msg":"ready"'),
+      readyTimeoutMs: 30_000,
+    });
+    const stop = this.register("agent-runner", () => proc.stop(10_000));
+    return { pid: proc.child.pid ?? 0, proc, stop };
+  }
+
+  /** A bench TypeScript module (src/<file>) in its own process, with a line protocol on stdout. */
+  async child(file: string, args: string[], readyLine: string): Promise<BenchChild> {
+    const script = fileURLToPath(new URL(`./${file}`, import.meta.url));
+    const child = spawn(process.execPath, ["--max-old-space-size=2048", "--import", TSX, script, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } });
+    const bc = new BenchChild(child, file);
+    this.register(file, () => bc.stop());
+    bc.readyLine = await bc.waitLine((l) => l.startsWith(readyLine), 30_000);
+    return bc;
+  }
+}
+
+/** A child process speaking one JSON (or plain) line per message on stdout. */
+export class BenchChild {
+  private lines: string[] = [];
+  private waiters: Array<{ match: (l: string) => boolean; resolve: (l: string) => void }> = [];
+  private stderr = "";
+  private readonly exited: Promise<number | null>;
+  /** The line that said the child was ready. */
+  readyLine = "";
+
+  constructor(readonly child: ChildProcess, readonly name: string) {
+    let buf = "";
+    child.stdout?.on("data", (b: Buffer) => {
+      buf += b.toString();
+      let i: number;
+      while ((i = buf.indexOf("\n")) !== -1) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const w = this.waiters.find((x) => x.match(line));
+        if (w) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(line);
+        } else this.lines.push(line);
+      }
+    });
+    child.stderr?.on("data", (b: Buffer) => {
+      this.stderr = (this.stderr + b.toString()).slice(-20_000);
+    });
+    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  send(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+  async waitLine(match: (l: string) => boolean, timeoutMs: number): Promise<string> {
+    const i = this.lines.findIndex(match);
+    if (i !== -1) return this.lines.splice(i, 1)[0] ?? "";
+    return await new Promise<string>((resolve, reject) => {
+      const w = { match, resolve: (l: string) => (clearTimeout(timer), resolve(l)) };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`${this.name}: no expected line within ${timeoutMs} ms\n--- stderr ---\n${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.push(w);
+      void this.exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${String(code)})\n--- stderr ---\n${this.stderr}`));
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Resident set size of a process in MiB (from /proc), or NaN. */
+export function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; returns the peak. */
+export function rssSampler(pid: number, everyMs = 250): { peak: () => number; stop: () => number } {
+  let peak = rssMiB(pid);
+  const t = setInterval(() => {
+    const v = rssMiB(pid);
+    if (Number.isFinite(v) && !(v <= peak)) peak = v;
+  }, everyMs);
+  return {
+    peak: () => peak,
+    stop: () => {
+      clearInterval(t);
+      return peak;
+    },
+  };
+}
+
+/** Redis client connections whose CLIENT SETNAME is exactly `name`. */
+export async function redisConnections(redis: Redis, name: string): Promise<number> {
+  const list = String(await redis.client("LIST"));
+  return list.split("\n").filter((l) => l.includes(` name=${name} `)).length;
+}

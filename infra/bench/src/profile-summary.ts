@@ -1,0 +1,43 @@
+/** Top self-time functions of each .cpuprofile in a directory (V8 CPU profile JSON), as plain text. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+}
+
+export function summarizeProfiles(dir: string, since: number, roles: Map<number, string>, top = 15): string {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && statSync(join(dir, f)).mtimeMs >= since);
+  } catch {
+    return "";
+  }
+  const out: string[] = [];
+  for (const file of files.sort()) {
+    const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+    const total = profile.nodes.reduce((n, x) => n + (x.hitCount ?? 0), 0);
+    const self = new Map<string, number>();
+    for (const n of profile.nodes) {
+      const url = n.callFrame.url.replace(/^file:\/\/.*?\/(node_modules\/\.pnpm\/|packages\/|apps\/)/, "$1");
+      const name = `${n.callFrame.functionName || "(anonymous)"} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ""}`.trim();
+      self.set(name, (self.get(name) ?? 0) + (n.hitCount ?? 0));
+    }
+    // Node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile.
+    const role = roles.get(Number(file.split(".")[3] ?? "0")) ?? "?";
+    out.push(`== ${file} (${role}), ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, ${total} samples`);
+    for (const [name, hits] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      out.push(`${((hits / Math.max(1, total)) * 100).toFixed(1).padStart(5)} %  ${name}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

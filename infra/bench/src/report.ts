@@ -1,0 +1,184 @@
+/** Results: targets met/missed, the JSON file, the Markdown table and a hand-written SVG chart. */
+import type { FanoutResult } from "./sections/fanout.js";
+import type { RunnerResult } from "./sections/runner.js";
+import type { ThroughputResult } from "./sections/throughput.js";
+import type { TtftResult } from "./sections/ttft.js";
+import { round } from "./stats.js";
+
+export interface Machine {
+  readonly cores: number;
+  readonly cpu: string;
+  readonly memGiB: number;
+  readonly node: string;
+  readonly redis: string;
+  readonly os: string;
+  readonly loadavgStart: number[];
+  readonly loadavgEnd: number[];
+}
+
+export interface Results {
+  readonly kind: "full" | "quick";
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly machine: Machine;
+  readonly params: Record<string, number>;
+  readonly ttft: TtftResult[];
+  readonly throughput: ThroughputResult[];
+  readonly runner: RunnerResult | undefined;
+  readonly fanout: FanoutResult[];
+  readonly targets: TargetRow[];
+  readonly errors: string[];
+}
+
+export interface TargetRow {
+  readonly target: string;
+  readonly figure: string;
+  readonly met: boolean | undefined;
+}
+
+const f = (v: number, unit = ""): string => (Number.isFinite(v) ? `${round(v, 2)}${unit}` : "n/a");
+
+export function evaluateTargets(r: Omit<Results, "targets">, fullStreams: number): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const t = (name: ResultsTarget, c: number): TtftResult | undefined => r.ttft.find((x) => x.target === name && x.concurrency === c);
+  const cmp = (c: number, key: "p50" | "p99", limit: number): void => {
+    const e = t("embedded", c);
+    const d = t("distributed", c);
+    const delta = d && e ? d.ttft[key] - e.ttft[key] : Number.NaN;
+    rows.push({ target: `TTFT c=${c}: distributed − embedded ${key} ≤ ${limit} ms`, figure: `${f(delta, " ms")} (${f(d?.ttft[key] ?? Number.NaN)} vs ${f(e?.ttft[key] ?? Number.NaN)})`, met: Number.isFinite(delta) ? delta <= limit : undefined });
+  };
+  cmp(1, "p50", 2);
+  cmp(1, "p99", 10);
+  cmp(100, "p50", 10);
+  const te = r.throughput.find((x) => x.target === "embedded");
+  const td = r.throughput.find((x) => x.target === "distributed");
+  const ratio = te && td ? td.tokensPerSecond / te.tokensPerSecond : Number.NaN;
+  rows.push({ target: "throughput: distributed ≥ 0.5 × embedded", figure: `${f(ratio, "×")} (${f(td?.tokensPerSecond ?? Number.NaN)} vs ${f(te?.tokensPerSecond ?? Number.NaN)} tokens/s)`, met: Number.isFinite(ratio) ? ratio >= 0.5 : undefined });
+  const mux = r.fanout.find((x) => x.design === "multiplexed");
+  if (mux) {
+    const allOpen = mux.opened >= fullStreams;
+    rows.push({ target: `${fullStreams} open streams on one gateway`, figure: `${mux.opened}/${mux.streams} opened, ${mux.streamsDone} finished`, met: allOpen && mux.streamsDone >= mux.opened });
+    rows.push({ target: "fan-out Redis connections ≤ 4", figure: `${f(mux.redisConnections)} (name=acb-gateway:<pid>)`, met: Number.isFinite(mux.redisConnections) ? mux.redisConnections <= 4 : undefined });
+    rows.push({ target: "gateway RSS ≤ 512 MiB", figure: `${f(mux.rssPeakMiB, " MiB")} peak (${f(mux.rssIdleMiB, " MiB")} with streams open, idle)`, met: Number.isFinite(mux.rssPeakMiB) ? mux.rssPeakMiB <= 512 : undefined });
+    rows.push({ target: "append → client lag p99 ≤ 50 ms", figure: `${f(mux.lag.p99, " ms")} (p50 ${f(mux.lag.p50, " ms")})`, met: Number.isFinite(mux.lag.p99) ? mux.lag.p99 <= 50 : undefined });
+  }
+  if (r.runner) {
+    rows.push({ target: `${r.runner.turns} slow turns on one runner within 5 % of ${r.runner.idealMs} ms`, figure: `${f(r.runner.completionMs, " ms")} (+${f(r.runner.overIdealPct, " %")})`, met: r.runner.failures === 0 && r.runner.overIdealPct <= 5 });
+  }
+  for (const naive of r.fanout.filter((x) => x.design !== "multiplexed")) {
+    if (!mux) break;
+    const metrics: Array<[string, number, number]> = [
+      ["lag p50", mux.lag.p50, naive.lag.p50],
+      ["lag p99", mux.lag.p99, naive.lag.p99],
+      ["RSS growth with the streams open (MiB)", mux.rssGrowthMiB, naive.rssGrowthMiB],
+      ["Redis connections", mux.redisConnections, naive.redisConnections],
+    ];
+    for (const [name, ours, theirs] of metrics) {
+      const failedTheirs = naive.error !== undefined || naive.opened < naive.streams;
+      const met = failedTheirs ? true : Number.isFinite(ours) && Number.isFinite(theirs) ? ours <= theirs : undefined;
+      rows.push({
+        target: `ahead of ${naive.design} (${naive.streams} streams): ${name}`,
+        figure: failedTheirs ? `${naive.design} ${naive.error ? `failed: ${naive.error}` : `opened ${naive.opened}/${naive.streams}`}; ours ${f(ours)}` : `ours ${f(ours)} vs ${f(theirs)}`,
+        met,
+      });
+    }
+  }
+  return rows;
+}
+
+type ResultsTarget = TtftResult["target"];
+
+const status = (met: boolean | undefined): string => (met === undefined ? "n/a" : met ? "met" : "**missed**");
+
+export function markdown(r: Results): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push(`# Bench results (${r.kind})`, "");
+  out.push(`Run ${r.startedAt}, ${r.durationS} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}. Load average at start ${m.loadavgStart.join(" / ")}, at end ${m.loadavgEnd.join(" / ")} (other work was running on the box).`, "");
+  out.push(`Parameters: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ")}.`, "");
+  out.push("## Time to first token (ms)", "", "| path | concurrency | p50 | p99 | mean | n | failures |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const x of r.ttft) out.push(`| ${x.target} | ${x.concurrency} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} |`);
+  out.push("", "## Throughput (tokens/s delivered to SSE clients)", "", "| path | streams × tokens | total tokens/s | per-stream p50 | per-stream p99 | wall ms | failures |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const x of r.throughput) out.push(`| ${x.target} | ${x.streams} × ${x.tokensPerStream} | ${f(x.tokensPerSecond)} | ${f(x.perStreamTokensPerSecond.p50)} | ${f(x.perStreamTokensPerSecond.p99)} | ${f(x.wallMs)} | ${x.failures} |`);
+  if (r.runner) {
+    const x = r.runner;
+    out.push("", "## Runner concurrency", "", "| turns | ideal ms | completion ms | over ideal | per-turn p50 | per-turn p99 | TTFT p50 | TTFT p99 | failures |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    out.push(`| ${x.turns} | ${x.idealMs} | ${f(x.completionMs)} | ${f(x.overIdealPct, " %")} | ${f(x.perTurn.p50)} | ${f(x.perTurn.p99)} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${x.failures} |`);
+  }
+  out.push("", "## Open streams / fan-out (same workload per design)", "", "| design | streams opened | open ms | events/stream, every | tokens recv/expected | lag p50 | lag p99 | lag max | append late p99 | RSS base / open / peak MiB | RSS growth MiB | Redis conns | note |", "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |");
+  for (const x of r.fanout) {
+    out.push(`| ${x.design} | ${x.opened}/${x.streams} | ${f(x.openMs)} | ${x.eventsPerStream}+done, ${x.intervalMs} ms | ${x.tokensReceived}/${x.tokensExpected} | ${f(x.lag.p50)} | ${f(x.lag.p99)} | ${f(x.lag.max)} | ${f(x.appendLate.p99)} | ${f(x.rssBaseMiB)} / ${f(x.rssIdleMiB)} / ${f(x.rssPeakMiB)} | ${f(x.rssGrowthMiB)} | ${f(x.redisConnections)} | ${[x.note, x.error].filter(Boolean).join("; ")} |`);
+  }
+  out.push("", "## Targets", "", "| target | figure | status |", "| --- | --- | --- |");
+  for (const t of r.targets) out.push(`| ${t.target} | ${t.figure} | ${status(t.met)} |`);
+  if (r.errors.length > 0) out.push("", "## Harness errors", "", ...r.errors.map((e) => `- ${e}`));
+  out.push("");
+  return out.join("\n");
+}
+
+/** Hand-written SVG: TTFT p50/p99 per path and concurrency, throughput per path, fan-out lag per design. */
+export function svg(r: Results): string {
+  const W = 960;
+  const panelH = 260;
+  const parts: string[] = [];
+  const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"];
+
+  function panel(y0: number, title: string, unit: string, groups: Array<{ label: string; bars: Array<{ name: string; value: number }> }>): void {
+    const left = 70;
+    const right = W - 20;
+    const top = y0 + 40;
+    const bottom = y0 + panelH - 40;
+    const all = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => Number.isFinite(v));
+    const max = Math.max(1e-9, ...all) * 1.1;
+    parts.push(`<text x="${left}" y="${y0 + 22}" font-size="16" font-weight="bold">${esc(title)}</text>`);
+    parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`);
+    parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
+    for (let i = 0; i <= 4; i++) {
+      const v = (max * i) / 4;
+      const y = bottom - ((bottom - top) * i) / 4;
+      parts.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#ddd"/>`);
+      parts.push(`<text x="${left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${round(v, v < 10 ? 1 : 0)}</text>`);
+    }
+    parts.push(`<text x="14" y="${(top + bottom) / 2}" font-size="11" transform="rotate(-90 14 ${(top + bottom) / 2})" text-anchor="middle">${esc(unit)}</text>`);
+    const gw = (right - left) / Math.max(1, groups.length);
+    groups.forEach((g, gi) => {
+      const bw = Math.min(40, (gw - 20) / Math.max(1, g.bars.length));
+      const gx = left + gi * gw + (gw - bw * g.bars.length) / 2;
+      g.bars.forEach((b, bi) => {
+        const v = Number.isFinite(b.value) ? b.value : 0;
+        const h = ((bottom - top) * v) / max;
+        const x = gx + bi * bw;
+        parts.push(`<rect x="${x + 2}" y="${bottom - h}" width="${bw - 4}" height="${h}" fill="${colors[bi % colors.length] ?? "#888"}"><title>${esc(`${g.label} ${b.name}: ${Number.isFinite(b.value) ? round(b.value) : "n/a"} ${unit}`)}</title></rect>`);
+        parts.push(`<text x="${x + bw / 2}" y="${bottom - h - 4}" font-size="10" text-anchor="middle">${Number.isFinite(b.value) ? round(b.value, b.value < 10 ? 1 : 0) : "n/a"}</text>`);
+      });
+      parts.push(`<text x="${left + gi * gw + gw / 2}" y="${bottom + 16}" font-size="12" text-anchor="middle">${esc(g.label)}</text>`);
+    });
+    const names = groups[0]?.bars.map((b) => b.name) ?? [];
+    names.forEach((n, i) => {
+      const x = right - 150 * (names.length - i);
+      parts.push(`<rect x="${x}" y="${y0 + 10}" width="12" height="12" fill="${colors[i % colors.length] ?? "#888"}"/><text x="${x + 16}" y="${y0 + 20}" font-size="12">${esc(n)}</text>`);
+    });
+  }
+
+  const paths: Array<TtftResult["target"]> = ["upstream", "embedded", "distributed"];
+  const concs = [...new Set(r.ttft.map((x) => x.concurrency))];
+  panel(0, "Time to first token", "ms", concs.flatMap((c) => [
+    { label: `p50, c=${c}`, bars: paths.map((p) => ({ name: p, value: r.ttft.find((x) => x.target === p && x.concurrency === c)?.ttft.p50 ?? Number.NaN })) },
+    { label: `p99, c=${c}`, bars: paths.map((p) => ({ name: p, value: r.ttft.find((x) => x.target === p && x.concurrency === c)?.ttft.p99 ?? Number.NaN })) },
+  ]));
+  panel(panelH, `Throughput, ${r.throughput[0]?.streams ?? 0} concurrent long answers`, "tokens/s", [
+    { label: "total tokens/s delivered", bars: paths.map((p) => ({ name: p, value: r.throughput.find((x) => x.target === p)?.tokensPerSecond ?? Number.NaN })) },
+  ]);
+  const designs: Array<FanoutResult["design"]> = ["multiplexed", "xread", "pubsub"];
+  const fo = (d: FanoutResult["design"]): FanoutResult | undefined => r.fanout.find((x) => x.design === d);
+  panel(panelH * 2, "Fan-out per design (same workload): lag, RSS, Redis connections", "ms / MiB / count", [
+    { label: "lag p50 (ms)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.lag.p50 ?? Number.NaN })) },
+    { label: "lag p99 (ms)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.lag.p99 ?? Number.NaN })) },
+    { label: "RSS growth (MiB)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.rssGrowthMiB ?? Number.NaN })) },
+  ]);
+  const H = panelH * 3 + 30;
+  const m = r.machine;
+  parts.push(`<text x="20" y="${H - 10}" font-size="11" fill="#555">${esc(`${r.kind} run ${r.startedAt} · ${m.cores} cores · Node ${m.node} · Redis ${m.redis} · load ${m.loadavgStart.join("/")}`)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="${W}" height="${H}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
+}

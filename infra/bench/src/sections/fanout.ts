@@ -1,0 +1,175 @@
+/**
+ * Open streams per process: N SSE followers (GET /v1/turns/{id}/events) on N turn streams that the bench
+ * appends to itself in Redis (XADD with the turn protocol's key layout and fields e/d; data = the append
+ * timestamp), M tokens per stream spread evenly over time, then `done`. Lag = client receive − append.
+ * The same workload runs against: our gateway (one multiplexed reader), a blocking XREAD per stream, and
+ * Redis Pub/Sub per turn — each server in its own process, RSS and Redis connections measured by pid.
+ */
+import { Redis } from "ioredis";
+import type { BenchContext } from "../context.js";
+import { sleep } from "../context.js";
+import { redisConnections, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import { nowMs, round, summarize, type Summary } from "../stats.js";
+
+export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
+
+export interface FanoutResult {
+  readonly design: FanoutDesign;
+  readonly streams: number;
+  readonly opened: number;
+  readonly eventsPerStream: number;
+  readonly intervalMs: number;
+  readonly openMs: number;
+  readonly tokensReceived: number;
+  readonly tokensExpected: number;
+  readonly streamsDone: number;
+  readonly lag: Summary;
+  readonly appendLate: Summary;
+  /** RSS of the server before any stream was opened. */
+  readonly rssBaseMiB: number;
+  /** RSS with every stream open, before the appends. */
+  readonly rssIdleMiB: number;
+  readonly rssPeakMiB: number;
+  /** Peak − base: what the open streams cost (the servers' code differs in size, so this is the fair figure). */
+  readonly rssGrowthMiB: number;
+  readonly redisConnections: number;
+  readonly note?: string;
+  readonly error?: string;
+}
+
+const PREFIX = "acb:";
+const eventsKey = (turnId: string): string => `${PREFIX}turn:{${turnId}}:events`;
+
+export async function runFanout(
+  ctx: BenchContext,
+  design: FanoutDesign,
+  opts: { streams: number; events: number; intervalMs: number; note?: string },
+): Promise<FanoutResult> {
+  const { streams: n, events: m, intervalMs } = opts;
+  const idPrefix = `fanout-${design}-${Date.now().toString(36)}`;
+  const ids = Array.from({ length: n }, (_, i) => `${idPrefix}-${i}`);
+  const appender = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null, connectionName: "acb-bench-appender" });
+  let stopServer: () => Promise<void> = async () => undefined;
+  let client: BenchChild | undefined;
+  const base: Partial<FanoutResult> = { design, streams: n, eventsPerStream: m, intervalMs, ...(opts.note ? { note: opts.note } : {}) };
+  try {
+    let pid: number;
+    let url: string;
+    let connName: string;
+    if (design === "multiplexed") {
+      const g = await ctx.stack.gateway({ REDIS_URL: ctx.redisUrl, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" });
+      pid = g.pid;
+      url = g.url;
+      connName = `acb-gateway:${pid}`;
+      ctx.roles.set(pid, "gateway (fan-out)");
+      stopServer = g.stop;
+    } else {
+      const s = await ctx.stack.child("naive-server.ts", [design, ctx.redisUrl, PREFIX], "listening ");
+      pid = s.pid;
+      connName = `acb-naive:${pid}`;
+      ctx.roles.set(pid, `naive ${design} server`);
+      stopServer = () => s.stop();
+      url = `http://127.0.0.1:${s.readyLine.split(" ")[1] ?? "0"}`;
+    }
+
+    client = await ctx.stack.child("fanout-client.ts", [], "ready");
+    await sleep(500);
+    const rssBase = rssMiB(pid);
+    // First token of every stream, so the gateway's exists() check passes (its lag is not counted).
+    for (let i = 0; i < n; i += 1000) {
+      const p = appender.pipeline();
+      for (const id of ids.slice(i, i + 1000)) p.xadd(eventsKey(id), "*", "e", "token", "d", "0");
+      await p.exec();
+    }
+
+    client.send(`open ${url} ${idPrefix} ${n}`);
+    const opened = JSON.parse((await client.waitLine((l) => l.startsWith("opened "), 300_000)).slice(7)) as { ok: number; failed: number; ms: number; errors: string[] };
+    ctx.log(`  ${design}: ${opened.ok}/${n} streams open in ${Math.round(opened.ms)} ms${opened.failed ? ` (${opened.failed} failed: ${opened.errors.join("; ")})` : ""}`);
+    await sleep(1_000);
+    const rssIdle = rssMiB(pid);
+    const sampler = rssSampler(pid);
+
+    // Appends: event k of stream i is due at t0 + (k·n + i)·interval/n; the (m+1)-th event is `done`.
+    const total = (m + 1) * n;
+    const late: number[] = [];
+    let g = 0;
+    let connections = Number.NaN;
+    const t0 = nowMs() + 50;
+    while (g < total) {
+      const now = nowMs();
+      const dueUntil = Math.min(total, Math.floor(((now - t0) * n) / intervalMs) + 1);
+      if (dueUntil > g) {
+        const p = appender.pipeline();
+        for (; g < dueUntil; g++) {
+          const k = Math.floor(g / n);
+          const id = ids[g % n] ?? "";
+          const ts = nowMs();
+          late.push(ts - (t0 + (g * intervalMs) / n));
+          if (k < m) {
+            const d = ts.toFixed(3);
+            p.xadd(eventsKey(id), "*", "e", "token", "d", d);
+            if (design === "pubsub") p.publish(eventsKey(id), JSON.stringify({ e: "token", d }));
+          } else {
+            p.xadd(eventsKey(id), "*", "e", "done", "d", "bench");
+            if (design === "pubsub") p.publish(eventsKey(id), JSON.stringify({ e: "done", d: "bench" }));
+          }
+        }
+        await p.exec();
+      }
+      if (Number.isNaN(connections) && now - t0 > intervalMs) connections = await redisConnections(ctx.admin, connName);
+      await sleep(2);
+    }
+    if (Number.isNaN(connections)) connections = await redisConnections(ctx.admin, connName);
+
+    // Wait for the followers to see their `done` (bounded).
+    const until = Date.now() + Math.max(30_000, intervalMs * 5);
+    for (;;) {
+      client.send("status");
+      const st = JSON.parse((await client.waitLine((l) => l.startsWith("status "), 30_000)).slice(7)) as { done: number };
+      if (st.done >= opened.ok || Date.now() > until) break;
+      await sleep(250);
+    }
+    const rssPeak = sampler.stop();
+    client.send("report");
+    const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as { tokens: number; done: number; lag: Summary };
+    return {
+      ...(base as FanoutResult),
+      opened: opened.ok,
+      openMs: round(opened.ms, 0),
+      tokensReceived: rep.tokens,
+      tokensExpected: opened.ok * (m + 1),
+      streamsDone: rep.done,
+      lag: rep.lag,
+      appendLate: summarize(late),
+      rssBaseMiB: round(rssBase, 1),
+      rssIdleMiB: round(rssIdle, 1),
+      rssPeakMiB: round(rssPeak, 1),
+      rssGrowthMiB: round(Math.max(rssPeak, rssIdle) - rssBase, 1),
+      redisConnections: connections,
+    };
+  } catch (err) {
+    ctx.log(`  ${design}: FAILED ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    return {
+      ...(base as FanoutResult),
+      opened: 0,
+      openMs: Number.NaN,
+      tokensReceived: 0,
+      tokensExpected: 0,
+      streamsDone: 0,
+      lag: summarize([]),
+      appendLate: summarize([]),
+      rssBaseMiB: Number.NaN,
+      rssIdleMiB: Number.NaN,
+      rssPeakMiB: Number.NaN,
+      rssGrowthMiB: Number.NaN,
+      redisConnections: Number.NaN,
+      error: err instanceof Error ? err.message.split("\n")[0] ?? "failed" : String(err),
+    };
+  } finally {
+    await client?.stop();
+    await stopServer();
+    appender.disconnect();
+    await ctx.admin.flushdb();
+  }
+}
+

@@ -1,0 +1,42 @@
+/**
+ * Runner concurrency: N turns at once through the distributed gateway to ONE runner process with
+ * RUNNER_CONCURRENCY=N, each answered by the upstream over 2 s (21 chunks, 100 ms apart). Completion =
+ * first request sent → last `done` received; ideal = the upstream's 2 s.
+ */
+import { closedLoop, streamOnce } from "../client.js";
+import type { BenchContext } from "../context.js";
+import { round, summarize, type Summary } from "../stats.js";
+
+export interface RunnerResult {
+  readonly turns: number;
+  readonly idealMs: number;
+  readonly completionMs: number;
+  readonly overIdealPct: number;
+  readonly perTurn: Summary;
+  readonly ttft: Summary;
+  readonly failures: number;
+}
+
+export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number): Promise<RunnerResult> {
+  const chunks = 21;
+  const delayMs = 100;
+  const idealMs = (chunks - 1) * delayMs;
+  await closedLoop(20, 20, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`));
+  const results = await closedLoop(turns, turns, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000));
+  const ok = results.filter((r) => r.ok);
+  const start = Math.min(...results.map((r) => r.startedAt));
+  const end = Math.max(...results.map((r) => r.endedAt));
+  const completionMs = end - start;
+  const res: RunnerResult = {
+    turns,
+    idealMs,
+    completionMs: round(completionMs, 0),
+    overIdealPct: round(((completionMs - idealMs) / idealMs) * 100, 1),
+    perTurn: summarize(ok.map((r) => r.totalMs)),
+    ttft: summarize(ok.map((r) => r.ttftMs)),
+    failures: results.length - ok.length,
+  };
+  if (res.failures > 0) ctx.log(`  runner: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  ctx.log(`  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %)`);
+  return res;
+}

@@ -1,0 +1,44 @@
+/**
+ * Throughput: 100 concurrent long answers from a zero-latency upstream (the upstream writes as fast as it
+ * can); tokens per second delivered to the SSE clients in total (all tokens / wall time from the first
+ * request to the last `done`) and per stream.
+ */
+import { closedLoop, streamOnce, type Dialect } from "../client.js";
+import type { BenchContext } from "../context.js";
+import { round, summarize, type Summary } from "../stats.js";
+
+export interface ThroughputResult {
+  readonly target: "upstream" | "embedded" | "distributed";
+  readonly streams: number;
+  readonly tokensPerStream: number;
+  readonly tokensPerSecond: number;
+  readonly perStreamTokensPerSecond: Summary;
+  readonly wallMs: number;
+  readonly failures: number;
+}
+
+export async function runThroughput(
+  ctx: BenchContext,
+  target: { name: ThroughputResult["target"]; base: string; dialect: Dialect },
+  streams: number,
+  tokens: number,
+): Promise<ThroughputResult> {
+  const input = `bench:${tokens}:0`;
+  await closedLoop(10, 10, (i) => streamOnce(target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`));
+  const results = await closedLoop(streams, streams, (i) => streamOnce(target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000));
+  const ok = results.filter((r) => r.ok);
+  const start = Math.min(...results.map((r) => r.startedAt));
+  const end = Math.max(...results.map((r) => r.endedAt));
+  const total = results.reduce((n, r) => n + r.tokens, 0);
+  const res: ThroughputResult = {
+    target: target.name,
+    streams,
+    tokensPerStream: tokens,
+    tokensPerSecond: round((total * 1000) / (end - start), 0),
+    perStreamTokensPerSecond: summarize(ok.map((r) => (r.tokens * 1000) / r.totalMs)),
+    wallMs: round(end - start, 0),
+    failures: results.length - ok.length,
+  };
+  ctx.log(`  throughput ${target.name}: ${res.tokensPerSecond} tokens/s (${streams} × ${tokens} in ${res.wallMs} ms, ${res.failures} failed)`);
+  return res;
+}

@@ -1,0 +1,37 @@
+/**
+ * Time to first token: request sent → first token parsed by the client, for short answers from a
+ * zero-latency upstream, (a) straight from the upstream, (b) through the embedded gateway, (c) through the
+ * distributed pipeline (gateway → BullMQ → runner → Redis stream → multiplexed reader → SSE), at
+ * concurrency 1 (sequential requests) and 100 (closed loop, 100 in flight).
+ */
+import { closedLoop, streamOnce, type Dialect } from "../client.js";
+import type { BenchContext } from "../context.js";
+import { summarize, type Summary } from "../stats.js";
+
+export interface TtftTarget {
+  readonly name: "upstream" | "embedded" | "distributed";
+  readonly base: string;
+  readonly dialect: Dialect;
+}
+
+export interface TtftResult {
+  readonly target: TtftTarget["name"];
+  readonly concurrency: number;
+  readonly ttft: Summary;
+  readonly failures: number;
+}
+
+export const SHORT_ANSWER = "bench:8:0";
+
+export async function runTtft(ctx: BenchContext, target: TtftTarget, concurrency: number, requests: number): Promise<TtftResult> {
+  const session = (i: number): string => `ttft-${target.name}-${concurrency}-${i}-${Date.now().toString(36)}`;
+  // Warm-up: connections, JIT, the runner's first job.
+  await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`));
+  const results = await closedLoop(requests, concurrency, (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, session(i)));
+  const ok = results.filter((r) => r.ok);
+  const failures = results.length - ok.length;
+  if (failures > 0) ctx.log(`  ${target.name} c=${concurrency}: ${failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  const res = { target: target.name, concurrency, ttft: summarize(ok.map((r) => r.ttftMs)), failures };
+  ctx.log(`  ttft ${target.name} c=${concurrency}: p50 ${res.ttft.p50} ms, p99 ${res.ttft.p99} ms (n=${res.ttft.n})`);
+  return res;
+}
