@@ -85,11 +85,13 @@ try {
   const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
 
   if (want("ttft") || want("throughput") || want("runner")) {
-    const embedded = await stack.gateway({ ...modelEnv });
+    const [embedded, distributed, run] = await Promise.all([
+      stack.gateway({ ...modelEnv }),
+      stack.gateway({ ...modelEnv, REDIS_URL: redis.url }),
+      stack.runner({ ...modelEnv, REDIS_URL: redis.url, RUNNER_CONCURRENCY: String(Math.max(1000, P.runnerTurns)) }),
+    ]);
     roles.set(embedded.pid, "gateway (embedded)");
-    const distributed = await stack.gateway({ ...modelEnv, REDIS_URL: redis.url });
     roles.set(distributed.pid, "gateway (distributed)");
-    const run = await stack.runner({ ...modelEnv, REDIS_URL: redis.url, RUNNER_CONCURRENCY: String(Math.max(1000, P.runnerTurns)) });
     roles.set(run.pid, "runner");
     const targets: TtftTarget[] = [
       { name: "upstream", base: upstream.url, dialect: "openai" },

@@ -214,3 +214,37 @@ export async function redisConnections(redis: Redis, name: string): Promise<numb
   const list = String(await redis.client("LIST"));
   return list.split("\n").filter((l) => l.includes(` name=${name} `)).length;
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export interface RedisCost {
+  /** Redis CPU seconds (user + sys, main thread and all). */
+  readonly cpuS: number;
+  /** Per command: calls and microseconds per call, from INFO commandstats since the last reset. */
+  readonly commands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
+}
+
+export async function redisCpu(redis: Redis): Promise<number> {
+  const info = await redis.info("cpu");
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? "NaN");
+  const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? "NaN");
+  return user + sys;
+}
+
+export async function redisCommandStats(redis: Redis): Promise<RedisCost["commands"]> {
+  const info = await redis.info("commandstats");
+  const out: RedisCost["commands"] = {};
+  for (const m of info.matchAll(/cmdstat_(\S+?):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/g)) {
+    out[m[1] ?? "?"] = { calls: Number(m[2]), usec: Number(m[3]), usecPerCall: Number(m[4]) };
+  }
+  return out;
+}

@@ -88,6 +88,15 @@ export function evaluateTargets(r: Omit<Results, "targets">, fullStreams: number
 
 type ResultsTarget = TtftResult["target"];
 
+function readSide(x: FanoutResult): string {
+  const c = x.redisCommands;
+  const pick = (name: string): string | undefined => {
+    const v = c[name];
+    return v ? `${name.toUpperCase()} ${v.calls} (${round(v.usecPerCall, 1)})` : undefined;
+  };
+  return [pick("xread"), pick("publish"), pick("client|unblock")].filter(Boolean).join(", ") || "n/a";
+}
+
 const status = (met: boolean | undefined): string => (met === undefined ? "n/a" : met ? "met" : "**missed**");
 
 export function markdown(r: Results): string {
@@ -105,9 +114,9 @@ export function markdown(r: Results): string {
     out.push("", "## Runner concurrency", "", "| turns | ideal ms | completion ms | over ideal | per-turn p50 | per-turn p99 | TTFT p50 | TTFT p99 | failures |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     out.push(`| ${x.turns} | ${x.idealMs} | ${f(x.completionMs)} | ${f(x.overIdealPct, " %")} | ${f(x.perTurn.p50)} | ${f(x.perTurn.p99)} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${x.failures} |`);
   }
-  out.push("", "## Open streams / fan-out (same workload per design)", "", "| design | streams opened | open ms | events/stream, every | tokens recv/expected | lag p50 | lag p99 | lag max | append late p99 | RSS base / open / peak MiB | RSS growth MiB | Redis conns | note |", "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |");
+  out.push("", "## Open streams / fan-out (same workload per design)", "", "| design | streams opened | open ms | events/stream, every | tokens recv/expected | lag p50 | lag p99 | lag max | append late p99 | RSS base / open / peak MiB | RSS growth MiB | Redis conns | server / redis CPU s | read-side Redis calls (µs/call) | note |", "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- | --- |");
   for (const x of r.fanout) {
-    out.push(`| ${x.design} | ${x.opened}/${x.streams} | ${f(x.openMs)} | ${x.eventsPerStream}+done, ${x.intervalMs} ms | ${x.tokensReceived}/${x.tokensExpected} | ${f(x.lag.p50)} | ${f(x.lag.p99)} | ${f(x.lag.max)} | ${f(x.appendLate.p99)} | ${f(x.rssBaseMiB)} / ${f(x.rssIdleMiB)} / ${f(x.rssPeakMiB)} | ${f(x.rssGrowthMiB)} | ${f(x.redisConnections)} | ${[x.note, x.error].filter(Boolean).join("; ")} |`);
+    out.push(`| ${x.design} | ${x.opened}/${x.streams} | ${f(x.openMs)} | ${x.eventsPerStream}+done, ${x.intervalMs} ms | ${x.tokensReceived}/${x.tokensExpected} | ${f(x.lag.p50)} | ${f(x.lag.p99)} | ${f(x.lag.max)} | ${f(x.appendLate.p99)} | ${f(x.rssBaseMiB)} / ${f(x.rssIdleMiB)} / ${f(x.rssPeakMiB)} | ${f(x.rssGrowthMiB)} | ${f(x.redisConnections)} | ${f(x.serverCpuS)} / ${f(x.redisCpuS)} | ${readSide(x)} | ${[x.note, x.error].filter(Boolean).join("; ")} |`);
   }
   out.push("", "## Targets", "", "| target | figure | status |", "| --- | --- | --- |");
   for (const t of r.targets) out.push(`| ${t.target} | ${t.figure} | ${status(t.met)} |`);

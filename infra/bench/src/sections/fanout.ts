@@ -8,7 +8,7 @@
 import { Redis } from "ioredis";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { redisConnections, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import { cpuSeconds, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
 export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
@@ -33,6 +33,11 @@ export interface FanoutResult {
   /** Peak − base: what the open streams cost (the servers' code differs in size, so this is the fair figure). */
   readonly rssGrowthMiB: number;
   readonly redisConnections: number;
+  /** CPU seconds used during the append phase by the server process and by redis-server. */
+  readonly serverCpuS: number;
+  readonly redisCpuS: number;
+  /** Redis commands during the append phase (calls, µs per call), the read side's especially. */
+  readonly redisCommands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
   readonly note?: string;
   readonly error?: string;
 }
@@ -73,7 +78,7 @@ export async function runFanout(
     }
 
     client = await ctx.stack.child("fanout-client.ts", [], "ready");
-    await sleep(500);
+    await sleep(ctx.quick ? 200 : 1_000);
     const rssBase = rssMiB(pid);
     // First token of every stream, so the gateway's exists() check passes (its lag is not counted).
     for (let i = 0; i < n; i += 1000) {
@@ -85,9 +90,12 @@ export async function runFanout(
     client.send(`open ${url} ${idPrefix} ${n}`);
     const opened = JSON.parse((await client.waitLine((l) => l.startsWith("opened "), 300_000)).slice(7)) as { ok: number; failed: number; ms: number; errors: string[] };
     ctx.log(`  ${design}: ${opened.ok}/${n} streams open in ${Math.round(opened.ms)} ms${opened.failed ? ` (${opened.failed} failed: ${opened.errors.join("; ")})` : ""}`);
-    await sleep(1_000);
+    await sleep(ctx.quick ? 300 : 2_000);
     const rssIdle = rssMiB(pid);
     const sampler = rssSampler(pid);
+    await ctx.admin.config("RESETSTAT");
+    const cpu0 = cpuSeconds(pid);
+    const redisCpu0 = await redisCpu(ctx.admin);
 
     // Appends: event k of stream i is due at t0 + (k·n + i)·interval/n; the (m+1)-th event is `done`.
     const total = (m + 1) * n;
@@ -130,6 +138,10 @@ export async function runFanout(
       await sleep(250);
     }
     const rssPeak = sampler.stop();
+    const serverCpuS = cpuSeconds(pid) - cpu0;
+    const redisCpuS = (await redisCpu(ctx.admin)) - redisCpu0;
+    const allCommands = await redisCommandStats(ctx.admin);
+    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|unsubscribe|exists|client.*)$/.test(name)));
     client.send("report");
     const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as { tokens: number; done: number; lag: Summary };
     return {
@@ -146,6 +158,9 @@ export async function runFanout(
       rssPeakMiB: round(rssPeak, 1),
       rssGrowthMiB: round(Math.max(rssPeak, rssIdle) - rssBase, 1),
       redisConnections: connections,
+      serverCpuS: round(serverCpuS, 2),
+      redisCpuS: round(redisCpuS, 2),
+      redisCommands,
     };
   } catch (err) {
     ctx.log(`  ${design}: FAILED ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
@@ -163,6 +178,9 @@ export async function runFanout(
       rssPeakMiB: Number.NaN,
       rssGrowthMiB: Number.NaN,
       redisConnections: Number.NaN,
+      serverCpuS: Number.NaN,
+      redisCpuS: Number.NaN,
+      redisCommands: {},
       error: err instanceof Error ? err.message.split("\n")[0] ?? "failed" : String(err),
     };
   } finally {
