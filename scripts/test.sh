@@ -29,5 +29,12 @@ fi
 export TURBO_TELEMETRY_DISABLED=1
 "${PNPM[@]}" exec turbo run build typecheck lint --env-mode=loose --output-logs=errors-only
 # One package at a time: the integration tests start real processes and the CI box has 2 cores.
-"${PNPM[@]}" exec turbo run test --env-mode=loose --concurrency=1 --output-logs=full
-echo "all tests passed"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+"${PNPM[@]}" exec turbo run test --env-mode=loose --concurrency=1 --output-logs=full 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every package's vitest summary ("Tests  12 passed | 1 failed (13)").
+sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "tests: %d passed, %d failed\n", p, f }'
+exit "$status"

@@ -1,5 +1,5 @@
 import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
-import { mcpServersFromEnv, resolveProvider, type McpServerConfig, type ModelConfig } from "@acb/chains";
+import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 
@@ -39,13 +39,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   if (!parsed.ok) return parsed;
   const e = parsed.value;
   if (e.REDIS_URL === undefined) return { ok: false, message: "invalid configuration: REDIS_URL is required (the runner takes turns from Redis)" };
-  const mcp = mcpServersFromEnv({
-    ...(e.MCP_SERVERS !== undefined ? { MCP_SERVERS: e.MCP_SERVERS } : {}),
-    ...(e.MCP_SERVER_URL !== undefined ? { MCP_SERVER_URL: e.MCP_SERVER_URL } : {}),
-    ...(e.MCP_TRANSPORT !== undefined ? { MCP_TRANSPORT: e.MCP_TRANSPORT } : {}),
-    ...(e.MCP_STDIO_COMMAND !== undefined ? { MCP_STDIO_COMMAND: e.MCP_STDIO_COMMAND } : {}),
-    ...(e.MCP_STDIO_ARGS !== undefined ? { MCP_STDIO_ARGS: e.MCP_STDIO_ARGS } : {}),
-  });
+  const mcp = mcpServersFromEnv(e);
   if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
   return {
     ok: true,
@@ -56,15 +50,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
       lockMs: e.RUNNER_LOCK_MS,
       shutdownGraceMs: e.RUNNER_SHUTDOWN_GRACE_MS,
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
-      model: {
-        provider: resolveProvider(e.MODEL_PROVIDER, e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
-        ...(e.OPENAI_API_KEY !== undefined ? { apiKey: e.OPENAI_API_KEY } : {}),
-        ...(e.OPENAI_BASE_URL !== undefined ? { baseUrl: e.OPENAI_BASE_URL } : {}),
-        model: e.CHAT_MODEL_ID,
-        ...(e.MODEL_TEMPERATURE !== undefined ? { temperature: e.MODEL_TEMPERATURE } : {}),
-        timeoutMs: e.MODEL_TIMEOUT_MS,
-        maxRetries: e.MODEL_MAX_RETRIES,
-      },
+      model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
       prefix: e.REDIS_KEY_PREFIX,
       eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,

@@ -1,5 +1,5 @@
 import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
-import { mcpServersFromEnv, resolveProvider, type McpServerConfig, type ModelConfig } from "@acb/chains";
+import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 
@@ -53,13 +53,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   const explicitMcp = e.MCP_SERVERS !== undefined || e.MCP_SERVER_URL !== undefined || e.MCP_TRANSPORT !== undefined;
   let mcpServers: Record<string, McpServerConfig> | undefined;
   if (explicitMcp) {
-    const mcp = mcpServersFromEnv({
-      ...(e.MCP_SERVERS !== undefined ? { MCP_SERVERS: e.MCP_SERVERS } : {}),
-      ...(e.MCP_SERVER_URL !== undefined ? { MCP_SERVER_URL: e.MCP_SERVER_URL } : {}),
-      ...(e.MCP_TRANSPORT !== undefined ? { MCP_TRANSPORT: e.MCP_TRANSPORT } : {}),
-      ...(e.MCP_STDIO_COMMAND !== undefined ? { MCP_STDIO_COMMAND: e.MCP_STDIO_COMMAND } : {}),
-      ...(e.MCP_STDIO_ARGS !== undefined ? { MCP_STDIO_ARGS: e.MCP_STDIO_ARGS } : {}),
-    });
+    const mcp = mcpServersFromEnv(e);
     if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
     mcpServers = mcp.value;
   }
@@ -83,15 +77,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       filesRoot: e.FILES_ROOT,
       mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
-      model: {
-        provider: resolveProvider(e.MODEL_PROVIDER, e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
-        ...(e.OPENAI_API_KEY !== undefined ? { apiKey: e.OPENAI_API_KEY } : {}),
-        ...(e.OPENAI_BASE_URL !== undefined ? { baseUrl: e.OPENAI_BASE_URL } : {}),
-        model: e.CHAT_MODEL_ID,
-        ...(e.MODEL_TEMPERATURE !== undefined ? { temperature: e.MODEL_TEMPERATURE } : {}),
-        timeoutMs: e.MODEL_TIMEOUT_MS,
-        maxRetries: e.MODEL_MAX_RETRIES,
-      },
+      model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
     },
   };

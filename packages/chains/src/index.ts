@@ -7,6 +7,8 @@ export {
   DEFAULT_TEMPERATURE,
   OPENAI_DEFAULT_BASE_URL,
   PLACEHOLDER_API_KEY,
+  type ModelEnvValues,
+  modelConfigFromEnv,
 } from "./models.js";
 export {
   OFFLINE_MODEL_NAME,

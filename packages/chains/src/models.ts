@@ -65,3 +65,26 @@ export function createChatModel(config: ModelConfig, overrides: { model?: string
     configuration: { baseURL: baseUrl ?? OPENAI_DEFAULT_BASE_URL, apiKey },
   });
 }
+
+/** The model settings as parsed from env by `ModelEnv` (@acb/schemas), shared by every app that runs turns. */
+export interface ModelEnvValues {
+  OPENAI_API_KEY?: string | undefined;
+  OPENAI_BASE_URL?: string | undefined;
+  CHAT_MODEL_ID: string;
+  MODEL_PROVIDER?: ModelProvider | undefined;
+  MODEL_TEMPERATURE?: number | undefined;
+  MODEL_TIMEOUT_MS: number;
+  MODEL_MAX_RETRIES: number;
+}
+
+export function modelConfigFromEnv(e: ModelEnvValues): ModelConfig {
+  return {
+    provider: resolveProvider(e.MODEL_PROVIDER, e.OPENAI_API_KEY, e.OPENAI_BASE_URL),
+    ...(e.OPENAI_API_KEY !== undefined ? { apiKey: e.OPENAI_API_KEY } : {}),
+    ...(e.OPENAI_BASE_URL !== undefined ? { baseUrl: e.OPENAI_BASE_URL } : {}),
+    model: e.CHAT_MODEL_ID,
+    ...(e.MODEL_TEMPERATURE !== undefined ? { temperature: e.MODEL_TEMPERATURE } : {}),
+    timeoutMs: e.MODEL_TIMEOUT_MS,
+    maxRetries: e.MODEL_MAX_RETRIES,
+  };
+}
