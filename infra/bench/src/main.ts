@@ -5,7 +5,8 @@
  * results/latest.{json,md,svg} (or quick.* with --quick) and prints the table.
  *
  *   --quick     small N, under 60 s: the CI smoke test (asserts no thresholds; fails if the harness breaks)
- *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed)
+ *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed); the
+ *               figures of a profiled run go to results/prof/profile.* (never over latest.*)
  *   --only=ttft,throughput,runner,fanout   run some sections only (for iteration)
  */
 import { Redis } from "ioredis";
@@ -102,11 +103,16 @@ try {
       for (const c of [1, 100]) for (const t of targets) ttft.push(await runTtft(ctx, t, c, c === 1 ? P.ttftRequestsC1 : P.ttftRequestsC100));
     });
     await section("throughput", async () => {
-      for (const t of targets) throughput.push(await runThroughput(ctx, { name: t.name, base: t.base, dialect: t.dialect }, P.throughputStreams, P.throughputTokens));
+      const pids: Record<TtftTarget["name"], Record<string, number>> = {
+        upstream: { upstream: upstream.pid },
+        embedded: { upstream: upstream.pid, gateway: embedded.pid },
+        distributed: { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid },
+      };
+      for (const t of targets) throughput.push(await runThroughput(ctx, { name: t.name, base: t.base, dialect: t.dialect }, P.throughputStreams, P.throughputTokens, pids[t.name]));
     });
     await embedded.stop();
     await section("runner", async () => {
-      runner = await runRunner(ctx, distributed.url, P.runnerTurns);
+      runner = await runRunner(ctx, distributed.url, P.runnerTurns, { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid });
     });
     await distributed.stop();
     await run.stop();
@@ -164,9 +170,10 @@ const base: Omit<Results, "targets"> = {
   errors,
 };
 const results: Results = { ...base, targets: evaluateTargets(base, P.fanoutStreams) };
-const dir = fileURLToPath(new URL("../results/", import.meta.url));
+// A profiled run is slowed by the profiler: its figures go next to the profiles, never over latest.*.
+const dir = profile ? `${PROF_DIR}/` : fileURLToPath(new URL("../results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
-const stem = quick ? "quick" : "latest";
+const stem = profile ? (quick ? "profile-quick" : "profile") : quick ? "quick" : "latest";
 const md = markdown(results);
 writeFileSync(`${dir}${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${dir}${stem}.md`, md);
@@ -177,5 +184,5 @@ if (profile) {
   writeFileSync(`${PROF_DIR}/summary-${stem}.txt`, summary);
   process.stdout.write(`## CPU profiles (${PROF_DIR})\n\n${summary}\n`);
 }
-log(`wrote results/${stem}.json, .md, .svg${errors.length ? `; ${errors.length} harness error(s)` : ""}`);
+log(`wrote ${dir}${stem}.json, .md, .svg${errors.length ? `; ${errors.length} harness error(s)` : ""}`);
 process.exit(errors.length > 0 ? 1 : 0);

@@ -233,6 +233,24 @@ export interface RedisCost {
   readonly commands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
 }
 
+/**
+ * Starts measuring the CPU seconds of some processes (by role) and of redis-server; the returned function
+ * gives each one's use since the start, plus `bench client` for this process.
+ */
+export async function cpuMeter(ctx: { admin: Redis }, pids: Record<string, number>): Promise<() => Promise<Record<string, number>>> {
+  const start = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuSeconds(pid)]));
+  const redis0 = await redisCpu(ctx.admin);
+  const self0 = process.cpuUsage();
+  return async () => {
+    const out: Record<string, number> = {};
+    for (const [role, pid] of Object.entries(pids)) out[role] = Math.round((cpuSeconds(pid) - (start[role] ?? 0)) * 100) / 100;
+    out["redis-server"] = Math.round(((await redisCpu(ctx.admin)) - redis0) * 100) / 100;
+    const self = process.cpuUsage(self0);
+    out["bench client"] = Math.round((self.user + self.system) / 1e4) / 100;
+    return out;
+  };
+}
+
 export async function redisCpu(redis: Redis): Promise<number> {
   const info = await redis.info("cpu");
   const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? "NaN");
@@ -245,6 +263,16 @@ export async function redisCommandStats(redis: Redis): Promise<RedisCost["comman
   const out: RedisCost["commands"] = {};
   for (const m of info.matchAll(/cmdstat_(\S+?):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/g)) {
     out[m[1] ?? "?"] = { calls: Number(m[2]), usec: Number(m[3]), usecPerCall: Number(m[4]) };
+  }
+  return out;
+}
+
+/** Command stats divided by a number of requests (admin commands of the bench left out), busiest first. */
+export function perRequest(stats: RedisCost["commands"], requests: number): Record<string, { calls: number; usecPerCall: number }> {
+  const out: Record<string, { calls: number; usecPerCall: number }> = {};
+  for (const [name, v] of Object.entries(stats).sort((a, b) => b[1].usec - a[1].usec)) {
+    if (name === "info" || name.startsWith("config") || name === "client|list") continue;
+    out[name] = { calls: Math.round((v.calls / requests) * 100) / 100, usecPerCall: v.usecPerCall };
   }
   return out;
 }

@@ -88,6 +88,11 @@ export function evaluateTargets(r: Omit<Results, "targets">, fullStreams: number
 
 type ResultsTarget = TtftResult["target"];
 
+const cpuText = (cpu: Record<string, number> | undefined): string =>
+  Object.entries(cpu ?? {})
+    .map(([k, v]) => `${k} ${f(v)}`)
+    .join(", ");
+
 function readSide(x: FanoutResult): string {
   const c = x.redisCommands;
   const pick = (name: string): string | undefined => {
@@ -107,12 +112,18 @@ export function markdown(r: Results): string {
   out.push(`Parameters: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ")}.`, "");
   out.push("## Time to first token (ms)", "", "| path | concurrency | p50 | p99 | mean | n | failures |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const x of r.ttft) out.push(`| ${x.target} | ${x.concurrency} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} |`);
-  out.push("", "## Throughput (tokens/s delivered to SSE clients)", "", "| path | streams × tokens | total tokens/s | per-stream p50 | per-stream p99 | wall ms | failures |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const x of r.throughput) out.push(`| ${x.target} | ${x.streams} × ${x.tokensPerStream} | ${f(x.tokensPerSecond)} | ${f(x.perStreamTokensPerSecond.p50)} | ${f(x.perStreamTokensPerSecond.p99)} | ${f(x.wallMs)} | ${x.failures} |`);
+  for (const x of r.ttft.filter((t) => t.redisPerRequest)) {
+    const cmds = Object.entries(x.redisPerRequest ?? {}).filter(([, v]) => v.calls >= 0.1);
+    out.push("", `Redis commands per distributed request at c=${x.concurrency} (calls per request, µs per call): ${cmds.map(([k, v]) => `${k} ${v.calls} (${v.usecPerCall})`).join(", ")}.`);
+  }
+  out.push("", "## Throughput (tokens/s delivered to SSE clients)", "", "| path | streams × tokens | total tokens/s | per-stream p50 | per-stream p99 | wall ms | failures | CPU s during the run |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+  for (const x of r.throughput) out.push(`| ${x.target} | ${x.streams} × ${x.tokensPerStream} | ${f(x.tokensPerSecond)} | ${f(x.perStreamTokensPerSecond.p50)} | ${f(x.perStreamTokensPerSecond.p99)} | ${f(x.wallMs)} | ${x.failures} | ${cpuText(x.cpuS)} |`);
   if (r.runner) {
     const x = r.runner;
-    out.push("", "## Runner concurrency", "", "| turns | ideal ms | completion ms | over ideal | per-turn p50 | per-turn p99 | TTFT p50 | TTFT p99 | failures |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    out.push(`| ${x.turns} | ${x.idealMs} | ${f(x.completionMs)} | ${f(x.overIdealPct, " %")} | ${f(x.perTurn.p50)} | ${f(x.perTurn.p99)} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${x.failures} |`);
+    out.push("", "## Runner concurrency", "", "| turns | ideal ms | completion ms | over ideal | per-turn p50 | per-turn p99 | TTFT p50 | TTFT p99 | failures | CPU s during the run |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    out.push(`| ${x.turns} | ${x.idealMs} | ${f(x.completionMs)} | ${f(x.overIdealPct, " %")} | ${f(x.perTurn.p50)} | ${f(x.perTurn.p99)} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${x.failures} | ${cpuText(x.cpuS)} |`);
+    const cmds = Object.entries(x.redisPerTurn ?? {}).filter(([, v]) => v.calls >= 0.1);
+    out.push("", `Redis commands per turn (calls per turn, µs per call; busiest first): ${cmds.map(([k, v]) => `${k} ${v.calls} (${v.usecPerCall})`).join(", ")}.`);
   }
   out.push("", "## Open streams / fan-out (same workload per design)", "", "| design | streams opened | open ms | events/stream, every | tokens recv/expected | lag p50 | lag p99 | lag max | append late p99 | RSS base / open / peak MiB | RSS growth MiB | Redis conns | server / redis CPU s | read-side Redis calls (µs/call) | note |", "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- | --- |");
   for (const x of r.fanout) {

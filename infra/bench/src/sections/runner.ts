@@ -5,6 +5,7 @@
  */
 import { closedLoop, streamOnce } from "../client.js";
 import type { BenchContext } from "../context.js";
+import { cpuMeter, perRequest, redisCommandStats } from "../procs.js";
 import { round, summarize, type Summary } from "../stats.js";
 
 export interface RunnerResult {
@@ -15,13 +16,19 @@ export interface RunnerResult {
   readonly perTurn: Summary;
   readonly ttft: Summary;
   readonly failures: number;
+  /** CPU seconds each process used during the measured run. */
+  readonly cpuS: Record<string, number>;
+  /** Redis commands per turn during the measured run (calls per turn, µs per call), the busiest first. */
+  readonly redisPerTurn: Record<string, { calls: number; usecPerCall: number }>;
 }
 
-export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number): Promise<RunnerResult> {
+export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number, pids: Record<string, number>): Promise<RunnerResult> {
   const chunks = 21;
   const delayMs = 100;
   const idealMs = (chunks - 1) * delayMs;
   await closedLoop(20, 20, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`));
+  await ctx.admin.config("RESETSTAT");
+  const cpu = await cpuMeter(ctx, pids);
   const results = await closedLoop(turns, turns, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000));
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
@@ -35,8 +42,10 @@ export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: nu
     perTurn: summarize(ok.map((r) => r.totalMs)),
     ttft: summarize(ok.map((r) => r.ttftMs)),
     failures: results.length - ok.length,
+    cpuS: await cpu(),
+    redisPerTurn: perRequest(await redisCommandStats(ctx.admin), turns),
   };
   if (res.failures > 0) ctx.log(`  runner: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
-  ctx.log(`  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %)`);
+  ctx.log(`  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %; CPU s ${JSON.stringify(res.cpuS)})`);
   return res;
 }

@@ -5,6 +5,7 @@
  */
 import { closedLoop, streamOnce, type Dialect } from "../client.js";
 import type { BenchContext } from "../context.js";
+import { cpuMeter } from "../procs.js";
 import { round, summarize, type Summary } from "../stats.js";
 
 export interface ThroughputResult {
@@ -15,6 +16,8 @@ export interface ThroughputResult {
   readonly perStreamTokensPerSecond: Summary;
   readonly wallMs: number;
   readonly failures: number;
+  /** CPU seconds each process used during the measured run (shows which process is the bound). */
+  readonly cpuS: Record<string, number>;
 }
 
 export async function runThroughput(
@@ -22,9 +25,11 @@ export async function runThroughput(
   target: { name: ThroughputResult["target"]; base: string; dialect: Dialect },
   streams: number,
   tokens: number,
+  pids: Record<string, number>,
 ): Promise<ThroughputResult> {
   const input = `bench:${tokens}:0`;
   await closedLoop(10, 10, (i) => streamOnce(target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`));
+  const cpu = await cpuMeter(ctx, pids);
   const results = await closedLoop(streams, streams, (i) => streamOnce(target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000));
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
@@ -38,7 +43,9 @@ export async function runThroughput(
     perStreamTokensPerSecond: summarize(ok.map((r) => (r.tokens * 1000) / r.totalMs)),
     wallMs: round(end - start, 0),
     failures: results.length - ok.length,
+    cpuS: await cpu(),
   };
-  ctx.log(`  throughput ${target.name}: ${res.tokensPerSecond} tokens/s (${streams} × ${tokens} in ${res.wallMs} ms, ${res.failures} failed)`);
+  if (res.failures > 0) ctx.log(`  throughput ${target.name}: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  ctx.log(`  throughput ${target.name}: ${res.tokensPerSecond} tokens/s (${streams} × ${tokens} in ${res.wallMs} ms, ${res.failures} failed; CPU s ${JSON.stringify(res.cpuS)})`);
   return res;
 }

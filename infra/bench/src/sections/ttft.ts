@@ -6,6 +6,7 @@
  */
 import { closedLoop, streamOnce, type Dialect } from "../client.js";
 import type { BenchContext } from "../context.js";
+import { perRequest, redisCommandStats } from "../procs.js";
 import { summarize, type Summary } from "../stats.js";
 
 export interface TtftTarget {
@@ -19,6 +20,8 @@ export interface TtftResult {
   readonly concurrency: number;
   readonly ttft: Summary;
   readonly failures: number;
+  /** Distributed only: Redis commands per request during the measured run (calls/request, µs per call). */
+  readonly redisPerRequest?: Record<string, { calls: number; usecPerCall: number }>;
 }
 
 export const SHORT_ANSWER = "bench:8:0";
@@ -27,11 +30,16 @@ export async function runTtft(ctx: BenchContext, target: TtftTarget, concurrency
   const session = (i: number): string => `ttft-${target.name}-${concurrency}-${i}-${Date.now().toString(36)}`;
   // Warm-up: connections, JIT, the runner's first job.
   await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`));
+  if (target.name === "distributed") await ctx.admin.config("RESETSTAT");
   const results = await closedLoop(requests, concurrency, (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, session(i)));
   const ok = results.filter((r) => r.ok);
   const failures = results.length - ok.length;
   if (failures > 0) ctx.log(`  ${target.name} c=${concurrency}: ${failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
-  const res = { target: target.name, concurrency, ttft: summarize(ok.map((r) => r.ttftMs)), failures };
+  let redisPerRequest: TtftResult["redisPerRequest"];
+  if (target.name === "distributed") {
+    redisPerRequest = perRequest(await redisCommandStats(ctx.admin), requests);
+  }
+  const res: TtftResult = { target: target.name, concurrency, ttft: summarize(ok.map((r) => r.ttftMs)), failures, ...(redisPerRequest ? { redisPerRequest } : {}) };
   ctx.log(`  ttft ${target.name} c=${concurrency}: p50 ${res.ttft.p50} ms, p99 ${res.ttft.p99} ms (n=${res.ttft.n})`);
   return res;
 }
