@@ -89,7 +89,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
         for (const r of await runners()) for (const s of r.mcp) if (!byName.get(s.name)?.connected) byName.set(s.name, { ...s });
         return [...byName.values()];
       }),
-      { name: "event_readers", optional: true, check: async () => ({ ok: true, detail: `${eventLog.readerConnections()} multiplexed reader connection(s)` }) },
+      { name: "fanout", optional: true, check: async () => ({ ok: true, detail: `${eventLog.readerConnections()} fan-out subscriber connection(s)` }) },
     ],
     async close() {
       turns.close();

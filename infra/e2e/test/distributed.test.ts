@@ -112,7 +112,7 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
     expect(opened.every((r) => r.status === 200)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
     const during = await count();
-    // At most the one multiplexed reader is added, however many streams are open.
+    // At most the one fan-out subscriber is added, however many streams are open.
     expect(during - before).toBeLessThanOrEqual(1);
     expect(during).toBeLessThanOrEqual(4);
     const finished = await Promise.all(opened.map(async (res) => {

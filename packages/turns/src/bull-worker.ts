@@ -18,12 +18,26 @@ export interface TurnWorkerOptions {
 export type TurnJobHandler = (job: TurnJob) => Promise<unknown>;
 export type InvalidJobHandler = (jobId: string | undefined, reason: string) => void;
 
-/** The runner's side of the queue: a BullMQ worker that validates each job at the boundary. */
+/**
+ * How many BullMQ workers share a runner's concurrency. One BullMQ worker fetches jobs one after another
+ * (a round trip each), so 1,000 turns arriving at once would start over seconds; several fetch in parallel.
+ */
+export function fetchersFor(concurrency: number): number {
+  return Math.min(16, Math.max(1, Math.ceil(concurrency / 64)));
+}
+
+/** The runner's side of the queue: BullMQ workers that validate each job at the boundary. */
 export class TurnWorker {
-  private readonly worker: Worker;
+  private readonly workers: Worker[];
 
   constructor(options: TurnWorkerOptions, handler: TurnJobHandler, onInvalid: InvalidJobHandler) {
-    this.worker = new Worker(
+    const fetchers = fetchersFor(options.concurrency);
+    const per = Math.ceil(options.concurrency / fetchers);
+    this.workers = Array.from({ length: fetchers }, () => this.makeWorker(options, per, handler, onInvalid));
+  }
+
+  private makeWorker(options: TurnWorkerOptions, concurrency: number, handler: TurnJobHandler, onInvalid: InvalidJobHandler): Worker {
+    return new Worker(
       TURN_QUEUE_NAME,
       async (job) => {
         const parsed = TurnJob.safeParse(job.data);
@@ -36,7 +50,7 @@ export class TurnWorker {
       {
         connection: options.connection,
         prefix: queuePrefix(options.prefix),
-        concurrency: options.concurrency,
+        concurrency,
         lockDuration: options.lockMs,
         stalledInterval: Math.max(1_000, Math.floor(options.lockMs / 2)),
         maxStalledCount: 1,
@@ -47,21 +61,23 @@ export class TurnWorker {
   }
 
   on(event: "error" | "failed", listener: (err: Error) => void): void {
-    if (event === "error") this.worker.on("error", listener);
-    else this.worker.on("failed", (_job, err) => listener(err));
+    for (const worker of this.workers) {
+      if (event === "error") worker.on("error", listener);
+      else worker.on("failed", (_job, err) => listener(err));
+    }
   }
 
   async waitUntilReady(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
   /** Stops taking turns; waits for the ones in flight (BullMQ's graceful close). */
   async close(): Promise<void> {
-    await this.worker.close();
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 
   /** Stops at once: jobs in flight lose their lock and are redelivered by another runner's stall check. */
   async forceClose(): Promise<void> {
-    await this.worker.close(true);
+    await Promise.all(this.workers.map((w) => w.close(true)));
   }
 }

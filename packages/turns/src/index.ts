@@ -5,6 +5,7 @@ export * from "./worker.js";
 export * from "./keys.js";
 export * from "./codec.js";
 export * from "./redis.js";
-export { StreamMultiplexer } from "./multiplexer.js";
+export { LiveFanout } from "./fanout.js";
 export * from "./bull-worker.js";
 export * from "./runners.js";
+export * from "./coalesce.js";

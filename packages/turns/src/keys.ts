@@ -4,13 +4,15 @@
  */
 export interface TurnKeys {
   readonly events: string;
+  /** Pub/Sub channel on which each appended entry is published for live fan-out. */
+  readonly live: string;
   readonly ended: string;
   readonly cancelled: string;
 }
 
 export function turnKeys(prefix: string, turnId: string): TurnKeys {
   const base = `${prefix}turn:{${turnId}}`;
-  return { events: `${base}:events`, ended: `${base}:ended`, cancelled: `${base}:cancelled` };
+  return { events: `${base}:events`, live: `${base}:live`, ended: `${base}:ended`, cancelled: `${base}:cancelled` };
 }
 
 export function cancelChannel(prefix: string): string {

@@ -56,14 +56,8 @@ export class InMemoryTurnEventLog implements TurnEventLog {
   async read(turnId: string, afterId: string, count = Number.POSITIVE_INFINITY): Promise<LoggedTurnEvent[]> {
     const log = this.logs.get(turnId);
     if (!log) return [];
-    const out: LoggedTurnEvent[] = [];
-    for (const entry of log.events) {
-      if (compareEntryIds(entry.id, afterId) > 0) {
-        out.push(entry);
-        if (out.length >= count) break;
-      }
-    }
-    return out;
+    const start = firstAfter(log.events, afterId);
+    return log.events.slice(start, Number.isFinite(count) ? start + count : undefined);
   }
 
   async *follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
@@ -193,4 +187,16 @@ export class InMemoryTurnCanceller implements TurnCanceller {
   async close(): Promise<void> {
     this.watchers.clear();
   }
+}
+
+/** Index of the first entry whose id is after `afterId` (ids are increasing): a binary search, not a scan. */
+function firstAfter(events: readonly LoggedTurnEvent[], afterId: string): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntryIds(events[mid]?.id ?? "0", afterId) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

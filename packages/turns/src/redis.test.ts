@@ -63,7 +63,7 @@ describe("RedisTurnEventLog specifics", () => {
     await log.close();
   });
 
-  it("follows hundreds of streams over one reader connection, and a new follower starts at once", async () => {
+  it("follows hundreds of streams over one subscriber connection, and a new follower starts at once", async () => {
     const admin = connect();
     const command = connect();
     const log = new RedisTurnEventLog(command, { prefix: "mux:" }, connect);
@@ -99,6 +99,52 @@ describe("RedisTurnEventLog specifics", () => {
 });
 
 const job = (): TurnJob => ({ v: 1, turn_id: newTurnId(), session_id: "s", mode: "chat", input: "hi", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 60_000 });
+
+describe("LiveFanout races", () => {
+  it("followers joining while a turn streams fast each get every entry once, in order", async () => {
+    const log = new RedisTurnEventLog(connect(), { prefix: "race:" }, connect);
+    const turn = newTurnId();
+    const followers: Array<Promise<string[]>> = [];
+    const writer = (async () => {
+      for (let i = 0; i < 400; i++) {
+        await log.append(turn, { event: "token", data: String(i) });
+        if (i % 40 === 0) {
+          followers.push((async () => {
+            const got: string[] = [];
+            for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
+            return got;
+          })());
+        }
+      }
+      await log.append(turn, { event: "done", data: "s" });
+    })();
+    await writer;
+    const expected = [...Array.from({ length: 400 }, (_, i) => String(i)), "s"];
+    for (const got of await Promise.all(followers)) expect(got).toEqual(expected);
+    await log.close();
+  });
+
+  it("a subscriber connection that drops loses nothing: followers catch up from the stream", async () => {
+    const admin = connect();
+    const command = connect();
+    const log = new RedisTurnEventLog(command, { prefix: "drop:" }, () => new Redis(redis.url, { maxRetriesPerRequest: null, connectionName: "fanout-sub" }));
+    const turn = newTurnId();
+    const got: string[] = [];
+    const following = (async () => {
+      for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
+    })();
+    await log.append(turn, { event: "token", data: "before" });
+    while (got.length < 1) await new Promise((r) => setTimeout(r, 10));
+    await admin.client("KILL", "TYPE", "pubsub");
+    for (let i = 0; i < 5; i++) await log.append(turn, { event: "token", data: `during-${i}` });
+    await new Promise((r) => setTimeout(r, 500));
+    await log.append(turn, { event: "token", data: "after" });
+    await log.append(turn, { event: "done", data: "s" });
+    await following;
+    expect(got).toEqual(["before", "during-0", "during-1", "during-2", "during-3", "during-4", "after", "s"]);
+    await log.close();
+  });
+});
 
 describe("BullTurnQueue", () => {
   it("enqueues with jobId = turn id, so a repeated enqueue is harmless", async () => {

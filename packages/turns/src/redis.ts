@@ -5,17 +5,23 @@ import type { Redis } from "ioredis";
 import { compareEntryIds } from "./ids.js";
 import { cancelChannel, queuePrefix, turnKeys, TURN_QUEUE_NAME } from "./keys.js";
 import { decodeEntry, encodeEvent } from "./codec.js";
-import { StreamMultiplexer } from "./multiplexer.js";
+import { LiveFanout } from "./fanout.js";
 import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnCanceller, type TurnEventLog, type TurnQueue } from "./types.js";
 
 /**
- * Appends one event unless the turn already ended, trims the stream (MAXLEN ~), and sets expiry: a short
- * retention once `done` is written, a long safety TTL while the turn is open (a turn nobody ends still goes).
+ * Appends one event unless the turn already ended, trims the stream (MAXLEN ~), sets expiry (a short
+ * retention once `done` is written, a long safety TTL while the turn is open, so a turn nobody ends still
+ * goes), and publishes the new entry — `[id, field, value, …]` as JSON — on the turn's channel for live
+ * fan-out. One script, so the log and the live path can never disagree on ids or order.
  */
 const APPEND_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return false end
 local args = {KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
-for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
+local live = {}
+for i = 6, #ARGV do
+  args[#args + 1] = ARGV[i]
+  live[#live + 1] = ARGV[i]
+end
 local id = redis.call('XADD', unpack(args))
 if ARGV[4] == '1' then
   redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
@@ -23,13 +29,15 @@ if ARGV[4] == '1' then
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
+table.insert(live, 1, id)
+redis.call('PUBLISH', ARGV[5], cjson.encode(live))
 return id
 `;
 
 const OPEN_TURN_TTL_MS = 24 * 3600_000;
 
 interface AppendCommand {
-  acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, ...fields: string[]): Promise<string | null>;
+  acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, channel: string, ...fields: string[]): Promise<string | null>;
 }
 
 export interface RedisEventLogOptions extends EventLogOptions {
@@ -38,17 +46,17 @@ export interface RedisEventLogOptions extends EventLogOptions {
 
 /**
  * The turn event log on Redis Streams. Appends and reads go over the shared command connection; live
- * following goes through one multiplexed blocking reader per process (created on first use), so the number
- * of connections does not grow with the number of open streams.
+ * following goes through one subscriber connection per process (`LiveFanout`, created on first use), so the
+ * number of connections does not grow with the number of open streams.
  */
 export class RedisTurnEventLog implements TurnEventLog {
   private readonly options: RedisEventLogOptions;
-  private multiplexer: StreamMultiplexer | undefined;
+  private fanout: LiveFanout | undefined;
 
   constructor(
     private readonly redis: Redis,
     options: Partial<RedisEventLogOptions> & { prefix: string },
-    /** Makes the dedicated blocking connection(s) for following; not needed by processes that only append. */
+    /** Makes the subscriber connection for following; not needed by processes that only append. */
     private readonly createReaderConnection?: () => Redis,
   ) {
     this.options = { ...DEFAULT_EVENT_LOG_OPTIONS, ...options };
@@ -58,7 +66,7 @@ export class RedisTurnEventLog implements TurnEventLog {
   async append(turnId: string, event: TurnEvent): Promise<string | undefined> {
     const keys = turnKeys(this.options.prefix, turnId);
     const redis = this.redis as unknown as AppendCommand;
-    const id = await redis.acbTurnAppend(keys.events, keys.ended, this.options.maxLen, this.options.retentionMs, OPEN_TURN_TTL_MS, isTerminal(event) ? "1" : "0", ...encodeEvent(event));
+    const id = await redis.acbTurnAppend(keys.events, keys.ended, this.options.maxLen, this.options.retentionMs, OPEN_TURN_TTL_MS, isTerminal(event) ? "1" : "0", keys.live, ...encodeEvent(event));
     return id ?? undefined;
   }
 
@@ -76,22 +84,23 @@ export class RedisTurnEventLog implements TurnEventLog {
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     if (!this.createReaderConnection) throw new Error("this event log was built without a reader connection");
-    this.multiplexer ??= new StreamMultiplexer(this.redis, this.createReaderConnection);
-    return this.multiplexer.follow(turnKeys(this.options.prefix, turnId).events, afterId, signal);
+    this.fanout ??= new LiveFanout(this.redis, this.createReaderConnection);
+    const keys = turnKeys(this.options.prefix, turnId);
+    return this.fanout.follow(keys.events, keys.live, afterId, signal);
   }
 
   async exists(turnId: string): Promise<boolean> {
     return (await this.redis.exists(turnKeys(this.options.prefix, turnId).events)) === 1;
   }
 
-  /** How many dedicated reader connections this process holds (for /readiness and the connection-count test). */
+  /** How many fan-out connections this process holds (for /readiness and the connection-count test). */
   readerConnections(): number {
-    return this.multiplexer?.connections() ?? 0;
+    return this.fanout?.connections() ?? 0;
   }
 
   async close(): Promise<void> {
-    await this.multiplexer?.close();
-    this.multiplexer = undefined;
+    await this.fanout?.close();
+    this.fanout = undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TurnErrorCode, TurnEvent, TurnJob } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
+import { CoalescingWriter } from "./coalesce.js";
 import type { TurnCanceller, TurnEventLog } from "./types.js";
 
 export interface TurnContext {
@@ -59,9 +60,15 @@ export type TurnOutcome = "completed" | "failed" | "already_finished";
  */
 export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
   const { eventLog } = deps;
-  const existing = await eventLog.read(job.turn_id, "0");
-  if (existing.some((e) => isTerminal(e.event))) return "already_finished";
+  const controller = new AbortController();
+  // Both round trips at once: they sit on every turn's time to first token.
+  const [existing, unwatch] = await Promise.all([
+    eventLog.read(job.turn_id, "0", 1),
+    deps.canceller?.watch(job.turn_id, () => controller.abort(new TurnCancelledError())),
+  ]);
   if (existing.length > 0) {
+    unwatch?.();
+    if ((await eventLog.read(job.turn_id, "0")).some((e) => isTerminal(e.event))) return "already_finished";
     // A runner died mid-turn and the queue handed the job to us. Its events already reached clients, so
     // running the turn again would repeat them: end it honestly instead, and let the client retry.
     await eventLog.append(job.turn_id, { event: "error", data: "the runner executing this turn stopped; please send the message again", code: "runner_lost" });
@@ -69,14 +76,13 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     return "failed";
   }
 
-  const controller = new AbortController();
   const now = deps.now ?? Date.now;
   const budget = Math.max(0, job.deadline_at - now());
   const timeout = setTimeout(() => controller.abort(new TurnTimeoutError(job.deadline_at - job.enqueued_at)), budget);
   const onShutdown = (): void => controller.abort(deps.shutdownSignal?.reason);
   deps.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
-  const unwatch = deps.canceller ? await deps.canceller.watch(job.turn_id, () => controller.abort(new TurnCancelledError())) : undefined;
 
+  const writer = new CoalescingWriter((event) => eventLog.append(job.turn_id, event));
   let outcome: TurnOutcome = "completed";
   try {
     if (budget === 0) throw new TurnTimeoutError(job.deadline_at - job.enqueued_at);
@@ -85,9 +91,9 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
         signal: controller.signal,
         emit: async (event) => {
           if (isTerminal(event)) return; // done is written once, below
-          await eventLog.append(job.turn_id, event);
+          writer.emit(event);
         },
-      }),
+      }).then(() => writer.flush()),
       // An executor that ignores its signal must not hold the turn open past its deadline.
       new Promise<never>((_, reject) => {
         if (controller.signal.aborted) reject(controller.signal.reason);
@@ -97,6 +103,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   } catch (err) {
     outcome = "failed";
     const failure = controller.signal.aborted ? deps.describeError(controller.signal.reason ?? err) : deps.describeError(err);
+    await writer.flush().catch(() => undefined);
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
   } finally {
     clearTimeout(timeout);
