@@ -176,28 +176,41 @@ export function svg(r: Results): string {
     });
     const names = groups[0]?.bars.map((b) => b.name) ?? [];
     names.forEach((n, i) => {
-      const x = right - 150 * (names.length - i);
+      const x = right - 190 * (names.length - i);
       parts.push(`<rect x="${x}" y="${y0 + 10}" width="12" height="12" fill="${colors[i % colors.length] ?? "#888"}"/><text x="${x + 16}" y="${y0 + 20}" font-size="12">${esc(n)}</text>`);
     });
   }
 
   const paths: Array<TtftResult["target"]> = ["upstream", "embedded", "distributed"];
   const concs = [...new Set(r.ttft.map((x) => x.concurrency))];
-  panel(0, "Time to first token", "ms", concs.flatMap((c) => [
-    { label: `p50, c=${c}`, bars: paths.map((p) => ({ name: p, value: r.ttft.find((x) => x.target === p && x.concurrency === c)?.ttft.p50 ?? Number.NaN })) },
-    { label: `p99, c=${c}`, bars: paths.map((p) => ({ name: p, value: r.ttft.find((x) => x.target === p && x.concurrency === c)?.ttft.p99 ?? Number.NaN })) },
-  ]));
-  panel(panelH, `Throughput, ${r.throughput[0]?.streams ?? 0} concurrent long answers`, "tokens/s", [
-    { label: "total tokens/s delivered", bars: paths.map((p) => ({ name: p, value: r.throughput.find((x) => x.target === p)?.tokensPerSecond ?? Number.NaN })) },
+  const tt = (p: TtftResult["target"], c: number): TtftResult | undefined => r.ttft.find((x) => x.target === p && x.concurrency === c);
+  let y = 0;
+  for (const c of concs) {
+    panel(y, `Time to first token, concurrency ${c}`, "ms", [
+      { label: "p50", bars: paths.map((p) => ({ name: p, value: tt(p, c)?.ttft.p50 ?? Number.NaN })) },
+      { label: "p99", bars: paths.map((p) => ({ name: p, value: tt(p, c)?.ttft.p99 ?? Number.NaN })) },
+    ]);
+    y += panelH;
+  }
+  panel(y, `Throughput, ${r.throughput[0]?.streams ?? 0} concurrent answers of ${r.throughput[0]?.tokensPerStream ?? 0} tokens`, "tokens/s", [
+    { label: "total tokens/s delivered to SSE clients", bars: paths.map((p) => ({ name: p, value: r.throughput.find((x) => x.target === p)?.tokensPerSecond ?? Number.NaN })) },
   ]);
+  y += panelH;
   const designs: Array<FanoutResult["design"]> = ["multiplexed", "xread", "pubsub"];
   const fo = (d: FanoutResult["design"]): FanoutResult | undefined => r.fanout.find((x) => x.design === d);
-  panel(panelH * 2, "Fan-out per design (same workload): lag, RSS, Redis connections", "ms / MiB / count", [
-    { label: "lag p50 (ms)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.lag.p50 ?? Number.NaN })) },
-    { label: "lag p99 (ms)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.lag.p99 ?? Number.NaN })) },
-    { label: "RSS growth (MiB)", bars: designs.map((d) => ({ name: `${d} (${fo(d)?.opened ?? 0})`, value: fo(d)?.rssGrowthMiB ?? Number.NaN })) },
+  const dn = (d: FanoutResult["design"]): string => `${d} (${fo(d)?.opened ?? 0} streams)`;
+  panel(y, "Open streams: append → client lag per design (same workload)", "ms", [
+    { label: "lag p50", bars: designs.map((d) => ({ name: dn(d), value: fo(d)?.lag.p50 ?? Number.NaN })) },
+    { label: "lag p99", bars: designs.map((d) => ({ name: dn(d), value: fo(d)?.lag.p99 ?? Number.NaN })) },
   ]);
-  const H = panelH * 3 + 30;
+  y += panelH;
+  panel(y, "Open streams: server RSS growth and CPU per design", "MiB / CPU s", [
+    { label: "RSS growth (MiB)", bars: designs.map((d) => ({ name: dn(d), value: fo(d)?.rssGrowthMiB ?? Number.NaN })) },
+    { label: "server CPU s (append phase)", bars: designs.map((d) => ({ name: dn(d), value: fo(d)?.serverCpuS ?? Number.NaN })) },
+    { label: "redis CPU s (append phase)", bars: designs.map((d) => ({ name: dn(d), value: fo(d)?.redisCpuS ?? Number.NaN })) },
+  ]);
+  y += panelH;
+  const H = y + 30;
   const m = r.machine;
   parts.push(`<text x="20" y="${H - 10}" font-size="11" fill="#555">${esc(`${r.kind} run ${r.startedAt} · ${m.cores} cores · Node ${m.node} · Redis ${m.redis} · load ${m.loadavgStart.join("/")}`)}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n<rect width="${W}" height="${H}" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ENTRY_ID_PATTERN } from "@acb/turns";
-import { TURN_ID_PATTERN as SCHEMA_TURN_ID } from "@acb/schemas";
+import { TURN_ID_PATTERN } from "@acb/schemas";
 import { ApiError } from "../http/errors.js";
 import { sseResponse } from "../http/sse.js";
 import type { TurnService } from "../turn-service.js";
@@ -13,7 +13,7 @@ export function turnRoutes(turns: TurnService, options: { heartbeatMs: number })
   const app = new Hono();
   app.get("/turns/:turnId/events", async (c) => {
     const turnId = c.req.param("turnId");
-    if (!SCHEMA_TURN_ID.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
+    if (!TURN_ID_PATTERN.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) {
       throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [{ field: "Last-Event-ID", message: "must look like 1700000000000-0" }]);
