@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { BenchContext } from "./context.js";
-import { PROF_DIR, Stack } from "./procs.js";
+import { codeVersion, distMtime, PROF_DIR, Stack } from "./procs.js";
 import { summarizeProfiles } from "./profile-summary.js";
 import { evaluateTargets, markdown, svg, type Results } from "./report.js";
 import { runFanout, type FanoutResult } from "./sections/fanout.js";
@@ -51,6 +51,8 @@ let runner: RunnerResult | undefined;
 const fanout: FanoutResult[] = [];
 let redisVersion = "?";
 const loadStart = loadavg().map((v) => round(v, 2));
+const code = codeVersion();
+const distAtStart = distMtime();
 
 let interrupted = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -141,6 +143,8 @@ try {
   await stack.stopAll();
 }
 
+if (distMtime() !== distAtStart) errors.push("the services' dist was rebuilt during the run (another build ran): the figures mix two versions; run again");
+
 // In quick mode any failed request is a broken harness (nothing there is big enough to fail honestly).
 if (quick) {
   const failed = [...ttft.map((x) => x.failures), ...throughput.map((x) => x.failures), runner?.failures ?? 0].reduce((a, b) => a + b, 0);
@@ -162,6 +166,7 @@ const base: Omit<Results, "targets"> = {
     loadavgStart: loadStart,
     loadavgEnd: loadavg().map((v) => round(v, 2)),
   },
+  code,
   params: P,
   ttft,
   throughput,

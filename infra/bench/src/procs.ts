@@ -2,7 +2,8 @@
 import { freePort, startRedis, startService, type PrivateRedis, type ServiceProcess } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const app = (name: string): string => fileURLToPath(new URL(`../../../apps/${name}/dist/main.js`, import.meta.url));
@@ -209,6 +210,16 @@ export function rssSampler(pid: number, everyMs = 250): { peak: () => number; st
   };
 }
 
+/** The first few CLIENT LIST lines of connections named `name`, reduced to the telling fields. */
+export async function redisClientLines(redis: Redis, name: string, max = 5): Promise<string[]> {
+  const keep = new Set(["id", "name", "age", "idle", "flags", "sub", "psub", "multi", "qbuf", "omem", "tot-mem", "cmd"]);
+  return String(await redis.client("LIST"))
+    .split("\n")
+    .filter((l) => l.includes(` name=${name} `))
+    .slice(0, max)
+    .map((l) => l.split(" ").filter((kv) => keep.has(kv.split("=")[0] ?? "")).join(" "));
+}
+
 /** Redis client connections whose CLIENT SETNAME is exactly `name`. */
 export async function redisConnections(redis: Redis, name: string): Promise<number> {
   const list = String(await redis.client("LIST"));
@@ -275,4 +286,45 @@ export function perRequest(stats: RedisCost["commands"], requests: number): Reco
     out[name] = { calls: Math.round((v.calls / requests) * 100) / 100, usecPerCall: v.usecPerCall };
   }
   return out;
+}
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const MEASURED = ["apps/chat-gateway", "apps/agent-runner", "packages/turns", "packages/engine", "packages/chains", "packages/history", "packages/schemas"];
+
+/** The code being measured: HEAD, whether its sources differ from it, and when its dist was last built. */
+export function codeVersion(): { commit: string; dirtySources: string[]; distBuiltAt: string } {
+  let commit = "?";
+  let dirtySources: string[] = [];
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+    dirtySources = execFileSync("git", ["status", "--porcelain", "--", ...MEASURED.map((d) => `${d}/src`)], { cwd: REPO, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+  } catch {
+    // not a git checkout
+  }
+  return { commit, dirtySources, distBuiltAt: new Date(distMtime()).toISOString() };
+}
+
+/** Newest mtime (ms) of the measured packages' dist files: if it moves during a run, someone rebuilt under us. */
+export function distMtime(): number {
+  let newest = 0;
+  for (const d of MEASURED) {
+    const dir = `${REPO}${d}/dist`;
+    const walk = (p: string): void => {
+      for (const name of readdirSync(p)) {
+        const full = `${p}/${name}`;
+        const st = statSync(full);
+        if (st.isDirectory()) walk(full);
+        else if (name.endsWith(".js") && st.mtimeMs > newest) newest = st.mtimeMs;
+      }
+    };
+    try {
+      walk(dir);
+    } catch {
+      // not built
+    }
+  }
+  return newest;
 }

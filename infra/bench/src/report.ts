@@ -21,6 +21,8 @@ export interface Results {
   readonly startedAt: string;
   readonly durationS: number;
   readonly machine: Machine;
+  /** The measured code: HEAD, uncommitted source changes of the measured packages, dist build time. */
+  readonly code?: { commit: string; dirtySources: string[]; distBuiltAt: string };
   readonly params: Record<string, number>;
   readonly ttft: TtftResult[];
   readonly throughput: ThroughputResult[];
@@ -99,7 +101,7 @@ function readSide(x: FanoutResult): string {
     const v = c[name];
     return v ? `${name.toUpperCase()} ${v.calls} (${round(v.usecPerCall, 1)})` : undefined;
   };
-  return [pick("xread"), pick("publish"), pick("client|unblock")].filter(Boolean).join(", ") || "n/a";
+  return [pick("xread"), pick("xrange"), pick("publish"), pick("subscribe"), pick("evalsha"), pick("client|unblock")].filter(Boolean).join(", ") || "n/a";
 }
 
 const status = (met: boolean | undefined): string => (met === undefined ? "n/a" : met ? "met" : "**missed**");
@@ -109,6 +111,7 @@ export function markdown(r: Results): string {
   const out: string[] = [];
   out.push(`# Bench results (${r.kind})`, "");
   out.push(`Run ${r.startedAt}, ${r.durationS} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}. Load average at start ${m.loadavgStart.join(" / ")}, at end ${m.loadavgEnd.join(" / ")} (other work was running on the box).`, "");
+  if (r.code) out.push(`Code measured: ${r.code.commit}${r.code.dirtySources.length ? ` plus uncommitted changes in ${r.code.dirtySources.join(", ")}` : ""} (dist built ${r.code.distBuiltAt}).`, "");
   out.push(`Parameters: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ")}.`, "");
   out.push("## Time to first token (ms)", "", "| path | concurrency | p50 | p99 | mean | n | failures |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const x of r.ttft) out.push(`| ${x.target} | ${x.concurrency} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} |`);

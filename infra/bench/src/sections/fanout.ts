@@ -1,14 +1,16 @@
 /**
  * Open streams per process: N SSE followers (GET /v1/turns/{id}/events) on N turn streams that the bench
- * appends to itself in Redis (XADD with the turn protocol's key layout and fields e/d; data = the append
- * timestamp), M tokens per stream spread evenly over time, then `done`. Lag = client receive − append.
+ * appends to itself, through the turn protocol's own append (RedisTurnEventLog.append from @acb/turns, the
+ * runner's code path, so whatever the live fan-out listens to is fed exactly as in production; data = the
+ * append timestamp), M tokens per stream spread evenly over time, then `done`. Lag = client receive − append.
  * The same workload runs against: our gateway (one multiplexed reader), a blocking XREAD per stream, and
  * Redis Pub/Sub per turn — each server in its own process, RSS and Redis connections measured by pid.
  */
+import { RedisTurnEventLog } from "@acb/turns";
 import { Redis } from "ioredis";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { cpuSeconds, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import { cpuSeconds, redisClientLines, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
 export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
@@ -38,6 +40,8 @@ export interface FanoutResult {
   readonly redisCpuS: number;
   /** Redis commands during the append phase (calls, µs per call), the read side's especially. */
   readonly redisCommands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
+  /** A few of the server's CLIENT LIST lines mid-run (name, sub, cmd, buffers), for diagnosis. */
+  readonly redisClients?: string[];
   readonly note?: string;
   readonly error?: string;
 }
@@ -54,6 +58,7 @@ export async function runFanout(
   const idPrefix = `fanout-${design}-${Date.now().toString(36)}`;
   const ids = Array.from({ length: n }, (_, i) => `${idPrefix}-${i}`);
   const appender = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null, connectionName: "acb-bench-appender" });
+  const eventLog = new RedisTurnEventLog(appender, { prefix: PREFIX });
   let stopServer: () => Promise<void> = async () => undefined;
   let client: BenchChild | undefined;
   const base: Partial<FanoutResult> = { design, streams: n, eventsPerStream: m, intervalMs, ...(opts.note ? { note: opts.note } : {}) };
@@ -81,11 +86,7 @@ export async function runFanout(
     await sleep(ctx.quick ? 200 : 1_000);
     const rssBase = rssMiB(pid);
     // First token of every stream, so the gateway's exists() check passes (its lag is not counted).
-    for (let i = 0; i < n; i += 1000) {
-      const p = appender.pipeline();
-      for (const id of ids.slice(i, i + 1000)) p.xadd(eventsKey(id), "*", "e", "token", "d", "0");
-      await p.exec();
-    }
+    for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => eventLog.append(id, { event: "token", data: "0" })));
 
     client.send(`open ${url} ${idPrefix} ${n}`);
     const opened = JSON.parse((await client.waitLine((l) => l.startsWith("opened "), 300_000)).slice(7)) as { ok: number; failed: number; ms: number; errors: string[] };
@@ -102,29 +103,30 @@ export async function runFanout(
     const late: number[] = [];
     let g = 0;
     let connections = Number.NaN;
+    let clients: string[] = [];
     const t0 = nowMs() + 50;
     while (g < total) {
       const now = nowMs();
       const dueUntil = Math.min(total, Math.floor(((now - t0) * n) / intervalMs) + 1);
       if (dueUntil > g) {
-        const p = appender.pipeline();
+        const batch: Array<Promise<unknown>> = [];
         for (; g < dueUntil; g++) {
           const k = Math.floor(g / n);
           const id = ids[g % n] ?? "";
           const ts = nowMs();
           late.push(ts - (t0 + (g * intervalMs) / n));
-          if (k < m) {
-            const d = ts.toFixed(3);
-            p.xadd(eventsKey(id), "*", "e", "token", "d", d);
-            if (design === "pubsub") p.publish(eventsKey(id), JSON.stringify({ e: "token", d }));
-          } else {
-            p.xadd(eventsKey(id), "*", "e", "done", "d", "bench");
-            if (design === "pubsub") p.publish(eventsKey(id), JSON.stringify({ e: "done", d: "bench" }));
-          }
+          const e = k < m ? "token" : "done";
+          const d = k < m ? ts.toFixed(3) : "bench";
+          batch.push(eventLog.append(id, e === "token" ? { event: "token", data: d } : { event: "done", data: d }));
+          // The naive Pub/Sub design needs its own message per event (the usual XADD-then-PUBLISH).
+          if (design === "pubsub") batch.push(appender.publish(eventsKey(id), JSON.stringify({ e, d })));
         }
-        await p.exec();
+        await Promise.all(batch);
       }
-      if (Number.isNaN(connections) && now - t0 > intervalMs) connections = await redisConnections(ctx.admin, connName);
+      if (Number.isNaN(connections) && now - t0 > intervalMs) {
+        connections = await redisConnections(ctx.admin, connName);
+        clients = await redisClientLines(ctx.admin, connName);
+      }
       await sleep(2);
     }
     if (Number.isNaN(connections)) connections = await redisConnections(ctx.admin, connName);
@@ -141,7 +143,7 @@ export async function runFanout(
     const serverCpuS = cpuSeconds(pid) - cpu0;
     const redisCpuS = (await redisCpu(ctx.admin)) - redisCpu0;
     const allCommands = await redisCommandStats(ctx.admin);
-    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|unsubscribe|exists|client.*)$/.test(name)));
+    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|ssubscribe|psubscribe|unsubscribe|evalsha|eval|exists|client.*)$/.test(name)));
     client.send("report");
     const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as { tokens: number; done: number; lag: Summary };
     return {
@@ -161,6 +163,7 @@ export async function runFanout(
       serverCpuS: round(serverCpuS, 2),
       redisCpuS: round(redisCpuS, 2),
       redisCommands,
+      redisClients: clients,
     };
   } catch (err) {
     ctx.log(`  ${design}: FAILED ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);

@@ -26,10 +26,10 @@ export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: nu
   const chunks = 21;
   const delayMs = 100;
   const idealMs = (chunks - 1) * delayMs;
-  await closedLoop(20, 20, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`));
+  await closedLoop(20, 20, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`));
   await ctx.admin.config("RESETSTAT");
   const cpu = await cpuMeter(ctx, pids);
-  const results = await closedLoop(turns, turns, (i) => streamOnce(gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000));
+  const results = await closedLoop(turns, turns, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000), `${gatewayUrl}/healthz`);
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
   const end = Math.max(...results.map((r) => r.endedAt));

@@ -20,6 +20,9 @@ export interface ThroughputResult {
   readonly cpuS: Record<string, number>;
 }
 
+/** A cheap GET on the target, for opening connections before a burst. */
+export const warmPath = (target: { base: string; dialect: Dialect }): string => (target.dialect === "openai" ? `${target.base}/models` : `${target.base}/healthz`);
+
 export async function runThroughput(
   ctx: BenchContext,
   target: { name: ThroughputResult["target"]; base: string; dialect: Dialect },
@@ -28,9 +31,9 @@ export async function runThroughput(
   pids: Record<string, number>,
 ): Promise<ThroughputResult> {
   const input = `bench:${tokens}:0`;
-  await closedLoop(10, 10, (i) => streamOnce(target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`));
+  await closedLoop(10, 10, (i, agent) => streamOnce(agent, target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`));
   const cpu = await cpuMeter(ctx, pids);
-  const results = await closedLoop(streams, streams, (i) => streamOnce(target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000));
+  const results = await closedLoop(streams, streams, (i, agent) => streamOnce(agent, target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000), warmPath(target));
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
   const end = Math.max(...results.map((r) => r.endedAt));

@@ -7,6 +7,7 @@
 import { closedLoop, streamOnce, type Dialect } from "../client.js";
 import type { BenchContext } from "../context.js";
 import { perRequest, redisCommandStats } from "../procs.js";
+import { warmPath } from "./throughput.js";
 import { summarize, type Summary } from "../stats.js";
 
 export interface TtftTarget {
@@ -29,9 +30,9 @@ export const SHORT_ANSWER = "bench:8:0";
 export async function runTtft(ctx: BenchContext, target: TtftTarget, concurrency: number, requests: number): Promise<TtftResult> {
   const session = (i: number): string => `ttft-${target.name}-${concurrency}-${i}-${Date.now().toString(36)}`;
   // Warm-up: connections, JIT, the runner's first job.
-  await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`));
+  await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`));
   if (target.name === "distributed") await ctx.admin.config("RESETSTAT");
-  const results = await closedLoop(requests, concurrency, (i) => streamOnce(target.base, target.dialect, SHORT_ANSWER, session(i)));
+  const results = await closedLoop(requests, concurrency, (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, session(i)), warmPath(target));
   const ok = results.filter((r) => r.ok);
   const failures = results.length - ok.length;
   if (failures > 0) ctx.log(`  ${target.name} c=${concurrency}: ${failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
