@@ -148,3 +148,14 @@ async function warmConnections(agent: Agent, url: string, n: number): Promise<vo
   // Let the agent take the sockets back into its free pool.
   await new Promise((r) => setImmediate(r));
 }
+
+/** Warm-up requests are not measured, but a failing one is news (e.g. a follower that never got its events). */
+export const WARM_TIMEOUT_MS = 30_000;
+
+export function warnFailures(ctx: { log(message: string): void; warnings: string[] }, what: string, results: StreamResult[]): void {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) return;
+  const msg = `${what}: ${failed.length}/${results.length} failed (${failed[0]?.error ?? ""})`;
+  ctx.warnings.push(msg);
+  ctx.log(`  ${msg}`);
+}

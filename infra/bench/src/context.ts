@@ -11,6 +11,8 @@ export interface BenchContext {
   log(message: string): void;
   /** pid → what it is, for naming CPU profiles. */
   readonly roles: Map<number, string>;
+  /** Things that went wrong outside the measured runs (warm-ups), reported with the results. */
+  readonly warnings: string[];
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@
  *   --quick     small N, under 60 s: the CI smoke test (asserts no thresholds; fails if the harness breaks)
  *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed); the
  *               figures of a profiled run go to results/prof/profile.* (never over latest.*)
- *   --only=ttft,throughput,runner,fanout   run some sections only (for iteration)
+ *   --only=ttft,throughput,runner,fanout   run some sections only (for iteration; writes results/tmp/only.*)
  */
 import { Redis } from "ioredis";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -44,6 +44,7 @@ const t0 = Date.now();
 const log = (message: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
 const stack = new Stack(profile);
 const errors: string[] = [];
+const warnings: string[] = [];
 const roles = new Map<number, string>();
 const ttft: TtftResult[] = [];
 const throughput: ThroughputResult[] = [];
@@ -84,7 +85,7 @@ try {
   const upstream = await stack.upstream();
   roles.set(upstream.pid, "upstream");
   log(`redis ${redisVersion} on ${redis.url}, upstream ${upstream.url}${profile ? `, profiling into ${PROF_DIR}` : ""}`);
-  const ctx: BenchContext = { stack, quick, redisUrl: redis.url, admin, upstreamUrl: upstream.url, log, roles };
+  const ctx: BenchContext = { stack, quick, redisUrl: redis.url, admin, upstreamUrl: upstream.url, log, roles, warnings };
   const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
 
   if (want("ttft") || want("throughput") || want("runner")) {
@@ -114,7 +115,7 @@ try {
     });
     await embedded.stop();
     await section("runner", async () => {
-      runner = await runRunner(ctx, distributed.url, P.runnerTurns, { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid });
+      runner = await runRunner(ctx, distributed.url, P.runnerTurns, { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid }, () => run.proc.output());
     });
     await distributed.stop();
     await run.stop();
@@ -172,13 +173,15 @@ const base: Omit<Results, "targets"> = {
   throughput,
   runner,
   fanout,
+  warnings,
   errors,
 };
 const results: Results = { ...base, targets: evaluateTargets(base, P.fanoutStreams) };
 // A profiled run is slowed by the profiler: its figures go next to the profiles, never over latest.*.
-const dir = profile ? `${PROF_DIR}/` : fileURLToPath(new URL("../results/", import.meta.url));
+// A partial run (--only) goes to results/tmp/ (gitignored), so latest.* is always one whole run.
+const dir = profile ? `${PROF_DIR}/` : fileURLToPath(new URL(only ? "../results/tmp/" : "../results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
-const stem = profile ? (quick ? "profile-quick" : "profile") : quick ? "quick" : "latest";
+const stem = `${profile ? "profile" : ""}${profile && (quick || only) ? "-" : ""}${quick ? "quick" : only ? "only" : profile ? "" : "latest"}`;
 const md = markdown(results);
 writeFileSync(`${dir}${stem}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${dir}${stem}.md`, md);

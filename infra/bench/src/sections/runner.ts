@@ -3,7 +3,7 @@
  * RUNNER_CONCURRENCY=N, each answered by the upstream over 2 s (21 chunks, 100 ms apart). Completion =
  * first request sent → last `done` received; ideal = the upstream's 2 s.
  */
-import { closedLoop, streamOnce } from "../client.js";
+import { closedLoop, streamOnce, warnFailures, WARM_TIMEOUT_MS } from "../client.js";
 import type { BenchContext } from "../context.js";
 import { cpuMeter, perRequest, redisCommandStats } from "../procs.js";
 import { round, summarize, type Summary } from "../stats.js";
@@ -22,11 +22,11 @@ export interface RunnerResult {
   readonly redisPerTurn: Record<string, { calls: number; usecPerCall: number }>;
 }
 
-export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number, pids: Record<string, number>): Promise<RunnerResult> {
+export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number, pids: Record<string, number>, runnerOutput?: () => string): Promise<RunnerResult> {
   const chunks = 21;
   const delayMs = 100;
   const idealMs = (chunks - 1) * delayMs;
-  await closedLoop(20, 20, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`));
+  warnFailures(ctx, "runner warm-up", await closedLoop(20, 20, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`, WARM_TIMEOUT_MS)));
   await ctx.admin.config("RESETSTAT");
   const cpu = await cpuMeter(ctx, pids);
   const results = await closedLoop(turns, turns, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000), `${gatewayUrl}/healthz`);
@@ -45,7 +45,11 @@ export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: nu
     cpuS: await cpu(),
     redisPerTurn: perRequest(await redisCommandStats(ctx.admin), turns),
   };
-  if (res.failures > 0) ctx.log(`  runner: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  if (res.failures > 0) {
+    ctx.log(`  runner: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+    const warnings = (runnerOutput?.() ?? "").split("\n").filter((l) => /"level":"(warn|error)"/.test(l));
+    for (const l of warnings.slice(-3)) ctx.log(`  runner log: ${l.slice(0, 400)}`);
+  }
   ctx.log(`  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %; CPU s ${JSON.stringify(res.cpuS)})`);
   return res;
 }

@@ -3,7 +3,7 @@
  * can); tokens per second delivered to the SSE clients in total (all tokens / wall time from the first
  * request to the last `done`) and per stream.
  */
-import { closedLoop, streamOnce, type Dialect } from "../client.js";
+import { closedLoop, streamOnce, warnFailures, WARM_TIMEOUT_MS, type Dialect } from "../client.js";
 import type { BenchContext } from "../context.js";
 import { cpuMeter } from "../procs.js";
 import { round, summarize, type Summary } from "../stats.js";
@@ -31,7 +31,7 @@ export async function runThroughput(
   pids: Record<string, number>,
 ): Promise<ThroughputResult> {
   const input = `bench:${tokens}:0`;
-  await closedLoop(10, 10, (i, agent) => streamOnce(agent, target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`));
+  warnFailures(ctx, `throughput ${target.name} warm-up`, await closedLoop(10, 10, (i, agent) => streamOnce(agent, target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`, WARM_TIMEOUT_MS)));
   const cpu = await cpuMeter(ctx, pids);
   const results = await closedLoop(streams, streams, (i, agent) => streamOnce(agent, target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000), warmPath(target));
   const ok = results.filter((r) => r.ok);

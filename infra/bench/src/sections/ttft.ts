@@ -4,7 +4,7 @@
  * distributed pipeline (gateway → BullMQ → runner → Redis stream → multiplexed reader → SSE), at
  * concurrency 1 (sequential requests) and 100 (closed loop, 100 in flight).
  */
-import { closedLoop, streamOnce, type Dialect } from "../client.js";
+import { closedLoop, streamOnce, warnFailures, WARM_TIMEOUT_MS, type Dialect } from "../client.js";
 import type { BenchContext } from "../context.js";
 import { perRequest, redisCommandStats } from "../procs.js";
 import { warmPath } from "./throughput.js";
@@ -30,7 +30,7 @@ export const SHORT_ANSWER = "bench:8:0";
 export async function runTtft(ctx: BenchContext, target: TtftTarget, concurrency: number, requests: number): Promise<TtftResult> {
   const session = (i: number): string => `ttft-${target.name}-${concurrency}-${i}-${Date.now().toString(36)}`;
   // Warm-up: connections, JIT, the runner's first job.
-  await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`));
+  warnFailures(ctx, `ttft ${target.name} warm-up`, await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`, WARM_TIMEOUT_MS)));
   if (target.name === "distributed") await ctx.admin.config("RESETSTAT");
   const results = await closedLoop(requests, concurrency, (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, session(i)), warmPath(target));
   const ok = results.filter((r) => r.ok);
