@@ -11,7 +11,7 @@ export interface BenchContext {
   log(message: string): void;
   /** pid → what it is, for naming CPU profiles. */
   readonly roles: Map<number, string>;
-  /** Things that went wrong outside the measured runs (warm-ups), reported with the results. */
+  /** Things that went wrong without breaking the harness (failed warm-ups, dropped events), reported with the results. */
   readonly warnings: string[];
 }
 

@@ -136,7 +136,7 @@ export function markdown(r: Results): string {
   }
   out.push("", "## Targets", "", "| target | figure | status |", "| --- | --- | --- |");
   for (const t of r.targets) out.push(`| ${t.target} | ${t.figure} | ${status(t.met)} |`);
-  if (r.warnings && r.warnings.length > 0) out.push("", "## Warnings (outside the measured runs)", "", ...r.warnings.map((w) => `- ${w}`));
+  if (r.warnings && r.warnings.length > 0) out.push("", "## Warnings", "", ...r.warnings.map((w) => `- ${w}`));
   if (r.errors.length > 0) out.push("", "## Harness errors", "", ...r.errors.map((e) => `- ${e}`));
   out.push("");
   return out.join("\n");

@@ -132,7 +132,7 @@ export async function runFanout(
     if (Number.isNaN(connections)) connections = await redisConnections(ctx.admin, connName);
 
     // Wait for the followers to see their `done` (bounded).
-    const until = Date.now() + Math.max(30_000, intervalMs * 5);
+    const until = Date.now() + Math.max(ctx.quick ? 5_000 : 30_000, intervalMs * 5);
     for (;;) {
       client.send("status");
       const st = JSON.parse((await client.waitLine((l) => l.startsWith("status "), 30_000)).slice(7)) as { done: number };
