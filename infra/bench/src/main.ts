@@ -157,7 +157,7 @@ const failedRequests = [...ttft.map((x) => x.failures), ...throughput.map((x) =>
 if (failedRequests > 0) warnings.push(`${failedRequests} measured request(s) failed (see the failures columns)`);
 for (const x of fanout) {
   if (x.error === undefined && (x.tokensReceived < x.tokensExpected || x.streamsDone < x.opened || x.opened < x.streams)) {
-    warnings.push(`fanout ${x.design}: ${x.opened}/${x.streams} streams opened, ${x.streamsDone} finished, ${x.tokensReceived}/${x.tokensExpected} events delivered${x.redisClients?.length ? `; its Redis connections mid-run: ${x.redisClients.join(" | ")}` : ""}`);
+    warnings.push(`fanout ${x.design}: ${x.opened}/${x.streams} streams opened, ${x.streamsDone} finished, ${x.tokensReceived}/${x.tokensExpected} events delivered${x.redisClients?.length ? `; its Redis connections mid-run: ${x.redisClients.join(" | ")}` : ""}${x.serverWarnings?.length ? `; its last warnings: ${x.serverWarnings.join(" | ")}` : ""}`);
   }
 }
 

@@ -153,19 +153,19 @@ export function svg(r: Results): string {
   function panel(y0: number, title: string, unit: string, groups: Array<{ label: string; bars: Array<{ name: string; value: number }> }>): void {
     const left = 70;
     const right = W - 20;
-    const top = y0 + 40;
+    const top = y0 + 50;
     const bottom = y0 + panelH - 40;
     const all = groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => Number.isFinite(v));
     const max = Math.max(1e-9, ...all) * 1.1;
     parts.push(`<text x="${left}" y="${y0 + 22}" font-size="16" font-weight="bold">${esc(title)}</text>`);
-    parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`);
-    parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
     for (let i = 0; i <= 4; i++) {
       const v = (max * i) / 4;
       const y = bottom - ((bottom - top) * i) / 4;
       parts.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#ddd"/>`);
       parts.push(`<text x="${left - 6}" y="${y + 4}" font-size="11" text-anchor="end">${round(v, v < 10 ? 1 : 0)}</text>`);
     }
+    parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`);
+    parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
     parts.push(`<text x="14" y="${(top + bottom) / 2}" font-size="11" transform="rotate(-90 14 ${(top + bottom) / 2})" text-anchor="middle">${esc(unit)}</text>`);
     const gw = (right - left) / Math.max(1, groups.length);
     groups.forEach((g, gi) => {
@@ -183,7 +183,7 @@ export function svg(r: Results): string {
     const names = groups[0]?.bars.map((b) => b.name) ?? [];
     names.forEach((n, i) => {
       const x = right - 190 * (names.length - i);
-      parts.push(`<rect x="${x}" y="${y0 + 10}" width="12" height="12" fill="${colors[i % colors.length] ?? "#888"}"/><text x="${x + 16}" y="${y0 + 20}" font-size="12">${esc(n)}</text>`);
+      parts.push(`<rect x="${x}" y="${y0 + 27}" width="12" height="12" fill="${colors[i % colors.length] ?? "#888"}"/><text x="${x + 16}" y="${y0 + 37}" font-size="12">${esc(n)}</text>`);
     });
   }
 

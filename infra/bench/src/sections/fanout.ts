@@ -42,6 +42,8 @@ export interface FanoutResult {
   readonly redisCommands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
   /** A few of the server's CLIENT LIST lines mid-run (name, sub, cmd, buffers), for diagnosis. */
   readonly redisClients?: string[];
+  /** The server's last warn/error log lines (our gateway only). */
+  readonly serverWarnings?: string[];
   readonly note?: string;
   readonly error?: string;
 }
@@ -65,6 +67,7 @@ export async function runFanout(
   try {
     let pid: number;
     let url: string;
+    let serverLog: () => string = () => "";
     let connName: string;
     if (design === "multiplexed") {
       const g = await ctx.stack.gateway({ REDIS_URL: ctx.redisUrl, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" });
@@ -73,6 +76,7 @@ export async function runFanout(
       connName = `acb-gateway:${pid}`;
       ctx.roles.set(pid, "gateway (fan-out)");
       stopServer = g.stop;
+      serverLog = () => g.proc.output();
     } else {
       const s = await ctx.stack.child("naive-server.ts", [design, ctx.redisUrl, PREFIX], "listening ");
       pid = s.pid;
@@ -164,6 +168,11 @@ export async function runFanout(
       redisCpuS: round(redisCpuS, 2),
       redisCommands,
       redisClients: clients,
+      serverWarnings: serverLog()
+        .split("\n")
+        .filter((l) => /"level":"(warn|error)"/.test(l))
+        .slice(-3)
+        .map((l) => l.slice(0, 300)),
     };
   } catch (err) {
     ctx.log(`  ${design}: FAILED ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
