@@ -60,7 +60,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   };
   const redis = connect();
   const history = new RedisChatHistoryStore(redis, config.history);
-  const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen }, connect);
+  const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);

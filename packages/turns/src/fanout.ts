@@ -35,12 +35,10 @@ interface FollowedTurn {
 export class LiveFanout {
   private readonly turns = new Map<string, FollowedTurn>();
   private subscriber: Redis | undefined;
+  private subscriberReady: Promise<Redis> | undefined;
   private closed = false;
 
-  constructor(
-    private readonly command: Redis,
-    private readonly createSubscriber: () => Redis,
-  ) {}
+  constructor(private readonly command: Redis) {}
 
   connections(): number {
     return this.subscriber ? 1 : 0;
@@ -54,7 +52,8 @@ export class LiveFanout {
     const follower: Follower = { cursor: afterId, buffer: [], pending: [], wake: undefined, failed: undefined };
     let turn = this.turns.get(channel);
     if (!turn) {
-      turn = { key, followers: new Set(), subscribed: this.sub().subscribe(channel) };
+      // A SUBSCRIBE lost to a dropped connection is redone by `reconnected`, so it never fails the follower.
+      turn = { key, followers: new Set(), subscribed: this.sub().then((sub) => sub.subscribe(channel)).catch(() => undefined) };
       this.turns.set(channel, turn);
     }
     turn.followers.add(follower);
@@ -86,21 +85,35 @@ export class LiveFanout {
     }
   }
 
-  private sub(): Redis {
-    if (this.subscriber) return this.subscriber;
-    const sub = this.createSubscriber();
-    this.subscriber = sub;
-    sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
-    let first = true;
-    sub.on("ready", () => {
-      if (first) {
-        first = false;
-        return;
-      }
-      // Reconnected (ioredis re-subscribes by itself): whatever was published meanwhile is in the streams.
-      for (const turn of this.turns.values()) for (const f of turn.followers) this.resync(turn, f);
-    });
-    return sub;
+  /**
+   * The subscriber connection (a duplicate of the command connection, so it keeps its name), once ready.
+   * Its options matter: with ioredis' defaults, a reconnect re-sends the SUBSCRIBEs that were in flight ahead
+   * of its own INFO ready check, which then fails in subscriber mode, so the client reconnects again and
+   * again and subscriptions are lost (seen in infra/bench at 10,000 streams). Here there is no ready check,
+   * nothing is re-sent or re-subscribed by ioredis, and `reconnected` restores the subscriptions itself.
+   */
+  private sub(): Promise<Redis> {
+    this.subscriberReady ??= (async () => {
+      const sub = this.command.duplicate({ enableReadyCheck: false, autoResubscribe: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
+      this.subscriber = sub;
+      sub.on("error", () => undefined); // ioredis reconnects by itself; `reconnected` repairs the rest
+      sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
+      if (sub.status !== "ready") await new Promise<void>((resolve) => sub.once("ready", () => resolve()));
+      sub.on("ready", () => void this.reconnected(sub));
+      return sub;
+    })();
+    return this.subscriberReady;
+  }
+
+  /**
+   * After a reconnect, subscribe every followed turn again (whatever ioredis restored, a SUBSCRIBE that was in
+   * flight may not be among it; subscribing twice is harmless), then catch every follower up from the stream:
+   * what was published meanwhile is in the streams.
+   */
+  private async reconnected(sub: Redis): Promise<void> {
+    const channels = [...this.turns.keys()];
+    for (let i = 0; i < channels.length; i += 1_000) await sub.subscribe(...channels.slice(i, i + 1_000)).catch(() => undefined);
+    for (const turn of this.turns.values()) for (const f of turn.followers) this.resync(turn, f);
   }
 
   private onMessage(channel: string, message: string): void {
@@ -157,6 +170,7 @@ export class LiveFanout {
     for (const turn of this.turns.values()) for (const f of turn.followers) f.wake?.();
     const sub = this.subscriber;
     this.subscriber = undefined;
+    this.subscriberReady = undefined;
     sub?.disconnect();
   }
 }

@@ -56,8 +56,6 @@ export class RedisTurnEventLog implements TurnEventLog {
   constructor(
     private readonly redis: Redis,
     options: Partial<RedisEventLogOptions> & { prefix: string },
-    /** Makes the subscriber connection for following; not needed by processes that only append. */
-    private readonly createReaderConnection?: () => Redis,
   ) {
     this.options = { ...DEFAULT_EVENT_LOG_OPTIONS, ...options };
     if (!("acbTurnAppend" in redis)) redis.defineCommand("acbTurnAppend", { numberOfKeys: 2, lua: APPEND_SCRIPT });
@@ -83,8 +81,8 @@ export class RedisTurnEventLog implements TurnEventLog {
   }
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    if (!this.createReaderConnection) throw new Error("this event log was built without a reader connection");
-    this.fanout ??= new LiveFanout(this.redis, this.createReaderConnection);
+    // Created on first use: processes that only append (runners) never open the subscriber connection.
+    this.fanout ??= new LiveFanout(this.redis);
     const keys = turnKeys(this.options.prefix, turnId);
     return this.fanout.follow(keys.events, keys.live, afterId, signal);
   }
