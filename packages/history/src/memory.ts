@@ -54,14 +54,7 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
   }
 
   forSession(sessionId: string): BaseListChatMessageHistory {
-    return new SessionChatMessageHistory(
-      {
-        getMessages: (sid) => this.getMessages(sid),
-        appendMessages: (sid, messages) => this.appendMessages(sid, messages),
-        clear: (sid) => this.clear(sid),
-      },
-      validateSessionId(sessionId),
-    );
+    return new SessionChatMessageHistory(this, validateSessionId(sessionId));
   }
 
   async clear(sessionId: string): Promise<void> {
@@ -72,7 +65,8 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
     return true;
   }
 
-  private async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
+  /** A plain append (same cap and expiry), for the LangChain view; turns go through `commitTurn`. */
+  async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const sid = validateSessionId(sessionId);
     assertMessages(messages);
     const encoded = encodeMessages(messages);

@@ -6,6 +6,16 @@ import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId
 import { SessionChatMessageHistory } from "./session-history.js";
 import type { ChatHistoryStore } from "./store.js";
 
+
+/** Both scripts end alike: the session's keys expire `ttl` seconds after this write, or never when ttl is 0. */
+const EXPIRE_BOTH_LUA = `
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+else
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+end`;
 /**
  * KEYS[1] = message list, KEYS[2] = committed turn ids (ZSET, score = commit sequence)
  * ARGV[1] = turn id, ARGV[2] = max messages, ARGV[3] = ttl seconds (0 = none), ARGV[4] = turn marker cap,
@@ -32,13 +42,7 @@ local seq = 1
 if top[2] then seq = tonumber(top[2]) + 1 end
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(markerCap + 1))
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-else
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[2])
-end
+${EXPIRE_BOTH_LUA}
 return 1
 `;
 
@@ -57,13 +61,7 @@ while i <= n do
   i = j + 1
 end
 redis.call('LTRIM', KEYS[1], -max, -1)
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-else
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[2])
-end
+${EXPIRE_BOTH_LUA}
 return 1
 `;
 
@@ -128,14 +126,7 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
   }
 
   forSession(sessionId: string): BaseListChatMessageHistory {
-    return new SessionChatMessageHistory(
-      {
-        getMessages: (sid) => this.getMessages(sid),
-        appendMessages: (sid, messages) => this.appendMessages(sid, messages),
-        clear: (sid) => this.clear(sid),
-      },
-      validateSessionId(sessionId),
-    );
+    return new SessionChatMessageHistory(this, validateSessionId(sessionId));
   }
 
   async clear(sessionId: string): Promise<void> {
@@ -158,7 +149,8 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
     }
   }
 
-  private async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
+  /** A plain append (same cap and expiry), for the LangChain view; turns go through `commitTurn`. */
+  async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const listKey = this.listKey(sessionId);
     assertMessages(messages);
     if (messages.length === 0) return;
