@@ -7,6 +7,19 @@ import { SessionChatMessageHistory } from "./session-history.js";
 import type { ChatHistoryStore } from "./store.js";
 
 
+/** RPUSH of ARGV[from..] (in slices of 1,000: Lua's unpack has a stack limit), then the cap. */
+const PUSH_AND_TRIM_LUA = `
+local function push_and_trim(from, max)
+  local n = #ARGV
+  local i = from
+  while i <= n do
+    local j = math.min(i + 999, n)
+    redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
+    i = j + 1
+  end
+  redis.call('LTRIM', KEYS[1], -max, -1)
+end`;
+
 /** Both scripts end alike: the session's keys expire `ttl` seconds after this write, or never when ttl is 0. */
 const EXPIRE_BOTH_LUA = `
 if ttl > 0 then
@@ -27,16 +40,8 @@ if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 local max = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local markerCap = tonumber(ARGV[4])
-local n = #ARGV
-if n >= 5 then
-  local i = 5
-  while i <= n do
-    local j = math.min(i + 999, n)
-    redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
-    i = j + 1
-  end
-  redis.call('LTRIM', KEYS[1], -max, -1)
-end
+${PUSH_AND_TRIM_LUA}
+if #ARGV >= 5 then push_and_trim(5, max) end
 local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 local seq = 1
 if top[2] then seq = tonumber(top[2]) + 1 end
@@ -53,14 +58,8 @@ return 1
 const APPEND_LUA = `
 local max = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
-local n = #ARGV
-local i = 3
-while i <= n do
-  local j = math.min(i + 999, n)
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
-  i = j + 1
-end
-redis.call('LTRIM', KEYS[1], -max, -1)
+${PUSH_AND_TRIM_LUA}
+push_and_trim(3, max)
 ${EXPIRE_BOTH_LUA}
 return 1
 `;
