@@ -12,6 +12,8 @@ export interface StartTurn {
 export interface CollectedTurn {
   readonly text: string;
   readonly error?: z.infer<typeof ErrorEvent>;
+  /** False when the wait ran out before the turn's `done` (its text is then partial). */
+  readonly ended: boolean;
 }
 
 /**
@@ -79,11 +81,13 @@ export class TurnService {
   async collect(turnId: string, signal: AbortSignal): Promise<CollectedTurn> {
     let text = "";
     let error: z.infer<typeof ErrorEvent> | undefined;
+    let ended = false;
     for await (const { event } of this.follow(turnId, "0", signal)) {
       if (event.event === "token") text += event.data;
       else if (event.event === "error") error = event;
+      else if (event.event === "done") ended = true;
     }
-    return error ? { text, error } : { text };
+    return error ? { text, error, ended } : { text, ended };
   }
 }
 

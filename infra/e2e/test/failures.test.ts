@@ -73,6 +73,15 @@ describe("runner death", () => {
     expect(ready.status).toBe(503);
   });
 
+  it("POST /v1/chat whose turn nobody ends answers 504, never a 200 with a partial text", async () => {
+    const p = prefix();
+    // The watchdog is later than the route's own wait (turn timeout + 5 s), so the route must notice itself.
+    const gw = await gateway({ REDIS_KEY_PREFIX: p, TURN_TIMEOUT_MS: "1000", WATCHDOG_GRACE_MS: "60000" });
+    const res = await fetch(`${gw.url}/v1/chat`, post({ session_id: "orphan-json", input: "hello" }));
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ error: { code: "timeout" } });
+  });
+
   it("SIGTERM: the runner takes no new turns and finishes the one in flight", async () => {
     const p = prefix();
     const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, USE_MCP_IN_CHAT: "false" };

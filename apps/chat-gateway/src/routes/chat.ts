@@ -16,10 +16,10 @@ export interface ChatRouteOptions {
 export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono {
   const app = new Hono();
 
-  const stream = (turnId: string) =>
+  const stream = (turnId: string, headers: Record<string, string> = {}) =>
     sseResponse((signal) => turns.follow(turnId, "0", signal), {
       heartbeatMs: options.heartbeatMs,
-      headers: { "x-turn-id": turnId },
+      headers: { "x-turn-id": turnId, ...headers },
     });
 
   app.post("/chat", async (c) => {
@@ -29,6 +29,7 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
     // The turn is bounded by its own deadline; this wait only needs a little more than that.
     const result = await turns.collect(job.turn_id, AbortSignal.timeout(options.turnTimeoutMs + 5_000));
     c.header("x-turn-id", job.turn_id);
+    if (!result.ended) throw new ApiError(504, "timeout", "the turn did not finish in time");
     if (result.error) {
       const timeout = result.error.code === "timeout";
       throw new ApiError(timeout ? 504 : 502, timeout ? "timeout" : "upstream_error", result.error.data);
@@ -46,10 +47,7 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
     const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req) });
-    return sseResponse((signal) => turns.follow(job.turn_id, "0", signal), {
-      heartbeatMs: options.heartbeatMs,
-      headers: { "x-turn-id": job.turn_id, "x-session-id": sessionId },
-    });
+    return stream(job.turn_id, { "x-session-id": sessionId });
   });
 
   return app;
