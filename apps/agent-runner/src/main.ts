@@ -26,7 +26,7 @@ const connect = (): Redis => {
 const redis = connect();
 const history = new RedisChatHistoryStore(redis, config.history);
 const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-const canceller = new RedisTurnCanceller(redis, config.prefix, connect);
+const canceller = new RedisTurnCanceller(redis, config.prefix);
 const registry = new RedisRunnerRegistry(redis, config.prefix);
 const toolbox = new McpToolbox(config.mcpServers, {
   toolTimeoutMs: config.mcpToolTimeoutMs,

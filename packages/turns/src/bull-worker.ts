@@ -75,9 +75,4 @@ export class TurnWorker {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
-
-  /** Stops at once: jobs in flight lose their lock and are redelivered by another runner's stall check. */
-  async forceClose(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close(true)));
-  }
 }

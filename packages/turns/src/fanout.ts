@@ -3,6 +3,7 @@ import { isTerminal } from "@acb/schemas";
 import type { Redis } from "ioredis";
 import { decodeEntry } from "./codec.js";
 import { compareEntryIds } from "./ids.js";
+import { openSubscriber } from "./subscriber.js";
 
 /** One follower of one turn: its cursor, the entries it has not taken yet, and a wake-up. */
 interface Follower {
@@ -44,10 +45,6 @@ export class LiveFanout {
     return this.subscriber ? 1 : 0;
   }
 
-  followedTurns(): number {
-    return this.turns.size;
-  }
-
   async *follow(key: string, channel: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     const follower: Follower = { cursor: afterId, buffer: [], pending: [], wake: undefined, failed: undefined };
     let turn = this.turns.get(channel);
@@ -86,19 +83,15 @@ export class LiveFanout {
   }
 
   /**
-   * The subscriber connection (a duplicate of the command connection, so it keeps its name), once ready.
-   * Its options matter: with ioredis' defaults, a reconnect re-sends the SUBSCRIBEs that were in flight ahead
-   * of its own INFO ready check, which then fails in subscriber mode, so the client reconnects again and
-   * again and subscriptions are lost (seen in infra/bench at 10,000 streams). Here there is no ready check,
-   * nothing is re-sent or re-subscribed by ioredis, and `reconnected` restores the subscriptions itself.
+   * The subscriber connection, once ready (see `openSubscriber`). ioredis does not re-subscribe it after a
+   * reconnect: `reconnected` does, and catches every follower up.
    */
   private sub(): Promise<Redis> {
     this.subscriberReady ??= (async () => {
-      const sub = this.command.duplicate({ enableReadyCheck: false, autoResubscribe: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
+      const { sub, ready } = openSubscriber(this.command, { autoResubscribe: false });
       this.subscriber = sub;
-      sub.on("error", () => undefined); // ioredis reconnects by itself; `reconnected` repairs the rest
       sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
-      if (sub.status !== "ready") await new Promise<void>((resolve) => sub.once("ready", () => resolve()));
+      await ready;
       sub.on("ready", () => void this.reconnected(sub));
       return sub;
     })();

@@ -112,11 +112,12 @@ export class InMemoryTurnEventLog implements TurnEventLog {
 export type TurnHandler = (job: TurnJob) => Promise<void>;
 
 /**
- * Embedded mode's queue: runs turns in this process with bounded concurrency. A turn id seen before is
- * ignored, like BullMQ's jobId deduplication.
+ * Embedded mode's queue: runs turns in this process with bounded concurrency. A turn id already waiting or
+ * running is ignored, like BullMQ's jobId deduplication; one enqueued again after it finished is stopped by
+ * `processTurn`, which does not run a turn whose log already ended.
  */
 export class InProcessTurnQueue implements TurnQueue {
-  private readonly seen = new Set<string>();
+  private readonly queued = new Set<string>();
   private readonly waiting: TurnJob[] = [];
   private running = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -129,10 +130,8 @@ export class InProcessTurnQueue implements TurnQueue {
 
   async enqueue(job: TurnJob): Promise<void> {
     if (this.closed) throw new Error("queue closed");
-    if (this.seen.has(job.turn_id)) return;
-    this.seen.add(job.turn_id);
-    // Forget ids once their retry window is long past, so a long-lived gateway does not grow forever.
-    setTimeout(() => this.seen.delete(job.turn_id), 60 * 60_000).unref();
+    if (this.queued.has(job.turn_id)) return;
+    this.queued.add(job.turn_id);
     this.waiting.push(job);
     this.pump();
   }
@@ -145,6 +144,7 @@ export class InProcessTurnQueue implements TurnQueue {
       const run = this.handler(job)
         .catch(() => undefined)
         .finally(() => {
+          this.queued.delete(job.turn_id);
           this.running -= 1;
           this.inFlight.delete(run);
           this.pump();

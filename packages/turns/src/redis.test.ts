@@ -160,8 +160,8 @@ describe("BullTurnQueue", () => {
 
 describe("RedisTurnCanceller", () => {
   it("aborts a watcher now, and one that starts watching after the cancel", async () => {
-    const c1 = new RedisTurnCanceller(connect(), "c:", connect);
-    const c2 = new RedisTurnCanceller(connect(), "c:", connect);
+    const c1 = new RedisTurnCanceller(connect(), "c:");
+    const c2 = new RedisTurnCanceller(connect(), "c:");
     const turn = newTurnId();
     let now = 0;
     await c1.watch(turn, () => (now += 1));

@@ -6,6 +6,7 @@ import { compareEntryIds } from "./ids.js";
 import { cancelChannel, queuePrefix, turnKeys, TURN_QUEUE_NAME } from "./keys.js";
 import { decodeEntry, encodeEvent } from "./codec.js";
 import { LiveFanout } from "./fanout.js";
+import { openSubscriber } from "./subscriber.js";
 import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnCanceller, type TurnEventLog, type TurnQueue } from "./types.js";
 
 /**
@@ -113,13 +114,12 @@ export interface BullTurnQueueOptions {
 /** Enqueues turns on BullMQ with jobId = turn id, so a repeated enqueue is a no-op. */
 export class BullTurnQueue implements TurnQueue {
   private readonly queue: Queue;
+  private readonly keep: number;
 
   constructor(options: BullTurnQueueOptions) {
     this.queue = new Queue(TURN_QUEUE_NAME, { connection: options.connection, prefix: queuePrefix(options.prefix) });
     this.keep = options.keepCompletedSeconds ?? 3600;
   }
-
-  private readonly keep: number;
 
   async enqueue(job: TurnJob): Promise<void> {
     await this.queue.add(job.mode, job, {
@@ -151,12 +151,12 @@ export class BullTurnQueue implements TurnQueue {
  */
 export class RedisTurnCanceller implements TurnCanceller {
   private subscriber: Redis | undefined;
+  private subscribed: Promise<unknown> | undefined;
   private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly createSubscriber: () => Redis,
   ) {}
 
   async cancel(turnId: string): Promise<void> {
@@ -166,13 +166,15 @@ export class RedisTurnCanceller implements TurnCanceller {
 
   async watch(turnId: string, onCancel: () => void): Promise<() => void> {
     if (!this.subscriber) {
-      const sub = this.createSubscriber();
+      // One channel for all turns: ioredis may restore it after a reconnect by itself.
+      const { sub, ready } = openSubscriber(this.redis, { autoResubscribe: true });
       this.subscriber = sub;
       sub.on("message", (_channel: string, id: string) => {
         for (const fn of this.watchers.get(id) ?? []) fn();
       });
-      await sub.subscribe(cancelChannel(this.prefix));
+      this.subscribed = ready.then(() => sub.subscribe(cancelChannel(this.prefix)));
     }
+    await this.subscribed;
     let set = this.watchers.get(turnId);
     if (!set) {
       set = new Set();
@@ -190,5 +192,6 @@ export class RedisTurnCanceller implements TurnCanceller {
     this.watchers.clear();
     await this.subscriber?.quit().catch(() => undefined);
     this.subscriber = undefined;
+    this.subscribed = undefined;
   }
 }

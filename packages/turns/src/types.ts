@@ -13,10 +13,7 @@ export interface TurnEventLog {
   append(turnId: string, event: TurnEvent): Promise<string | undefined>;
   /** Events strictly after `afterId` ("0" = from the start), oldest first, at most `count`. */
   read(turnId: string, afterId: string, count?: number): Promise<LoggedTurnEvent[]>;
-  /**
-   * Every event after `afterId`, live, ending after the terminal `done` event, or when `signal` aborts.
-   * A turn whose log never appears ends with no events after `idleTimeoutMs` (when given).
-   */
+  /** Every event after `afterId`, live, ending after the terminal `done` event, or when `signal` aborts. */
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent>;
   /** Whether any event was ever appended (and not yet expired) for this turn. */
   exists(turnId: string): Promise<boolean>;

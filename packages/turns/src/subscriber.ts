@@ -1,0 +1,15 @@
+import type { Redis } from "ioredis";
+
+/**
+ * A pub/sub connection made from a command connection (a duplicate, so it keeps its name), and a promise for
+ * when it is ready; subscribe only after that. Its options matter: with ioredis' defaults, a reconnect
+ * re-sends the SUBSCRIBEs that were in flight ahead of its own INFO ready check, which then fails in
+ * subscriber mode, so the client reconnects again and again and subscriptions are lost (seen in infra/bench
+ * at 10,000 streams). Here there is no ready check and nothing in flight is re-sent.
+ */
+export function openSubscriber(command: Redis, options: { autoResubscribe: boolean }): { sub: Redis; ready: Promise<void> } {
+  const sub = command.duplicate({ enableReadyCheck: false, autoResubscribe: options.autoResubscribe, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
+  sub.on("error", () => undefined); // ioredis reconnects by itself
+  const ready = sub.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => sub.once("ready", () => resolve()));
+  return { sub, ready };
+}
