@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TurnEvent } from "@acb/schemas";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
@@ -13,6 +12,7 @@ import { ModelError } from "./errors.js";
 import { McpToolbox } from "./mcp.js";
 import { createChatModel } from "./models.js";
 import { OFFLINE_MARKER, OfflineChatModel } from "./offline.js";
+import { collector } from "./test/collector.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");
@@ -39,17 +39,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function collector(): { events: TurnEvent[]; emit: (e: TurnEvent) => Promise<void> } {
-  const events: TurnEvent[] = [];
-  return {
-    events,
-    emit: async (e) => {
-      await new Promise((r) => setTimeout(r, 1));
-      events.push(e);
-    },
-  };
-}
 
 const openai = (url: string) =>
   createChatModel({ provider: "openai", baseUrl: url, model: "gpt-4o-mini", timeoutMs: 5000, maxRetries: 0 });

@@ -10,6 +10,7 @@ import { buildChatChain, runChatTurn, SYSTEM_PROMPT } from "./chat.js";
 import { ModelError } from "./errors.js";
 import { createChatModel, resolveProvider, type ModelConfig } from "./models.js";
 import { OfflineChatModel } from "./offline.js";
+import { collector } from "./test/collector.js";
 
 let server: ScriptedOpenAI | undefined;
 afterEach(async () => {
@@ -25,17 +26,6 @@ const config = (url: string, extra: Partial<ModelConfig> = {}): ModelConfig => (
   maxRetries: 0,
   ...extra,
 });
-
-function collector(): { events: TurnEvent[]; emit: (e: TurnEvent) => Promise<void> } {
-  const events: TurnEvent[] = [];
-  return {
-    events,
-    emit: async (e) => {
-      await new Promise((r) => setTimeout(r, 1));
-      events.push(e);
-    },
-  };
-}
 
 async function failure(p: Promise<unknown>): Promise<ModelError> {
   try {

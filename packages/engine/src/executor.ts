@@ -28,13 +28,13 @@ export interface TurnEngineDeps {
  */
 export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
-    const history = await deps.history.getMessages(job.session_id);
+    const wantsTools = job.mode === "agent" || deps.useToolsInChat;
+    // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
+    const [history, tools] = await Promise.all([deps.history.getMessages(job.session_id), wantsTools && deps.tools ? deps.tools.tools() : []]);
     const model = createChatModel(deps.model, {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
     });
-    const wantsTools = job.mode === "agent" || deps.useToolsInChat;
-    const tools = wantsTools && deps.tools ? await deps.tools.tools() : [];
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
