@@ -5,7 +5,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Each file starts real processes; run files one at a time on the 2-core CI box.
-    fileParallelism: false,
+    // Files share nothing (own gateway, own upstream, own redis-server on a free port): run them side by side.
+    fileParallelism: true,
   },
 });

@@ -2,10 +2,8 @@
 // Composition root: read config once, build the pipeline, wire the app, start.
 import { createLogger } from "@acb/engine";
 import { serve } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
-import { createApp } from "./app.js";
 import { loadGatewayConfig } from "./config.js";
-import { distributedPipeline, embeddedPipeline } from "./pipelines.js";
+import { createGateway } from "./gateway.js";
 
 const loaded = loadGatewayConfig(process.env);
 if (!loaded.ok) {
@@ -14,30 +12,12 @@ if (!loaded.ok) {
 }
 const config = loaded.value;
 const log = createLogger("chat-gateway", config.logLevel);
-const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log) : embeddedPipeline(config, log);
-
-let ws: ReturnType<typeof createNodeWebSocket> | undefined;
-const app = createApp(
-  {
-    turns: pipeline.turns,
-    mode: pipeline.mode,
-    readiness: pipeline.readiness,
-    log,
-    maxBodyBytes: config.maxBodyBytes,
-    heartbeatMs: config.heartbeatMs,
-    turnTimeoutMs: config.turnTimeoutMs,
-  },
-  (root) => {
-    ws = createNodeWebSocket({ app: root });
-    ws.wss.options.maxPayload = config.maxBodyBytes * 2;
-    return ws.upgradeWebSocket;
-  },
-);
+const { app, pipeline, attach } = createGateway(config, log);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
 });
-ws?.injectWebSocket(server);
+attach(server);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

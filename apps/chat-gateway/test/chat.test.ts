@@ -1,15 +1,15 @@
 import { readSse, startScriptedOpenAI, streamSse, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, startGateway, transcript, type Gateway } from "./harness.js";
+import { json, startInProcessGateway, transcript, type InProcessGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: Gateway;
+let gw: InProcessGateway;
 
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();
   // USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e).
-  gw = await startGateway({ USE_MCP_IN_CHAT: "false", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "4000", MODEL_TIMEOUT_MS: "3000" });
+  gw = await startInProcessGateway({ USE_MCP_IN_CHAT: "false", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "4000", MODEL_TIMEOUT_MS: "3000" });
 });
 afterAll(async () => {
   await gw?.stop();

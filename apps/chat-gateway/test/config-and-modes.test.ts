@@ -1,31 +1,62 @@
 import { readSse, startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATEWAY_MAIN, json, startGateway, transcript } from "./harness.js";
+import { loadGatewayConfig } from "../src/config.js";
+import { GATEWAY_MAIN, json, startGateway, startInProcessGateway } from "./harness.js";
 
-describe("configuration", () => {
-  const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 10_000 });
+const BAD_ENV: Array<[Record<string, string>, string]> = [
+  [{ PORT: "eighty" }, "PORT"],
+  [{ PORT: "70000" }, "PORT"],
+  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+  [{ MODEL_PROVIDER: "anthropic" }, "MODEL_PROVIDER"],
+  [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL"],
+  [{ TURN_TIMEOUT_MS: "-5" }, "TURN_TIMEOUT_MS"],
+  [{ MODEL_TEMPERATURE: "3" }, "MODEL_TEMPERATURE"],
+];
 
-  const bad: Array<[Record<string, string>, string]> = [
-    [{ PORT: "eighty" }, "PORT"],
-    [{ PORT: "70000" }, "PORT"],
-    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
-    [{ MODEL_PROVIDER: "anthropic" }, "MODEL_PROVIDER"],
-    [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL"],
-    [{ TURN_TIMEOUT_MS: "-5" }, "TURN_TIMEOUT_MS"],
-    [{ MODEL_TEMPERATURE: "3" }, "MODEL_TEMPERATURE"],
-  ];
-  for (const [env, name] of bad) {
-    it(`refuses to start with a bad ${name}, in one line naming it`, () => {
-      const r = run(env);
-      expect(r.status).toBe(1);
-      const lines = r.stderr.trim().split("\n");
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(name);
-      expect(r.stderr).not.toContain("    at ");
+describe("configuration (the parser main.ts uses, no process)", () => {
+  for (const [env, name] of BAD_ENV) {
+    it(`refuses a bad ${name}, in one line naming it`, () => {
+      const r = loadGatewayConfig(env);
+      expect(r.ok).toBe(false);
+      const message = r.ok ? "" : r.message;
+      expect(message.split("\n")).toHaveLength(1);
+      expect(message).toContain(name);
+      expect(message).not.toContain("    at ");
     });
   }
+
+  it("an empty env is the embedded gateway on 127.0.0.1:8000 with the offline model", () => {
+    const r = loadGatewayConfig({});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({ port: 8000, host: "127.0.0.1", redisUrl: undefined, model: { provider: "offline" } });
+  });
+});
+
+describe("the built gateway (node dist/main.js): start-up, config errors, signals", () => {
+  it("refuses to start with a bad setting: exit 1 and one stderr line naming it (each setting: the parser tests above)", () => {
+    const r = spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? "", REDIS_URL: "localhost:6379" }, encoding: "utf8", timeout: 10_000 });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("REDIS_URL");
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  it("offline model (no key, no base URL): works end to end, says what it is, and exits 0 on SIGTERM", async () => {
+    const gw = await startGateway({});
+    try {
+      const res = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: "off", input: "my name is Ada" }));
+      const tokens = res.messages.filter((m) => m.event === "token");
+      expect(tokens.length).toBeGreaterThan(3);
+      expect(tokens.map((m) => m.data).join("")).toMatch(/offline/i);
+      const again = await (await fetch(`${gw.url}/v1/chat`, json({ session_id: "off", input: "what is my name?" }))).json();
+      expect(JSON.stringify(again)).toContain("Ada");
+    } finally {
+      expect(await gw.process.stop()).toBe(0);
+    }
+  });
 });
 
 describe("turn timeout", () => {
@@ -36,7 +67,7 @@ describe("turn timeout", () => {
   afterAll(async () => upstream?.close());
 
   it("bounds every turn: SSE gets error then done, /v1/chat a 504", async () => {
-    const gw = await startGateway({ OPENAI_BASE_URL: upstream.url, TURN_TIMEOUT_MS: "1500", MODEL_TIMEOUT_MS: "60000", MODEL_MAX_RETRIES: "0" });
+    const gw = await startInProcessGateway({ OPENAI_BASE_URL: upstream.url, TURN_TIMEOUT_MS: "1500", MODEL_TIMEOUT_MS: "60000", MODEL_MAX_RETRIES: "0" });
     try {
       const started = Date.now();
       const sse = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: "t", input: "x" }));
@@ -68,27 +99,11 @@ describe("REDIS_URL: distributed mode", () => {
     const dead = await startRedis();
     const url = dead.url;
     await dead.stop();
-    const gw = await startGateway({ MODEL_PROVIDER: "offline", REDIS_URL: url });
+    const gw = await startInProcessGateway({ MODEL_PROVIDER: "offline", REDIS_URL: url });
     try {
       const res = await fetch(`${gw.url}/readiness`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: "not_ready", mode: "distributed", checks: { redis: { ok: false }, history: { ok: false } } });
-    } finally {
-      await gw.stop();
-    }
-  });
-});
-
-describe("offline model (no key, no base URL)", () => {
-  it("works end to end and says what it is", async () => {
-    const gw = await startGateway({});
-    try {
-      const res = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: "off", input: "my name is Ada" }));
-      const tokens = res.messages.filter((m) => m.event === "token");
-      expect(tokens.length).toBeGreaterThan(3);
-      expect(tokens.map((m) => m.data).join("")).toMatch(/offline/i);
-      const again = await (await fetch(`${gw.url}/v1/chat`, json({ session_id: "off", input: "what is my name?" }))).json();
-      expect(JSON.stringify(again)).toContain("Ada");
     } finally {
       await gw.stop();
     }

@@ -2,12 +2,12 @@ import { ErrorBody } from "@acb/schemas";
 import { readSse } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startGateway, type Gateway } from "./harness.js";
+import { startInProcessGateway, type InProcessGateway } from "./harness.js";
 
-let gw: Gateway;
+let gw: InProcessGateway;
 beforeAll(async () => {
   // The offline model: hostile input must be refused before any model is involved anyway.
-  gw = await startGateway({ MODEL_PROVIDER: "offline" });
+  gw = await startInProcessGateway({ MODEL_PROVIDER: "offline" });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -76,7 +76,8 @@ describe(`hostile input corpus (${CASES.length} cases × endpoints)`, () => {
       it(`${endpoint}: ${c.name} → ${c.status}`, async () => {
         const headers: Record<string, string> = { accept: "text/event-stream" };
         if (c.contentType !== null) headers["content-type"] = c.contentType ?? "application/json";
-        const res = await fetch(`${gw.url}${endpoint}`, { method: "POST", headers, body: c.body });
+        // In-process (hono's app.request): the whole middleware and route stack, no socket.
+        const res = await gw.app.request(endpoint, { method: "POST", headers, body: c.body });
         const text = await res.text();
         expect(res.status).toBe(c.status);
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -90,17 +91,19 @@ describe(`hostile input corpus (${CASES.length} cases × endpoints)`, () => {
 
   it("unknown routes and wrong methods get a JSON 404", async () => {
     for (const [method, path] of [["GET", "/v1/chat"], ["DELETE", "/v1/chat/stream"], ["GET", "/v1/../../etc/passwd"], ["GET", "/nope"]] as const) {
-      const res = await fetch(`${gw.url}${path}`, { method });
+      const res = await gw.app.request(path, { method });
       expect(res.status).toBe(404);
       ErrorBody.parse(await res.json());
     }
   });
 
   it("after the whole corpus the gateway is alive and still answers correctly", async () => {
+    expect((await gw.app.request("/healthz")).status).toBe(200);
+    // Over the listening socket too: the server survived the corpus, not only the app.
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const res = await readSse(`${gw.url}/v1/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: j({ session_id: "after", input: "hello" }) });
     expect(res.messages.at(-1)).toMatchObject({ event: "done", data: "after" });
-    expect(gw.process.child.exitCode).toBeNull();
+    expect(gw.server.listening).toBe(true);
   });
 });
 

@@ -1,0 +1,37 @@
+import type { Logger } from "@acb/engine";
+import type { ServerType } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import type { Hono } from "hono";
+import { createApp } from "./app.js";
+import type { GatewayConfig } from "./config.js";
+import { distributedPipeline, embeddedPipeline, type Pipeline } from "./pipelines.js";
+
+export interface Gateway {
+  readonly app: Hono;
+  readonly pipeline: Pipeline;
+  /** Adds the WebSocket upgrade to a listening Node server (after `serve`). */
+  attach(server: ServerType): void;
+}
+
+/** The whole gateway for a config: pipeline, app and WebSocket upgrade; main.ts serves it, tests drive it in-process. */
+export function createGateway(config: GatewayConfig, log: Logger): Gateway {
+  const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log) : embeddedPipeline(config, log);
+  let ws: ReturnType<typeof createNodeWebSocket> | undefined;
+  const app = createApp(
+    {
+      turns: pipeline.turns,
+      mode: pipeline.mode,
+      readiness: pipeline.readiness,
+      log,
+      maxBodyBytes: config.maxBodyBytes,
+      heartbeatMs: config.heartbeatMs,
+      turnTimeoutMs: config.turnTimeoutMs,
+    },
+    (root) => {
+      ws = createNodeWebSocket({ app: root });
+      ws.wss.options.maxPayload = config.maxBodyBytes * 2;
+      return ws.upgradeWebSocket;
+    },
+  );
+  return { app, pipeline, attach: (server) => ws?.injectWebSocket(server) };
+}
