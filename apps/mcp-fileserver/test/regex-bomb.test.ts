@@ -59,7 +59,7 @@ describe("search_text regex bombs on a 4 MiB one-line file", () => {
     }, 25);
     // another client's health checks keep being answered while the search runs
     const probe = setInterval(() => {
-      void fetch(`${srv.base}/healthz`, { signal: AbortSignal.timeout(500) }).then((r) => (healthOk += r.ok ? 1 : 0), () => undefined);
+      void fetch(`${srv.base}/healthz`, { signal: AbortSignal.timeout(1500) }).then((r) => (healthOk += r.ok ? 1 : 0), () => undefined);
     }, 200);
     const o = await Promise.race([
       call(conn.client, "search_text", { query, regex: true }),
