@@ -2,6 +2,7 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_DENY } from "./deny.js";
 import { HelpRequested, isLoopbackHost, loadConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { resolveRoots } from "./paths.js";
@@ -25,7 +26,7 @@ describe("loadConfig", () => {
     const c = loadConfig([], env);
     expect(c).toMatchObject({ roots: ["/srv/files"], rootsFrom: "FILES_ROOT", transport: "stdio" });
     expect(c.http).toMatchObject({ host: "127.0.0.1", port: 8080, token: undefined });
-    expect(c.deny).toEqual([".env*", "*.pem", "*.key", "id_rsa*", ".git/"]);
+    expect(c.deny).toEqual([...DEFAULT_DENY]);
     expect(c.limits.defaultReadBytes).toBe(100_000);
   });
 

@@ -3,6 +3,7 @@
  * A bad value fails at start with one line naming the flag or variable.
  */
 import { parseArgs } from "node:util";
+import { shownValue } from "@acb/schemas";
 import { z } from "zod";
 import { DEFAULT_DENY } from "./deny.js";
 import { ConfigError } from "./errors.js";
@@ -34,7 +35,12 @@ export interface HttpConfig {
   readonly token: string | undefined;
   readonly allowedOrigins: readonly string[];
   readonly maxBodyBytes: number;
+  /** All HTTP sessions together. */
   readonly maxSessions: number;
+  /** Sessions one client (bearer credential + remote address) may hold at once. */
+  readonly maxSessionsPerClient: number;
+  /** A session with no request for this long is closed. */
+  readonly sessionIdleMs: number;
 }
 
 export interface Config {
@@ -53,17 +59,19 @@ export const USAGE = `usage: mcp-fileserver --root <dir> [--root <dir> ...] [--t
   [--tool-timeout-ms N] [--max-body-bytes N]
 env: FILES_ROOT, FILESERVER_TRANSPORT, FILESERVER_PORT, FILESERVER_HOST, MCP_AUTH_TOKEN, FILESERVER_ALLOWED_ORIGINS,
   FILESERVER_DENY, FILESERVER_DEFAULT_DENY, FILESERVER_MAX_READ_BYTES, FILESERVER_MAX_ENTRIES, FILESERVER_TOOL_TIMEOUT_MS,
-  FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, FILESERVER_SEARCH_TIME_MS, LOG_LEVEL`;
+  FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, FILESERVER_SEARCH_TIME_MS, FILESERVER_MAX_SESSIONS,
+  FILESERVER_MAX_SESSIONS_PER_CLIENT, FILESERVER_SESSION_IDLE_MS, LOG_LEVEL`;
 
 export class HelpRequested extends Error {}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The value appears in the error only when it cannot hold a secret (see @acb/schemas' shownValue). */
 function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
-    const shown = typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : String(value);
-    throw new ConfigError(`${name} must be ${expected} (got ${shown})`);
+    const shown = shownValue(name, value);
+    throw new ConfigError(`${name} must be ${expected}${shown === undefined ? "" : ` (got ${shown})`}`);
   }
   return r.data;
 }
@@ -141,7 +149,10 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
 
   const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
   const extraDeny = [...list(env.FILESERVER_DENY), ...(v.deny ?? [])];
-  for (const d of extraDeny) pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")), d, "FILESERVER_DENY/--deny", "a relative glob without '..'");
+  for (const d of extraDeny) {
+    const body = d.startsWith("!") ? d.slice(1).replace(/\/$/, "") : "";
+    pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\") && !body.includes("/")), d, "FILESERVER_DENY/--deny", "a relative glob without '..' ('!name' exceptions: one name, no '/')");
+  }
   const deny = [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny];
 
   const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
@@ -158,6 +169,9 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     searchMaxFileBytes: num("", "FILESERVER_SEARCH_MAX_FILE_BYTES", String(4 * 1024 * 1024), 1024, 1024 * 1024 * 1024, undefined),
     lineScanBytes: 64 * 1024 * 1024,
   };
+  const maxSessions = num("", "FILESERVER_MAX_SESSIONS", "256", 1, 100_000, undefined);
+  const maxSessionsPerClient = Math.min(maxSessions, num("", "FILESERVER_MAX_SESSIONS_PER_CLIENT", "16", 1, 100_000, undefined));
+  const sessionIdleMs = num("", "FILESERVER_SESSION_IDLE_MS", String(5 * 60_000), 1000, 24 * 3600_000, undefined);
   const maxBodyBytes = num("--max-body-bytes", "FILESERVER_MAX_BODY_BYTES", String(1024 * 1024), 1024, 64 * 1024 * 1024, v["max-body-bytes"]);
   const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
 
@@ -165,7 +179,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     roots,
     rootsFrom: rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT",
     transport,
-    http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions: 256 },
+    http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions, maxSessionsPerClient, sessionIdleMs },
     deny,
     limits: { ...limits, defaultReadBytes: Math.min(limits.defaultReadBytes, limits.maxReadBytes), searchTimeMs: Math.min(limits.searchTimeMs, Math.max(10, limits.toolTimeoutMs - 500)) },
     logLevel,

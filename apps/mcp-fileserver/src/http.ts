@@ -2,7 +2,9 @@
  * Streamable HTTP front: a small node:http server in front of the MCP SDK's StreamableHTTPServerTransport
  * (one transport and one FastMCP session per MCP session). It owns what fastmcp's HTTP mode does not let
  * us control tightly enough: bearer auth compared in constant time, no tokens in query strings, an Origin
- * allow-list, a Host check on loopback binds, a body size limit, and a health endpoint.
+ * allow-list, a Host check on loopback binds, a body size limit, a health endpoint, and sessions capped per
+ * client (bearer credential + remote address) that close after a short idle time, so one client cannot
+ * use up every session.
  */
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server as NodeHttpServer, type ServerResponse } from "node:http";
@@ -16,7 +18,6 @@ import type { Logger } from "./log.js";
 export const MCP_PATH = "/mcp";
 const HEALTH_PATHS = new Set(["/healthz", "/health"]);
 const QUERY_TOKEN_NAMES = ["access_token", "token", "auth", "authorization", "api_key", "apikey", "key"];
-const IDLE_SESSION_MS = 30 * 60 * 1000;
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
   "access-control-allow-headers": "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
@@ -32,7 +33,11 @@ export interface HttpFront {
 
 interface Session {
   readonly transport: StreamableHTTPServerTransport;
+  /** Who opened it: see clientKey. */
+  readonly client: string;
   lastSeen: number;
+  /** Requests in flight (an open SSE stream counts): a session is never idle while one runs. */
+  active: number;
 }
 
 class HttpError extends Error {
@@ -92,8 +97,25 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A client is its credential and its address: with one shared token every caller presents the same
+ * credential, so the address tells them apart (behind a reverse proxy, all clients share the proxy's).
+ */
+function clientKey(req: IncomingMessage): string {
+  const auth = req.headers.authorization;
+  const credential = auth === undefined ? "anonymous" : digest(auth).toString("hex").slice(0, 16);
+  return `${credential}@${req.socket.remoteAddress ?? "?"}`;
+}
+
 export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Promise<HttpFront> {
   const sessions = new Map<string, Session>();
+  /** Initializes under way per client, counted against its cap until their session exists (or not). */
+  const opening = new Map<string, number>();
+  const heldBy = (client: string): number => {
+    let n = opening.get(client) ?? 0;
+    for (const s of sessions.values()) if (s.client === client) n++;
+    return n;
+  };
   const allowed = new Set(cfg.allowedOrigins.map((o) => o.toLowerCase()));
   const loopbackBind = isLoopbackHost(cfg.host);
 
@@ -144,15 +166,31 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
       const session = sessions.get(sid);
       if (session === undefined) throw new HttpError(404, "session not found");
       session.lastSeen = Date.now();
-      await session.transport.handleRequest(req, res, body);
+      session.active++;
+      try {
+        await session.transport.handleRequest(req, res, body);
+      } finally {
+        session.active--;
+        session.lastSeen = Date.now();
+      }
       return;
     }
     if (method !== "POST" || !isInitializeRequest(body)) throw new HttpError(400, "Mcp-Session-Id header is required (or send an initialize request)");
-    if (sessions.size >= cfg.maxSessions) throw new HttpError(503, "too many sessions");
+    const client = clientKey(req);
+    if (heldBy(client) >= cfg.maxSessionsPerClient) {
+      throw new HttpError(
+        429,
+        `this client already holds ${cfg.maxSessionsPerClient} sessions, the most allowed: reuse one, end one with DELETE, or wait for an idle one to expire (${cfg.sessionIdleMs} ms)`,
+      );
+    }
+    let total = 0;
+    for (const n of opening.values()) total += n;
+    if (sessions.size + total >= cfg.maxSessions) throw new HttpError(503, "too many sessions on this server; retry later");
+    opening.set(client, (opening.get(client) ?? 0) + 1);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, lastSeen: Date.now() });
+        sessions.set(id, { transport, client, lastSeen: Date.now(), active: 0 });
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -162,8 +200,14 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
       const id = transport.sessionId;
       if (id !== undefined) sessions.delete(id);
     };
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    try {
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      const left = (opening.get(client) ?? 1) - 1;
+      if (left > 0) opening.set(client, left);
+      else opening.delete(client);
+    }
     // an initialize the transport rejected leaves no session behind: release the FastMCP session too
     if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await transport.close();
   };
@@ -205,6 +249,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
           const headers: Record<string, string> = {};
           if (err.status === 401) headers["www-authenticate"] = 'Bearer realm="mcp-fileserver"';
           if (err.status === 413) headers.connection = "close";
+          if (err.status === 429 || err.status === 503) headers["retry-after"] = String(Math.max(1, Math.ceil(cfg.sessionIdleMs / 1000)));
           sendError(res, err.status, err.message, headers);
           if (err.status === 413) req.resume();
           return;
@@ -220,12 +265,12 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const [id, s] of sessions) {
-      if (now - s.lastSeen > IDLE_SESSION_MS) {
+      if (s.active === 0 && now - s.lastSeen > cfg.sessionIdleMs) {
         sessions.delete(id);
-        void s.transport.close();
+        s.transport.close().catch((err: unknown) => log.warn("closing an idle session failed:", err));
       }
     }
-  }, 60_000);
+  }, Math.min(60_000, Math.max(250, Math.floor(cfg.sessionIdleMs / 4))));
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {

@@ -44,7 +44,8 @@ export async function createFixture(): Promise<Fixture> {
   truncateSync(join(root, "sparse.bin"), 10 * 1024 * 1024 * 1024); // 10 GiB of zeros, sparse
   for (let i = 0; i < 30; i++) w(`many/f${String(i).padStart(2, "0")}.txt`, `file ${i}\n`);
   // deny-listed files, each with the secret mark
-  for (const p of [".env", ".env.local", "server.pem", "private.key", "id_rsa", "id_rsa.pub", ".git/config", "config/.env"]) w(p, `${SECRET_MARK} in ${p}\n`);
+  for (const p of [".env", ".env.local", "server.pem", "private.key", "id_rsa", ".git/config", "config/.env"]) w(p, `${SECRET_MARK} in ${p}\n`);
+  w("id_rsa.pub", "ssh-rsa AAAAB3NzaC1yc2E public key\n"); // a public key is not a secret
   // outside the root
   writeFileSync(join(evil, "secret.txt"), `${SECRET_MARK} evil sibling\n`);
   writeFileSync(join(outside, "secret.txt"), `${SECRET_MARK} outside\n`);

@@ -42,6 +42,31 @@ describe("bad configuration fails at start with one line naming the setting", ()
   });
 });
 
+describe("configuration errors never print a secret", () => {
+  async function failsQuietly(args: string[], env: Record<string, string>, names: RegExp, secrets: string[]): Promise<void> {
+    const p = spawnServer(args, env);
+    p.child.stdin?.end();
+    expect(await p.exited).toBe(2);
+    const out = p.output();
+    expect(out).toMatch(names);
+    for (const s of secrets) expect(out).not.toContain(s);
+  }
+  it.each([
+    ["too short", "s3cr3t-short"],
+    ["with a space", "s3cr3t value that is long enough"],
+    ["with a control character", "s3cr3t-long-enough-\u0007-value"],
+  ])("a bad MCP_AUTH_TOKEN (%s) is named, never shown", async (_why, token) => {
+    await failsQuietly(["--root", fx.root, "--transport", "http"], { MCP_AUTH_TOKEN: token }, /MCP_AUTH_TOKEN/, [token, "s3cr3t"]);
+  });
+  it("an allowed origin with credentials in it is shown without them", async () => {
+    await failsQuietly(["--root", fx.root, "--transport", "http"], { FILESERVER_ALLOWED_ORIGINS: "https://admin:0r1g1n-pw@app.example.com/path?key=q5ecret" }, /FILESERVER_ALLOWED_ORIGINS/, [
+      "0r1g1n-pw",
+      "q5ecret",
+      "admin",
+    ]);
+  });
+});
+
 describe("stdio", () => {
   it("writes nothing but protocol to stdout and exits when stdin closes", async () => {
     const p = spawnServer(["--root", fx.root]);

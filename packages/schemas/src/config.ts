@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shownValue } from "./secrets.js";
 
 /**
  * Env parsing shared by the apps' config modules. Apps read the environment once and pass it here; packages
@@ -75,8 +76,8 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): ParsedEnv<z.
   if (result.success) return { ok: true, value: result.data };
   const issue = result.error.issues[0];
   const name = issue?.path.map(String).join(".") ?? "(env)";
-  const secret = /KEY|TOKEN|SECRET|PASSWORD/i.test(name);
-  const shown = !secret && env[name] !== undefined ? ` (got ${JSON.stringify(String(env[name]).slice(0, 60))})` : "";
+  const value = shownValue(name, env[name]);
+  const shown = value !== undefined ? ` (got ${value})` : "";
   return { ok: false, message: `invalid configuration: ${name} ${issue?.message ?? "is invalid"}${shown}` };
 }
 

@@ -8,6 +8,13 @@ import { guarded, READ_ONLY, stopper, text, timeoutError, type Server, type Tool
 
 const MAX_LINE_CHARS = 400;
 const MAX_QUERY = 1000;
+/** A regex sees at most this many characters per call: bounds its memory and its uninterruptible time. */
+export const WINDOW_CHARS = 2048;
+/** Consecutive windows overlap by this much, so a match up to this long is found across a window edge. */
+export const WINDOW_OVERLAP = 256;
+/** The search yields to the event loop this often, so other sessions and health checks are answered. */
+const YIELD_MS = 20;
+const STOPPED = -2;
 
 export function registerSearchText(server: Server, deps: ToolDeps): void {
   const { limits, policy } = deps;
@@ -35,6 +42,7 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
       matches: z.array(z.object({ path: z.string(), line: z.number().int(), text: z.string() })),
       truncated: z.boolean(),
       truncated_reason: z.enum(["max_results", "time"]).optional(),
+      notes: z.array(z.string()).optional().describe("How the search was bounded, e.g. long lines searched in windows"),
       files_scanned: z.number().int(),
       files_skipped: z.number().int().describe("Binary, too large, unreadable or changed files"),
     }),
@@ -42,7 +50,7 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
       guarded("search_text", deps, async () => {
         if (args.query.includes("\0")) throw new FsError("INVALID_ARGUMENT", "query contains a NUL character");
         const include: Glob | undefined = args.include === undefined ? undefined : compileGlob(args.include, "include");
-        const matcher = makeMatcher(args.query, args.regex, args.case_sensitive);
+        const find = makeFinder(args.query, args.regex, args.case_sensitive);
         const dir = await policy.resolveDir(args.path);
         const deadline = Date.now() + limits.searchTimeMs;
         const outOfTime = stopper(ctx.signal, deadline);
@@ -50,6 +58,13 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
         let truncatedReason: "max_results" | "time" | undefined;
         let scanned = 0;
         let skipped = 0;
+        let windowedLines = 0;
+        let lastYield = Date.now();
+        const pause = async (): Promise<void> => {
+          if (Date.now() - lastYield < YIELD_MS) return;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        };
         await walk(policy, dir, { maxDepth: args.max_depth, stop: outOfTime }, async (w) => {
           if (w.entry.kind !== "file") return false;
           if (include !== undefined && !(include.hasSlash ? include.match(w.rel) : include.match(w.entry.name))) return false;
@@ -80,15 +95,19 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
           scanned++;
           const lines = content.split("\n");
           for (let i = 0; i < lines.length; i++) {
-            if ((i & 1023) === 0 && outOfTime()) return true;
+            if ((args.regex || (i & 1023) === 0) && outOfTime()) return true;
+            await pause();
             const line = lines[i] ?? "";
-            if (!matcher(line)) continue;
+            const windowed = find.windowed !== undefined && line.length > WINDOW_CHARS;
+            if (windowed) windowedLines++;
+            const at = windowed && find.windowed !== undefined ? await find.windowed(line, outOfTime, pause) : find.line(line);
+            if (at === STOPPED) return true;
+            if (at < 0) continue;
             if (matches.length >= args.max_results) {
               truncatedReason = "max_results";
               return true;
             }
-            const shown = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
-            matches.push({ path: w.entry.display, line: i + 1, text: shown.replace(/\r$/, "") });
+            matches.push({ path: w.entry.display, line: i + 1, text: snippet(line.replace(/\r$/, ""), at) });
           }
           return false;
         });
@@ -98,6 +117,14 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
         if (matches.length === 0) out.push("(no matches)");
         if (truncatedReason === "max_results") out.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the search]`);
         if (truncatedReason === "time") out.push(`[truncated: search stopped after ${limits.searchTimeMs} ms; narrow path or include]`);
+        const notes =
+          windowedLines > 0
+            ? [
+                `${windowedLines} line(s) longer than ${WINDOW_CHARS} characters were searched in overlapping ${WINDOW_CHARS}-character windows; ` +
+                  `a regex match longer than ${WINDOW_OVERLAP} characters that crosses a window edge can be missed`,
+              ]
+            : [];
+        for (const n of notes) out.push(`[note: ${n}]`);
         return {
           content: text(out.join("\n")),
           structuredContent: {
@@ -105,6 +132,7 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
             matches,
             truncated: truncatedReason !== undefined,
             ...(truncatedReason !== undefined ? { truncated_reason: truncatedReason } : {}),
+            ...(notes.length > 0 ? { notes } : {}),
             files_scanned: scanned,
             files_skipped: skipped,
           },
@@ -113,15 +141,53 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
   });
 }
 
-function makeMatcher(query: string, regex: boolean, caseSensitive: boolean): (line: string) => boolean {
-  if (regex) {
-    const re = compileSafeRegex(query, caseSensitive);
-    return (line) => {
-      re.lastIndex = 0;
-      return re.test(line);
-    };
-  }
-  if (caseSensitive) return (line) => line.includes(query);
+/** Where the first match starts: -1 for none, STOPPED when time ran out. */
+interface Finder {
+  line(line: string): number;
+  /** For regexes: a line longer than WINDOW_CHARS, window by window, pausing for the event loop. */
+  windowed?: (line: string, outOfTime: () => boolean, pause: () => Promise<void>) => Promise<number>;
+}
+
+function makeFinder(query: string, regex: boolean, caseSensitive: boolean): Finder {
+  if (regex) return windowedRegexFinder(compileSafeRegex(query, caseSensitive));
+  if (caseSensitive) return { line: (line) => line.indexOf(query) };
   const q = query.toLowerCase();
-  return (line) => line.toLowerCase().includes(q);
+  return { line: (line) => line.toLowerCase().indexOf(q) };
+}
+
+/**
+ * A line longer than WINDOW_CHARS is searched window by window (checking the clock between windows).
+ * Each window carries one character of context on each side that a match may look at but not start in:
+ * searching from index 1 keeps `^` from matching at a cut, and a match that reaches into the trailing
+ * context (as `$` would at a cut) is left to the next window, which overlaps this one.
+ */
+function windowedRegexFinder(re: RegExp): Finder {
+  const first = (text: string, from: number): { start: number; end: number } | undefined => {
+    re.lastIndex = from;
+    const m = re.exec(text);
+    return m === null ? undefined : { start: m.index, end: m.index + m[0].length };
+  };
+  return {
+    line: (line) => first(line, 0)?.start ?? -1,
+    windowed: async (line, outOfTime, pause) => {
+      for (let s = 0; ; s += WINDOW_CHARS - WINDOW_OVERLAP) {
+        if (outOfTime()) return STOPPED;
+        await pause();
+        const e = Math.min(line.length, s + WINDOW_CHARS);
+        const last = e === line.length;
+        const from = s === 0 ? 0 : s - 1;
+        const m = first(line.slice(from, last ? e : e + 1), s - from);
+        if (m !== undefined && (last || from + m.end <= e)) return from + m.start;
+        if (last) return -1;
+      }
+    },
+  };
+}
+
+/** The line, or for a long one MAX_LINE_CHARS around where the match starts. */
+function snippet(line: string, at: number): string {
+  if (line.length <= MAX_LINE_CHARS) return line;
+  const start = Math.max(0, Math.min(at - 100, line.length - MAX_LINE_CHARS));
+  const end = start + MAX_LINE_CHARS;
+  return `${start > 0 ? "…" : ""}${line.slice(start, end)}${end < line.length ? "…" : ""}`;
 }

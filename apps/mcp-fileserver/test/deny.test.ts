@@ -1,0 +1,126 @@
+/**
+ * Finding: SSH keys, .npmrc, .netrc, AWS-style credentials files were readable and searchable.
+ * Every default deny-list entry, over both transports, through every tool: read, info, list, tree, search.
+ */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, connectHttp, connectStdio, firstText, startHttpServer, TOKEN, type Conn, type HttpProc } from "./helpers.js";
+
+const MARK = "CREDENTIAL_MARK";
+
+/** Paths that must be hidden, each holding the mark. */
+export const SECRET_FILES = [
+  ".ssh/config",
+  ".ssh/authorized_keys",
+  ".ssh/id_ed25519.pub", // inside .ssh/, everything is hidden
+  ".aws/credentials",
+  ".aws/config",
+  ".gnupg/private-keys-v1.d/key.key",
+  ".gnupg/pubring.kbx",
+  ".docker/config.json",
+  "deploy/.docker/config.json",
+  ".kube/config",
+  ".config/gcloud/application_default_credentials.json",
+  ".azure/accessTokens.json",
+  ".npmrc",
+  "web/.npmrc",
+  ".pypirc",
+  ".netrc",
+  "_netrc",
+  ".git-credentials",
+  ".pgpass",
+  ".my.cnf",
+  "credentials",
+  "credentials.json",
+  "gcp-credentials.json",
+  "terraform/credentials.tfrc.json",
+  "id_rsa",
+  "id_ed25519",
+  "id_ecdsa",
+  "id_dsa",
+  "id_ed25519_sk",
+  "keys/id_rsa_github",
+  "cert.p12",
+  "cert.pfx",
+  "passwords.kdbx",
+  ".htpasswd",
+  "release.keystore",
+  "app.jks",
+  "server.ppk",
+  ".vault-token",
+  ".s3cfg",
+  ".boto",
+] as const;
+
+/** Look like secrets but are not: stay visible. */
+const PUBLIC_FILES = ["id_ed25519.pub", "id_rsa.pub", "keys/id_rsa_github.pub", "docs/identity.md", "id_card.txt"] as const;
+
+let base: string;
+let root: string;
+
+beforeAll(() => {
+  base = realpathSync(mkdtempSync(join(tmpdir(), "mcpfs-deny-")));
+  root = join(base, "home");
+  for (const p of SECRET_FILES) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), `${MARK} ${p}\n`);
+  }
+  for (const p of PUBLIC_FILES) {
+    mkdirSync(dirname(join(root, p)), { recursive: true });
+    writeFileSync(join(root, p), `public ${p}\n`);
+  }
+});
+
+afterAll(() => {
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe.each(["stdio", "http"] as const)("default deny-list over %s", (kind) => {
+  let conn: Conn;
+  let proc: HttpProc | undefined;
+
+  beforeAll(async () => {
+    if (kind === "stdio") conn = await connectStdio(["--root", root]);
+    else {
+      proc = await startHttpServer(["--root", root], { MCP_AUTH_TOKEN: TOKEN });
+      conn = await connectHttp(proc.base, TOKEN, proc.output);
+    }
+  });
+
+  afterAll(async () => {
+    await conn.close();
+    await proc?.stop();
+  });
+
+  it.each(SECRET_FILES.map((p) => [p]))("%s: read_text and get_file_info refuse it", async (p) => {
+    for (const tool of ["read_text", "get_file_info"]) {
+      const o = await call(conn.client, tool, { path: p });
+      expect(o.refused, `${tool} ${p}: ${o.text.slice(0, 200)}`).toBe(true);
+      expect(firstText(o)).toMatch(/^DENIED:/);
+      expect(o.text).not.toContain(MARK);
+    }
+  });
+
+  it("list_dir, directory_tree and search_files show none of them; the public look-alikes stay", async () => {
+    const listing = await call(conn.client, "list_dir", { pattern: "**", max_entries: 10000 });
+    const tree = await call(conn.client, "directory_tree", { max_depth: 10, max_entries: 10000 });
+    const found = await call(conn.client, "search_files", { pattern: "**", max_results: 10000 });
+    for (const o of [listing, tree, found]) {
+      expect(o.refused, o.text.slice(0, 200)).toBe(false);
+      for (const p of SECRET_FILES) expect(o.text, p).not.toMatch(new RegExp(`"${p.replace(/[.]/g, "\\.")}"`));
+      for (const dir of [".ssh", ".aws", ".gnupg", ".kube", ".azure", "gcloud"]) expect(o.text).not.toContain(`"${dir}`);
+    }
+    const files = listing.structured?.files as string[];
+    for (const p of PUBLIC_FILES) expect(files, p).toContain(p);
+  });
+
+  it("search_text never reads them", async () => {
+    const o = await call(conn.client, "search_text", { query: MARK, max_results: 1000 });
+    expect(o.refused, o.text.slice(0, 200)).toBe(false);
+    expect(o.structured?.matches).toEqual([]);
+    const pub = await call(conn.client, "search_text", { query: "public", max_results: 1000 });
+    expect((pub.structured?.matches as unknown[]).length).toBe(PUBLIC_FILES.length);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Finding: 256 initialize calls from one client used up every HTTP session (503 for everyone).
+ * Sessions are now capped per client (credential + address) and expire when idle.
+ */
+import { request } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectHttp, startHttpServer, TOKEN, type HttpProc } from "./helpers.js";
+
+const INIT = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+});
+
+interface Raw {
+  status: number;
+  sid: string | undefined;
+  body: string;
+}
+
+/** A raw initialize from a chosen loopback source address: 127.0.0.2 is "another client". */
+async function initialize(port: number, from = "127.0.0.1", headers: Record<string, string> = {}): Promise<Raw> {
+  return await new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        localAddress: from,
+        method: "POST",
+        path: "/mcp",
+        agent: false,
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (b: Buffer) => (body += b.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, sid: res.headers["mcp-session-id"] as string | undefined, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(INIT);
+  });
+}
+
+async function toolsList(port: number, sid: string, headers: Record<string, string> = {}): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: "POST",
+    headers: { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18", ...headers },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+  });
+  await r.text();
+  return r.status;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "mcpfs-sess-"));
+  writeFileSync(join(dir, "hello.txt"), "hello\n");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("one client cannot use up every session (defaults, no token, loopback)", () => {
+  let srv: HttpProc;
+  beforeAll(async () => {
+    srv = await startHttpServer(["--root", dir]);
+  });
+  afterAll(async () => {
+    await srv.stop();
+  });
+
+  it("300 initialize calls from one client: the rest answered 429 with a JSON-RPC error; another client still gets in", async () => {
+    const statuses: number[] = [];
+    let refusal: Raw | undefined;
+    // ten at a time: concurrent initializes must not slip past the cap either
+    for (let i = 0; i < 300; i += 10) {
+      for (const r of await Promise.all(Array.from({ length: 10 }, () => initialize(srv.port)))) {
+        statuses.push(r.status);
+        if (r.status !== 200 && refusal === undefined) refusal = r;
+      }
+    }
+    const accepted = statuses.filter((s) => s === 200).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBe(16); // FILESERVER_MAX_SESSIONS_PER_CLIENT's default
+    expect(refusal?.status).toBe(429);
+    expect(JSON.parse(refusal?.body ?? "{}")).toMatchObject({ jsonrpc: "2.0", error: { code: -32000, message: expect.stringMatching(/sessions/) } });
+    const other = await initialize(srv.port, "127.0.0.2");
+    expect(other.status).toBe(200);
+    expect(other.sid).toBeTypeOf("string");
+  }, 60_000);
+});
+
+describe("per-client cap and idle expiry (configured)", () => {
+  let srv: HttpProc;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  beforeAll(async () => {
+    srv = await startHttpServer(["--root", dir], { MCP_AUTH_TOKEN: TOKEN, FILESERVER_MAX_SESSIONS_PER_CLIENT: "3", FILESERVER_SESSION_IDLE_MS: "1500" });
+  });
+  afterAll(async () => {
+    await srv.stop();
+  });
+
+  it("unauthenticated initialize is refused before it can take a session", async () => {
+    const r = await initialize(srv.port);
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body)).toMatchObject({ jsonrpc: "2.0", error: { message: expect.stringMatching(/token/) } });
+  });
+
+  it("the fourth session of a client is refused, its existing sessions keep working, and an idle one expires", async () => {
+    const sdk = await connectHttp(srv.base, TOKEN, srv.output); // session 1, through the official client
+    const a = await initialize(srv.port, "127.0.0.1", auth);
+    const b = await initialize(srv.port, "127.0.0.1", auth);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const over = await initialize(srv.port, "127.0.0.1", auth);
+    expect(over.status).toBe(429);
+    expect(JSON.parse(over.body)).toMatchObject({ error: { message: expect.stringMatching(/3 sessions/) } });
+    const elsewhere = await initialize(srv.port, "127.0.0.2", auth);
+    expect(elsewhere.status).toBe(200);
+    // the SDK session is used every 400 ms and outlives the idle timeout; a and b are left idle
+    const until = Date.now() + 3500;
+    while (Date.now() < until) {
+      const { tools } = await sdk.client.listTools();
+      expect(tools.length).toBe(6);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    expect(await toolsList(srv.port, a.sid ?? "", auth)).toBe(404);
+    expect(await toolsList(srv.port, b.sid ?? "", auth)).toBe(404);
+    // their slots are free again
+    const again = await initialize(srv.port, "127.0.0.1", auth);
+    expect(again.status).toBe(200);
+    await sdk.close();
+  }, 20_000);
+});
