@@ -10,6 +10,9 @@ const RunnerEnv = z.object({
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
   RUNNER_SHUTDOWN_GRACE_MS: envInt(30_000, 0, 3_600_000),
   RUNNER_HEARTBEAT_MS: envInt(5_000, 200, 60_000),
+  // The probe listener (/healthz, /readiness; /metrics later). 0 turns it off.
+  METRICS_PORT: envInt(9464, 0, 65_535),
+  HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" }).default("127.0.0.1")),
   ...ModelEnv.shape,
   ...HistoryEnv.shape,
   ...McpEnv.shape,
@@ -23,6 +26,8 @@ export interface RunnerConfig {
   readonly lockMs: number;
   readonly shutdownGraceMs: number;
   readonly heartbeatMs: number;
+  /** The probe listener; port 0 = no listener. */
+  readonly probes: { readonly host: string; readonly port: number };
   readonly model: ModelConfig;
   readonly history: HistoryOptions;
   readonly prefix: string;
@@ -50,6 +55,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
       lockMs: e.RUNNER_LOCK_MS,
       shutdownGraceMs: e.RUNNER_SHUTDOWN_GRACE_MS,
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
+      probes: { host: e.HOST, port: e.METRICS_PORT },
       model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
       prefix: e.REDIS_KEY_PREFIX,

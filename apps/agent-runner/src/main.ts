@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { loadRunnerConfig } from "./config.js";
+import { startProbeServer, type ProbeServer } from "./probes.js";
 
 const loaded = loadRunnerConfig(process.env);
 if (!loaded.ok) {
@@ -55,7 +56,28 @@ async function beat(): Promise<void> {
 // Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
 void toolbox.tools().then(beat, () => undefined);
 const heartbeat = setInterval(() => void beat().catch(() => undefined), config.heartbeatMs);
+
+// Probes for orchestrators; ready = Redis answers and the worker is taking turns (not yet, or no longer).
+let workerState: "starting" | "taking turns" | "shutting down" = "starting";
+let probes: ProbeServer | undefined;
+if (config.probes.port !== 0) {
+  probes = await startProbeServer({
+    ...config.probes,
+    checks: [
+      { name: "redis", check: async () => (redis.status === "ready" ? { ok: (await redis.ping()) === "PONG" } : { ok: false, detail: redis.status }) },
+      { name: "worker", check: async () => ({ ok: workerState === "taking turns", detail: workerState }) },
+    ],
+    // Metrics seam: pass `routes: { "/metrics": handler }` here.
+    onError: (message) => log.warn(message),
+  }).catch((err: Error) => {
+    // The worker does not need the listener to do its job; an orchestrator's probes will say it is missing.
+    log.error("probe listener not started", { host: config.probes.host, port: config.probes.port, error: err.message, hint: "set METRICS_PORT to a free port, or 0 to turn it off" });
+    return undefined;
+  });
+  if (probes !== undefined) log.info("probes listening", { host: config.probes.host, port: probes.port });
+}
 await worker.waitUntilReady();
+workerState = "taking turns";
 await beat().catch(() => undefined);
 log.info("ready", { runner: runnerId, concurrency: config.concurrency, model: config.model.provider === "offline" ? "offline demo model" : config.model.model, mcp_servers: Object.keys(config.mcpServers).join(",") });
 
@@ -63,6 +85,7 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  workerState = "shutting down";
   log.info("shutting down: no new turns, finishing the ones in flight", { signal, grace_ms: config.shutdownGraceMs });
   clearInterval(heartbeat);
   await registry.remove(runnerId).catch(() => undefined);
@@ -76,6 +99,7 @@ async function stop(signal: string): Promise<void> {
   await toolbox.close().catch(() => undefined);
   await canceller.close();
   await eventLog.close();
+  await probes?.close();
   redis.disconnect();
   process.exit(0);
 }

@@ -1,0 +1,99 @@
+import { freePort, startRedis, startService, type PrivateRedis, type ServiceProcess } from "@acb/testkit";
+import { createServer, type Server } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+// No model key, no MCP server reachable: the runner must still be alive and ready (tools are optional).
+const ENV = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, MODEL_PROVIDER: undefined, MCP_SERVERS: undefined, MCP_SERVER_URL: "http://127.0.0.1:1/mcp", LOG_LEVEL: "info", RUNNER_SHUTDOWN_GRACE_MS: "1000" };
+
+async function startRunner(redisUrl: string, port: number): Promise<ServiceProcess> {
+  return await startService(process.execPath, [MAIN], {
+    name: "agent-runner",
+    env: { ...ENV, REDIS_URL: redisUrl, METRICS_PORT: String(port), HOST: "127.0.0.1" },
+    ready: (out) => out().includes('"msg":"ready"'),
+    readyTimeoutMs: 30_000,
+  });
+}
+
+describe("the runner's probe listener (METRICS_PORT)", () => {
+  let redis: PrivateRedis;
+  let runner: ServiceProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    runner = await startRunner(redis.url, port);
+  });
+  afterAll(async () => {
+    await runner?.stop(5_000);
+    await redis?.stop();
+  });
+
+  it("answers /healthz and says ready on /readiness and /readyz once the worker takes turns", async () => {
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    for (const path of ["/readiness", "/readyz"]) {
+      const ready = await fetch(`${base}${path}`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: "ready", checks: { redis: { ok: true }, worker: { ok: true, detail: "taking turns" } } });
+    }
+  });
+
+  it("unknown paths get a JSON 404 and other methods a 405, without leaking anything", async () => {
+    const missing = await fetch(`${base}/../../etc/passwd`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: "not_found", message: "not found" } });
+    const post = await fetch(`${base}/readiness`, { method: "POST", body: "x".repeat(100_000) });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("says not ready (503, naming redis) while Redis is down, and the process stays alive", async () => {
+    await redis.stop();
+    let body: unknown;
+    for (let i = 0; i < 50; i++) {
+      const r = await fetch(`${base}/readiness`);
+      if (r.status === 503) {
+        body = await r.json();
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(body).toMatchObject({ status: "not_ready", checks: { redis: { ok: false } } });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(runner.child.exitCode).toBeNull();
+  });
+});
+
+describe("a probe port already taken", () => {
+  let redis: PrivateRedis;
+  let blocker: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    port = await freePort();
+    blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
+  });
+  afterAll(async () => {
+    await new Promise((r) => blocker.close(r));
+    await redis.stop();
+  });
+
+  it("does not stop the runner taking turns; it logs one error naming METRICS_PORT", async () => {
+    const runner = await startRunner(redis.url, port);
+    try {
+      const lines = runner.output().split("\n").filter((l) => l.includes("probe listener not started"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain("METRICS_PORT");
+      expect(lines[0]).toContain("EADDRINUSE");
+    } finally {
+      expect(await runner.stop(5_000)).toBe(0);
+    }
+  });
+});
