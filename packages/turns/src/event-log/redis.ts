@@ -1,41 +1,15 @@
-import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
+import type { LoggedTurnEvent, TurnEvent } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
-import { Queue, type ConnectionOptions } from "bullmq";
+import { silentLogger, type Logger } from "@acb/logger";
 import type { Redis } from "ioredis";
-import { compareEntryIds } from "./ids.js";
-import { cancelChannel, queuePrefix, turnKeys, TURN_QUEUE_NAME } from "./keys.js";
+import { readFileSync } from "node:fs";
+import { OPEN_TURN_TTL_MS, turnKeys } from "../keys.js";
 import { decodeEntry, encodeEvent } from "./codec.js";
 import { LiveFanout } from "./fanout.js";
-import { openSubscriber } from "./subscriber.js";
-import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnCanceller, type TurnEventLog, type TurnQueue } from "./types.js";
+import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnEventLog } from "./types.js";
 
-/**
- * Appends one event unless the turn already ended, trims the stream (MAXLEN ~), sets expiry (a short
- * retention once `done` is written, a long safety TTL while the turn is open, so a turn nobody ends still
- * goes), and publishes the new entry — `[id, field, value, …]` as JSON — on the turn's channel for live
- * fan-out. One script, so the log and the live path can never disagree on ids or order.
- */
-const APPEND_SCRIPT = `
-if redis.call('EXISTS', KEYS[2]) == 1 then return false end
-local args = {KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
-local live = {}
-for i = 6, #ARGV do
-  args[#args + 1] = ARGV[i]
-  live[#live + 1] = ARGV[i]
-end
-local id = redis.call('XADD', unpack(args))
-if ARGV[4] == '1' then
-  redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-else
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
-table.insert(live, 1, id)
-redis.call('PUBLISH', ARGV[5], cjson.encode(live))
-return id
-`;
-
-const OPEN_TURN_TTL_MS = 24 * 3600_000;
+/** The append script (see its header for KEYS/ARGV); read from the package, next to this module, in src and dist. */
+const APPEND_SCRIPT = readFileSync(new URL("./append.lua", import.meta.url), "utf8");
 
 interface AppendCommand {
   acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, channel: string, ...fields: string[]): Promise<string | null>;
@@ -43,6 +17,8 @@ interface AppendCommand {
 
 export interface RedisEventLogOptions extends EventLogOptions {
   readonly prefix: string;
+  /** Where the live fan-out reports subscriber trouble it recovers from. */
+  readonly log?: Logger;
 }
 
 /**
@@ -83,7 +59,7 @@ export class RedisTurnEventLog implements TurnEventLog {
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     // Created on first use: processes that only append (runners) never open the subscriber connection.
-    this.fanout ??= new LiveFanout(this.redis);
+    this.fanout ??= new LiveFanout(this.redis, this.options.log ?? silentLogger);
     const keys = turnKeys(this.options.prefix, turnId);
     return this.fanout.follow(keys.events, keys.live, afterId, signal);
   }
@@ -103,95 +79,3 @@ export class RedisTurnEventLog implements TurnEventLog {
   }
 }
 
-
-export interface BullTurnQueueOptions {
-  readonly prefix: string;
-  readonly connection: ConnectionOptions;
-  /** How long finished jobs are kept for inspection. */
-  readonly keepCompletedSeconds?: number;
-}
-
-/** Enqueues turns on BullMQ with jobId = turn id, so a repeated enqueue is a no-op. */
-export class BullTurnQueue implements TurnQueue {
-  private readonly queue: Queue;
-  private readonly keep: number;
-
-  constructor(options: BullTurnQueueOptions) {
-    this.queue = new Queue(TURN_QUEUE_NAME, { connection: options.connection, prefix: queuePrefix(options.prefix) });
-    this.keep = options.keepCompletedSeconds ?? 3600;
-  }
-
-  async enqueue(job: TurnJob): Promise<void> {
-    await this.queue.add(job.mode, job, {
-      jobId: job.turn_id,
-      // One attempt: a turn that failed has already told its clients so (error + done). Stalled jobs (a
-      // runner that died) are still redelivered by BullMQ's stall check and ended by processTurn.
-      attempts: 1,
-      removeOnComplete: { age: this.keep },
-      removeOnFail: { age: this.keep * 24 },
-    });
-  }
-
-  async workers(): Promise<number> {
-    return await this.queue.getWorkersCount();
-  }
-
-  async counts(): Promise<Record<string, number>> {
-    return await this.queue.getJobCounts("waiting", "active", "delayed", "failed");
-  }
-
-  async close(): Promise<void> {
-    await this.queue.close();
-  }
-}
-
-/**
- * Cancel over Redis: a key (so a runner that picks the turn up later still sees it) and a pub/sub message
- * (so the runner executing it now aborts at once). One subscriber connection per process.
- */
-export class RedisTurnCanceller implements TurnCanceller {
-  private subscriber: Redis | undefined;
-  private subscribed: Promise<unknown> | undefined;
-  private readonly watchers = new Map<string, Set<() => void>>();
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
-
-  async cancel(turnId: string): Promise<void> {
-    await this.redis.set(turnKeys(this.prefix, turnId).cancelled, "1", "PX", OPEN_TURN_TTL_MS);
-    await this.redis.publish(cancelChannel(this.prefix), turnId);
-  }
-
-  async watch(turnId: string, onCancel: () => void): Promise<() => void> {
-    if (!this.subscriber) {
-      // One channel for all turns: ioredis may restore it after a reconnect by itself.
-      const { sub, ready } = openSubscriber(this.redis, { autoResubscribe: true });
-      this.subscriber = sub;
-      sub.on("message", (_channel: string, id: string) => {
-        for (const fn of this.watchers.get(id) ?? []) fn();
-      });
-      this.subscribed = ready.then(() => sub.subscribe(cancelChannel(this.prefix)));
-    }
-    await this.subscribed;
-    let set = this.watchers.get(turnId);
-    if (!set) {
-      set = new Set();
-      this.watchers.set(turnId, set);
-    }
-    set.add(onCancel);
-    if ((await this.redis.exists(turnKeys(this.prefix, turnId).cancelled)) === 1) onCancel();
-    return () => {
-      set.delete(onCancel);
-      if (set.size === 0) this.watchers.delete(turnId);
-    };
-  }
-
-  async close(): Promise<void> {
-    this.watchers.clear();
-    await this.subscriber?.quit().catch(() => undefined);
-    this.subscriber = undefined;
-    this.subscribed = undefined;
-  }
-}

@@ -1,4 +1,4 @@
-import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
+import type { LoggedTurnEvent, TurnEvent } from "@acb/schemas";
 
 /**
  * The per-turn event log. Entry ids are ordered strings of the Redis Stream form `<ms>-<seq>`; they are the
@@ -17,22 +17,6 @@ export interface TurnEventLog {
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent>;
   /** Whether any event was ever appended (and not yet expired) for this turn. */
   exists(turnId: string): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-/** Hands turns to whoever executes them. Enqueueing the same turn id twice is harmless. */
-export interface TurnQueue {
-  enqueue(job: TurnJob): Promise<void>;
-  /** Runners that have been seen recently (for /readiness); embedded mode reports its in-process worker. */
-  workers(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Cancel seam: a gateway asks, the runner executing the turn aborts its AbortSignal. */
-export interface TurnCanceller {
-  cancel(turnId: string): Promise<void>;
-  /** Calls `onCancel` when someone cancels `turnId`; returns an unsubscribe function. */
-  watch(turnId: string, onCancel: () => void): Promise<() => void>;
   close(): Promise<void>;
 }
 
