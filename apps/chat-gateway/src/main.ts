@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the pipeline, wire the app, start.
-import { createLogger } from "@acb/engine";
+import { createLogger } from "@acb/logger";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { createApp } from "./app.js";
