@@ -1,27 +1,13 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
 import type { LoggedTurnEvent } from "@acb/schemas";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
 import { newTurnId } from "../ids.js";
 import { turnKeys } from "../keys.js";
 import { describeEventLogContract } from "./__tests__/contract.js";
 import { RedisTurnEventLog } from "./redis.js";
 
-let redis: PrivateRedis;
-const opened: Redis[] = [];
-const connect = (): Redis => {
-  const r = new Redis(redis.url, { maxRetriesPerRequest: null });
-  opened.push(r);
-  return r;
-};
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const r of opened) r.disconnect();
-  await redis.stop();
-});
+const { connect } = usePrivateRedis();
 
 describeEventLogContract("redis streams", () => ({
   make: async (options) => new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }),

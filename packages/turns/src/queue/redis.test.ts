@@ -1,28 +1,13 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
 import { queuePrefix, TURN_QUEUE_NAME } from "../keys.js";
 import { describeTurnQueueContract, testJob as job } from "./__tests__/contract.js";
 import { BullTurnQueue } from "./redis.js";
 import { TurnWorker } from "./worker.js";
 
-let redis: PrivateRedis;
-const opened: Redis[] = [];
-const connect = (): Redis => {
-  const r = new Redis(redis.url, { maxRetriesPerRequest: null });
-  opened.push(r);
-  return r;
-};
+const { connect } = usePrivateRedis();
 const freshPrefix = (): string => `q${Math.random().toString(36).slice(2, 8)}:`;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const r of opened) r.disconnect();
-  await redis.stop();
-});
 
 describeTurnQueueContract("bullmq", () => ({
   make: async (handler) => {

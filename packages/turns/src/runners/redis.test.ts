@@ -1,22 +1,12 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
 import { RedisRunnerRegistry } from "./redis.js";
 
-let redis: PrivateRedis;
-let client: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+const { connect } = usePrivateRedis();
 
 describe("RedisRunnerRegistry", () => {
   it("lists runners seen recently, prunes stale and unreadable entries, and forgets removed ones", async () => {
+    const client = connect();
     const registry = new RedisRunnerRegistry(client, "r:");
     const now = 1_000_000;
     await registry.beat({ id: "fresh", seen: now - 1_000, concurrency: 8, mcp: [{ name: "files", connected: true, tools: 3 }] });
