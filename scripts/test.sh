@@ -30,6 +30,7 @@ export TURBO_TELEMETRY_DISABLED=1
 # One tsc process builds every package once (project references, in dependency order) and type-checks the tests,
 # vitest configs, e2e and bench against the built declarations; then one eslint process over the whole repository.
 "${PNPM[@]}" exec tsc -b tsconfig.test.json
+node scripts/copy-assets.mjs
 "${PNPM[@]}" exec eslint . --quiet
 # Two packages at a time (the box has 2 cores; most test time is spent waiting on real processes and sockets).
 # --only: the build above already ran, turbo need not re-check it.

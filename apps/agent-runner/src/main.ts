@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the adapters, wire them, start. Logic lives in packages.
 import { McpToolbox } from "@acb/chains";
-import { createLogger, createTurnExecutor, describeTurnError, type ToolSource } from "@acb/engine";
+import { createTurnExecutor, type ToolSource } from "@acb/engine";
+import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
 import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
 import { Redis } from "ioredis";
@@ -26,13 +27,13 @@ const connect = (): Redis => {
 };
 const redis = connect();
 const history = new RedisChatHistoryStore(redis, config.history);
-const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-const canceller = new RedisTurnCanceller(redis, config.prefix);
+const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
+const canceller = new RedisTurnCanceller(redis, config.prefix, log);
 const registry = new RedisRunnerRegistry(redis, config.prefix);
 const toolbox = new McpToolbox(config.mcpServers, {
   toolTimeoutMs: config.mcpToolTimeoutMs,
   connectTimeoutMs: config.mcpConnectTimeoutMs,
-  log: (level, msg, fields) => log[level](msg, fields),
+  log: log.child({ component: "mcp" }),
 });
 const tools: ToolSource = toolbox;
 const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log });
@@ -42,20 +43,20 @@ const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
   async (job) => {
     const started = Date.now();
-    const outcome = await processTurn(job, { eventLog, execute, describeError: describeTurnError, canceller, shutdownSignal: shutdown.signal });
+    const outcome = await processTurn(job, { eventLog, execute, canceller, shutdownSignal: shutdown.signal, log });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     return outcome;
   },
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
-worker.on("error", (err) => log.warn("worker error", { error: err.message }));
+worker.on("error", (err) => log.warn("worker error", { error: errorMessage(err) }));
 
 async function beat(): Promise<void> {
   await registry.beat({ id: runnerId, seen: Date.now(), concurrency: config.concurrency, mcp: toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })) });
 }
 // Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
-void toolbox.tools().then(beat, () => undefined);
-const heartbeat = setInterval(() => void beat().catch(() => undefined), config.heartbeatMs);
+void bestEffort(toolbox.tools().then(beat), log, "announcing the MCP servers");
+const heartbeat = setInterval(() => void bestEffort(beat(), log, "runner heartbeat"), config.heartbeatMs);
 
 // Probes for orchestrators; ready = Redis answers and the worker is taking turns (not yet, or no longer).
 let workerState: "starting" | "taking turns" | "shutting down" = "starting";
@@ -78,7 +79,7 @@ if (config.probes.port !== 0) {
 }
 await worker.waitUntilReady();
 workerState = "taking turns";
-await beat().catch(() => undefined);
+await bestEffort(beat(), log, "runner heartbeat");
 log.info("ready", { runner: runnerId, concurrency: config.concurrency, model: config.model.provider === "offline" ? "offline demo model" : config.model.model, mcp_servers: Object.keys(config.mcpServers).join(",") });
 
 let stopping = false;
@@ -88,7 +89,7 @@ async function stop(signal: string): Promise<void> {
   workerState = "shutting down";
   log.info("shutting down: no new turns, finishing the ones in flight", { signal, grace_ms: config.shutdownGraceMs });
   clearInterval(heartbeat);
-  await registry.remove(runnerId).catch(() => undefined);
+  await bestEffort(registry.remove(runnerId), log, "removing this runner from the registry");
   const grace = setTimeout(() => {
     // Past the grace period: end the turns still running (error + done) rather than leave clients waiting.
     log.warn("grace period over: aborting turns in flight");
@@ -96,7 +97,7 @@ async function stop(signal: string): Promise<void> {
   }, config.shutdownGraceMs);
   await worker.close();
   clearTimeout(grace);
-  await toolbox.close().catch(() => undefined);
+  await bestEffort(toolbox.close(), log, "closing the MCP connections");
   await canceller.close();
   await eventLog.close();
   await probes?.close();

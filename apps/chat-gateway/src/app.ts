@@ -1,4 +1,4 @@
-import type { Logger } from "@acb/engine";
+import type { Logger } from "@acb/logger";
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import { errorHandler, notFound } from "./http/errors.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "@acb/engine";
+import type { Logger } from "@acb/logger";
 import type { ServerType } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import type { Hono } from "hono";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the pipeline, wire the app, start.
-import { createLogger } from "@acb/engine";
+import { createLogger } from "@acb/logger";
 import { serve } from "@hono/node-server";
 import { loadGatewayConfig } from "./config.js";
 import { createGateway } from "./gateway.js";

@@ -1,6 +1,7 @@
 // Wiring of the two turn pipelines the gateway can run. Composition only: every piece comes from a package.
 import { McpToolbox, type McpServerConfig } from "@acb/chains";
-import { createTurnExecutor, describeTurnError, type Logger } from "@acb/engine";
+import { createTurnExecutor } from "@acb/engine";
+import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, InMemoryTurnEventLog, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog } from "@acb/turns";
 import { Redis } from "ioredis";
@@ -29,11 +30,12 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   const toolbox = new McpToolbox(config.mcpServers ?? defaultFileServer(config.filesRoot), {
     toolTimeoutMs: config.mcpToolTimeoutMs,
     connectTimeoutMs: config.mcpConnectTimeoutMs,
-    log: (level, msg, fields) => log[level](msg, fields),
+    log: log.child({ component: "mcp" }),
   });
-  void toolbox.tools().catch(() => undefined);
+  // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
+  void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError }).then(() => undefined), config.embeddedConcurrency);
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, log }).then(() => undefined), config.embeddedConcurrency, log);
   return {
     mode: "embedded",
     turns: new TurnService(queue, eventLog, config.turnTimeoutMs),
@@ -45,7 +47,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
     ],
     async close() {
       await queue.close();
-      await toolbox.close().catch(() => undefined);
+      await bestEffort(toolbox.close(), log, "closing the MCP connections");
       await eventLog.close();
     },
   };
@@ -60,11 +62,11 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   };
   const redis = connect();
   const history = new RedisChatHistoryStore(redis, config.history);
-  const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
+  const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs);
+  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, log);
   return {
     mode: "distributed",
     turns,
@@ -94,7 +96,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     async close() {
       turns.close();
       await eventLog.close();
-      await queue.close().catch(() => undefined);
+      await bestEffort(queue.close(), log, "closing the turn queue");
       redis.disconnect();
     },
   };

@@ -1,4 +1,5 @@
 import type { ErrorEvent, LoggedTurnEvent, TurnJob, TurnMode, TurnOptions } from "@acb/schemas";
+import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import { newTurnId, type TurnEventLog, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
 
@@ -33,6 +34,7 @@ export class TurnService {
      * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
      */
     private readonly watchdogGraceMs?: number,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   async start(turn: StartTurn): Promise<TurnJob> {
@@ -55,10 +57,11 @@ export class TurnService {
   private watch(job: TurnJob): void {
     const timer = setTimeout(() => {
       this.watchdogs.delete(timer);
-      void (async () => {
+      const endTurn = async (): Promise<void> => {
         const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "no runner finished the turn in time", code: "timeout" });
         if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
-      })().catch(() => undefined);
+      };
+      void bestEffort(endTurn(), this.log.child({ turn_id: job.turn_id }), "the watchdog ending an overdue turn");
     }, job.deadline_at - Date.now() + (this.watchdogGraceMs ?? 0));
     timer.unref();
     this.watchdogs.add(timer);

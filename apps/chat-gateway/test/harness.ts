@@ -1,4 +1,4 @@
-import { createLogger } from "@acb/engine";
+import { createLogger } from "@acb/logger";
 import { freePort, startService, type ServiceProcess } from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";

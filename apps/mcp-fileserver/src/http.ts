@@ -13,7 +13,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { FastMCP } from "fastmcp";
 import { isLoopbackHost, type HttpConfig } from "./config.js";
-import type { Logger } from "./log.js";
+import { bestEffort, errorMessage, type Logger } from "@acb/logger";
 
 export const MCP_PATH = "/mcp";
 const HEALTH_PATHS = new Set(["/healthz", "/health"]);
@@ -244,7 +244,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
         if (err instanceof HttpError) {
           if (err.status === 401 || err.status === 403) {
             const path = (req.url ?? "/").split("?")[0] ?? "/"; // never log a query string: it may hold a token
-            log.warn(`${err.status} ${req.method ?? "?"} ${path} from ${req.socket.remoteAddress ?? "?"}: ${err.message}`);
+            log.warn("request refused", { status: err.status, method: req.method ?? "?", path, from: req.socket.remoteAddress ?? "?", reason: err.message });
           }
           const headers: Record<string, string> = {};
           if (err.status === 401) headers["www-authenticate"] = 'Bearer realm="mcp-fileserver"';
@@ -254,7 +254,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
           if (err.status === 413) req.resume();
           return;
         }
-        log.error("http request failed:", err);
+        log.error("http request failed", { error: errorMessage(err) });
         sendError(res, 500, "internal error");
       }
     })();
@@ -267,7 +267,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
     for (const [id, s] of sessions) {
       if (s.active === 0 && now - s.lastSeen > cfg.sessionIdleMs) {
         sessions.delete(id);
-        s.transport.close().catch((err: unknown) => log.warn("closing an idle session failed:", err));
+        void bestEffort(s.transport.close(), log, "closing an idle session");
       }
     }
   }, Math.min(60_000, Math.max(250, Math.floor(cfg.sessionIdleMs / 4))));
@@ -288,7 +288,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
     port,
     async close() {
       clearInterval(sweeper);
-      for (const s of sessions.values()) await s.transport.close().catch(() => undefined);
+      for (const s of sessions.values()) await bestEffort(s.transport.close(), log, "closing an MCP session");
       sessions.clear();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

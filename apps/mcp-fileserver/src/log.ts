@@ -1,8 +1,7 @@
-/** Logs go to stderr only: stdout belongs to the stdio transport. */
-export type Level = "debug" | "info" | "warn" | "error";
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import type { Logger } from "@acb/logger";
 
-export interface Logger {
+/** The logger shape fastmcp calls (console-like: a list of values of every kind). */
+export interface FastMcpLogger {
   debug(...args: unknown[]): void;
   info(...args: unknown[]): void;
   log(...args: unknown[]): void;
@@ -20,16 +19,14 @@ function render(arg: unknown): string {
   }
 }
 
-export function createLogger(level: Level, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const emit = (at: Level, args: unknown[]) => {
-    if (ORDER[at] < ORDER[level]) return;
-    write(`${new Date().toISOString()} ${at.toUpperCase()} mcp-fileserver ${args.map(render).join(" ")}\n`);
-  };
+/** fastmcp's own messages go through the one logger (stderr only: stdout belongs to the stdio transport). */
+export function fastmcpLogger(log: Logger): FastMcpLogger {
+  const line = (args: unknown[]): string => args.map(render).join(" ");
   return {
-    debug: (...a) => emit("debug", a),
-    info: (...a) => emit("info", a),
-    log: (...a) => emit("info", a),
-    warn: (...a) => emit("warn", a),
-    error: (...a) => emit("error", a),
+    debug: (...a) => log.debug(line(a)),
+    info: (...a) => log.info(line(a)),
+    log: (...a) => log.info(line(a)),
+    warn: (...a) => log.warn(line(a)),
+    error: (...a) => log.error(line(a)),
   };
 }

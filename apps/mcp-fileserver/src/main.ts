@@ -3,7 +3,7 @@
 import { HelpRequested, loadConfig, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { startHttp } from "./http.js";
-import { createLogger } from "./log.js";
+import { createLogger } from "@acb/logger";
 import { resolveRoots, type Root } from "./paths.js";
 import { linearRegexAvailable } from "./regex.js";
 import { buildServer } from "./server.js";
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(`config: ${err.message}`);
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger("mcp-fileserver", config.logLevel);
   let roots: Root[];
   try {
     roots = await resolveRoots(config.roots);
@@ -41,11 +41,11 @@ async function main(): Promise<void> {
   if (config.transport === "stdio") {
     await server.start({ transportType: "stdio" });
     process.stdin.once("end", () => process.exit(0));
-    log.info(`serving ${roster} over stdio`);
+    log.info("serving", { roots: roster, transport: "stdio" });
     close = () => server.stop();
   } else {
     const front = await startHttp(server, config.http, log);
-    log.info(`serving ${roster} at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`);
+    log.info("serving", { roots: roster, url: front.url, auth: config.http.token === undefined ? "no token: loopback only" : "bearer token required" });
     close = () => front.close();
   }
   let closing = false;

@@ -1,7 +1,8 @@
 import { FastMCP } from "fastmcp";
 import type { Config } from "./config.js";
 import { DenyList } from "./deny.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "@acb/logger";
+import { fastmcpLogger } from "./log.js";
 import { PathPolicy, type Root } from "./paths.js";
 import { registerTools } from "./tools/index.js";
 
@@ -17,7 +18,7 @@ export function buildServer(config: Config, roots: readonly Root[], log: Logger)
       roots.length > 1
         ? `Read-only access to ${roots.length} directories; a path's first segment names one of them (${roots.map((r) => r.name).join(", ")}).`
         : "Read-only access to one directory; paths are relative to it.",
-    logger: log,
+    logger: fastmcpLogger(log),
     roots: { enabled: false },
     ping: { enabled: false },
     health: { enabled: false },

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runAgentTurn } from "./agent.js";
 import { ModelError } from "./errors.js";
-import { McpToolbox } from "./mcp.js";
+import { McpToolbox } from "./mcp/index.js";
 import { createChatModel } from "./models.js";
 import { OFFLINE_MARKER, OfflineChatModel } from "./offline.js";
 import { collector } from "./test/collector.js";

@@ -7,7 +7,8 @@ import { ChatOpenAI } from "@langchain/openai";
 import { createAgent, createMiddleware } from "langchain";
 import { SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
 import { ModelError, toModelError } from "./errors.js";
-import { McpToolError } from "./mcp.js";
+import { McpToolError } from "./mcp/errors.js";
+import { IdleTimeout, raceSignal } from "./timeouts.js";
 
 export interface AgentTurnArgs {
   model: BaseChatModel;
@@ -46,30 +47,31 @@ class ToolTimeoutError extends Error {
 
 /**
  * Relays model text chunks as they are generated. `awaitHandlers` makes the model wait for each `emit`, so tokens
- * and tool events reach the client in the order they happened; `lc_prefer_streaming` makes `invoke()` stream.
+ * and tool events are queued in the order they happened (the turn's writer then merges and appends them, in that
+ * order); `lc_prefer_streaming` makes `invoke()` stream.
  */
 class TokenRelay extends BaseCallbackHandler {
   name = "acb_token_relay";
   lc_prefer_streaming = true;
   constructor(
     private readonly onToken: (token: string) => Promise<void>,
-    private readonly idle: { arm: () => void; disarm: () => void },
+    private readonly idle: IdleTimeout,
   ) {
     super({ raiseError: true });
     this.awaitHandlers = true;
   }
   override handleChatModelStart(): void {
-    this.idle.arm();
+    this.idle.touch();
   }
   override async handleLLMNewToken(token: string): Promise<void> {
-    this.idle.arm();
+    this.idle.touch();
     if (token !== "") await this.onToken(token);
   }
   override handleLLMEnd(): void {
-    this.idle.disarm();
+    this.idle.pause();
   }
   override handleLLMError(): void {
-    this.idle.disarm();
+    this.idle.pause();
   }
 }
 
@@ -83,32 +85,6 @@ function toolErrorText(err: unknown): string {
 
 function modelTimeoutMs(model: BaseChatModel): number | undefined {
   return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
-}
-
-function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      reject(onTimeout());
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /**
@@ -145,8 +121,14 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
       let result: Awaited<ReturnType<typeof handler>>;
       try {
         const running = Promise.resolve().then(() => handler(request));
-        running.catch(() => undefined); // a tool abandoned after its timeout may still fail later
-        result = await raceTimeout(running, toolTimeoutMs, signal, () => new ToolTimeoutError(name, toolTimeoutMs));
+        const timeout = AbortSignal.timeout(toolTimeoutMs);
+        // A tool abandoned after its timeout may still fail later: the race has handled that rejection already.
+        try {
+          result = await raceSignal(running, AbortSignal.any([signal, timeout]));
+        } catch (err) {
+          if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+          throw timeout.aborted ? new ToolTimeoutError(name, toolTimeoutMs) : err;
+        }
       } catch (err) {
         if (signal.aborted || err instanceof EmitFailure) throw err;
         result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
@@ -158,27 +140,11 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
 
   // When the model has a timeout, it also bounds the silence while the model streams (the HTTP client's own timeout
   // only covers the wait for response headers). Tool calls are not model silence: the timer runs only during model calls.
-  const idle = new AbortController();
-  let idleTimer: NodeJS.Timeout | undefined;
-  let idleExpired = false;
-  const idleControl = {
-    arm: (): void => {
-      if (timeoutMs === undefined) return;
-      if (idleTimer !== undefined) clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => {
-        idleExpired = true;
-        idle.abort(Object.assign(new Error("model stream idle"), { name: "TimeoutError" }));
-      }, timeoutMs);
-    },
-    disarm: (): void => {
-      if (idleTimer !== undefined) clearTimeout(idleTimer);
-      idleTimer = undefined;
-    },
-  };
-  const combined = timeoutMs === undefined ? signal : AbortSignal.any([signal, idle.signal]);
+  const idle = new IdleTimeout(timeoutMs);
+  const combined = idle.bound(signal);
 
   const agent = createAgent({ model, tools, systemPrompt: SYSTEM_PROMPT, middleware: [toolEvents] });
-  const relay = new TokenRelay((token) => send({ event: "token", data: token }), idleControl);
+  const relay = new TokenRelay((token) => send({ event: "token", data: token }), idle);
   const recursionLimit = 2 * maxRounds + 1;
 
   let messages: BaseMessage[];
@@ -188,7 +154,7 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     messages = state.messages;
   } catch (err) {
     if (emitFailure !== undefined) throw emitFailure.error;
-    if (idleExpired && !signal.aborted) {
+    if (idle.expired && !signal.aborted) {
       throw toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause: err }), undefined, { timeoutMs });
     }
     if (!signal.aborted && err instanceof Error && err.name === "GraphRecursionError") {
@@ -200,7 +166,7 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     }
     throw toModelError(err, signal, { timeoutMs });
   } finally {
-    idleControl.disarm();
+    idle.pause();
   }
   if (emitFailure !== undefined) throw emitFailure.error;
   if (signal.aborted) throw toModelError(signal.reason, signal, { timeoutMs });

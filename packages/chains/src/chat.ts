@@ -7,6 +7,7 @@ import { ChatPromptTemplate, MessagesPlaceholder } from "@langchain/core/prompts
 import type { Runnable } from "@langchain/core/runnables";
 import { ChatOpenAI } from "@langchain/openai";
 import { ModelError, toModelError } from "./errors.js";
+import { IdleTimeout } from "./timeouts.js";
 
 export const SYSTEM_PROMPT = "You are a helpful, terse assistant. Answer clearly.";
 
@@ -46,8 +47,8 @@ function modelTimeoutMs(model: BaseChatModel): number | undefined {
 }
 
 /**
- * Streams the chain and emits `{event:"token"}` per non-empty chunk (awaiting `emit`, so ordering and back-pressure
- * hold). Returns the messages to commit: [HumanMessage(input), AIMessage(fullText)]. Throws {@link ModelError} when the
+ * Streams the chain and emits `{event:"token"}` per non-empty chunk, in order, awaiting each `emit` (the turn's
+ * writer queues and merges tokens, so this does not wait for the event log). Returns the messages to commit: [HumanMessage(input), AIMessage(fullText)]. Throws {@link ModelError} when the
  * model fails (errors thrown by `emit` itself are rethrown unchanged). Never emits done/error: the caller does.
  *
  * When the model has a timeout, it also bounds the silence between streamed chunks (the HTTP client's own timeout
@@ -56,18 +57,8 @@ function modelTimeoutMs(model: BaseChatModel): number | undefined {
 export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; messages: BaseMessage[] }> {
   const { model, history, input, signal, emit } = args;
   const timeoutMs = modelTimeoutMs(model);
-  const idle = new AbortController();
-  let idleTimer: NodeJS.Timeout | undefined;
-  let idleExpired = false;
-  const armIdle = (): void => {
-    if (timeoutMs === undefined) return;
-    if (idleTimer !== undefined) clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      idleExpired = true;
-      idle.abort();
-    }, timeoutMs);
-  };
-  const combined = timeoutMs === undefined ? signal : AbortSignal.any([signal, idle.signal]);
+  const idle = new IdleTimeout(timeoutMs);
+  const combined = idle.bound(signal);
   const timeoutError = (cause: unknown): ModelError =>
     toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause }), undefined, { timeoutMs });
 
@@ -76,9 +67,9 @@ export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; m
     if (signal.aborted) throw signal.reason;
     // The HTTP client's own timeout covers the wait for headers; the idle timer starts once streaming starts.
     const stream = await buildChatChain(model).stream({ input, history }, { signal: combined });
-    armIdle();
+    idle.touch();
     for await (const chunk of stream) {
-      armIdle();
+      idle.touch();
       if (typeof chunk !== "string" || chunk === "") continue;
       text += chunk;
       try {
@@ -89,10 +80,10 @@ export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; m
     }
   } catch (err) {
     if (err instanceof EmitFailure) throw err.error;
-    if (idleExpired && !signal.aborted) throw timeoutError(err);
+    if (idle.expired && !signal.aborted) throw timeoutError(err);
     throw toModelError(err, signal, { timeoutMs });
   } finally {
-    if (idleTimer !== undefined) clearTimeout(idleTimer);
+    idle.pause();
   }
   if (signal.aborted) throw toModelError(signal.reason, signal, { timeoutMs });
   return { text, messages: [new HumanMessage(input), new AIMessage(text)] };

@@ -36,7 +36,6 @@ export {
   type McpServersResult,
   type McpServerStatus,
   type McpToolboxOptions,
-  type McpLog,
   McpServersSchema,
   mcpServersFromEnv,
   McpToolbox,
@@ -44,5 +43,5 @@ export {
   DEFAULT_MCP_SERVER_URL,
   DEFAULT_MCP_SERVER_NAME,
   DEFAULT_MCP_REFRESH_MS,
-} from "./mcp.js";
+} from "./mcp/index.js";
 export { type AgentTurnArgs, runAgentTurn, DEFAULT_AGENT_TOOL_TIMEOUT_MS, DEFAULT_MAX_TOOL_ROUNDS } from "./agent.js";

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, startService, type ServiceProcess } from "@acb/testkit";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { McpServersSchema, McpToolbox, mcpServersFromEnv, type McpServerConfig } from "./mcp.js";
+import { McpServersSchema, McpToolbox, mcpServersFromEnv, type McpServerConfig } from "./mcp/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");

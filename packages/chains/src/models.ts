@@ -1,4 +1,5 @@
 /** The model factory: ChatOpenAI (OpenAI or any OpenAI-compatible base URL) or the built-in offline model. */
+import { DEFAULT_CHAT_MODEL } from "@acb/schemas";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
 import { OfflineChatModel } from "./offline.js";
@@ -21,7 +22,7 @@ export interface ModelConfig {
   maxRetries: number;
 }
 
-export const DEFAULT_CHAT_MODEL = "gpt-4o-mini";
+export { DEFAULT_CHAT_MODEL };
 export const DEFAULT_TEMPERATURE = 0.2;
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** Sent as the key to servers that need none (local OpenAI-compatible servers ignore it). */

@@ -1,12 +1,12 @@
 import { ModelError, type McpServerStatus } from "@acb/chains";
 import { InMemoryChatHistoryStore } from "@acb/history";
 import type { TurnEvent, TurnJob } from "@acb/schemas";
-import { InMemoryTurnEventLog, newTurnId, processTurn, RunnerShutdownError, TurnCancelledError, TurnTimeoutError } from "@acb/turns";
+import { describeTurnFailure, InMemoryTurnEventLog, newTurnId, processTurn, RunnerShutdownError, TurnCancelledError, TurnTimeoutError } from "@acb/turns";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createTurnExecutor, describeTurnError, type ToolSource } from "./executor.js";
+import { asTurnError, createTurnExecutor, type ToolSource } from "./executor.js";
 
 const job = (over: Partial<TurnJob> = {}): TurnJob => ({
   v: 1,
@@ -24,7 +24,7 @@ const offline = { provider: "offline" as const, model: "x", timeoutMs: 5_000, ma
 
 async function run(execute: ReturnType<typeof createTurnExecutor>, j: TurnJob): Promise<TurnEvent[]> {
   const eventLog = new InMemoryTurnEventLog();
-  await processTurn(j, { eventLog, execute, describeError: describeTurnError });
+  await processTurn(j, { eventLog, execute });
   return (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
 }
 
@@ -85,8 +85,9 @@ describe("createTurnExecutor", () => {
   });
 });
 
-describe("describeTurnError", () => {
-  it("maps every failure to a safe sentence and a code", () => {
+describe("turn failures", () => {
+  it("map every failure to a safe sentence and a code", () => {
+    const describeTurnError = (err: unknown) => describeTurnFailure(asTurnError(err));
     expect(describeTurnError(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
     expect(describeTurnError(new TurnCancelledError()).code).toBe("aborted");
     expect(describeTurnError(new RunnerShutdownError()).code).toBe("runner_lost");

@@ -1,9 +1,9 @@
 import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import type { TurnJob } from "@acb/schemas";
-import { RunnerShutdownError, TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import type { Logger } from "@acb/logger";
+import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { Logger } from "./log.js";
 
 /** Where agent tools come from (the MCP toolbox); never throws, a down server just contributes no tools. */
 export interface ToolSource {
@@ -39,19 +39,23 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
     const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
-    const result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
+    let result: Awaited<ReturnType<typeof runChatTurn>>;
+    try {
+      result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
+    } catch (err) {
+      throw asTurnError(err);
+    }
     await deps.history.commitTurn(job.session_id, job.turn_id, result.messages);
   };
 }
 
-/** Maps whatever a turn threw to the `error` event a client sees: a safe sentence and a code. */
-export function describeTurnError(err: unknown): TurnFailure {
-  if (err instanceof TurnTimeoutError) return { code: "timeout", message: err.message };
-  if (err instanceof TurnCancelledError) return { code: "aborted", message: err.message };
-  if (err instanceof RunnerShutdownError) return { code: "runner_lost", message: err.message };
-  if (err instanceof ModelError) {
-    const code = err.kind === "timeout" ? "timeout" : err.kind === "rate_limited" ? "rate_limited" : err.kind === "aborted" ? "aborted" : "upstream";
-    return { code, message: err.publicMessage };
-  }
-  return { code: "internal", message: "the turn failed with an internal error" };
+/**
+ * A model failure becomes the turn failure a client sees (its safe sentence and a code), where it is caught, so
+ * `processTurn` needs no mapper from us; anything else is passed on unchanged (processTurn knows its own errors
+ * and reports the rest as internal).
+ */
+export function asTurnError(err: unknown): unknown {
+  if (!(err instanceof ModelError)) return err;
+  const code: TurnFailure["code"] = err.kind === "timeout" ? "timeout" : err.kind === "rate_limited" ? "rate_limited" : err.kind === "aborted" ? "aborted" : "upstream";
+  return new TurnFailedError({ code, message: err.publicMessage }, { cause: err });
 }

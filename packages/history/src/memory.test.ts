@@ -23,7 +23,7 @@ describe("InMemoryChatHistoryStore options", () => {
 
   it("ttlSeconds 0 never expires", async () => {
     const store = new InMemoryChatHistoryStore({ ttlSeconds: 0 });
-    await store.commitTurn("s1", "t1", [new HumanMessage("hi")]);
+    await store.commitTurn("s1", "turn-0001", [new HumanMessage("hi")]);
     expect(await store.getMessages("s1")).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, SessionId, TurnId } from "@acb/schemas";
 import { z } from "zod";
 import { InvalidHistoryKeyError } from "./errors.js";
 
@@ -11,9 +12,9 @@ export interface HistoryOptions {
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = Object.freeze({
-  keyPrefix: "acb:",
-  maxMessages: 200,
-  ttlSeconds: 7 * 24 * 60 * 60,
+  keyPrefix: DEFAULT_KEY_PREFIX,
+  maxMessages: DEFAULT_HISTORY_MAX_MESSAGES,
+  ttlSeconds: DEFAULT_HISTORY_TTL_SECONDS,
 });
 
 const optionsSchema = z.object({
@@ -40,28 +41,16 @@ export function turnMarkerCap(options: HistoryOptions): number {
   return Math.max(options.maxMessages, 1000);
 }
 
-/** 1–128 chars of [A-Za-z0-9._:-]; no braces, so the Redis hash tag `{sessionId}` cannot be subverted. */
-export const sessionIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, "only A-Z a-z 0-9 . _ : - are allowed");
-
-/** 1–128 printable ASCII characters, no spaces. */
-export const turnIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\x21-\x7E]+$/, "only printable ASCII without spaces is allowed");
-
+/** The session id rule of the whole API (`SessionId` in @acb/schemas: no braces, so the Redis hash tag `{sessionId}` cannot be subverted). */
 export function validateSessionId(sessionId: unknown): string {
-  const parsed = sessionIdSchema.safeParse(sessionId);
+  const parsed = SessionId.safeParse(sessionId);
   if (!parsed.success) throw new InvalidHistoryKeyError("sessionId", parsed.error.issues[0]?.message ?? "invalid");
   return parsed.data;
 }
 
+/** The turn id rule of the whole API (`TurnId` in @acb/schemas). */
 export function validateTurnId(turnId: unknown): string {
-  const parsed = turnIdSchema.safeParse(turnId);
+  const parsed = TurnId.safeParse(turnId);
   if (!parsed.success) throw new InvalidHistoryKeyError("turnId", parsed.error.issues[0]?.message ?? "invalid");
   return parsed.data;
 }

@@ -30,7 +30,7 @@ describe("RedisChatHistoryStore specifics", () => {
   it("skips corrupt entries in the list instead of failing", async () => {
     const store = new RedisChatHistoryStore(redis);
     const s = sid();
-    await store.commitTurn(s, "t1", turn(1));
+    await store.commitTurn(s, "turn-0001", turn(1));
     await redis.rpush(
       store.listKey(s),
       "not json {",
@@ -41,7 +41,7 @@ describe("RedisChatHistoryStore specifics", () => {
       JSON.stringify({ type: "human" }),
       JSON.stringify({ x: 1 }),
     );
-    await store.commitTurn(s, "t2", turn(2));
+    await store.commitTurn(s, "turn-0002", turn(2));
     expect(summary(await store.getMessages(s))).toEqual([
       ["human", "q1"],
       ["ai", "a1"],
@@ -54,7 +54,7 @@ describe("RedisChatHistoryStore specifics", () => {
     await redis.flushdb();
     const store = new RedisChatHistoryStore(redis, { keyPrefix: "tenant7:", ttlSeconds: 300 });
     const s = "sess:1";
-    await store.commitTurn(s, "t1", turn(1));
+    await store.commitTurn(s, "turn-0001", turn(1));
     await store.forSession(s).addMessages([new HumanMessage("more"), new AIMessage("ok")]);
     const keys = (await redis.keys("*")).sort();
     expect(keys).toEqual(["tenant7:history:{sess:1}", "tenant7:history:{sess:1}:turns"]);
@@ -74,7 +74,7 @@ describe("RedisChatHistoryStore specifics", () => {
   it("trims the stored list itself to maxMessages (not just the read)", async () => {
     const store = new RedisChatHistoryStore(redis, { maxMessages: 3 });
     const s = sid();
-    for (let i = 1; i <= 3; i++) await store.commitTurn(s, `t${i}`, turn(i));
+    for (let i = 1; i <= 3; i++) await store.commitTurn(s, `turn-000${i}`, turn(i));
     expect(await redis.llen(store.listKey(s))).toBe(3);
     await store.forSession(s).addMessages(turn(4));
     expect(await redis.lrange(store.listKey(s), 0, -1)).toHaveLength(3);
@@ -84,7 +84,7 @@ describe("RedisChatHistoryStore specifics", () => {
   it("ttlSeconds 0 stores without expiry", async () => {
     const store = new RedisChatHistoryStore(redis, { ttlSeconds: 0 });
     const s = sid();
-    await store.commitTurn(s, "t1", turn(1));
+    await store.commitTurn(s, "turn-0001", turn(1));
     expect(await redis.ttl(store.listKey(s))).toBe(-1);
     expect(await redis.ttl(store.turnsKey(s))).toBe(-1);
   });
@@ -94,18 +94,18 @@ describe("RedisChatHistoryStore specifics", () => {
     const s = sid();
     // Marker cap is max(maxMessages, 1000): 1000 here.
     const pipeline = redis.pipeline();
-    for (let i = 0; i < 1000; i++) pipeline.zadd(store.turnsKey(s), i + 1, `old-${i}`);
+    for (let i = 0; i < 1000; i++) pipeline.zadd(store.turnsKey(s), i + 1, `turn-old-${i}`);
     await pipeline.exec();
-    expect(await store.commitTurn(s, "new", turn(1))).toBe(true);
+    expect(await store.commitTurn(s, "turn-new", turn(1))).toBe(true);
     expect(await redis.zcard(store.turnsKey(s))).toBe(1000);
-    expect(await store.commitTurn(s, "old-0", turn(2))).toBe(true); // dropped, so a (very late) retry appends
-    expect(await store.commitTurn(s, "old-999", turn(3))).toBe(false);
-    expect(await store.commitTurn(s, "new", turn(4))).toBe(false);
+    expect(await store.commitTurn(s, "turn-old-0", turn(2))).toBe(true); // dropped, so a (very late) retry appends
+    expect(await store.commitTurn(s, "turn-old-999", turn(3))).toBe(false);
+    expect(await store.commitTurn(s, "turn-new", turn(4))).toBe(false);
   });
 
   it("does not own the connection", async () => {
     const store = new RedisChatHistoryStore(redis);
-    await store.commitTurn(sid(), "t1", turn(1));
+    await store.commitTurn(sid(), "turn-0001", turn(1));
     expect(await store.ping()).toBe(true);
     expect(redis.status).toBe("ready");
   });

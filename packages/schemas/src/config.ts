@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { shownValue } from "./secrets.js";
+import { DEFAULT_CHAT_MODEL, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS } from "./defaults.js";
 
 /**
  * Env parsing shared by the apps' config modules. Apps read the environment once and pass it here; packages
@@ -55,7 +56,7 @@ export const LogLevel = z.preprocess(emptyToUndefined, z.enum(["debug", "info", 
 export const ModelEnv = z.object({
   OPENAI_API_KEY: envString(),
   OPENAI_BASE_URL: envUrl(/^https?:$/),
-  CHAT_MODEL_ID: z.preprocess(emptyToUndefined, z.string().default("gpt-4o-mini")),
+  CHAT_MODEL_ID: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_CHAT_MODEL)),
   MODEL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["openai", "offline"], { error: "must be openai or offline" }).optional()),
   MODEL_TEMPERATURE: envNumber(0, 2),
   MODEL_TIMEOUT_MS: envInt(60_000, 100, 3_600_000),
@@ -63,9 +64,9 @@ export const ModelEnv = z.object({
 });
 
 export const HistoryEnv = z.object({
-  HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default("acb:")),
-  HISTORY_MAX_MESSAGES: envInt(200, 2, 100_000),
-  HISTORY_TTL_SECONDS: envInt(7 * 24 * 3600, 0, 365 * 24 * 3600),
+  HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default(DEFAULT_KEY_PREFIX)),
+  HISTORY_MAX_MESSAGES: envInt(DEFAULT_HISTORY_MAX_MESSAGES, 2, 100_000),
+  HISTORY_TTL_SECONDS: envInt(DEFAULT_HISTORY_TTL_SECONDS, 0, 365 * 24 * 3600),
 });
 
 export type ParsedEnv<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -96,7 +97,7 @@ export const McpEnv = z.object({
 
 /** Turn pipeline settings shared by the gateway and the runner. */
 export const TurnsEnv = z.object({
-  TURN_EVENTS_RETENTION_MS: envInt(10 * 60_000, 1_000, 7 * 24 * 3600_000),
-  TURN_EVENTS_MAXLEN: envInt(10_000, 100, 10_000_000),
-  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default("acb:")),
+  TURN_EVENTS_RETENTION_MS: envInt(DEFAULT_TURN_EVENTS_RETENTION_MS, 1_000, 7 * 24 * 3600_000),
+  TURN_EVENTS_MAXLEN: envInt(DEFAULT_TURN_EVENTS_MAXLEN, 100, 10_000_000),
+  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default(DEFAULT_KEY_PREFIX)),
 });

@@ -6,12 +6,9 @@ export const ErrorCode = z.enum([
   "unsupported_media_type",
   "payload_too_large",
   "not_found",
-  "method_not_allowed",
-  "conflict",
   "rate_limited",
   "upstream_error",
   "timeout",
-  "not_ready",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -5,3 +5,4 @@ export * from "./errors.js";
 export * from "./sse.js";
 export * from "./config.js";
 export * from "./secrets.js";
+export * from "./defaults.js";

@@ -25,3 +25,6 @@ export function queuePrefix(prefix: string): string {
 }
 
 export const TURN_QUEUE_NAME = "turns";
+
+/** How long an open turn's keys live when nobody ends it (a safety net: every turn normally ends with `done`). */
+export const OPEN_TURN_TTL_MS = 24 * 3600_000;

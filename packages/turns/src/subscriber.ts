@@ -1,3 +1,4 @@
+import { errorMessage, silentLogger, type Logger } from "@acb/logger";
 import type { Redis } from "ioredis";
 
 /**
@@ -7,9 +8,10 @@ import type { Redis } from "ioredis";
  * subscriber mode, so the client reconnects again and again and subscriptions are lost (seen in infra/bench
  * at 10,000 streams). Here there is no ready check and nothing in flight is re-sent.
  */
-export function openSubscriber(command: Redis, options: { autoResubscribe: boolean }): { sub: Redis; ready: Promise<void> } {
+export function openSubscriber(command: Redis, options: { autoResubscribe: boolean }, log: Logger = silentLogger): { sub: Redis; ready: Promise<void> } {
   const sub = command.duplicate({ enableReadyCheck: false, autoResubscribe: options.autoResubscribe, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
-  sub.on("error", () => undefined); // ioredis reconnects by itself
+  // ioredis reconnects by itself; the error is worth a line, not a crash.
+  sub.on("error", (err: Error) => log.warn("redis subscriber error", { error: errorMessage(err) }));
   const ready = sub.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => sub.once("ready", () => resolve()));
   return { sub, ready };
 }

@@ -2,7 +2,7 @@ import { errorBody, type ErrorCode, type ErrorDetail } from "@acb/schemas";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Logger } from "@acb/engine";
+import type { Logger } from "@acb/logger";
 
 /** A failure with a status, a stable code and a client-safe message (never a stack or a host path). */
 export class ApiError extends Error {

@@ -56,6 +56,8 @@ async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
+      // Only frees the rest of an oversized body; the 413 below is the answer whether or not this works,
+      // and the client already has nothing more to learn from why it did not.
       await reader.cancel().catch(() => undefined);
       throw new ApiError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`);
     }

@@ -1,5 +1,5 @@
 import { describeInvalid, detailsFromZod, WsChatMessage, type WsServerFrame } from "@acb/schemas";
-import type { Logger } from "@acb/engine";
+import type { Logger } from "@acb/logger";
 import { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { turnOptions, type TurnService } from "../turn-service.js";

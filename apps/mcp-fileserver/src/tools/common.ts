@@ -1,7 +1,7 @@
 import { UserError, type ContentResult, type FastMCP } from "fastmcp";
 import type { Limits } from "../config.js";
 import { FsError } from "../errors.js";
-import type { Logger } from "../log.js";
+import { errorMessage, type Logger } from "@acb/logger";
 import type { PathPolicy } from "../paths.js";
 
 export interface ToolDeps {
@@ -29,7 +29,7 @@ export async function guarded(name: string, deps: ToolDeps, body: () => Promise<
   } catch (err) {
     if (err instanceof FsError) throw new UserError(`${err.code}: ${err.message}`);
     if (err instanceof UserError) throw err;
-    deps.log.error(`tool ${name} failed:`, err);
+    deps.log.error("tool failed", { tool: name, error: errorMessage(err) });
     throw new UserError("INTERNAL: the operation failed");
   }
 }

@@ -32,7 +32,8 @@ export function turn(n: number): BaseMessage[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const HOSTILE_SESSION_IDS = ["", "a".repeat(129), "a b", "x\n", "{evil}"];
-export const HOSTILE_TURN_IDS = ["", "t".repeat(129), "a b", "x\n", "tab\there"];
+/** Turn ids break the API's one rule (TurnId in @acb/schemas: 8-64 of A-Z a-z 0-9 _ -). */
+export const HOSTILE_TURN_IDS = ["", "t".repeat(129), "t".repeat(65), "a b", "x\n", "tab\there", "t1", "job:{x}/1~zzzz", "turn-{tag}-01"];
 
 /**
  * The behaviour every ChatHistoryStore adapter must have. `makeStore` builds a store (options merged over the
@@ -52,8 +53,8 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("commits turns and reads them back oldest first", async () => {
       const store = await makeStore();
       const s = sid();
-      expect(await store.commitTurn(s, "t1", turn(1))).toBe(true);
-      expect(await store.commitTurn(s, "t2", [new SystemMessage("sys"), ...turn(2)])).toBe(true);
+      expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-0002", [new SystemMessage("sys"), ...turn(2)])).toBe(true);
       const messages = await store.getMessages(s);
       expect(summary(messages)).toEqual([
         ["human", "q1"],
@@ -69,15 +70,15 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("commitTurn is idempotent per turn id (a retry returns false and appends nothing)", async () => {
       const store = await makeStore();
       const s = sid();
-      expect(await store.commitTurn(s, "turn-1", turn(1))).toBe(true);
-      expect(await store.commitTurn(s, "turn-1", turn(1))).toBe(false);
-      expect(await store.commitTurn(s, "turn-1", turn(99))).toBe(false);
+      expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(false);
+      expect(await store.commitTurn(s, "turn-one-1", turn(99))).toBe(false);
       expect(summary(await store.getMessages(s))).toEqual([
         ["human", "q1"],
         ["ai", "a1"],
       ]);
       // Same content under a new turn id is a new turn.
-      expect(await store.commitTurn(s, "turn-2", turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-two-2", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(4);
     });
 
@@ -85,10 +86,10 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
       const store = await makeStore();
       const a = sid("a");
       const b = sid("b");
-      await store.commitTurn(a, "t1", turn(1));
+      await store.commitTurn(a, "turn-0001", turn(1));
       expect(await store.getMessages(b)).toEqual([]);
       // The same turn id in another session is a different turn.
-      expect(await store.commitTurn(b, "t1", turn(2))).toBe(true);
+      expect(await store.commitTurn(b, "turn-0001", turn(2))).toBe(true);
       await store.clear(a);
       expect(await store.getMessages(a)).toEqual([]);
       expect(summary(await store.getMessages(b))).toEqual([
@@ -100,7 +101,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("caps the history at maxMessages, dropping the oldest", async () => {
       const store = await makeStore({ maxMessages: 5 });
       const s = sid();
-      for (let i = 1; i <= 4; i++) expect(await store.commitTurn(s, `t${i}`, turn(i))).toBe(true);
+      for (let i = 1; i <= 4; i++) expect(await store.commitTurn(s, `turn-000${i}`, turn(i))).toBe(true);
       expect(summary(await store.getMessages(s))).toEqual([
         ["ai", "a2"],
         ["human", "q3"],
@@ -109,7 +110,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
         ["ai", "a4"],
       ]);
       // Trimmed turns are still remembered as committed.
-      expect(await store.commitTurn(s, "t1", turn(1))).toBe(false);
+      expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(false);
       // The LangChain view obeys the same cap.
       await store.forSession(s).addMessages(turn(5));
       expect(summary(await store.getMessages(s)).map(([, text]) => text)).toEqual(["a3", "q4", "a4", "q5", "a5"]);
@@ -118,14 +119,14 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("expires a session ttlSeconds after its last write (turn markers too)", async () => {
       const store = await makeStore({ ttlSeconds: 1 });
       const s = sid();
-      await store.commitTurn(s, "t1", turn(1));
+      await store.commitTurn(s, "turn-0001", turn(1));
       await sleep(600);
-      await store.commitTurn(s, "t2", turn(2)); // a write renews the expiry of the whole session
+      await store.commitTurn(s, "turn-0002", turn(2)); // a write renews the expiry of the whole session
       await sleep(600);
       expect(await store.getMessages(s)).toHaveLength(4);
       await sleep(1000);
       expect(await store.getMessages(s)).toEqual([]);
-      expect(await store.commitTurn(s, "t1", turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(2);
     });
 
@@ -141,7 +142,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
         new ToolMessage({ content: "hello file", tool_call_id: "call_1", name: "read_file" }),
         new AIMessage({ content: "The file says hello." }),
       ];
-      await store.commitTurn(s, "t1", messages);
+      await store.commitTurn(s, "turn-0001", messages);
       const back = await store.getMessages(s);
       expect(back.map((m) => m.getType())).toEqual(["human", "ai", "tool", "ai"]);
       const ai = back[1];
@@ -161,7 +162,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
       const store = await makeStore();
       const s = sid();
       const human = new HumanMessage("original");
-      await store.commitTurn(s, "t1", [human]);
+      await store.commitTurn(s, "turn-0001", [human]);
       human.content = "mutated";
       const [first] = await store.getMessages(s);
       expect(first?.content).toBe("original");
@@ -175,7 +176,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
       const history = store.forSession(s);
       expect(history).toBeInstanceOf(BaseListChatMessageHistory);
       expect(await history.getMessages()).toEqual([]);
-      await store.commitTurn(s, "t1", turn(1));
+      await store.commitTurn(s, "turn-0001", turn(1));
       await history.addMessages(turn(2));
       await history.addMessage(new HumanMessage("q3"));
       await history.addAIMessage("a3");
@@ -233,7 +234,7 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("concurrent commits of different turns each land whole (never interleaved)", async () => {
       const store = await makeStore();
       const s = sid();
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.commitTurn(s, `t${i}`, turn(i))));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.commitTurn(s, `turn-000${i}`, turn(i))));
       expect(results.every((r) => r)).toBe(true);
       const texts = summary(await store.getMessages(s)).map(([, text]) => text);
       expect(texts).toHaveLength(20);
@@ -246,14 +247,14 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
       const store = await makeStore();
       for (const bad of HOSTILE_SESSION_IDS) {
         await expect(store.getMessages(bad), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
-        await expect(store.commitTurn(bad, "t1", turn(1)), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
+        await expect(store.commitTurn(bad, "turn-0001", turn(1)), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
         await expect(store.clear(bad), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
         expect(() => store.forSession(bad), JSON.stringify(bad)).toThrow(InvalidHistoryKeyError);
       }
       await expect(store.getMessages(undefined as unknown as string)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
       // The boundaries themselves are accepted.
       const longest = "a".repeat(128);
-      expect(await store.commitTurn(longest, "t1", turn(1))).toBe(true);
+      expect(await store.commitTurn(longest, "turn-0001", turn(1))).toBe(true);
       expect(await store.getMessages(longest)).toHaveLength(2);
       await store.clear(longest);
       expect(await store.getMessages("A-z_0.9:x")).toEqual([]);
@@ -271,18 +272,20 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
         expect((err as InvalidHistoryKeyError).field).toBe("turnId");
       }
       expect(await store.getMessages(s)).toEqual([]);
-      expect(await store.commitTurn(s, "job:{x}/1~" + "z".repeat(118), turn(1))).toBe(true);
+      // The boundaries themselves are accepted.
+      expect(await store.commitTurn(s, "Az_-" + "9".repeat(60), turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-_01", turn(2))).toBe(true);
     });
 
     it("rejects things that are not messages without storing anything", async () => {
       const store = await makeStore();
       const s = sid();
       const bogus = [new HumanMessage("ok"), { type: "human", content: "not a message" }] as unknown as BaseMessage[];
-      await expect(store.commitTurn(s, "t1", bogus)).rejects.toBeInstanceOf(TypeError);
+      await expect(store.commitTurn(s, "turn-0001", bogus)).rejects.toBeInstanceOf(TypeError);
       await expect(store.forSession(s).addMessages(bogus)).rejects.toBeInstanceOf(TypeError);
       expect(await store.getMessages(s)).toEqual([]);
       // The failed attempt did not burn the turn id.
-      expect(await store.commitTurn(s, "t1", turn(1))).toBe(true);
+      expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
     });
 
     it("ping() answers true", async () => {

@@ -1,27 +1,13 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
-import type { LoggedTurnEvent, TurnJob } from "@acb/schemas";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newTurnId } from "./ids.js";
-import { turnKeys } from "./keys.js";
-import { BullTurnQueue, RedisTurnCanceller, RedisTurnEventLog } from "./redis.js";
-import { describeEventLogContract } from "./test/event-log-contract.js";
+import type { LoggedTurnEvent } from "@acb/schemas";
+import type { Redis } from "ioredis";
+import { describe, expect, it } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
+import { newTurnId } from "../ids.js";
+import { turnKeys } from "../keys.js";
+import { describeEventLogContract } from "./__tests__/contract.js";
+import { RedisTurnEventLog } from "./redis.js";
 
-let redis: PrivateRedis;
-const opened: Redis[] = [];
-const connect = (): Redis => {
-  const r = new Redis(redis.url, { maxRetriesPerRequest: null });
-  opened.push(r);
-  return r;
-};
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const r of opened) r.disconnect();
-  await redis.stop();
-});
+const { connect } = usePrivateRedis();
 
 describeEventLogContract("redis streams", () => ({
   make: async (options) => new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }),
@@ -78,7 +64,8 @@ describe("RedisTurnEventLog specifics", () => {
     const during = await clientCount(admin);
     expect(during - before).toBeLessThanOrEqual(1);
     expect(log.readerConnections()).toBe(1);
-    // A follower that joins while the reader is blocked on the others gets its events well before BLOCK ends.
+    // A follower that joins while a thousand others are subscribed gets its events at once: it subscribes to its
+    // own turn's channel (the append script PUBLISHes each entry there) and catches up with XRANGE, waiting on nobody.
     const late = newTurnId();
     const started = Date.now();
     const lateSeen = (async () => {
@@ -97,8 +84,6 @@ describe("RedisTurnEventLog specifics", () => {
     await log.close();
   });
 });
-
-const job = (): TurnJob => ({ v: 1, turn_id: newTurnId(), session_id: "s", mode: "chat", input: "hi", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 60_000 });
 
 describe("LiveFanout races", () => {
   it("followers joining while a turn streams fast each get every entry once, in order", async () => {
@@ -143,35 +128,5 @@ describe("LiveFanout races", () => {
     await following;
     expect(got).toEqual(["before", "during-0", "during-1", "during-2", "during-3", "during-4", "after", "s"]);
     await log.close();
-  });
-});
-
-describe("BullTurnQueue", () => {
-  it("enqueues with jobId = turn id, so a repeated enqueue is harmless", async () => {
-    const queue = new BullTurnQueue({ prefix: "q1:", connection: connect() });
-    const j = job();
-    await queue.enqueue(j);
-    await queue.enqueue(j);
-    const counts = await queue.counts();
-    expect(counts.waiting).toBe(1);
-    await queue.close();
-  });
-});
-
-describe("RedisTurnCanceller", () => {
-  it("aborts a watcher now, and one that starts watching after the cancel", async () => {
-    const c1 = new RedisTurnCanceller(connect(), "c:");
-    const c2 = new RedisTurnCanceller(connect(), "c:");
-    const turn = newTurnId();
-    let now = 0;
-    await c1.watch(turn, () => (now += 1));
-    await c2.cancel(turn);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(now).toBe(1);
-    let later = 0;
-    await c1.watch(turn, () => (later += 1));
-    expect(later).toBe(1);
-    await c1.close();
-    await c2.close();
   });
 });

@@ -1,18 +1,11 @@
 import type { Redis } from "ioredis";
-
-export interface RunnerInfo {
-  readonly id: string;
-  /** epoch ms of the runner's last heartbeat */
-  readonly seen: number;
-  readonly concurrency: number;
-  readonly mcp: ReadonlyArray<{ name: string; connected: boolean; tools: number }>;
-}
+import type { RunnerInfo, RunnerRegistry } from "./types.js";
 
 /**
  * Runners announce themselves (and their MCP state) every few seconds, so a gateway's /readiness can say
  * whether anyone will execute its turns and whether tools are reachable, without talking to runners.
  */
-export class RedisRunnerRegistry {
+export class RedisRunnerRegistry implements RunnerRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,

@@ -1,8 +1,10 @@
 import type { TurnJob } from "@acb/schemas";
 import { describe, expect, it } from "vitest";
+import { InMemoryTurnCanceller } from "./cancel/memory.js";
+import { InMemoryTurnEventLog } from "./event-log/memory.js";
 import { newTurnId } from "./ids.js";
-import { InMemoryTurnCanceller, InMemoryTurnEventLog } from "./memory.js";
-import { processTurn, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./worker.js";
+import { processTurn } from "./process-turn.js";
+import { describeTurnFailure, RunnerShutdownError, TurnCancelledError, TurnFailedError, TurnTimeoutError } from "./turn-errors.js";
 
 const job = (timeoutMs = 5_000): TurnJob => ({
   v: 1,
@@ -15,16 +17,12 @@ const job = (timeoutMs = 5_000): TurnJob => ({
   deadline_at: Date.now() + timeoutMs,
 });
 
-const describeError = (err: unknown): TurnFailure =>
-  err instanceof TurnTimeoutError ? { code: "timeout", message: err.message } : err instanceof TurnCancelledError ? { code: "aborted", message: err.message } : { code: "internal", message: "failed" };
-
 describe("processTurn", () => {
   it("appends the executor's events and then done with the session id", async () => {
     const eventLog = new InMemoryTurnEventLog();
     const j = job();
     const outcome = await processTurn(j, {
       eventLog,
-      describeError,
       execute: async (_job, ctx) => {
         await ctx.emit({ event: "token", data: "a" });
         await ctx.emit({ event: "token", data: "b" });
@@ -43,7 +41,6 @@ describe("processTurn", () => {
     const j = job();
     const outcome = await processTurn(j, {
       eventLog,
-      describeError,
       execute: async (_job, ctx) => {
         await ctx.emit({ event: "token", data: "partial" });
         throw new Error("/home/secret/path exploded");
@@ -59,7 +56,7 @@ describe("processTurn", () => {
     const eventLog = new InMemoryTurnEventLog();
     const j = job(200);
     const started = Date.now();
-    await processTurn(j, { eventLog, describeError, execute: () => new Promise(() => undefined) });
+    await processTurn(j, { eventLog, execute: () => new Promise(() => undefined) });
     expect(Date.now() - started).toBeLessThan(2_000);
     const events = (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
     expect(events).toEqual([
@@ -75,7 +72,6 @@ describe("processTurn", () => {
     let sawAbort = false;
     const run = processTurn(j, {
       eventLog,
-      describeError,
       canceller,
       execute: (_job, ctx) =>
         new Promise((_, reject) => {
@@ -96,7 +92,7 @@ describe("processTurn", () => {
     const eventLog = new InMemoryTurnEventLog();
     const j = job();
     let runs = 0;
-    const deps = { eventLog, describeError, execute: async () => void (runs += 1) };
+    const deps = { eventLog, execute: async () => void (runs += 1) };
     await processTurn(j, deps);
     expect(await processTurn(j, deps)).toBe("already_finished");
     expect(runs).toBe(1);
@@ -110,10 +106,47 @@ describe("processTurn after a runner died mid-turn", () => {
     const j = job();
     await eventLog.append(j.turn_id, { event: "token", data: "half" });
     let runs = 0;
-    expect(await processTurn(j, { eventLog, describeError, execute: async () => void (runs += 1) })).toBe("failed");
+    expect(await processTurn(j, { eventLog, execute: async () => void (runs += 1) })).toBe("failed");
     expect(runs).toBe(0);
     const events = (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
     expect(events.map((e) => e.event)).toEqual(["token", "error", "done"]);
     expect(events[1]).toMatchObject({ code: "runner_lost" });
+  });
+});
+
+describe("processTurn's error events", () => {
+  it("maps its own turn errors and a TurnFailedError, and asks the caller only about unknown errors", async () => {
+    const asked: unknown[] = [];
+    const describeUnknownError = (err: unknown) => {
+      asked.push(err);
+      return { code: "upstream" as const, message: "the model provider failed" };
+    };
+    const run = async (thrown: unknown) => {
+      const eventLog = new InMemoryTurnEventLog();
+      const j = job();
+      await processTurn(j, {
+        eventLog,
+        describeUnknownError,
+        execute: async () => {
+          throw thrown;
+        },
+      });
+      return (await eventLog.read(j.turn_id, "0"))[0]?.event;
+    };
+    expect(await run(new TurnFailedError({ code: "rate_limited", message: "slow down" }))).toEqual({ event: "error", data: "slow down", code: "rate_limited" });
+    expect(await run(new RunnerShutdownError())).toMatchObject({ code: "runner_lost" });
+    expect(asked).toEqual([]);
+    const unknown = new Error("ENOENT /home/me/secret");
+    expect(await run(unknown)).toEqual({ event: "error", data: "the model provider failed", code: "upstream" });
+    expect(asked).toEqual([unknown]);
+  });
+
+  it("without a mapper, an unknown error is a generic internal error that leaks nothing", () => {
+    expect(describeTurnFailure(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
+    expect(describeTurnFailure(new TurnCancelledError()).code).toBe("aborted");
+    expect(describeTurnFailure(new RunnerShutdownError()).code).toBe("runner_lost");
+    const internal = describeTurnFailure(new Error("ENOENT /home/me/secret"));
+    expect(internal.code).toBe("internal");
+    expect(internal.message).not.toContain("/home");
   });
 });

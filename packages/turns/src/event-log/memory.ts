@@ -1,7 +1,7 @@
-import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
+import type { LoggedTurnEvent, TurnEvent } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
-import { compareEntryIds } from "./ids.js";
-import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnCanceller, type TurnEventLog, type TurnQueue } from "./types.js";
+import { compareEntryIds } from "../ids.js";
+import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnEventLog } from "./types.js";
 
 interface MemoryLog {
   events: LoggedTurnEvent[];
@@ -106,86 +106,6 @@ export class InMemoryTurnEventLog implements TurnEventLog {
   async close(): Promise<void> {
     for (const log of this.logs.values()) clearTimeout(log.expiry);
     this.logs.clear();
-  }
-}
-
-export type TurnHandler = (job: TurnJob) => Promise<void>;
-
-/**
- * Embedded mode's queue: runs turns in this process with bounded concurrency. A turn id already waiting or
- * running is ignored, like BullMQ's jobId deduplication; one enqueued again after it finished is stopped by
- * `processTurn`, which does not run a turn whose log already ended.
- */
-export class InProcessTurnQueue implements TurnQueue {
-  private readonly queued = new Set<string>();
-  private readonly waiting: TurnJob[] = [];
-  private running = 0;
-  private readonly inFlight = new Set<Promise<void>>();
-  private closed = false;
-
-  constructor(
-    private readonly handler: TurnHandler,
-    private readonly concurrency = 16,
-  ) {}
-
-  async enqueue(job: TurnJob): Promise<void> {
-    if (this.closed) throw new Error("queue closed");
-    if (this.queued.has(job.turn_id)) return;
-    this.queued.add(job.turn_id);
-    this.waiting.push(job);
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.running < this.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift();
-      if (!job) break;
-      this.running += 1;
-      const run = this.handler(job)
-        .catch(() => undefined)
-        .finally(() => {
-          this.queued.delete(job.turn_id);
-          this.running -= 1;
-          this.inFlight.delete(run);
-          this.pump();
-        });
-      this.inFlight.add(run);
-    }
-  }
-
-  async workers(): Promise<number> {
-    return this.closed ? 0 : 1;
-  }
-
-  /** Takes no new turns and drains the accepted ones (clients are waiting on them). */
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-}
-
-export class InMemoryTurnCanceller implements TurnCanceller {
-  private readonly watchers = new Map<string, Set<() => void>>();
-
-  async cancel(turnId: string): Promise<void> {
-    for (const fn of this.watchers.get(turnId) ?? []) fn();
-  }
-
-  async watch(turnId: string, onCancel: () => void): Promise<() => void> {
-    let set = this.watchers.get(turnId);
-    if (!set) {
-      set = new Set();
-      this.watchers.set(turnId, set);
-    }
-    set.add(onCancel);
-    return () => {
-      set.delete(onCancel);
-      if (set.size === 0) this.watchers.delete(turnId);
-    };
-  }
-
-  async close(): Promise<void> {
-    this.watchers.clear();
   }
 }
 

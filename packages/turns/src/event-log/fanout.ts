@@ -1,9 +1,10 @@
 import type { LoggedTurnEvent } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
+import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import type { Redis } from "ioredis";
+import { compareEntryIds } from "../ids.js";
+import { openSubscriber } from "../subscriber.js";
 import { decodeEntry } from "./codec.js";
-import { compareEntryIds } from "./ids.js";
-import { openSubscriber } from "./subscriber.js";
 
 /** One follower of one turn: its cursor, the entries it has not taken yet, and a wake-up. */
 interface Follower {
@@ -39,7 +40,10 @@ export class LiveFanout {
   private subscriberReady: Promise<Redis> | undefined;
   private closed = false;
 
-  constructor(private readonly command: Redis) {}
+  constructor(
+    private readonly command: Redis,
+    private readonly log: Logger = silentLogger,
+  ) {}
 
   connections(): number {
     return this.subscriber ? 1 : 0;
@@ -50,7 +54,7 @@ export class LiveFanout {
     let turn = this.turns.get(channel);
     if (!turn) {
       // A SUBSCRIBE lost to a dropped connection is redone by `reconnected`, so it never fails the follower.
-      turn = { key, followers: new Set(), subscribed: this.sub().then((sub) => sub.subscribe(channel)).catch(() => undefined) };
+      turn = { key, followers: new Set(), subscribed: bestEffort(this.sub().then((sub) => sub.subscribe(channel)), this.log, "subscribing to a turn's live channel") };
       this.turns.set(channel, turn);
     }
     turn.followers.add(follower);
@@ -77,7 +81,7 @@ export class LiveFanout {
       turn.followers.delete(follower);
       if (turn.followers.size === 0 && this.turns.get(channel) === turn) {
         this.turns.delete(channel);
-        this.subscriber?.unsubscribe(channel).catch(() => undefined);
+        if (this.subscriber) void bestEffort(this.subscriber.unsubscribe(channel), this.log, "unsubscribing from a turn's live channel");
       }
     }
   }
@@ -88,7 +92,7 @@ export class LiveFanout {
    */
   private sub(): Promise<Redis> {
     this.subscriberReady ??= (async () => {
-      const { sub, ready } = openSubscriber(this.command, { autoResubscribe: false });
+      const { sub, ready } = openSubscriber(this.command, { autoResubscribe: false }, this.log);
       this.subscriber = sub;
       sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
       await ready;
@@ -105,7 +109,7 @@ export class LiveFanout {
    */
   private async reconnected(sub: Redis): Promise<void> {
     const channels = [...this.turns.keys()];
-    for (let i = 0; i < channels.length; i += 1_000) await sub.subscribe(...channels.slice(i, i + 1_000)).catch(() => undefined);
+    for (let i = 0; i < channels.length; i += 1_000) await bestEffort(sub.subscribe(...channels.slice(i, i + 1_000)), this.log, "re-subscribing after a reconnect");
     for (const turn of this.turns.values()) for (const f of turn.followers) this.resync(turn, f);
   }
 

@@ -1,6 +1,6 @@
 import { TurnJob } from "@acb/schemas";
-import { Worker, type ConnectionOptions } from "bullmq";
-import { queuePrefix, TURN_QUEUE_NAME } from "./keys.js";
+import { UnrecoverableError, Worker, type ConnectionOptions } from "bullmq";
+import { queuePrefix, TURN_QUEUE_NAME } from "../keys.js";
 
 export interface TurnWorkerOptions {
   readonly prefix: string;
@@ -26,7 +26,10 @@ export function fetchersFor(concurrency: number): number {
   return Math.min(16, Math.max(1, Math.ceil(concurrency / 64)));
 }
 
-/** The runner's side of the queue: BullMQ workers that validate each job at the boundary. */
+/**
+ * The runner's side of the queue: BullMQ workers that validate each job at the boundary. An invalid job fails
+ * for good (`UnrecoverableError`: no retry, kept with the failed jobs for inspection) instead of counting as done.
+ */
 export class TurnWorker {
   private readonly workers: Worker[];
 
@@ -42,8 +45,9 @@ export class TurnWorker {
       async (job) => {
         const parsed = TurnJob.safeParse(job.data);
         if (!parsed.success) {
-          onInvalid(job.id, parsed.error.issues[0]?.message ?? "invalid job");
-          return "invalid";
+          const reason = parsed.error.issues[0]?.message ?? "invalid job";
+          onInvalid(job.id, reason);
+          throw new UnrecoverableError(`invalid turn job: ${reason}`);
         }
         return await handler(parsed.data);
       },

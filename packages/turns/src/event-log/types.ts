@@ -1,4 +1,4 @@
-import type { LoggedTurnEvent, TurnEvent, TurnJob } from "@acb/schemas";
+import { DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS, type LoggedTurnEvent, type TurnEvent } from "@acb/schemas";
 
 /**
  * The per-turn event log. Entry ids are ordered strings of the Redis Stream form `<ms>-<seq>`; they are the
@@ -20,22 +20,6 @@ export interface TurnEventLog {
   close(): Promise<void>;
 }
 
-/** Hands turns to whoever executes them. Enqueueing the same turn id twice is harmless. */
-export interface TurnQueue {
-  enqueue(job: TurnJob): Promise<void>;
-  /** Runners that have been seen recently (for /readiness); embedded mode reports its in-process worker. */
-  workers(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** Cancel seam: a gateway asks, the runner executing the turn aborts its AbortSignal. */
-export interface TurnCanceller {
-  cancel(turnId: string): Promise<void>;
-  /** Calls `onCancel` when someone cancels `turnId`; returns an unsubscribe function. */
-  watch(turnId: string, onCancel: () => void): Promise<() => void>;
-  close(): Promise<void>;
-}
-
 export interface EventLogOptions {
   /** Approximate cap on entries per turn (Redis `MAXLEN ~`). */
   maxLen: number;
@@ -43,4 +27,4 @@ export interface EventLogOptions {
   retentionMs: number;
 }
 
-export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = { maxLen: 10_000, retentionMs: 10 * 60_000 };
+export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = { maxLen: DEFAULT_TURN_EVENTS_MAXLEN, retentionMs: DEFAULT_TURN_EVENTS_RETENTION_MS };

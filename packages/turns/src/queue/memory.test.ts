@@ -1,24 +1,13 @@
-import type { TurnJob } from "@acb/schemas";
 import { describe, expect, it } from "vitest";
-import { newTurnId } from "./ids.js";
-import { InMemoryTurnEventLog, InProcessTurnQueue } from "./memory.js";
-import { describeEventLogContract } from "./test/event-log-contract.js";
+import { describeTurnQueueContract, testJob as job } from "./__tests__/contract.js";
+import { InProcessTurnQueue } from "./memory.js";
 
-describeEventLogContract("memory", () => ({
-  make: async (options) => new InMemoryTurnEventLog(options),
-  teardown: async () => undefined,
+describeTurnQueueContract("in-process", () => ({
+  make: async (handler) => {
+    const queue = new InProcessTurnQueue(handler, 4);
+    return { queue, close: () => queue.close() };
+  },
 }));
-
-const job = (turnId = newTurnId()): TurnJob => ({
-  v: 1,
-  turn_id: turnId,
-  session_id: "s",
-  mode: "chat",
-  input: "hi",
-  options: {},
-  enqueued_at: Date.now(),
-  deadline_at: Date.now() + 10_000,
-});
 
 describe("InProcessTurnQueue", () => {
   it("runs each turn id once, however often it is enqueued", async () => {
@@ -58,17 +47,5 @@ describe("InProcessTurnQueue", () => {
     await queue.close();
     await expect(queue.enqueue(job())).rejects.toThrow();
     expect(await queue.workers()).toBe(0);
-  });
-});
-
-describe("entry ids", () => {
-  it("compare as numbers, not as text", async () => {
-    const { compareEntryIds } = await import("./ids.js");
-    expect(compareEntryIds("9-0", "10-0")).toBe(-1);
-    expect(compareEntryIds("10-2", "10-10")).toBe(-1);
-    expect(compareEntryIds("0", "1-0")).toBe(-1);
-    expect(compareEntryIds("0", "0-0")).toBe(0);
-    expect(compareEntryIds("1700000000000-5", "1700000000000-5")).toBe(0);
-    expect(compareEntryIds("1700000000001-0", "1700000000000-99")).toBe(1);
   });
 });

@@ -1,54 +1,34 @@
-import type { TurnErrorCode, TurnEvent, TurnJob } from "@acb/schemas";
+import { bestEffort, silentLogger, type Logger } from "@acb/logger";
+import type { TurnEvent, TurnJob } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
+import type { TurnCanceller } from "./cancel/types.js";
 import { CoalescingWriter } from "./coalesce.js";
-import type { TurnCanceller, TurnEventLog } from "./types.js";
+import type { TurnEventLog } from "./event-log/types.js";
+import { describeTurnFailure, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./turn-errors.js";
 
 export interface TurnContext {
   /** Aborted on timeout, cancel, or shutdown; executors pass it to the model and tools. */
   readonly signal: AbortSignal;
-  /** Appends an event to the turn's log (awaited, so events keep their order). */
+  /**
+   * Queues an event for the turn's log. Events keep their order; tokens that arrive while an append is in
+   * flight are merged into one (`CoalescingWriter`), so awaiting `emit` does not wait for Redis. A failed
+   * append surfaces on a later `emit` (which then throws) or ends the turn.
+   */
   emit(event: TurnEvent): Promise<void>;
 }
 
 /** Runs one turn: loads history, runs the chain or agent, emits tokens and tool events, commits history. */
 export type TurnExecutor = (job: TurnJob, ctx: TurnContext) => Promise<void>;
 
-export interface TurnFailure {
-  readonly code: TurnErrorCode;
-  /** Safe for clients: no stack, no host path, no secret. */
-  readonly message: string;
-}
-
-export class TurnTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`the turn did not finish within ${Math.round(timeoutMs / 1000)} s`);
-    this.name = "TurnTimeoutError";
-  }
-}
-
-export class TurnCancelledError extends Error {
-  constructor() {
-    super("the turn was cancelled");
-    this.name = "TurnCancelledError";
-  }
-}
-
-/** The runner is stopping and its grace period ran out before this turn finished. */
-export class RunnerShutdownError extends Error {
-  constructor() {
-    super("the runner shut down before the turn finished; please send the message again");
-    this.name = "RunnerShutdownError";
-  }
-}
-
 export interface ProcessTurnDeps {
   readonly eventLog: TurnEventLog;
   readonly execute: TurnExecutor;
-  readonly describeError: (err: unknown) => TurnFailure;
+  /** Describes errors this package does not know (its own turn errors and `TurnFailedError` are mapped here); default "internal". */
+  readonly describeUnknownError?: (err: unknown) => TurnFailure;
   readonly canceller?: TurnCanceller;
   /** Aborts every turn in flight (runner shutdown). */
   readonly shutdownSignal?: AbortSignal;
-  readonly now?: () => number;
+  readonly log?: Logger;
 }
 
 export type TurnOutcome = "completed" | "failed" | "already_finished";
@@ -76,8 +56,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     return "failed";
   }
 
-  const now = deps.now ?? Date.now;
-  const budget = Math.max(0, job.deadline_at - now());
+  const budget = Math.max(0, job.deadline_at - Date.now());
   const timeout = setTimeout(() => controller.abort(new TurnTimeoutError(job.deadline_at - job.enqueued_at)), budget);
   const onShutdown = (): void => controller.abort(deps.shutdownSignal?.reason);
   deps.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
@@ -102,8 +81,9 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     ]);
   } catch (err) {
     outcome = "failed";
-    const failure = controller.signal.aborted ? deps.describeError(controller.signal.reason ?? err) : deps.describeError(err);
-    await writer.flush().catch(() => undefined);
+    const failure = describeTurnFailure(controller.signal.aborted ? (controller.signal.reason ?? err) : err, deps.describeUnknownError);
+    // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
+    await bestEffort(writer.flush(), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "writing a failed turn's last events");
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
   } finally {
     clearTimeout(timeout);

@@ -1,0 +1,3 @@
+export * from "./config.js";
+export { McpToolError } from "./errors.js";
+export * from "./toolbox.js";

@@ -1,0 +1,18 @@
+/**
+ * The one place for defaults that both an env schema (config.ts) and a package (its options) need. Packages
+ * build their DEFAULT_* constants from these, so a default changed here changes everywhere.
+ */
+
+/** Prefix of every Redis key the backend writes (REDIS_KEY_PREFIX, HISTORY_KEY_PREFIX). */
+export const DEFAULT_KEY_PREFIX = "acb:";
+
+/** Chat history: messages kept per session, and its expiry after the last write (HISTORY_MAX_MESSAGES, HISTORY_TTL_SECONDS). */
+export const DEFAULT_HISTORY_MAX_MESSAGES = 200;
+export const DEFAULT_HISTORY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** A turn's event log: how long it stays readable after `done`, and its approximate cap (TURN_EVENTS_RETENTION_MS, TURN_EVENTS_MAXLEN). */
+export const DEFAULT_TURN_EVENTS_RETENTION_MS = 10 * 60_000;
+export const DEFAULT_TURN_EVENTS_MAXLEN = 10_000;
+
+/** The seed's default model (CHAT_MODEL_ID). */
+export const DEFAULT_CHAT_MODEL = "gpt-4o-mini";

@@ -1,0 +1,39 @@
+--[[
+  Appends one event to a turn's log unless the turn already ended.
+
+  Trims the stream (MAXLEN ~), sets its expiry (a short retention once `done` is written, a long safety TTL
+  while the turn is open, so a turn nobody ends still goes), and publishes the new entry — `[id, field,
+  value, …]` as JSON — on the turn's channel for live fan-out. One script, so the log and the live path can
+  never disagree on ids or order.
+
+  Input:
+    KEYS[1] the turn's event stream
+    KEYS[2] the turn's "ended" marker (holds the id of the terminal entry)
+
+    ARGV[1] maxLen: approximate cap on entries (XADD MAXLEN ~)
+    ARGV[2] retention ms after the terminal event
+    ARGV[3] TTL ms while the turn is open
+    ARGV[4] "1" when this event is terminal (`done`), else "0"
+    ARGV[5] the turn's live Pub/Sub channel
+    ARGV[6..] the entry's fields: name, value, name, value, …
+
+  Output:
+    the new entry id, or nil (false) when the turn had already ended
+]]
+if redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local args = {KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
+local live = {}
+for i = 6, #ARGV do
+  args[#args + 1] = ARGV[i]
+  live[#live + 1] = ARGV[i]
+end
+local id = redis.call('XADD', unpack(args))
+if ARGV[4] == '1' then
+  redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+table.insert(live, 1, id)
+redis.call('PUBLISH', ARGV[5], cjson.encode(live))
+return id
