@@ -2,6 +2,8 @@ import { z } from "zod";
 
 export const ErrorCode = z.enum([
   "bad_request",
+  "unauthorized",
+  "forbidden",
   "invalid_json",
   "unsupported_media_type",
   "payload_too_large",

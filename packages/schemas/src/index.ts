@@ -4,3 +4,4 @@ export * from "./turns.js";
 export * from "./errors.js";
 export * from "./sse.js";
 export * from "./config.js";
+export * from "./scope.js";
