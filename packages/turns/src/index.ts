@@ -9,3 +9,6 @@ export { LiveFanout } from "./fanout.js";
 export * from "./bull-worker.js";
 export * from "./runners.js";
 export * from "./coalesce.js";
+export type { TurnOwners } from "./owners/types.js";
+export { InMemoryTurnOwners } from "./owners/memory.js";
+export { RedisTurnOwners } from "./owners/redis.js";
