@@ -2,9 +2,11 @@
 // Composition root: read config once, build the pipeline, wire the app, start.
 import { createLogger } from "@acb/engine";
 import { serve } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
+import type { createNodeWebSocket } from "@hono/node-ws";
+import { Authenticator } from "./auth/authenticator.js";
 import { createApp } from "./app.js";
 import { loadGatewayConfig } from "./config.js";
+import { nodeWebSocket } from "./http/websocket.js";
 import { distributedPipeline, embeddedPipeline } from "./pipelines.js";
 
 const loaded = loadGatewayConfig(process.env);
@@ -26,16 +28,16 @@ const app = createApp(
     maxBodyBytes: config.maxBodyBytes,
     heartbeatMs: config.heartbeatMs,
     turnTimeoutMs: config.turnTimeoutMs,
+    security: { ...config.security, authenticator: new Authenticator(config.security) },
   },
   (root) => {
-    ws = createNodeWebSocket({ app: root });
-    ws.wss.options.maxPayload = config.maxBodyBytes * 2;
+    ws = nodeWebSocket(root, config.maxBodyBytes);
     return ws.upgradeWebSocket;
   },
 );
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
+  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, auth: config.security.authModes.join(","), model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
 });
 ws?.injectWebSocket(server);
 

@@ -2,7 +2,7 @@
 import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor, describeTurnError, type Logger } from "@acb/engine";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnEventLog, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
@@ -36,7 +36,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError }).then(() => undefined), config.embeddedConcurrency);
   return {
     mode: "embedded",
-    turns: new TurnService(queue, eventLog, config.turnTimeoutMs),
+    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -64,7 +64,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs);
+  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) });
   return {
     mode: "distributed",
     turns,
@@ -98,6 +98,11 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
       redis.disconnect();
     },
   };
+}
+
+/** A turn's owner outlives everything a client can still reach: its deadline, the watchdog, its events' retention. */
+function ownershipTtlMs(config: GatewayConfig): number {
+  return config.turnTimeoutMs + config.watchdogGraceMs + config.eventRetentionMs + 60_000;
 }
 
 function modelCheck(config: GatewayConfig): ReadinessCheck {
