@@ -116,7 +116,8 @@ describe("configuration of identity", () => {
     spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? "", MODEL_PROVIDER: "offline", ...env }, encoding: "utf8", timeout: 10_000 });
 
   it("refuses to start without auth on a non-loopback address, in one line", () => {
-    for (const env of [{ HOST: "0.0.0.0" }, { HOST: "0.0.0.0", AUTH_MODE: "none" }, { HOST: "10.1.2.3", AUTH_MODE: "none" }]) {
+    const envs: Array<Record<string, string>> = [{ HOST: "0.0.0.0" }, { HOST: "0.0.0.0", AUTH_MODE: "none" }, { HOST: "10.1.2.3", AUTH_MODE: "none" }];
+    for (const env of envs) {
       const r = run(env);
       expect(r.status, JSON.stringify(env)).toBe(1);
       const lines = r.stderr.trim().split("\n");
