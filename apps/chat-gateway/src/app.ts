@@ -1,7 +1,12 @@
 import type { Logger } from "@acb/logger";
 import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
 import type { UpgradeWebSocket } from "hono/ws";
+import { Authenticator } from "./auth/authenticator.js";
+import type { SecurityConfig } from "./auth/config.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
 import { turnRoutes } from "./routes/turns.js";
@@ -16,7 +21,20 @@ export interface GatewayDeps {
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly turnTimeoutMs: number;
+  /** Identity, CORS and Host rules; absent = AUTH_MODE=none with the loopback defaults. */
+  readonly security?: GatewaySecurity;
 }
+
+export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
+  readonly authenticator: Authenticator;
+}
+
+const OPEN_SECURITY: GatewaySecurity = {
+  authenticator: new Authenticator({ authModes: ["none"], apiKeys: [], jwt: undefined, sessionScope: "tenant" }),
+  sessionScope: "tenant",
+  corsOrigins: [],
+  allowedHosts: ["localhost", "127.0.0.1", "[::1]"],
+};
 
 /** The gateway's HTTP surface; all middleware and route groups are composed here, in one visible place. */
 export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => UpgradeWebSocket): Hono {
@@ -28,7 +46,18 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
     await next();
     deps.log.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
-  app.route("/", healthRoutes(deps.mode, deps.readiness));
+  // Security, outermost first: headers on every answer; Host (DNS rebinding); CORS (its preflight needs no
+  // credentials); the WebSocket upgrade's Origin; then identity. /healthz is open, /readiness is open but
+  // shows its details only to authenticated callers.
+  const security = deps.security ?? OPEN_SECURITY;
+  app.use(secureHeaders());
+  app.use(hostGuard(security.allowedHosts));
+  if (security.corsOrigins.length > 0) {
+    app.use(cors({ origin: [...security.corsOrigins], allowMethods: ["GET", "POST", "OPTIONS"], allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Last-Event-ID"], exposeHeaders: ["X-Turn-Id", "X-Session-Id"], maxAge: 600 }));
+  }
+  app.use("/ws/*", wsOriginGuard(security.corsOrigins));
+  app.use(authMiddleware(security.authenticator, { sessionScope: security.sessionScope, openPaths: ["/healthz", "/readiness", "/readyz"], log: deps.log }));
+  app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
   app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));

@@ -2,6 +2,7 @@ import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, Turns
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
+import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
 
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
@@ -17,6 +18,7 @@ const GatewayEnv = z.object({
   ...HistoryEnv.shape,
   ...McpEnv.shape,
   ...TurnsEnv.shape,
+  ...SecurityEnv.shape,
 });
 
 export interface GatewayConfig {
@@ -44,6 +46,8 @@ export interface GatewayConfig {
   readonly filesRoot: string | undefined;
   readonly mcpToolTimeoutMs: number;
   readonly mcpConnectTimeoutMs: number;
+  /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
+  readonly security: SecurityConfig;
 }
 
 export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
@@ -57,6 +61,8 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
     if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
     mcpServers = mcp.value;
   }
+  const security = securityConfigFromEnv(e, e.HOST);
+  if (!security.ok) return security;
   return {
     ok: true,
     value: {
@@ -77,6 +83,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       filesRoot: e.FILES_ROOT,
       mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+      security: security.value,
       model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
     },

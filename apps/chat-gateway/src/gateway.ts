@@ -1,6 +1,8 @@
 import type { Logger } from "@acb/logger";
 import type { ServerType } from "@hono/node-server";
-import { createNodeWebSocket } from "@hono/node-ws";
+import type { createNodeWebSocket } from "@hono/node-ws";
+import { Authenticator } from "./auth/authenticator.js";
+import { nodeWebSocket } from "./http/websocket.js";
 import type { Hono } from "hono";
 import { createApp } from "./app.js";
 import type { GatewayConfig } from "./config.js";
@@ -26,10 +28,10 @@ export function createGateway(config: GatewayConfig, log: Logger): Gateway {
       maxBodyBytes: config.maxBodyBytes,
       heartbeatMs: config.heartbeatMs,
       turnTimeoutMs: config.turnTimeoutMs,
+      security: { ...config.security, authenticator: new Authenticator(config.security) },
     },
     (root) => {
-      ws = createNodeWebSocket({ app: root });
-      ws.wss.options.maxPayload = config.maxBodyBytes * 2;
+      ws = nodeWebSocket(root, config.maxBodyBytes);
       return ws.upgradeWebSocket;
     },
   );

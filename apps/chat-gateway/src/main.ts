@@ -15,7 +15,7 @@ const log = createLogger("chat-gateway", config.logLevel);
 const { app, pipeline, attach } = createGateway(config, log);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
+  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, auth: config.security.authModes.join(","), model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
 });
 attach(server);
 

@@ -3,7 +3,7 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnEventLog, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
@@ -38,7 +38,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, log }).then(() => undefined), config.embeddedConcurrency, log);
   return {
     mode: "embedded",
-    turns: new TurnService(queue, eventLog, config.turnTimeoutMs),
+    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, log),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -66,7 +66,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, log);
+  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) }, log);
   return {
     mode: "distributed",
     turns,
@@ -100,6 +100,11 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
       redis.disconnect();
     },
   };
+}
+
+/** A turn's owner outlives everything a client can still reach: its deadline, the watchdog, its events' retention. */
+function ownershipTtlMs(config: GatewayConfig): number {
+  return config.turnTimeoutMs + config.watchdogGraceMs + config.eventRetentionMs + 60_000;
 }
 
 function modelCheck(config: GatewayConfig): ReadinessCheck {

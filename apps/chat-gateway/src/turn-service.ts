@@ -1,6 +1,6 @@
-import type { ErrorEvent, LoggedTurnEvent, TurnJob, TurnMode, TurnOptions } from "@acb/schemas";
+import { scopeId, type ErrorEvent, type LoggedTurnEvent, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { newTurnId, type TurnEventLog, type TurnQueue } from "@acb/turns";
+import { InMemoryTurnOwners, newTurnId, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
 
 export interface StartTurn {
@@ -8,6 +8,14 @@ export interface StartTurn {
   readonly mode: TurnMode;
   readonly input: string;
   readonly options: TurnOptions;
+  /** The caller's tenant (and subject); absent = unscoped (AUTH_MODE=none). */
+  readonly scope?: TurnScope;
+}
+
+export interface TurnOwnership {
+  readonly owners: TurnOwners;
+  /** How long an owner is remembered: at least the turn's deadline + watchdog grace + event retention. */
+  readonly ttlMs: number;
 }
 
 export interface CollectedTurn {
@@ -34,6 +42,8 @@ export class TurnService {
      * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
      */
     private readonly watchdogGraceMs?: number,
+    /** Who started each turn; checked wherever a turn id comes from a client. Default: in this process. */
+    private readonly ownership: TurnOwnership = { owners: new InMemoryTurnOwners(), ttlMs: turnTimeoutMs + 15 * 60_000 },
     private readonly log: Logger = silentLogger,
   ) {}
 
@@ -48,7 +58,11 @@ export class TurnService {
       options: turn.options,
       enqueued_at: now,
       deadline_at: now + this.turnTimeoutMs,
+      ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
+      ...(turn.scope?.subject !== undefined ? { subject: turn.scope.subject } : {}),
     };
+    // Owner first: a client that follows its turn at once must never see a 404.
+    await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
     await this.queue.enqueue(job);
     if (this.watchdogGraceMs !== undefined) this.watch(job);
     return job;
@@ -78,6 +92,15 @@ export class TurnService {
 
   exists(turnId: string): Promise<boolean> {
     return this.eventLog.exists(turnId);
+  }
+
+  /**
+   * Whether `scope` may see this turn: it exists and this scope started it. Another tenant's turn and a turn
+   * that never existed are the same `false`, reached by the same two lookups (run together either way).
+   */
+  async visible(turnId: string, scope: TurnScope): Promise<boolean> {
+    const [exists, owner] = await Promise.all([this.eventLog.exists(turnId), this.ownership.owners.ownerOf(turnId)]);
+    return exists && owner === scopeId(scope);
   }
 
   /** Waits for the whole turn (non-streaming answers). */

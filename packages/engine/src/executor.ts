@@ -1,6 +1,6 @@
 import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
-import type { TurnJob } from "@acb/schemas";
+import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import type { Logger } from "@acb/logger";
 import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
 import type { StructuredToolInterface } from "@langchain/core/tools";
@@ -29,8 +29,10 @@ export interface TurnEngineDeps {
 export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
     const wantsTools = job.mode === "agent" || deps.useToolsInChat;
+    // The conversation is the caller's: the tenant (and subject) in the job scope the history key.
+    const sessionKey = scopedSessionKey(job.session_id, job);
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
-    const [history, tools] = await Promise.all([deps.history.getMessages(job.session_id), wantsTools && deps.tools ? deps.tools.tools() : []]);
+    const [history, tools] = await Promise.all([deps.history.getMessages(sessionKey), wantsTools && deps.tools ? deps.tools.tools() : []]);
     const model = createChatModel(deps.model, {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
@@ -45,7 +47,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     } catch (err) {
       throw asTurnError(err);
     }
-    await deps.history.commitTurn(job.session_id, job.turn_id, result.messages);
+    await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
   };
 }
 

@@ -2,11 +2,14 @@ import { z } from "zod";
 
 export const ErrorCode = z.enum([
   "bad_request",
+  "unauthorized",
+  "forbidden",
   "invalid_json",
   "unsupported_media_type",
   "payload_too_large",
   "not_found",
   "rate_limited",
+  "not_ready",
   "upstream_error",
   "timeout",
   "internal",

@@ -6,3 +6,4 @@ export * from "./sse.js";
 export * from "./config.js";
 export * from "./secrets.js";
 export * from "./defaults.js";
+export * from "./scope.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ModelName, SessionId, Temperature, UserInput } from "./chat.js";
+import { Subject, Tenant } from "./scope.js";
 
 export const TURN_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 export const TurnId = z.string().regex(TURN_ID_PATTERN, { error: "is not a valid turn id" });
@@ -25,5 +26,8 @@ export const TurnJob = z.object({
   /** epoch ms; the runner refuses to start a turn past its deadline. */
   enqueued_at: z.number().int().nonnegative(),
   deadline_at: z.number().int().nonnegative(),
+  /** The caller's tenant (and subject when SESSION_SCOPE=subject); runners scope the history key by them. Absent = unscoped (AUTH_MODE=none). */
+  tenant: Tenant.optional(),
+  subject: Subject.optional(),
 });
 export type TurnJob = z.infer<typeof TurnJob>;

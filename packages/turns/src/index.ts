@@ -15,3 +15,6 @@ export * from "./cancel/memory.js";
 export * from "./cancel/redis.js";
 export * from "./runners/types.js";
 export * from "./runners/redis.js";
+export type { TurnOwners } from "./owners/types.js";
+export { InMemoryTurnOwners } from "./owners/memory.js";
+export { RedisTurnOwners } from "./owners/redis.js";

@@ -37,4 +37,5 @@ export function errorHandler(log: Logger): ErrorHandler {
   };
 }
 
-export const notFound: NotFoundHandler = (c) => jsonError(404, "not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`);
+// The path is not echoed: a reflected path is a gift to phishing and log-injection.
+export const notFound: NotFoundHandler = () => jsonError(404, "not_found", "no such route");

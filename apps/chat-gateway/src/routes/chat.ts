@@ -24,7 +24,7 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req) });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope") });
     if (req.stream) return stream(job.turn_id);
     // The turn is bounded by its own deadline; this wait only needs a little more than that.
     const result = await turns.collect(job.turn_id, AbortSignal.timeout(options.turnTimeoutMs + 5_000));
@@ -39,14 +39,14 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req) });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope") });
     return stream(job.turn_id);
   });
 
   app.post("/agent/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
-    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req) });
+    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope") });
     return stream(job.turn_id, { "x-session-id": sessionId });
   });
 

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -8,10 +8,10 @@ export interface ReadinessCheck {
 }
 
 /** /healthz: the process is alive. /readiness and /readyz: it can take turns now (each check reported). */
-export function healthRoutes(mode: "embedded" | "distributed", checks: ReadinessCheck[]): Hono {
+export function healthRoutes(mode: "embedded" | "distributed", checks: ReadinessCheck[], showDetails: (c: Context) => boolean = () => true): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  const ready = async (): Promise<Response> => {
+  const ready = async (c: Context): Promise<Response> => {
     const results = await Promise.all(
       checks.map(async (check) => {
         try {
@@ -23,7 +23,8 @@ export function healthRoutes(mode: "embedded" | "distributed", checks: Readiness
       }),
     );
     const ok = results.every((r) => r.ok || r.optional);
-    const body = {
+    // Check details (runner counts, MCP servers) are for authenticated callers; others get the bare status.
+    const body = !showDetails(c) ? { status: ok ? "ready" : "not_ready" } : {
       status: ok ? "ready" : "not_ready",
       mode,
       checks: Object.fromEntries(results.map((r) => [r.name, { ok: r.ok, ...(r.detail ? { detail: r.detail } : {}) }])),

@@ -18,7 +18,8 @@ export function turnRoutes(turns: TurnService, options: { heartbeatMs: number })
     if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) {
       throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [{ field: "Last-Event-ID", message: "must look like 1700000000000-0" }]);
     }
-    if (!(await turns.exists(turnId))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    // Another tenant's turn is the same 404 as one that never existed.
+    if (!(await turns.visible(turnId, c.get("scope") ?? {}))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), { heartbeatMs: options.heartbeatMs, headers: { "x-turn-id": turnId } });
   });
   return app;

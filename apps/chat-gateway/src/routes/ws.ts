@@ -13,7 +13,9 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
   const app = new Hono();
   app.get(
     "/ws/chat",
-    upgradeWebSocket(() => {
+    upgradeWebSocket((c) => {
+      // The socket's turns belong to the identity that opened it.
+      const scope = c.get("scope");
       const closed = new AbortController();
       let queue: Promise<void> = Promise.resolve();
       const send = (ws: WSContext, frame: WsServerFrame): void => {
@@ -32,7 +34,7 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
         const parsed = WsChatMessage.safeParse(value);
         if (!parsed.success) return send(ws, { event: "error", data: `invalid message: ${describeInvalid(detailsFromZod(parsed.error))}` });
         const msg = parsed.data;
-        const job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg) });
+        const job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg), scope });
         for await (const { event } of turns.follow(job.turn_id, "0", closed.signal)) {
           send(ws, event.event === "done" ? { event: "done", data: event.data, turn_id: job.turn_id } : { event: event.event, data: event.data });
         }

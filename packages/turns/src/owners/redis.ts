@@ -1,0 +1,28 @@
+import type { Redis } from "ioredis";
+import type { TurnOwners } from "./types.js";
+
+/**
+ * Distributed mode's owners: one string key per turn, `<prefix>turn:{<turn id>}:owner`, hash-tagged like the
+ * turn's other keys (keys.ts) so it shares their Redis Cluster slot; SET NX PX makes the first claim win.
+ */
+export class RedisTurnOwners implements TurnOwners {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  key(turnId: string): string {
+    return `${this.prefix}turn:{${turnId}}:owner`;
+  }
+
+  async claim(turnId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.key(turnId), owner, "PX", Math.max(1, Math.ceil(ttlMs)), "NX")) === "OK";
+  }
+
+  async ownerOf(turnId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(turnId))) ?? undefined;
+  }
+
+  /** The connection belongs to the caller. */
+  async close(): Promise<void> {}
+}
