@@ -2,7 +2,7 @@
 import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor, describeTurnError, type Logger } from "@acb/engine";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnEventLog, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
@@ -33,10 +33,11 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   });
   void toolbox.tools().catch(() => undefined);
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError }).then(() => undefined), config.embeddedConcurrency);
+  const canceller = new InMemoryTurnCanceller();
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError, canceller }).then(() => undefined), config.embeddedConcurrency);
   return {
     mode: "embedded",
-    turns: new TurnService(queue, eventLog, config.turnTimeoutMs),
+    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, canceller),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -45,6 +46,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
     ],
     async close() {
       await queue.close();
+      await canceller.close();
       await toolbox.close().catch(() => undefined);
       await eventLog.close();
     },
@@ -64,7 +66,8 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs);
+  const canceller = new RedisTurnCanceller(redis, config.prefix);
+  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, canceller);
   return {
     mode: "distributed",
     turns,
@@ -93,6 +96,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     ],
     async close() {
       turns.close();
+      await canceller.close();
       await eventLog.close();
       await queue.close().catch(() => undefined);
       redis.disconnect();

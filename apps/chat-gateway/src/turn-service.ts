@@ -1,5 +1,5 @@
 import type { ErrorEvent, LoggedTurnEvent, TurnJob, TurnMode, TurnOptions } from "@acb/schemas";
-import { newTurnId, type TurnEventLog, type TurnQueue } from "@acb/turns";
+import { newTurnId, type TurnCanceller, type TurnEventLog, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
 
 export interface StartTurn {
@@ -7,6 +7,8 @@ export interface StartTurn {
   readonly mode: TurnMode;
   readonly input: string;
   readonly options: TurnOptions;
+  /** Stateless turns: the conversation before `input`, run instead of the session's history, committed nowhere. */
+  readonly messages?: TurnJob["messages"];
 }
 
 export interface CollectedTurn {
@@ -33,6 +35,8 @@ export class TurnService {
      * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
      */
     private readonly watchdogGraceMs?: number,
+    /** Where `cancel` goes (the runner executing the turn watches it); undefined = cancelling is not wired. */
+    private readonly canceller?: TurnCanceller,
   ) {}
 
   async start(turn: StartTurn): Promise<TurnJob> {
@@ -44,6 +48,7 @@ export class TurnService {
       mode: turn.mode,
       input: turn.input,
       options: turn.options,
+      ...(turn.messages !== undefined ? { messages: turn.messages } : {}),
       enqueued_at: now,
       deadline_at: now + this.turnTimeoutMs,
     };
@@ -71,6 +76,13 @@ export class TurnService {
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     return this.eventLog.follow(turnId, afterId, signal);
+  }
+
+  /** Asks whoever runs the turn to stop it (it ends with `error` code `aborted`, then `done`). Idempotent. */
+  async cancel(turnId: string): Promise<boolean> {
+    if (this.canceller === undefined) return false;
+    await this.canceller.cancel(turnId);
+    return true;
   }
 
   exists(turnId: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { ChatHistoryStore } from "@acb/history";
 import type { TurnJob } from "@acb/schemas";
 import { RunnerShutdownError, TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { conversationToMessages } from "./conversation.js";
 import type { Logger } from "./log.js";
 
 /** Where agent tools come from (the MCP toolbox); never throws, a down server just contributes no tools. */
@@ -28,19 +29,25 @@ export interface TurnEngineDeps {
  */
 export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
-    const wantsTools = job.mode === "agent" || deps.useToolsInChat;
+    const wantsTools = job.options.tools ?? (job.mode === "agent" || deps.useToolsInChat);
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
-    const [history, tools] = await Promise.all([deps.history.getMessages(job.session_id), wantsTools && deps.tools ? deps.tools.tools() : []]);
+    // A stateless turn (the client sent the conversation) runs on it instead of the stored history.
+    const [history, tools] = await Promise.all([
+      job.messages !== undefined ? conversationToMessages(job.messages) : deps.history.getMessages(job.session_id),
+      wantsTools && deps.tools ? deps.tools.tools() : [],
+    ]);
     const model = createChatModel(deps.model, {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
+      ...(job.options.max_tokens !== undefined ? { maxTokens: job.options.max_tokens } : {}),
+      ...(job.options.stop !== undefined ? { stop: job.options.stop } : {}),
     });
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
     const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
     const result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
-    await deps.history.commitTurn(job.session_id, job.turn_id, result.messages);
+    if (job.messages === undefined) await deps.history.commitTurn(job.session_id, job.turn_id, result.messages);
   };
 }
 

@@ -4,3 +4,6 @@ export * from "./turns.js";
 export * from "./errors.js";
 export * from "./sse.js";
 export * from "./config.js";
+export * from "./conversation.js";
+export * from "./openai.js";
+export * from "./ui-chat.js";
