@@ -1,9 +1,11 @@
 import type { Logger } from "@acb/engine";
+import { OFFLINE_MODEL_NAME } from "@acb/chains";
 import { Hono } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import { errorHandler, notFound } from "./http/errors.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
+import { openaiRoutes } from "./routes/openai.js";
 import { turnRoutes } from "./routes/turns.js";
 import { wsRoutes } from "./routes/ws.js";
 import type { TurnService } from "./turn-service.js";
@@ -16,6 +18,10 @@ export interface GatewayDeps {
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly turnTimeoutMs: number;
+  /** The configured chat model's id, as `/v1/models` lists it (default: the offline demo model's name). */
+  readonly modelId?: string;
+  /** Serve the playground at `/` (PLAYGROUND, default on). */
+  readonly playground?: boolean;
 }
 
 /** The gateway's HTTP surface; all middleware and route groups are composed here, in one visible place. */
@@ -31,6 +37,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.route("/", healthRoutes(deps.mode, deps.readiness));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
+  app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
   app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
   return app;
 }

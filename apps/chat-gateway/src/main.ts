@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the pipeline, wire the app, start.
+import { OFFLINE_MODEL_NAME } from "@acb/chains";
 import { createLogger } from "@acb/engine";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
@@ -26,6 +27,8 @@ const app = createApp(
     maxBodyBytes: config.maxBodyBytes,
     heartbeatMs: config.heartbeatMs,
     turnTimeoutMs: config.turnTimeoutMs,
+    modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
+    playground: config.playground,
   },
   (root) => {
     ws = createNodeWebSocket({ app: root });
