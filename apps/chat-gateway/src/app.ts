@@ -6,6 +6,8 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { uiChatRoutes } from "./routes/ui-chat.js";
+import { InMemoryActiveChats, type ActiveChats } from "./ui/active-chats.js";
 import { turnRoutes } from "./routes/turns.js";
 import { wsRoutes } from "./routes/ws.js";
 import type { TurnService } from "./turn-service.js";
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   readonly modelId?: string;
   /** Serve the playground at `/` (PLAYGROUND, default on). */
   readonly playground?: boolean;
+  /** AI SDK chats' latest turns (shared by replicas in distributed mode; in memory by default). */
+  readonly activeChats?: ActiveChats;
 }
 
 /** The gateway's HTTP surface; all middleware and route groups are composed here, in one visible place. */
@@ -38,6 +42,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
   app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
+  app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
   app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
   return app;
 }

@@ -29,6 +29,7 @@ const app = createApp(
     turnTimeoutMs: config.turnTimeoutMs,
     modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
     playground: config.playground,
+    activeChats: pipeline.activeChats,
   },
   (root) => {
     ws = createNodeWebSocket({ app: root });

@@ -8,11 +8,13 @@ import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { TurnService } from "./turn-service.js";
+import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
 export interface Pipeline {
   readonly mode: "embedded" | "distributed";
   readonly turns: TurnService;
   readonly readiness: ReadinessCheck[];
+  readonly activeChats: ActiveChats;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError, canceller }).then(() => undefined), config.embeddedConcurrency);
   return {
     mode: "embedded",
+    activeChats: new InMemoryActiveChats(),
     turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, canceller),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
@@ -70,6 +73,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, canceller);
   return {
     mode: "distributed",
+    activeChats: new RedisActiveChats(redis, config.prefix),
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },

@@ -85,6 +85,11 @@ export class TurnService {
     return true;
   }
 
+  /** Every event logged so far for the turn, oldest first (resume points, "is it still running?"). */
+  events(turnId: string): Promise<LoggedTurnEvent[]> {
+    return this.eventLog.read(turnId, "0");
+  }
+
   exists(turnId: string): Promise<boolean> {
     return this.eventLog.exists(turnId);
   }

@@ -34,6 +34,7 @@ export async function startInProcessGateway(env: Record<string, string>): Promis
       turnTimeoutMs: config.turnTimeoutMs,
       modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
       playground: config.playground,
+      activeChats: pipeline.activeChats,
     },
     (root) => {
       ws = createNodeWebSocket({ app: root });
