@@ -7,3 +7,4 @@ export * from "./config.js";
 export * from "./conversation.js";
 export * from "./openai.js";
 export * from "./ui-chat.js";
+export * from "./openapi.js";
