@@ -31,7 +31,11 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const assistantText = (page: Page) => page.locator(".msg.assistant").last().evaluate((el) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join(""));
+/** The text nodes of the last assistant message (tool cards and errors are elements of their own). */
+interface TextNodes {
+  childNodes: ArrayLike<{ nodeType: number; textContent: string | null }>;
+}
+const assistantText = (page: Page) => page.locator(".msg.assistant").last().evaluate((el: TextNodes) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? "").join(""));
 
 async function ask(page: Page, text: string): Promise<void> {
   await page.fill("#input", text);
