@@ -128,6 +128,14 @@ describe("the openai SDK", () => {
     expect(text.endsWith("The files: alpha.txt")).toBe(true);
   });
 
+  it("the seed's agent SSE is byte-for-byte as before: tool events carry only the tool name", async () => {
+    toolScript();
+    const res = await fetch(`${gw.url}/v1/agent/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ input: "list the files", session_id: "seed-bytes" }) });
+    const text = await res.text();
+    expect(text).toMatch(/^id: \d+-\d+\nevent: tool_start\ndata: list_dir\n\nid: \d+-\d+\nevent: tool_end\ndata: list_dir\n\n/);
+    expect(text).not.toMatch(/call_|"path"|beta\.md/);
+  });
+
   it("a `break` out of the stream cancels the turn: the upstream request is aborted", async () => {
     upstream.script(() => ({ kind: "text", chunks: Array.from({ length: 200 }, (_, i) => `w${i} `), delayMs: 30 }));
     const aborted = upstream.abortedStreams;
