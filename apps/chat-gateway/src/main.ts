@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the pipeline, wire the app, start.
-import { OFFLINE_MODEL_NAME } from "@acb/chains";
 import { createLogger } from "@acb/engine";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { createApp } from "./app.js";
 import { loadGatewayConfig } from "./config.js";
+import { gatewayDeps } from "./deps.js";
 import { distributedPipeline, embeddedPipeline } from "./pipelines.js";
 
 const loaded = loadGatewayConfig(process.env);
@@ -19,18 +19,7 @@ const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, 
 
 let ws: ReturnType<typeof createNodeWebSocket> | undefined;
 const app = createApp(
-  {
-    turns: pipeline.turns,
-    mode: pipeline.mode,
-    readiness: pipeline.readiness,
-    log,
-    maxBodyBytes: config.maxBodyBytes,
-    heartbeatMs: config.heartbeatMs,
-    turnTimeoutMs: config.turnTimeoutMs,
-    modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
-    playground: config.playground,
-    activeChats: pipeline.activeChats,
-  },
+  gatewayDeps(config, pipeline, log),
   (root) => {
     ws = createNodeWebSocket({ app: root });
     ws.wss.options.maxPayload = config.maxBodyBytes * 2;

@@ -4,8 +4,8 @@ import { createNodeWebSocket } from "@hono/node-ws";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../src/app.js";
 import { loadGatewayConfig } from "../src/config.js";
+import { gatewayDeps } from "../src/deps.js";
 import { embeddedPipeline } from "../src/pipelines.js";
-import { OFFLINE_MODEL_NAME } from "@acb/chains";
 
 export interface InProcessGateway {
   readonly url: string;
@@ -24,18 +24,7 @@ export async function startInProcessGateway(env: Record<string, string>): Promis
   const pipeline = embeddedPipeline(config, log);
   let ws: ReturnType<typeof createNodeWebSocket> | undefined;
   const app = createApp(
-    {
-      turns: pipeline.turns,
-      mode: pipeline.mode,
-      readiness: pipeline.readiness,
-      log,
-      maxBodyBytes: config.maxBodyBytes,
-      heartbeatMs: config.heartbeatMs,
-      turnTimeoutMs: config.turnTimeoutMs,
-      modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
-      playground: config.playground,
-      activeChats: pipeline.activeChats,
-    },
+    gatewayDeps(config, pipeline, log),
     (root) => {
       ws = createNodeWebSocket({ app: root });
       return ws.upgradeWebSocket;
