@@ -206,3 +206,25 @@ describe("@ai-sdk/openai-compatible with streamText", () => {
     expect(await result.finishReason).toBe("stop");
   });
 });
+
+describe("POST /v1/turns/{turn_id}/cancel", () => {
+  it("cancels a running seed turn (202, twice), which ends with error then done; bad ids are 400, unknown 404", async () => {
+    upstream.script(() => ({ kind: "text", chunks: Array.from({ length: 200 }, (_, i) => `c${i} `), delayMs: 30 }));
+    const res = await fetch(`${gw.url}/v1/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "cancel-me", input: "go" }) });
+    const turnId = res.headers.get("x-turn-id") ?? "";
+    const reader = res.body!.getReader();
+    let text = "";
+    while (!text.includes("event: token")) text += new TextDecoder().decode((await reader.read()).value);
+    const cancel = () => fetch(`${gw.url}/v1/turns/${turnId}/cancel`, { method: "POST" });
+    expect((await cancel()).status).toBe(202);
+    expect((await cancel()).status).toBe(202);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toMatch(/event: error\ndata: the turn was cancelled\n\nid: \S+\nevent: done\ndata: cancel-me\n\n$/);
+    expect((await fetch(`${gw.url}/v1/turns/bad!id/cancel`, { method: "POST" })).status).toBe(400);
+    expect((await fetch(`${gw.url}/v1/turns/unknownturn0000000000/cancel`, { method: "POST" })).status).toBe(404);
+  });
+});
