@@ -1,4 +1,5 @@
 import type { Logger } from "@acb/logger";
+import { OFFLINE_MODEL_NAME } from "@acb/chains";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
@@ -9,6 +10,12 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
+import { openaiRoutes } from "./routes/openai.js";
+import { uiChatRoutes } from "./routes/ui-chat.js";
+import { docsRoutes } from "./routes/docs.js";
+import { playgroundRoutes } from "./routes/playground.js";
+import { turnCancelRoutes } from "./routes/turn-cancel.js";
+import { InMemoryActiveChats, type ActiveChats } from "./ui/active-chats.js";
 import { turnRoutes } from "./routes/turns.js";
 import { wsRoutes } from "./routes/ws.js";
 import type { TurnService } from "./turn-service.js";
@@ -23,6 +30,12 @@ export interface GatewayDeps {
   readonly turnTimeoutMs: number;
   /** Identity, CORS and Host rules; absent = AUTH_MODE=none with the loopback defaults. */
   readonly security?: GatewaySecurity;
+  /** The configured chat model's id, as `/v1/models` lists it (default: the offline demo model's name). */
+  readonly modelId?: string;
+  /** Serve the playground at `/` (PLAYGROUND, default on). */
+  readonly playground?: boolean;
+  /** AI SDK chats' latest turns (shared by replicas in distributed mode; in memory by default). */
+  readonly activeChats?: ActiveChats;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -60,6 +73,11 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
+  app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
+  app.route("/v1", turnCancelRoutes(deps.turns));
+  app.route("/", docsRoutes({ modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
+  if (deps.playground !== false) app.route("/", playgroundRoutes());
+  app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
   app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
   return app;
 }

@@ -1,4 +1,4 @@
-import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { envBool, envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
@@ -14,6 +14,7 @@ const GatewayEnv = z.object({
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
   EMBEDDED_CONCURRENCY: envInt(16, 1, 10_000),
   WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
+  PLAYGROUND: envBool(true),
   ...ModelEnv.shape,
   ...HistoryEnv.shape,
   ...McpEnv.shape,
@@ -48,6 +49,8 @@ export interface GatewayConfig {
   readonly mcpConnectTimeoutMs: number;
   /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
   readonly security: SecurityConfig;
+  /** PLAYGROUND: serve the browser playground at `/` (default true). */
+  readonly playground: boolean;
 }
 
 export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
@@ -84,6 +87,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
+      playground: e.PLAYGROUND,
       model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
     },

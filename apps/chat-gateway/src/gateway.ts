@@ -1,7 +1,7 @@
 import type { Logger } from "@acb/logger";
 import type { ServerType } from "@hono/node-server";
 import type { createNodeWebSocket } from "@hono/node-ws";
-import { Authenticator } from "./auth/authenticator.js";
+import { gatewayDeps } from "./deps.js";
 import { nodeWebSocket } from "./http/websocket.js";
 import type { Hono } from "hono";
 import { createApp } from "./app.js";
@@ -20,16 +20,7 @@ export function createGateway(config: GatewayConfig, log: Logger): Gateway {
   const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log) : embeddedPipeline(config, log);
   let ws: ReturnType<typeof createNodeWebSocket> | undefined;
   const app = createApp(
-    {
-      turns: pipeline.turns,
-      mode: pipeline.mode,
-      readiness: pipeline.readiness,
-      log,
-      maxBodyBytes: config.maxBodyBytes,
-      heartbeatMs: config.heartbeatMs,
-      turnTimeoutMs: config.turnTimeoutMs,
-      security: { ...config.security, authenticator: new Authenticator(config.security) },
-    },
+    gatewayDeps(config, pipeline, log),
     (root) => {
       ws = nodeWebSocket(root, config.maxBodyBytes);
       return ws.upgradeWebSocket;

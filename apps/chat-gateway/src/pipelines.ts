@@ -3,17 +3,19 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { TurnService } from "./turn-service.js";
+import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
 export interface Pipeline {
   readonly mode: "embedded" | "distributed";
   readonly turns: TurnService;
   readonly readiness: ReadinessCheck[];
+  readonly activeChats: ActiveChats;
   close(): Promise<void>;
 }
 
@@ -35,10 +37,12 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, log }).then(() => undefined), config.embeddedConcurrency, log);
+  const canceller = new InMemoryTurnCanceller();
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => undefined), config.embeddedConcurrency, log);
   return {
     mode: "embedded",
-    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, log),
+    activeChats: new InMemoryActiveChats(),
+    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, log }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -47,6 +51,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
     ],
     async close() {
       await queue.close();
+      await canceller.close();
       await bestEffort(toolbox.close(), log, "closing the MCP connections");
       await eventLog.close();
     },
@@ -66,9 +71,19 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) }, log);
+  const canceller = new RedisTurnCanceller(redis, config.prefix);
+  const turns = new TurnService({
+    queue,
+    eventLog,
+    turnTimeoutMs: config.turnTimeoutMs,
+    watchdogGraceMs: config.watchdogGraceMs,
+    ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
+    canceller,
+    log,
+  });
   return {
     mode: "distributed",
+    activeChats: new RedisActiveChats(redis, config.prefix),
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },
@@ -95,6 +110,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     ],
     async close() {
       turns.close();
+      await canceller.close();
       await eventLog.close();
       await bestEffort(queue.close(), log, "closing the turn queue");
       redis.disconnect();

@@ -1,6 +1,6 @@
 import { scopeId, type ErrorEvent, type LoggedTurnEvent, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { InMemoryTurnOwners, newTurnId, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { InMemoryTurnOwners, newTurnId, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
 
 export interface StartTurn {
@@ -8,6 +8,8 @@ export interface StartTurn {
   readonly mode: TurnMode;
   readonly input: string;
   readonly options: TurnOptions;
+  /** Stateless turns: the conversation before `input`, run instead of the session's history, committed nowhere. */
+  readonly messages?: TurnJob["messages"];
   /** The caller's tenant (and subject); absent = unscoped (AUTH_MODE=none). */
   readonly scope?: TurnScope;
 }
@@ -25,6 +27,23 @@ export interface CollectedTurn {
   readonly ended: boolean;
 }
 
+export interface TurnServiceDeps {
+  readonly queue: TurnQueue;
+  readonly eventLog: TurnEventLog;
+  readonly turnTimeoutMs: number;
+  /**
+   * Distributed mode: if no runner has ended a turn by its deadline plus this grace (no runner alive, or
+   * every runner died), the gateway ends it (error + done) so its clients are never left hanging. The log
+   * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
+   */
+  readonly watchdogGraceMs?: number;
+  /** Who started each turn; checked wherever a turn id comes from a client. Default: in this process. */
+  readonly ownership?: TurnOwnership;
+  /** Where `cancel` goes (the runner executing the turn watches it); undefined = cancelling is not wired. */
+  readonly canceller?: TurnCanceller;
+  readonly log?: Logger;
+}
+
 /**
  * The gateway's side of a turn: enqueue it, then read its events back from the log. The routes see only
  * this; whether the turn runs in this process (embedded) or on a runner (distributed) is the queue's business.
@@ -32,20 +51,23 @@ export interface CollectedTurn {
 export class TurnService {
   private readonly watchdogs = new Set<NodeJS.Timeout>();
 
-  constructor(
-    private readonly queue: TurnQueue,
-    private readonly eventLog: TurnEventLog,
-    private readonly turnTimeoutMs: number,
-    /**
-     * Distributed mode: if no runner has ended a turn by its deadline plus this grace (no runner alive, or
-     * every runner died), the gateway ends it (error + done) so its clients are never left hanging. The log
-     * accepts one `done` only, so this cannot race a runner into a double ending. Undefined = off.
-     */
-    private readonly watchdogGraceMs?: number,
-    /** Who started each turn; checked wherever a turn id comes from a client. Default: in this process. */
-    private readonly ownership: TurnOwnership = { owners: new InMemoryTurnOwners(), ttlMs: turnTimeoutMs + 15 * 60_000 },
-    private readonly log: Logger = silentLogger,
-  ) {}
+  private readonly queue: TurnQueue;
+  private readonly eventLog: TurnEventLog;
+  private readonly turnTimeoutMs: number;
+  private readonly watchdogGraceMs: number | undefined;
+  private readonly ownership: TurnOwnership;
+  private readonly canceller: TurnCanceller | undefined;
+  private readonly log: Logger;
+
+  constructor(deps: TurnServiceDeps) {
+    this.queue = deps.queue;
+    this.eventLog = deps.eventLog;
+    this.turnTimeoutMs = deps.turnTimeoutMs;
+    this.watchdogGraceMs = deps.watchdogGraceMs;
+    this.ownership = deps.ownership ?? { owners: new InMemoryTurnOwners(), ttlMs: deps.turnTimeoutMs + 15 * 60_000 };
+    this.canceller = deps.canceller;
+    this.log = deps.log ?? silentLogger;
+  }
 
   async start(turn: StartTurn): Promise<TurnJob> {
     const now = Date.now();
@@ -56,6 +78,7 @@ export class TurnService {
       mode: turn.mode,
       input: turn.input,
       options: turn.options,
+      ...(turn.messages !== undefined ? { messages: turn.messages } : {}),
       enqueued_at: now,
       deadline_at: now + this.turnTimeoutMs,
       ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
@@ -88,6 +111,18 @@ export class TurnService {
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     return this.eventLog.follow(turnId, afterId, signal);
+  }
+
+  /** Asks whoever runs the turn to stop it (it ends with `error` code `aborted`, then `done`). Idempotent. */
+  async cancel(turnId: string): Promise<boolean> {
+    if (this.canceller === undefined) return false;
+    await this.canceller.cancel(turnId);
+    return true;
+  }
+
+  /** Every event logged so far for the turn, oldest first (resume points, "is it still running?"). */
+  events(turnId: string): Promise<LoggedTurnEvent[]> {
+    return this.eventLog.read(turnId, "0");
   }
 
   exists(turnId: string): Promise<boolean> {

@@ -1,8 +1,8 @@
 import { createLogger } from "@acb/logger";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import { createApp, type GatewaySecurity } from "../src/app.js";
-import { Authenticator } from "../src/auth/authenticator.js";
+import { createApp } from "../src/app.js";
+import { gatewayDeps } from "../src/deps.js";
 import { loadGatewayConfig, type GatewayConfig } from "../src/config.js";
 import { nodeWebSocket } from "../src/http/websocket.js";
 import { embeddedPipeline, type Pipeline } from "../src/pipelines.js";
@@ -29,10 +29,9 @@ export function gatewayFromEnv(env: Record<string, string>, tweak: (c: GatewayCo
   const logs: string[] = [];
   const log = createLogger("chat-gateway", "debug", { destination: { write: (line: string) => void logs.push(line) } });
   const pipeline = embeddedPipeline(config, log);
-  const security: GatewaySecurity = { ...config.security, authenticator: new Authenticator(config.security) };
   let ws: ReturnType<typeof nodeWebSocket> | undefined;
   const app = createApp(
-    { turns: pipeline.turns, mode: pipeline.mode, readiness: pipeline.readiness, log, maxBodyBytes: config.maxBodyBytes, heartbeatMs: config.heartbeatMs, turnTimeoutMs: config.turnTimeoutMs, security },
+    gatewayDeps(config, pipeline, log),
     (root) => {
       ws = nodeWebSocket(root, config.maxBodyBytes);
       return ws.upgradeWebSocket;

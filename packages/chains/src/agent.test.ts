@@ -13,8 +13,11 @@ import { McpToolbox } from "./mcp/index.js";
 import { createChatModel } from "./models.js";
 import { OFFLINE_MARKER, OfflineChatModel } from "./offline.js";
 import { collector } from "./test/collector.js";
+import type { TurnEvent } from "@acb/schemas";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** An event as the seed's SSE shows it (name + data); the optional tool fields are checked on their own. */
+const seedWire = (e: TurnEvent): { event: string; data: string } => ({ event: e.event, data: e.data });
 const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");
 
 let root: string;
@@ -64,7 +67,7 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
       emit,
     });
 
-    expect(events).toEqual([
+    expect(events.map(seedWire)).toEqual([
       { event: "tool_start", data: "list_dir" },
       { event: "tool_end", data: "list_dir" },
       { event: "token", data: "There " },
@@ -72,6 +75,11 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
       { event: "token", data: "two files." },
     ]);
     expect(result.text).toBe("There are two files.");
+    // The richer fields a UI shows: the call id pairs start and end, with the arguments and the result.
+    const [start, end] = events;
+    expect(start).toMatchObject({ event: "tool_start", call_id: "call_1", input: { path: "." } });
+    expect(end).toMatchObject({ event: "tool_end", call_id: "call_1" });
+    expect(end?.event === "tool_end" ? end.output : undefined).toMatch(/\S/);
 
     expect(server.requests).toHaveLength(2);
     const first = server.requests[0]?.body;
@@ -101,7 +109,7 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
     const { events, emit } = collector();
     const result = await runAgentTurn({ model: openai(server.url), tools: await box.tools(), history: [], input: "read nope.txt", signal: new AbortController().signal, emit });
     expect(result.text).toBe("That file does not exist.");
-    expect(events.slice(0, 2)).toEqual([
+    expect(events.map(seedWire).slice(0, 2)).toEqual([
       { event: "tool_start", data: "read_text" },
       { event: "tool_end", data: "read_text" },
     ]);
@@ -167,7 +175,7 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
     });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result.text).toBe("Gave up.");
-    expect(events).toEqual([
+    expect(events.map(seedWire)).toEqual([
       { event: "tool_start", data: "hang" },
       { event: "tool_end", data: "hang" },
       { event: "token", data: "Gave up." },
@@ -209,7 +217,7 @@ describe("runAgentTurn with ChatOpenAI against the scripted server and the real 
     expect((err as ModelError).kind).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(900 + 600 + 1500);
     // The 900 ms tool ran to completion although the model timeout is 600 ms.
-    expect(events.slice(0, 3)).toEqual([
+    expect(events.map(seedWire).slice(0, 3)).toEqual([
       { event: "tool_start", data: "slow_tool" },
       { event: "tool_end", data: "slow_tool" },
       { event: "token", data: "a " },
@@ -255,7 +263,7 @@ describe("runAgentTurn with the offline model and the real file server over stdi
       signal: new AbortController().signal,
       emit,
     });
-    expect(events.slice(0, 2)).toEqual([
+    expect(events.map(seedWire).slice(0, 2)).toEqual([
       { event: "tool_start", data: "list_dir" },
       { event: "tool_end", data: "list_dir" },
     ]);

@@ -83,6 +83,17 @@ function toolErrorText(err: unknown): string {
   return `Error: ${firstLines.length > 1000 ? `${firstLines.slice(0, 999)}…` : firstLines}`;
 }
 
+/** Tool results travel in the turn's events (for clients that show them), bounded to this many characters. */
+export const MAX_TOOL_OUTPUT_CHARS = 16_000;
+
+/** The result text of a tool call, as clients see it in `tool_end` (bounded; the model gets the whole result). */
+function toolOutput(result: unknown): { output?: string; is_error?: boolean } {
+  if (!ToolMessage.isInstance(result)) return {};
+  const text = typeof result.content === "string" ? result.content : result.text;
+  const output = text.length > MAX_TOOL_OUTPUT_CHARS ? `${text.slice(0, MAX_TOOL_OUTPUT_CHARS - 1)}…` : text;
+  return result.status === "error" ? { output, is_error: true } : { output };
+}
+
 function modelTimeoutMs(model: BaseChatModel): number | undefined {
   return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
 }
@@ -117,7 +128,8 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     wrapToolCall: async (request, handler) => {
       const toolCall = request.toolCall;
       const name = toolCall.name;
-      await send({ event: "tool_start", data: name });
+      const callId = toolCall.id;
+      await send({ event: "tool_start", data: name, ...(callId !== undefined ? { call_id: callId } : {}), input: toolCall.args });
       let result: Awaited<ReturnType<typeof handler>>;
       try {
         const running = Promise.resolve().then(() => handler(request));
@@ -133,7 +145,7 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
         if (signal.aborted || err instanceof EmitFailure) throw err;
         result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
       }
-      await send({ event: "tool_end", data: name });
+      await send({ event: "tool_end", data: name, ...(callId !== undefined ? { call_id: callId } : {}), ...toolOutput(result) });
       return result;
     },
   });

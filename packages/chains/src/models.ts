@@ -45,7 +45,7 @@ export function resolveProvider(
  * Per-request overrides win. Key and base URL are always passed explicitly, so the client never falls back to
  * reading the environment on its own.
  */
-export function createChatModel(config: ModelConfig, overrides: { model?: string; temperature?: number } = {}): BaseChatModel {
+export function createChatModel(config: ModelConfig, overrides: { model?: string; temperature?: number; maxTokens?: number; stop?: string[] } = {}): BaseChatModel {
   if (config.provider === "offline") return new OfflineChatModel();
   const baseUrl = present(config.baseUrl) ? config.baseUrl.trim() : undefined;
   const apiKey = present(config.apiKey) ? config.apiKey.trim() : baseUrl !== undefined ? PLACEHOLDER_API_KEY : undefined;
@@ -56,6 +56,8 @@ export function createChatModel(config: ModelConfig, overrides: { model?: string
   return new ChatOpenAI({
     model,
     temperature: overrides.temperature ?? config.temperature ?? DEFAULT_TEMPERATURE,
+    ...(overrides.maxTokens !== undefined ? { maxTokens: overrides.maxTokens } : {}),
+    ...(overrides.stop !== undefined && overrides.stop.length > 0 ? { stop: overrides.stop } : {}),
     // `streaming` is deliberately left unset: `.stream()` and stream-event consumers (the chain, the agent) still get
     // real SSE streaming, while `streaming: true` would make a plain `.invoke()` estimate token counts with tiktoken
     // ranks downloaded from the internet (a hang on an air-gapped host). `streaming: false` would disable streaming.

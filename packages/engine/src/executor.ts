@@ -4,6 +4,7 @@ import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import type { Logger } from "@acb/logger";
 import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { conversationToMessages } from "./conversation.js";
 
 /** Where agent tools come from (the MCP toolbox); never throws, a down server just contributes no tools. */
 export interface ToolSource {
@@ -28,14 +29,20 @@ export interface TurnEngineDeps {
  */
 export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
-    const wantsTools = job.mode === "agent" || deps.useToolsInChat;
+    const wantsTools = job.options.tools ?? (job.mode === "agent" || deps.useToolsInChat);
     // The conversation is the caller's: the tenant (and subject) in the job scope the history key.
     const sessionKey = scopedSessionKey(job.session_id, job);
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
-    const [history, tools] = await Promise.all([deps.history.getMessages(sessionKey), wantsTools && deps.tools ? deps.tools.tools() : []]);
+    // A stateless turn (the client sent the conversation) runs on it instead of the stored history.
+    const [history, tools] = await Promise.all([
+      job.messages !== undefined ? conversationToMessages(job.messages) : deps.history.getMessages(sessionKey),
+      wantsTools && deps.tools ? deps.tools.tools() : [],
+    ]);
     const model = createChatModel(deps.model, {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
+      ...(job.options.max_tokens !== undefined ? { maxTokens: job.options.max_tokens } : {}),
+      ...(job.options.stop !== undefined ? { stop: job.options.stop } : {}),
     });
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
@@ -47,7 +54,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     } catch (err) {
       throw asTurnError(err);
     }
-    await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
+    if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
   };
 }
 

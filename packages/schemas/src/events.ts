@@ -5,8 +5,13 @@ import { z } from "zod";
  * and what the gateway relays as SSE (`event:` / `data:`) or WebSocket JSON frames.
  */
 export const TokenEvent = z.object({ event: z.literal("token"), data: z.string() });
-export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string() });
-export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string() });
+/**
+ * `data` is the tool name (the seed's wire). The optional fields are for richer clients (AI SDK UI stream,
+ * playground, OpenAI `<details>` blocks) and never reach the seed's SSE or WebSocket frames: `call_id` pairs a
+ * start with its end, `input` is the call's arguments, `output` the (bounded) result text.
+ */
+export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string(), call_id: z.string().optional(), input: z.unknown().optional() });
+export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string(), call_id: z.string().optional(), output: z.string().optional(), is_error: z.boolean().optional() });
 /** `code` is for the gateway (it picks the HTTP status of a non-streaming answer); SSE clients see only `data`. */
 export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string(), code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "runner_lost", "internal"]).optional() });
 export type TurnErrorCode = NonNullable<z.infer<typeof ErrorEvent>["code"]>;

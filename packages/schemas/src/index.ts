@@ -7,3 +7,7 @@ export * from "./config.js";
 export * from "./secrets.js";
 export * from "./defaults.js";
 export * from "./scope.js";
+export * from "./conversation.js";
+export * from "./openai.js";
+export * from "./ui-chat.js";
+export * from "./openapi.js";

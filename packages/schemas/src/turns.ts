@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ModelName, SessionId, Temperature, UserInput } from "./chat.js";
 import { Subject, Tenant } from "./scope.js";
+import { Conversation } from "./conversation.js";
 
 export const TURN_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 export const TurnId = z.string().regex(TURN_ID_PATTERN, { error: "is not a valid turn id" });
@@ -12,6 +13,12 @@ export type TurnMode = z.infer<typeof TurnMode>;
 export const TurnOptions = z.object({
   model: ModelName.optional(),
   temperature: Temperature.optional(),
+  /** Upper bound on the answer's tokens (OpenAI `max_tokens` / `max_completion_tokens`); the offline model ignores it. */
+  max_tokens: z.number().int().positive().optional(),
+  /** Stop sequences (OpenAI `stop`, at most 4); the offline model ignores them. */
+  stop: z.array(z.string().min(1).max(256)).max(4).optional(),
+  /** false: the plain chain even when USE_MCP_IN_CHAT would use the agent (the OpenAI door's plain model). */
+  tools: z.boolean().optional(),
 });
 export type TurnOptions = z.infer<typeof TurnOptions>;
 
@@ -29,5 +36,10 @@ export const TurnJob = z.object({
   /** The caller's tenant (and subject when SESSION_SCOPE=subject); runners scope the history key by them. Absent = unscoped (AUTH_MODE=none). */
   tenant: Tenant.optional(),
   subject: Subject.optional(),
+  /**
+   * Stateless turns (OpenAI-compatible and AI SDK doors): the conversation before `input`, sent by the client.
+   * The executor runs on it instead of the session's stored history and commits nothing.
+   */
+  messages: Conversation.optional(),
 });
 export type TurnJob = z.infer<typeof TurnJob>;

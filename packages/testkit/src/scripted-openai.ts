@@ -45,6 +45,8 @@ export interface ScriptedOpenAI {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /** Streamed replies whose client hung up before the end (a cancelled turn aborts its upstream request). */
+  readonly abortedStreams: number;
   script(fn: ScriptFn): void;
   close(): Promise<void>;
 }
@@ -150,6 +152,7 @@ export async function startScriptedOpenAI(
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let counter = 0;
+  let abortedStreams = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -269,6 +272,7 @@ export async function startScriptedOpenAI(
     let closed = false;
     res.on("close", () => {
       closed = true;
+      if (!res.writableEnded) abortedStreams += 1;
     });
     const send = (data: unknown): void => {
       if (!closed) res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
@@ -362,6 +366,9 @@ export async function startScriptedOpenAI(
     url: `http://127.0.0.1:${port}/v1`,
     port,
     requests,
+    get abortedStreams() {
+      return abortedStreams;
+    },
     script(fn: ScriptFn) {
       script = fn;
     },

@@ -50,12 +50,8 @@ export function wsOriginGuard(corsOrigins: readonly string[]): MiddlewareHandler
   return createMiddleware(async (c, next) => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !corsOrigins.includes(origin)) {
-      let sameHost = false;
-      try {
-        sameHost = new URL(origin).host.toLowerCase() === requestHost(c.req, c.req.url);
-      } catch {
-        sameHost = false;
-      }
+      // URL.parse: an unparsable Origin (e.g. "null" from a sandboxed page) is never the gateway's own.
+      const sameHost = URL.parse(origin)?.host.toLowerCase() === requestHost(c.req, c.req.url);
       if (!sameHost) return jsonError(403, "forbidden", "this origin may not open a WebSocket here");
     }
     await next();

@@ -1,0 +1,23 @@
+import { OFFLINE_MODEL_NAME } from "@acb/chains";
+import type { Logger } from "@acb/logger";
+import { Authenticator } from "./auth/authenticator.js";
+import type { GatewayDeps } from "./app.js";
+import type { GatewayConfig } from "./config.js";
+import type { Pipeline } from "./pipelines.js";
+
+/** The app's dependencies from the config and the pipeline: one place, for main.ts and in-process tests. */
+export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logger): GatewayDeps {
+  return {
+    turns: pipeline.turns,
+    mode: pipeline.mode,
+    readiness: pipeline.readiness,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+    heartbeatMs: config.heartbeatMs,
+    turnTimeoutMs: config.turnTimeoutMs,
+    modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
+    playground: config.playground,
+    activeChats: pipeline.activeChats,
+    security: { ...config.security, authenticator: new Authenticator(config.security) },
+  };
+}

@@ -1,0 +1,71 @@
+import { SSE_HEARTBEAT } from "@acb/schemas";
+
+export interface SseFramesOptions {
+  /** A `: ping` comment goes out after this long without a frame, so proxies keep idle streams open. */
+  readonly heartbeatMs: number;
+  readonly headers?: Record<string, string>;
+  /** Called once when the client stops reading before the frames ended (a `break` in an SDK, a closed tab). */
+  readonly onClientGone?: () => void;
+}
+
+/**
+ * A `text/event-stream` Response writing already-formatted SSE frames (the OpenAI and AI SDK doors write
+ * data-only frames). `frames` receives a signal that aborts when the client goes away.
+ */
+export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable<string>, options: SseFramesOptions): Response {
+  const encoder = new TextEncoder();
+  const abort = new AbortController();
+  let heartbeat: NodeJS.Timeout | undefined;
+  let finished = false;
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let lastWrite = Date.now();
+      const write = (text: string): boolean => {
+        if (abort.signal.aborted) return false;
+        try {
+          controller.enqueue(encoder.encode(text));
+          lastWrite = Date.now();
+          return true;
+        } catch {
+          abort.abort();
+          return false;
+        }
+      };
+      heartbeat = setInterval(() => {
+        if (Date.now() - lastWrite >= options.heartbeatMs) write(SSE_HEARTBEAT);
+      }, Math.max(50, Math.floor(options.heartbeatMs / 2)));
+      try {
+        for await (const frame of frames(abort.signal)) if (!write(frame)) break;
+      } finally {
+        finished = !abort.signal.aborted;
+        clearInterval(heartbeat);
+        if (!abort.signal.aborted) {
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        }
+      }
+    },
+    cancel() {
+      clearInterval(heartbeat);
+      abort.abort();
+      if (!finished) options.onClientGone?.();
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      ...options.headers,
+    },
+  });
+}
+
+/** One data-only SSE frame (`data: <json>`), as OpenAI and the AI SDK write them. */
+export const dataFrame = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
+export const DONE_FRAME = "data: [DONE]\n\n";

@@ -1,0 +1,34 @@
+import { describeInvalid, detailsFromZod } from "@acb/schemas";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { every } from "hono/combine";
+import { z } from "zod";
+import { ApiError } from "./errors.js";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * What the new routes put before Hono's zod validator: 415 for a non-JSON content type, 413 past `maxBytes`
+ * (declared or streamed), so the validator only ever sees a bounded JSON body.
+ */
+export function jsonOnly(maxBytes: number): MiddlewareHandler {
+  return every(
+    async (c, next) => {
+      if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw new ApiError(415, "unsupported_media_type", "content-type must be application/json");
+      await next();
+    },
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`);
+      },
+    }),
+  );
+}
+
+/** The hook of `zValidator`: a refused body is a 400 whose details name the fields. */
+export function refuseInvalid(result: { success: true } | { success: false; error: z.core.$ZodError }): void {
+  if (result.success) return;
+  const details = detailsFromZod(new z.ZodError(result.error.issues));
+  throw new ApiError(400, "bad_request", `invalid request: ${describeInvalid(details)}`, details);
+}
