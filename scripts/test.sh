@@ -37,7 +37,7 @@ node scripts/copy-assets.mjs
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-"${PNPM[@]}" exec turbo run test --only --env-mode=loose --concurrency=2 --output-logs=full 2>&1 | tee "$log"
+"${PNPM[@]}" exec turbo run test --only --continue --env-mode=loose --concurrency=2 --output-logs=full 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line over every package's vitest summary ("Tests  12 passed | 1 failed (13)").

@@ -17,7 +17,7 @@ const job = (over: Partial<TurnJob>): TurnJob => ({ v: 1, turn_id: newTurnId(), 
 describe("stateless turns (the client's conversation in the job)", () => {
   it("run on the job's messages instead of the session's history, and commit nothing", async () => {
     const history = new InMemoryChatHistoryStore();
-    await history.commitTurn("s1", "earlier", [new HumanMessage("stored question"), new AIMessage("stored answer")]);
+    await history.commitTurn("s1", "turn-earlier-01", [new HumanMessage("stored question"), new AIMessage("stored answer")]);
     const execute = createTurnExecutor({ history, model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 5_000, maxRetries: 0 }, useToolsInChat: false });
     const before = upstream.requests.length;
     const j = job({
