@@ -85,7 +85,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
       model: modelConfigFromEnv(e),
-      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
+      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
     },
   };
 }

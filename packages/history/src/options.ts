@@ -8,18 +8,26 @@ export interface HistoryOptions {
   maxMessages: number;
   /** session expiry in seconds after last write; 0 = never. default 7 days */
   ttlSeconds: number;
+  /** cap on a session's stored bytes (oldest whole turns dropped, the newest kept); 0 = none. default 1 MiB */
+  maxBytes: number;
+  /** a tool result larger than this is stored cut, with a marker (the model saw it whole). default 8 KiB */
+  maxToolResultBytes: number;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = Object.freeze({
   keyPrefix: "acb:",
   maxMessages: 200,
   ttlSeconds: 7 * 24 * 60 * 60,
+  maxBytes: 1024 * 1024,
+  maxToolResultBytes: 8 * 1024,
 });
 
 const optionsSchema = z.object({
   keyPrefix: z.string().max(256),
   maxMessages: z.number().int().positive(),
   ttlSeconds: z.number().int().nonnegative(),
+  maxBytes: z.number().int().nonnegative(),
+  maxToolResultBytes: z.number().int().positive(),
 });
 
 /** Merges partial options over the defaults and checks them (throws RangeError on nonsense such as maxMessages 0). */

@@ -65,6 +65,8 @@ export const HistoryEnv = z.object({
   HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default("acb:")),
   HISTORY_MAX_MESSAGES: envInt(200, 2, 100_000),
   HISTORY_TTL_SECONDS: envInt(7 * 24 * 3600, 0, 365 * 24 * 3600),
+  HISTORY_MAX_BYTES: envInt(1024 * 1024, 0, 512 * 1024 * 1024),
+  HISTORY_MAX_TOOL_RESULT_BYTES: envInt(8 * 1024, 256, 16 * 1024 * 1024),
 });
 
 export type ParsedEnv<T> = { ok: true; value: T } | { ok: false; message: string };
