@@ -12,3 +12,6 @@ export * from "./coalesce.js";
 export type { TurnOwners } from "./owners/types.js";
 export { InMemoryTurnOwners } from "./owners/memory.js";
 export { RedisTurnOwners } from "./owners/redis.js";
+export type { Admission, AdmitRequest, LimitName, LimitPolicy, LimitState, TurnLimits } from "./limits/types.js";
+export { InMemoryTurnLimits } from "./limits/memory.js";
+export { RedisTurnLimits } from "./limits/redis.js";
