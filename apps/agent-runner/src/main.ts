@@ -3,7 +3,7 @@
 import { McpToolbox } from "@acb/chains";
 import { createLogger, createTurnExecutor, describeTurnError, type ToolSource } from "@acb/engine";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisUsageMeter, TurnWorker } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -34,7 +34,8 @@ const toolbox = new McpToolbox(config.mcpServers, {
   log: (level, msg, fields) => log[level](msg, fields),
 });
 const tools: ToolSource = toolbox;
-const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log });
+const limits = new RedisTurnLimits(redis, config.prefix);
+const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log, usage: new RedisUsageMeter(redis, config.prefix) });
 const shutdown = new AbortController();
 
 const worker = new TurnWorker(
@@ -43,6 +44,8 @@ const worker = new TurnWorker(
     const started = Date.now();
     const outcome = await processTurn(job, { eventLog, execute, describeError: describeTurnError, canceller, shutdownSignal: shutdown.signal });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
+    // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
+    await limits.release(job.turn_id).catch((err: unknown) => log.warn("limit slot not released", { turn_id: job.turn_id, error: err instanceof Error ? err.message : "unknown" }));
     return outcome;
   },
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),

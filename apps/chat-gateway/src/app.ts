@@ -1,4 +1,5 @@
 import type { Logger } from "@acb/engine";
+import type { UsageMeter } from "@acb/turns";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
@@ -10,6 +11,7 @@ import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
 import { turnRoutes } from "./routes/turns.js";
+import { usageRoutes } from "./routes/usage.js";
 import { wsRoutes } from "./routes/ws.js";
 import type { TurnService } from "./turn-service.js";
 
@@ -23,6 +25,10 @@ export interface GatewayDeps {
   readonly turnTimeoutMs: number;
   /** Identity, CORS and Host rules; absent = AUTH_MODE=none with the loopback defaults. */
   readonly security?: GatewaySecurity;
+  /** Token usage for GET /v1/usage; absent = no such route. */
+  readonly usage?: UsageMeter;
+  /** WS_MAX_BACKLOG: messages a socket may queue behind its running turn (default 8). */
+  readonly wsMaxBacklog?: number;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -60,6 +66,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
-  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
+  if (deps.usage) app.route("/v1", usageRoutes(deps.usage));
+  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log }));
   return app;
 }

@@ -3,6 +3,7 @@ import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type Model
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
+import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/config.js";
 
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
@@ -19,6 +20,7 @@ const GatewayEnv = z.object({
   ...McpEnv.shape,
   ...TurnsEnv.shape,
   ...SecurityEnv.shape,
+  ...LimitsEnv.shape,
 });
 
 export interface GatewayConfig {
@@ -48,6 +50,8 @@ export interface GatewayConfig {
   readonly mcpConnectTimeoutMs: number;
   /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
   readonly security: SecurityConfig;
+  /** Rate, concurrency and queue limits, the WebSocket backlog, ALLOWED_MODELS (src/limits/config.ts). */
+  readonly limits: LimitsConfig;
 }
 
 export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
@@ -63,6 +67,8 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   }
   const security = securityConfigFromEnv(e, e.HOST);
   if (!security.ok) return security;
+  const limits = limitsConfigFromEnv(e, e.CHAT_MODEL_ID);
+  if (!limits.ok) return limits;
   return {
     ok: true,
     value: {
@@ -84,6 +90,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
+      limits: limits.value,
       model: modelConfigFromEnv(e),
       history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
     },

@@ -29,6 +29,8 @@ const app = createApp(
     heartbeatMs: config.heartbeatMs,
     turnTimeoutMs: config.turnTimeoutMs,
     security: { ...config.security, authenticator: new Authenticator(config.security) },
+    usage: pipeline.usage,
+    wsMaxBacklog: config.limits.wsMaxBacklog,
   },
   (root) => {
     ws = nodeWebSocket(root, config.maxBodyBytes);

@@ -2,10 +2,11 @@
 import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor, describeTurnError, type Logger } from "@acb/engine";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnEventLog, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, type UsageMeter } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
+import { TurnAdmission } from "./limits/admission.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { TurnService } from "./turn-service.js";
 
@@ -13,6 +14,7 @@ export interface Pipeline {
   readonly mode: "embedded" | "distributed";
   readonly turns: TurnService;
   readonly readiness: ReadinessCheck[];
+  readonly usage: UsageMeter;
   close(): Promise<void>;
 }
 
@@ -32,11 +34,20 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   void toolbox.tools().catch(() => undefined);
-  const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, describeError: describeTurnError }).then(() => undefined), config.embeddedConcurrency);
+  const usage = new InMemoryUsageMeter();
+  const limits = new InMemoryTurnLimits();
+  const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage });
+  // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
+  const queue = new InProcessTurnQueue(
+    (job) => processTurn(job, { eventLog, execute, describeError: describeTurnError }).then(() => limits.release(job.turn_id)),
+    config.embeddedConcurrency,
+    config.limits.maxQueuedTurns,
+  );
+  const admission = new TurnAdmission(limits, config.limits, async () => queue.backlog());
   return {
     mode: "embedded",
-    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }),
+    usage,
+    turns: new TurnService(queue, eventLog, config.turnTimeoutMs, undefined, { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, admission),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -64,9 +75,12 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
-  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) });
+  // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (SECURITY.md, "Limits").
+  const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0);
+  const turns = new TurnService(queue, eventLog, config.turnTimeoutMs, config.watchdogGraceMs, { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) }, admission);
   return {
     mode: "distributed",
+    usage: new RedisUsageMeter(redis, config.prefix),
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },

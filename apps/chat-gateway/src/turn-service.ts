@@ -1,6 +1,7 @@
 import { scopeId, type ErrorEvent, type LoggedTurnEvent, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
-import { InMemoryTurnOwners, newTurnId, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { InMemoryTurnOwners, newTurnId, QueueFullError, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
+import { queueFullError, type Caller, type TurnAdmission } from "./limits/admission.js";
 
 export interface StartTurn {
   readonly sessionId: string;
@@ -9,6 +10,8 @@ export interface StartTurn {
   readonly options: TurnOptions;
   /** The caller's tenant (and subject); absent = unscoped (AUTH_MODE=none). */
   readonly scope?: TurnScope;
+  /** Whose limits the turn counts against; absent = the scope's tenant. */
+  readonly caller?: Caller;
 }
 
 export interface TurnOwnership {
@@ -43,6 +46,8 @@ export class TurnService {
     private readonly watchdogGraceMs?: number,
     /** Who started each turn; checked wherever a turn id comes from a client. Default: in this process. */
     private readonly ownership: TurnOwnership = { owners: new InMemoryTurnOwners(), ttlMs: turnTimeoutMs + 15 * 60_000 },
+    /** ALLOWED_MODELS, the queue bound and the caller's limits, checked before anything is enqueued. */
+    private readonly admission?: TurnAdmission,
   ) {}
 
   async start(turn: StartTurn): Promise<TurnJob> {
@@ -59,9 +64,16 @@ export class TurnService {
       ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
       ...(turn.scope?.subject !== undefined ? { subject: turn.scope.subject } : {}),
     };
-    // Owner first: a client that follows its turn at once must never see a 404.
-    await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
-    await this.queue.enqueue(job);
+    await this.admission?.admit(job, turn.caller ?? { bucket: turn.scope?.tenant !== undefined ? `t.${turn.scope.tenant}` : "-" });
+    try {
+      // Owner first: a client that follows its turn at once must never see a 404.
+      await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
+      await this.queue.enqueue(job);
+    } catch (err) {
+      await this.admission?.release(job.turn_id);
+      // The embedded queue's own bound (a race past the admission's look at its backlog).
+      throw err instanceof QueueFullError ? queueFullError() : err;
+    }
     if (this.watchdogGraceMs !== undefined) this.watch(job);
     return job;
   }

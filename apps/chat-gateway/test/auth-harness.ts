@@ -32,7 +32,7 @@ export function gatewayFromEnv(env: Record<string, string>, tweak: (c: GatewayCo
   const security: GatewaySecurity = { ...config.security, authenticator: new Authenticator(config.security) };
   let ws: ReturnType<typeof nodeWebSocket> | undefined;
   const app = createApp(
-    { turns: pipeline.turns, mode: pipeline.mode, readiness: pipeline.readiness, log, maxBodyBytes: config.maxBodyBytes, heartbeatMs: config.heartbeatMs, turnTimeoutMs: config.turnTimeoutMs, security },
+    { turns: pipeline.turns, mode: pipeline.mode, readiness: pipeline.readiness, log, maxBodyBytes: config.maxBodyBytes, heartbeatMs: config.heartbeatMs, turnTimeoutMs: config.turnTimeoutMs, security, usage: pipeline.usage, wsMaxBacklog: config.limits.wsMaxBacklog },
     (root) => {
       ws = nodeWebSocket(root, config.maxBodyBytes);
       return ws.upgradeWebSocket;

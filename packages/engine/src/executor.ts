@@ -1,7 +1,8 @@
 import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
-import { RunnerShutdownError, TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import { RunnerShutdownError, TurnCancelledError, TurnTimeoutError, type TurnContext, type TurnExecutor, type TurnFailure, type UsageMeter } from "@acb/turns";
+import { turnUsage } from "./usage.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { Logger } from "./log.js";
 
@@ -19,6 +20,8 @@ export interface TurnEngineDeps {
   /** USE_MCP_IN_CHAT: chat turns use the agent with tools too (falling back to the chain without them). */
   readonly useToolsInChat: boolean;
   readonly log?: Logger;
+  /** Token usage per tenant per day (GET /v1/usage); absent = not metered. */
+  readonly usage?: UsageMeter;
 }
 
 /**
@@ -43,6 +46,12 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
     const result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
     await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
+    if (deps.usage) {
+      // Metering never fails a turn the client already received.
+      await deps.usage.record(job.tenant ?? "", turnUsage(history, result.messages)).catch((err: unknown) => {
+        deps.log?.warn("usage not recorded", { turn_id: job.turn_id, error: err instanceof Error ? err.message : "unknown" });
+      });
+    }
   };
 }
 

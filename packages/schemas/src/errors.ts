@@ -11,6 +11,8 @@ export const ErrorCode = z.enum([
   "method_not_allowed",
   "conflict",
   "rate_limited",
+  "queue_full",
+  "backlog_full",
   "upstream_error",
   "timeout",
   "not_ready",

@@ -15,3 +15,6 @@ export { RedisTurnOwners } from "./owners/redis.js";
 export type { Admission, AdmitRequest, LimitName, LimitPolicy, LimitState, TurnLimits } from "./limits/types.js";
 export { InMemoryTurnLimits } from "./limits/memory.js";
 export { RedisTurnLimits } from "./limits/redis.js";
+export { lastDays, type TokenUsage, type UsageDay, type UsageMeter } from "./usage/types.js";
+export { InMemoryUsageMeter } from "./usage/memory.js";
+export { RedisUsageMeter } from "./usage/redis.js";

@@ -111,6 +111,13 @@ export class InMemoryTurnEventLog implements TurnEventLog {
 
 export type TurnHandler = (job: TurnJob) => Promise<void>;
 
+export class QueueFullError extends Error {
+  constructor(readonly maxWaiting: number) {
+    super(`the turn queue is full (${maxWaiting} waiting)`);
+    this.name = "QueueFullError";
+  }
+}
+
 /**
  * Embedded mode's queue: runs turns in this process with bounded concurrency. A turn id already waiting or
  * running is ignored, like BullMQ's jobId deduplication; one enqueued again after it finished is stopped by
@@ -126,11 +133,19 @@ export class InProcessTurnQueue implements TurnQueue {
   constructor(
     private readonly handler: TurnHandler,
     private readonly concurrency = 16,
+    /** Turns allowed to wait for a slot; more are refused (QueueFullError) rather than queued without end. */
+    private readonly maxWaiting = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** Turns waiting for a slot (not the running ones). */
+  backlog(): number {
+    return this.waiting.length;
+  }
 
   async enqueue(job: TurnJob): Promise<void> {
     if (this.closed) throw new Error("queue closed");
     if (this.queued.has(job.turn_id)) return;
+    if (this.waiting.length >= this.maxWaiting && this.running >= this.concurrency) throw new QueueFullError(this.maxWaiting);
     this.queued.add(job.turn_id);
     this.waiting.push(job);
     this.pump();
