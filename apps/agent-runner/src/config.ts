@@ -57,7 +57,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
       probes: { host: e.HOST, port: e.METRICS_PORT },
       model: modelConfigFromEnv(e),
-      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
+      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
       prefix: e.REDIS_KEY_PREFIX,
       eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
       eventMaxLen: e.TURN_EVENTS_MAXLEN,

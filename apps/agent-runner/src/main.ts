@@ -4,7 +4,7 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisUsageMeter, TurnWorker } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -36,7 +36,8 @@ const toolbox = new McpToolbox(config.mcpServers, {
   log: log.child({ component: "mcp" }),
 });
 const tools: ToolSource = toolbox;
-const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log });
+const limits = new RedisTurnLimits(redis, config.prefix);
+const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log, usage: new RedisUsageMeter(redis, config.prefix) });
 const shutdown = new AbortController();
 
 const worker = new TurnWorker(
@@ -45,6 +46,8 @@ const worker = new TurnWorker(
     const started = Date.now();
     const outcome = await processTurn(job, { eventLog, execute, canceller, shutdownSignal: shutdown.signal, log });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
+    // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
+    await limits.release(job.turn_id).catch((err: unknown) => log.warn("limit slot not released", { turn_id: job.turn_id, error: err instanceof Error ? err.message : "unknown" }));
     return outcome;
   },
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),

@@ -1,5 +1,6 @@
 import type { Logger } from "@acb/logger";
 import { OFFLINE_MODEL_NAME } from "@acb/chains";
+import type { UsageMeter } from "@acb/turns";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
@@ -17,6 +18,7 @@ import { playgroundRoutes } from "./routes/playground.js";
 import { turnCancelRoutes } from "./routes/turn-cancel.js";
 import { InMemoryActiveChats, type ActiveChats } from "./ui/active-chats.js";
 import { turnRoutes } from "./routes/turns.js";
+import { usageRoutes } from "./routes/usage.js";
 import { wsRoutes } from "./routes/ws.js";
 import type { TurnService } from "./turn-service.js";
 
@@ -36,6 +38,10 @@ export interface GatewayDeps {
   readonly playground?: boolean;
   /** AI SDK chats' latest turns (shared by replicas in distributed mode; in memory by default). */
   readonly activeChats?: ActiveChats;
+  /** Token usage for GET /v1/usage; absent = no such route. */
+  readonly usage?: UsageMeter;
+  /** WS_MAX_BACKLOG: messages a socket may queue behind its running turn (default 8). */
+  readonly wsMaxBacklog?: number;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -78,6 +84,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.route("/", docsRoutes({ modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
   if (deps.playground !== false) app.route("/", playgroundRoutes());
   app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
-  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, log: deps.log }));
+  if (deps.usage) app.route("/v1", usageRoutes(deps.usage));
+  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log }));
   return app;
 }

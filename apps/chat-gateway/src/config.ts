@@ -3,6 +3,7 @@ import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type Model
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
+import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/config.js";
 
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
@@ -20,6 +21,7 @@ const GatewayEnv = z.object({
   ...McpEnv.shape,
   ...TurnsEnv.shape,
   ...SecurityEnv.shape,
+  ...LimitsEnv.shape,
 });
 
 export interface GatewayConfig {
@@ -51,6 +53,8 @@ export interface GatewayConfig {
   readonly security: SecurityConfig;
   /** PLAYGROUND: serve the browser playground at `/` (default true). */
   readonly playground: boolean;
+  /** Rate, concurrency and queue limits, the WebSocket backlog, ALLOWED_MODELS (src/limits/config.ts). */
+  readonly limits: LimitsConfig;
 }
 
 export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
@@ -66,6 +70,8 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   }
   const security = securityConfigFromEnv(e, e.HOST);
   if (!security.ok) return security;
+  const limits = limitsConfigFromEnv(e, e.CHAT_MODEL_ID);
+  if (!limits.ok) return limits;
   return {
     ok: true,
     value: {
@@ -88,8 +94,9 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
       playground: e.PLAYGROUND,
+      limits: limits.value,
       model: modelConfigFromEnv(e),
-      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS },
+      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
     },
   };
 }

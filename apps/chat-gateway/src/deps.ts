@@ -18,6 +18,8 @@ export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logg
     modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
     playground: config.playground,
     activeChats: pipeline.activeChats,
+    usage: pipeline.usage,
+    wsMaxBacklog: config.limits.wsMaxBacklog,
     security: { ...config.security, authenticator: new Authenticator(config.security) },
   };
 }

@@ -3,10 +3,11 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, type UsageMeter } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
+import { TurnAdmission } from "./limits/admission.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { TurnService } from "./turn-service.js";
 import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
@@ -16,6 +17,7 @@ export interface Pipeline {
   readonly turns: TurnService;
   readonly readiness: ReadinessCheck[];
   readonly activeChats: ActiveChats;
+  readonly usage: UsageMeter;
   close(): Promise<void>;
 }
 
@@ -36,13 +38,22 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   });
   // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
-  const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
+  const usage = new InMemoryUsageMeter();
+  const limits = new InMemoryTurnLimits();
+  const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage });
   const canceller = new InMemoryTurnCanceller();
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => undefined), config.embeddedConcurrency, log);
+  // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => limits.release(job.turn_id)), {
+    concurrency: config.embeddedConcurrency,
+    maxWaiting: config.limits.maxQueuedTurns,
+    log,
+  });
+  const admission = new TurnAdmission(limits, config.limits, async () => queue.backlog());
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
-    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, log }),
+    usage,
+    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, log }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -72,6 +83,8 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
+  // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (SECURITY.md, "Limits").
+  const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0);
   const turns = new TurnService({
     queue,
     eventLog,
@@ -79,11 +92,13 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     watchdogGraceMs: config.watchdogGraceMs,
     ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
     canceller,
+    admission,
     log,
   });
   return {
     mode: "distributed",
     activeChats: new RedisActiveChats(redis, config.prefix),
+    usage: new RedisUsageMeter(redis, config.prefix),
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },

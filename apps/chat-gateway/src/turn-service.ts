@@ -1,7 +1,8 @@
 import { scopeId, type ErrorEvent, type LoggedTurnEvent, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { InMemoryTurnOwners, newTurnId, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { InMemoryTurnOwners, newTurnId, QueueFullError, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
+import { queueFullError, type Caller, type TurnAdmission } from "./limits/admission.js";
 
 export interface StartTurn {
   readonly sessionId: string;
@@ -12,6 +13,8 @@ export interface StartTurn {
   readonly messages?: TurnJob["messages"];
   /** The caller's tenant (and subject); absent = unscoped (AUTH_MODE=none). */
   readonly scope?: TurnScope;
+  /** Whose limits the turn counts against; absent = the scope's tenant. */
+  readonly caller?: Caller;
 }
 
 export interface TurnOwnership {
@@ -41,6 +44,8 @@ export interface TurnServiceDeps {
   readonly ownership?: TurnOwnership;
   /** Where `cancel` goes (the runner executing the turn watches it); undefined = cancelling is not wired. */
   readonly canceller?: TurnCanceller;
+  /** ALLOWED_MODELS, the queue bound and the caller's limits, checked before anything is enqueued. */
+  readonly admission?: TurnAdmission;
   readonly log?: Logger;
 }
 
@@ -57,6 +62,7 @@ export class TurnService {
   private readonly watchdogGraceMs: number | undefined;
   private readonly ownership: TurnOwnership;
   private readonly canceller: TurnCanceller | undefined;
+  private readonly admission: TurnAdmission | undefined;
   private readonly log: Logger;
 
   constructor(deps: TurnServiceDeps) {
@@ -66,6 +72,7 @@ export class TurnService {
     this.watchdogGraceMs = deps.watchdogGraceMs;
     this.ownership = deps.ownership ?? { owners: new InMemoryTurnOwners(), ttlMs: deps.turnTimeoutMs + 15 * 60_000 };
     this.canceller = deps.canceller;
+    this.admission = deps.admission;
     this.log = deps.log ?? silentLogger;
   }
 
@@ -84,9 +91,16 @@ export class TurnService {
       ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
       ...(turn.scope?.subject !== undefined ? { subject: turn.scope.subject } : {}),
     };
-    // Owner first: a client that follows its turn at once must never see a 404.
-    await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
-    await this.queue.enqueue(job);
+    await this.admission?.admit(job, turn.caller ?? { bucket: turn.scope?.tenant !== undefined ? `t.${turn.scope.tenant}` : "-" });
+    try {
+      // Owner first: a client that follows its turn at once must never see a 404.
+      await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
+      await this.queue.enqueue(job);
+    } catch (err) {
+      await this.admission?.release(job.turn_id);
+      // The embedded queue's own bound (a race past the admission's look at its backlog).
+      throw err instanceof QueueFullError ? queueFullError() : err;
+    }
     if (this.watchdogGraceMs !== undefined) this.watch(job);
     return job;
   }

@@ -9,7 +9,7 @@ let gw: InProcessGateway;
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();
   // USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e).
-  gw = await startInProcessGateway({ USE_MCP_IN_CHAT: "false", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "4000", MODEL_TIMEOUT_MS: "3000" });
+  gw = await startInProcessGateway({ USE_MCP_IN_CHAT: "false", ALLOWED_MODELS: "*", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "4000", MODEL_TIMEOUT_MS: "3000" });
 });
 afterAll(async () => {
   await gw?.stop();

@@ -1,8 +1,10 @@
 import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
-import type { Logger } from "@acb/logger";
+import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import type { UsageMeter } from "@acb/turns";
+import { turnUsage } from "./usage.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { conversationToMessages } from "./conversation.js";
 
@@ -20,6 +22,8 @@ export interface TurnEngineDeps {
   /** USE_MCP_IN_CHAT: chat turns use the agent with tools too (falling back to the chain without them). */
   readonly useToolsInChat: boolean;
   readonly log?: Logger;
+  /** Token usage per tenant per day (GET /v1/usage); absent = not metered. */
+  readonly usage?: UsageMeter;
 }
 
 /**
@@ -55,6 +59,10 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       throw asTurnError(err);
     }
     if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
+    if (deps.usage) {
+      // Metering never fails a turn the client already received.
+      await bestEffort(deps.usage.record(job.tenant ?? "", turnUsage(history, result.messages)), deps.log ?? silentLogger, "recording the turn's usage");
+    }
   };
 }
 

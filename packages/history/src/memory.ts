@@ -1,5 +1,6 @@
 import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
 import type { BaseMessage } from "@langchain/core/messages";
+import { cutToolResults, entriesOverBytes } from "./bounds.js";
 import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
 import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
 import { SessionChatMessageHistory } from "./session-history.js";
@@ -38,7 +39,7 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
     const sid = validateSessionId(sessionId);
     const tid = validateTurnId(turnId);
     assertMessages(messages);
-    const encoded = encodeMessages(messages);
+    const encoded = encodeMessages(cutToolResults(messages, this.options.maxToolResultBytes));
     // No await between the check and the write: atomic with respect to other calls in this process.
     const record = this.live(sid);
     if (record?.turns.has(tid)) return false;
@@ -69,7 +70,7 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
   async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const sid = validateSessionId(sessionId);
     assertMessages(messages);
-    const encoded = encodeMessages(messages);
+    const encoded = encodeMessages(cutToolResults(messages, this.options.maxToolResultBytes));
     this.push(this.live(sid) ?? this.create(sid), encoded);
   }
 
@@ -77,6 +78,8 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
     record.entries.push(...encoded);
     const excess = record.entries.length - this.options.maxMessages;
     if (excess > 0) record.entries.splice(0, excess);
+    const over = entriesOverBytes(record.entries, this.options.maxBytes);
+    if (over > 0) record.entries.splice(0, over);
     const now = Date.now();
     record.expiresAt = this.options.ttlSeconds > 0 ? now + this.options.ttlSeconds * 1000 : undefined;
     if (now - this.lastSweep >= SWEEP_INTERVAL_MS) this.sweep(now);

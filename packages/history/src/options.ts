@@ -1,4 +1,4 @@
-import { DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, SessionId, TurnId } from "@acb/schemas";
+import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, SessionId, TurnId } from "@acb/schemas";
 import { z } from "zod";
 import { InvalidHistoryKeyError } from "./errors.js";
 
@@ -9,18 +9,26 @@ export interface HistoryOptions {
   maxMessages: number;
   /** session expiry in seconds after last write; 0 = never. default 7 days */
   ttlSeconds: number;
+  /** cap on a session's stored bytes (oldest whole turns dropped, the newest kept); 0 = none. default 1 MiB */
+  maxBytes: number;
+  /** a tool result larger than this is stored cut, with a marker (the model saw it whole). default 8 KiB */
+  maxToolResultBytes: number;
 }
 
 export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = Object.freeze({
   keyPrefix: DEFAULT_KEY_PREFIX,
   maxMessages: DEFAULT_HISTORY_MAX_MESSAGES,
   ttlSeconds: DEFAULT_HISTORY_TTL_SECONDS,
+  maxBytes: DEFAULT_HISTORY_MAX_BYTES,
+  maxToolResultBytes: DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES,
 });
 
 const optionsSchema = z.object({
   keyPrefix: z.string().max(256),
   maxMessages: z.number().int().positive(),
   ttlSeconds: z.number().int().nonnegative(),
+  maxBytes: z.number().int().nonnegative(),
+  maxToolResultBytes: z.number().int().positive(),
 });
 
 /** Merges partial options over the defaults and checks them (throws RangeError on nonsense such as maxMessages 0). */

@@ -1,6 +1,7 @@
 import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { Cluster, Redis } from "ioredis";
+import { cutToolResults, TURN_START_PREFIX } from "./bounds.js";
 import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
 import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
 import { SessionChatMessageHistory } from "./session-history.js";
@@ -20,6 +21,30 @@ local function push_and_trim(from, max)
   redis.call('LTRIM', KEYS[1], -max, -1)
 end`;
 
+/**
+ * HISTORY_MAX_BYTES: drop whole turns from the head (a turn starts at a human entry) while the list holds more
+ * than maxBytes; the newest turn stays. Same rule as entriesOverBytes (bounds.ts) for the memory store.
+ */
+const TRIM_BYTES_LUA = `
+local function trim_bytes(maxBytes)
+  if maxBytes <= 0 then return end
+  local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+  local total = 0
+  for i = 1, #entries do total = total + #entries[i] end
+  if total <= maxBytes then return end
+  local function starts_turn(i) return string.sub(entries[i], 1, ${TURN_START_PREFIX.length}) == '${TURN_START_PREFIX}' end
+  local newest = #entries
+  while newest > 1 and not starts_turn(newest) do newest = newest - 1 end
+  local drop = 0
+  while drop + 1 < newest and total > maxBytes do
+    repeat
+      drop = drop + 1
+      total = total - #entries[drop]
+    until drop + 1 >= newest or starts_turn(drop + 1)
+  end
+  if drop > 0 then redis.call('LTRIM', KEYS[1], drop, -1) end
+end`;
+
 /** Both scripts end alike: the session's keys expire `ttl` seconds after this write, or never when ttl is 0. */
 const EXPIRE_BOTH_LUA = `
 if ttl > 0 then
@@ -32,7 +57,7 @@ end`;
 /**
  * KEYS[1] = message list, KEYS[2] = committed turn ids (ZSET, score = commit sequence)
  * ARGV[1] = turn id, ARGV[2] = max messages, ARGV[3] = ttl seconds (0 = none), ARGV[4] = turn marker cap,
- * ARGV[5..] = encoded messages
+ * ARGV[5] = max bytes (0 = none), ARGV[6..] = encoded messages
  * Returns 1 when appended, 0 when the turn id was already committed.
  */
 const COMMIT_TURN_LUA = `
@@ -41,7 +66,9 @@ local max = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 local markerCap = tonumber(ARGV[4])
 ${PUSH_AND_TRIM_LUA}
-if #ARGV >= 5 then push_and_trim(5, max) end
+${TRIM_BYTES_LUA}
+if #ARGV >= 6 then push_and_trim(6, max) end
+trim_bytes(tonumber(ARGV[5]))
 local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 local seq = 1
 if top[2] then seq = tonumber(top[2]) + 1 end
@@ -53,13 +80,15 @@ return 1
 
 /**
  * KEYS[1] = message list, KEYS[2] = committed turn ids; ARGV[1] = max messages, ARGV[2] = ttl seconds,
- * ARGV[3..] = encoded messages. Plain append with the same cap and expiry rules.
+ * ARGV[3] = max bytes, ARGV[4..] = encoded messages. Plain append with the same cap and expiry rules.
  */
 const APPEND_LUA = `
 local max = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 ${PUSH_AND_TRIM_LUA}
-push_and_trim(3, max)
+${TRIM_BYTES_LUA}
+push_and_trim(4, max)
+trim_bytes(tonumber(ARGV[3]))
 ${EXPIRE_BOTH_LUA}
 return 1
 `;
@@ -111,7 +140,7 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
     const listKey = this.listKey(sessionId);
     const tid = validateTurnId(turnId);
     assertMessages(messages);
-    const { maxMessages, ttlSeconds } = this.options;
+    const { maxMessages, ttlSeconds, maxBytes, maxToolResultBytes } = this.options;
     const result = await this.scripts.acbHistoryCommitTurn(
       listKey,
       `${listKey}:turns`,
@@ -119,7 +148,8 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
       maxMessages,
       ttlSeconds,
       turnMarkerCap(this.options),
-      ...encodeMessages(messages),
+      maxBytes,
+      ...encodeMessages(cutToolResults(messages, maxToolResultBytes)),
     );
     return Number(result) === 1;
   }
@@ -153,7 +183,7 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
     const listKey = this.listKey(sessionId);
     assertMessages(messages);
     if (messages.length === 0) return;
-    const { maxMessages, ttlSeconds } = this.options;
-    await this.scripts.acbHistoryAppend(listKey, `${listKey}:turns`, maxMessages, ttlSeconds, ...encodeMessages(messages));
+    const { maxMessages, ttlSeconds, maxBytes, maxToolResultBytes } = this.options;
+    await this.scripts.acbHistoryAppend(listKey, `${listKey}:turns`, maxMessages, ttlSeconds, maxBytes, ...encodeMessages(cutToolResults(messages, maxToolResultBytes)));
   }
 }

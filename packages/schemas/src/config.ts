@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { shownValue } from "./secrets.js";
-import { DEFAULT_CHAT_MODEL, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS } from "./defaults.js";
+import { DEFAULT_CHAT_MODEL, DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS } from "./defaults.js";
 
 /**
  * Env parsing shared by the apps' config modules. Apps read the environment once and pass it here; packages
@@ -67,6 +67,8 @@ export const HistoryEnv = z.object({
   HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default(DEFAULT_KEY_PREFIX)),
   HISTORY_MAX_MESSAGES: envInt(DEFAULT_HISTORY_MAX_MESSAGES, 2, 100_000),
   HISTORY_TTL_SECONDS: envInt(DEFAULT_HISTORY_TTL_SECONDS, 0, 365 * 24 * 3600),
+  HISTORY_MAX_BYTES: envInt(DEFAULT_HISTORY_MAX_BYTES, 0, 512 * 1024 * 1024),
+  HISTORY_MAX_TOOL_RESULT_BYTES: envInt(DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES, 256, 16 * 1024 * 1024),
 });
 
 export type ParsedEnv<T> = { ok: true; value: T } | { ok: false; message: string };

@@ -9,6 +9,9 @@ export const DEFAULT_KEY_PREFIX = "acb:";
 /** Chat history: messages kept per session, and its expiry after the last write (HISTORY_MAX_MESSAGES, HISTORY_TTL_SECONDS). */
 export const DEFAULT_HISTORY_MAX_MESSAGES = 200;
 export const DEFAULT_HISTORY_TTL_SECONDS = 7 * 24 * 3600;
+/** Bytes kept per session (oldest whole turns dropped first) and per stored tool result (HISTORY_MAX_BYTES, HISTORY_MAX_TOOL_RESULT_BYTES). */
+export const DEFAULT_HISTORY_MAX_BYTES = 1024 * 1024;
+export const DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES = 8 * 1024;
 
 /** A turn's event log: how long it stays readable after `done`, and its approximate cap (TURN_EVENTS_RETENTION_MS, TURN_EVENTS_MAXLEN). */
 export const DEFAULT_TURN_EVENTS_RETENTION_MS = 10 * 60_000;

@@ -10,6 +10,8 @@ export const ErrorCode = z.enum([
   "not_found",
   "rate_limited",
   "not_ready",
+  "queue_full",
+  "backlog_full",
   "upstream_error",
   "timeout",
   "internal",

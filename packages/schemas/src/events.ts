@@ -35,5 +35,7 @@ export const WsServerFrame = z.object({
   event: z.enum(["token", "tool_start", "tool_end", "error", "done"]),
   data: z.string().optional(),
   turn_id: z.string().optional(),
+  /** On `error` frames the gateway refused (rate_limited, backlog_full, queue_full, bad_request …): the same code as the HTTP error. */
+  code: z.string().optional(),
 });
 export type WsServerFrame = z.infer<typeof WsServerFrame>;

@@ -11,22 +11,24 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Sent with the answer (Retry-After, RateLimit …). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "ApiError";
   }
 }
 
-export function jsonError(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: ErrorDetail[]): Response {
+export function jsonError(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: ErrorDetail[], headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(errorBody(code, message, details)), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8" },
+    headers: { ...headers, "content-type": "application/json; charset=utf-8" },
   });
 }
 
 export function errorHandler(log: Logger): ErrorHandler {
   return (err: Error, c: Context) => {
-    if (err instanceof ApiError) return jsonError(err.status, err.code, err.message, err.details);
+    if (err instanceof ApiError) return jsonError(err.status, err.code, err.message, err.details, err.headers);
     if (err instanceof HTTPException) {
       const status = err.status;
       const code: ErrorCode = status === 413 ? "payload_too_large" : status === 404 ? "not_found" : status >= 500 ? "internal" : "bad_request";

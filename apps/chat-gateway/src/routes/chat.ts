@@ -2,6 +2,7 @@ import { AgentChatRequest, ChatRequest } from "@acb/schemas";
 import { Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../http/errors.js";
+import { callerOf } from "../limits/admission.js";
 import { readJsonBody } from "../http/json-body.js";
 import { sseResponse } from "../http/sse.js";
 import { turnOptions, type TurnService } from "../turn-service.js";
@@ -24,7 +25,7 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope") });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
     if (req.stream) return stream(job.turn_id);
     // The turn is bounded by its own deadline; this wait only needs a little more than that.
     const result = await turns.collect(job.turn_id, AbortSignal.timeout(options.turnTimeoutMs + 5_000));
@@ -39,14 +40,14 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope") });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
     return stream(job.turn_id);
   });
 
   app.post("/agent/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
-    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope") });
+    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
     return stream(job.turn_id, { "x-session-id": sessionId });
   });
 

@@ -2,22 +2,29 @@ import { describeInvalid, detailsFromZod, WsChatMessage, type WsServerFrame } fr
 import type { Logger } from "@acb/logger";
 import { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import { ApiError } from "../http/errors.js";
+import { callerOf } from "../limits/admission.js";
 import { turnOptions, type TurnService } from "../turn-service.js";
 
 /**
  * WS /ws/chat: the client sends `{"session_id","input"}` per turn; the server answers with
  * `{"event":"token","data"}` … `{"event":"done","data":<session_id>,"turn_id"}`. A bad message gets
- * `{"event":"error","data"}` and the socket stays usable. Messages are handled one turn at a time, in order.
+ * `{"event":"error","data"}` and the socket stays usable. Messages are handled one turn at a time, in order;
+ * at most `maxBacklog` wait behind the running one (more get an `error` with code `backlog_full`), and what
+ * waits when the socket closes is dropped, never started.
  */
-export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; log: Logger }): Hono {
+export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; maxBacklog: number; log: Logger }): Hono {
   const app = new Hono();
   app.get(
     "/ws/chat",
     upgradeWebSocket((c) => {
       // The socket's turns belong to the identity that opened it.
       const scope = c.get("scope");
+      const caller = callerOf(c);
       const closed = new AbortController();
       let queue: Promise<void> = Promise.resolve();
+      /** Messages accepted and not yet finished: the running turn plus its backlog. */
+      let pending = 0;
       const send = (ws: WSContext, frame: WsServerFrame): void => {
         if (!closed.signal.aborted) ws.send(JSON.stringify(frame));
       };
@@ -34,7 +41,14 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
         const parsed = WsChatMessage.safeParse(value);
         if (!parsed.success) return send(ws, { event: "error", data: `invalid message: ${describeInvalid(detailsFromZod(parsed.error))}` });
         const msg = parsed.data;
-        const job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg), scope });
+        let job;
+        try {
+          job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg), scope, caller });
+        } catch (err) {
+          // Refusals (rate_limited, queue_full, a model not allowed …) are told like HTTP ones; the socket stays open.
+          if (err instanceof ApiError) return send(ws, { event: "error", data: err.message, code: err.code });
+          throw err;
+        }
         for await (const { event } of turns.follow(job.turn_id, "0", closed.signal)) {
           send(ws, event.event === "done" ? { event: "done", data: event.data, turn_id: job.turn_id } : { event: event.event, data: event.data });
         }
@@ -43,11 +57,19 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
       return {
         onMessage(evt, ws) {
           const raw: unknown = evt.data;
+          if (closed.signal.aborted) return;
+          if (pending > options.maxBacklog) {
+            return send(ws, { event: "error", data: `too many messages waiting on this socket (at most ${options.maxBacklog} behind the running turn)`, code: "backlog_full" });
+          }
+          pending += 1;
           queue = queue
-            .then(() => handle(raw, ws))
+            .then(() => (closed.signal.aborted ? undefined : handle(raw, ws)))
             .catch((err: unknown) => {
               options.log.warn("websocket turn failed", { error: err instanceof Error ? err.name : "unknown" });
               send(ws, { event: "error", data: "the turn could not be started" });
+            })
+            .finally(() => {
+              pending -= 1;
             });
         },
         onClose() {

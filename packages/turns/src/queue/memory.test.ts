@@ -4,7 +4,7 @@ import { InProcessTurnQueue } from "./memory.js";
 
 describeTurnQueueContract("in-process", () => ({
   make: async (handler) => {
-    const queue = new InProcessTurnQueue(handler, 4);
+    const queue = new InProcessTurnQueue(handler, { concurrency: 4 });
     return { queue, close: () => queue.close() };
   },
 }));
@@ -14,7 +14,7 @@ describe("InProcessTurnQueue", () => {
     const ran: string[] = [];
     const queue = new InProcessTurnQueue(async (j) => {
       ran.push(j.turn_id);
-    }, 4);
+    }, { concurrency: 4 });
     const j = job();
     await queue.enqueue(j);
     await queue.enqueue(j);
@@ -35,7 +35,7 @@ describe("InProcessTurnQueue", () => {
       active -= 1;
       done += 1;
       if (j.input === "boom") throw new Error("boom");
-    }, 3);
+    }, { concurrency: 3 });
     for (let i = 0; i < 12; i++) await queue.enqueue({ ...job(), input: i % 4 === 0 ? "boom" : "ok" });
     await queue.close();
     expect(done).toBe(12);

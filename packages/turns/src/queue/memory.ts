@@ -2,6 +2,21 @@ import type { TurnJob } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import type { TurnHandler, TurnQueue } from "./types.js";
 
+export interface InProcessQueueOptions {
+  /** Turns run at once (EMBEDDED_CONCURRENCY). */
+  readonly concurrency?: number;
+  /** Turns allowed to wait for a slot; more are refused (QueueFullError) rather than queued without end. */
+  readonly maxWaiting?: number;
+  readonly log?: Logger;
+}
+
+export class QueueFullError extends Error {
+  constructor(readonly maxWaiting: number) {
+    super(`the turn queue is full (${maxWaiting} waiting)`);
+    this.name = "QueueFullError";
+  }
+}
+
 /**
  * Embedded mode's queue: runs turns in this process with bounded concurrency. A turn id already waiting or
  * running is ignored, like BullMQ's jobId deduplication; one enqueued again after it finished is stopped by
@@ -14,15 +29,28 @@ export class InProcessTurnQueue implements TurnQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
+  private readonly concurrency: number;
+  private readonly maxWaiting: number;
+  private readonly log: Logger;
+
   constructor(
     private readonly handler: TurnHandler,
-    private readonly concurrency = 16,
-    private readonly log: Logger = silentLogger,
-  ) {}
+    options: InProcessQueueOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 16;
+    this.maxWaiting = options.maxWaiting ?? Number.POSITIVE_INFINITY;
+    this.log = options.log ?? silentLogger;
+  }
+
+  /** Turns waiting for a slot (not the running ones). */
+  backlog(): number {
+    return this.waiting.length;
+  }
 
   async enqueue(job: TurnJob): Promise<void> {
     if (this.closed) throw new Error("queue closed");
     if (this.queued.has(job.turn_id)) return;
+    if (this.waiting.length >= this.maxWaiting && this.running >= this.concurrency) throw new QueueFullError(this.maxWaiting);
     this.queued.add(job.turn_id);
     this.waiting.push(job);
     this.pump();

@@ -1,0 +1,81 @@
+import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { describe, expect, it } from "vitest";
+import type { ChatHistoryStore, HistoryOptions } from "../index.js";
+import { sid } from "./history-contract.js";
+
+type MakeStore = (options?: Partial<HistoryOptions>) => ChatHistoryStore | Promise<ChatHistoryStore>;
+
+const bytesOf = (messages: BaseMessage[]): number =>
+  messages.reduce((n, m) => n + Buffer.byteLength(typeof m.content === "string" ? m.content : JSON.stringify(m.content)), 0);
+
+/** A tool-using turn whose tool answered `resultBytes` bytes. */
+function toolTurn(n: number, resultBytes: number): BaseMessage[] {
+  return [
+    new HumanMessage(`read file ${n}`),
+    new AIMessage({ content: "", tool_calls: [{ id: `call_${n}`, name: "read_text", args: { path: `f${n}.txt` }, type: "tool_call" }] }),
+    new ToolMessage({ content: "x".repeat(resultBytes), tool_call_id: `call_${n}`, name: "read_text" }),
+    new AIMessage(`the file ${n} is long`),
+  ];
+}
+
+/** The size bounds every ChatHistoryStore adapter keeps: HISTORY_MAX_BYTES and HISTORY_MAX_TOOL_RESULT_BYTES. */
+export function describeHistorySizeContract(name: string, makeStore: MakeStore): void {
+  describe(`ChatHistoryStore size bounds: ${name}`, () => {
+    it("stores a tool result cut to maxToolResultBytes, with a marker saying how much the tool returned", async () => {
+      const store = await makeStore({ maxToolResultBytes: 8 * 1024 });
+      const s = sid("cut");
+      await store.commitTurn(s, "t1", toolTurn(1, 4 * 1024 * 1024));
+      const [human, call, tool, answer] = await store.getMessages(s);
+      expect(human?.content).toBe("read file 1");
+      expect(call?.getType()).toBe("ai");
+      expect(tool?.getType()).toBe("tool");
+      const text = String(tool?.content);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(8 * 1024 + 200);
+      expect(text.startsWith("x".repeat(1000))).toBe(true);
+      expect(text).toContain("4194304 bytes");
+      expect((tool as ToolMessage).tool_call_id).toBe("call_1");
+      expect(answer?.content).toBe("the file 1 is long");
+    });
+
+    it("leaves a small tool result whole", async () => {
+      const store = await makeStore({ maxToolResultBytes: 8 * 1024 });
+      const s = sid("small");
+      await store.commitTurn(s, "t1", toolTurn(1, 100));
+      expect(String((await store.getMessages(s))[2]?.content)).toBe("x".repeat(100));
+    });
+
+    it("drops the oldest whole turns once a session holds more than maxBytes", async () => {
+      const store = await makeStore({ maxBytes: 64 * 1024, maxToolResultBytes: 8 * 1024 });
+      const s = sid("bytes");
+      for (let i = 1; i <= 30; i++) {
+        await store.commitTurn(s, `t${i}`, [new HumanMessage(`q${i} ${"y".repeat(4000)}`), new AIMessage(`a${i} ${"z".repeat(4000)}`)]);
+      }
+      const kept = await store.getMessages(s);
+      expect(bytesOf(kept)).toBeLessThanOrEqual(64 * 1024);
+      // Whole turns: the history starts with a question and ends with the newest answer.
+      expect(kept[0]?.getType()).toBe("human");
+      expect(kept.length % 2).toBe(0);
+      expect(String(kept.at(-1)?.content)).toMatch(/^a30 /);
+      expect(kept.length).toBeGreaterThanOrEqual(10);
+    });
+
+    it("never splits a tool turn: what is dropped goes up to the next question", async () => {
+      const store = await makeStore({ maxBytes: 20 * 1024, maxToolResultBytes: 8 * 1024 });
+      const s = sid("tools");
+      for (let i = 1; i <= 5; i++) await store.commitTurn(s, `t${i}`, toolTurn(i, 1024 * 1024));
+      const kept = await store.getMessages(s);
+      expect(kept[0]?.getType()).toBe("human");
+      // Each stored turn is ~8.5 KiB once its result is cut: two fit in 20 KiB, three do not.
+      expect(kept).toHaveLength(8);
+      expect(kept.at(-1)?.content).toBe("the file 5 is long");
+    });
+
+    it("keeps the newest turn even when it alone is larger than maxBytes", async () => {
+      const store = await makeStore({ maxBytes: 1024, maxToolResultBytes: 8 * 1024 });
+      const s = sid("newest");
+      await store.commitTurn(s, "t1", [new HumanMessage("first"), new AIMessage("one")]);
+      await store.commitTurn(s, "t2", [new HumanMessage("q".repeat(3000)), new AIMessage("two")]);
+      expect((await store.getMessages(s)).map((m) => m.content)).toEqual(["q".repeat(3000), "two"]);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { CONCURRENCY_RETRY_CAP_MS, gcra, type AdmitRequest, type Admission, type LimitName, type LimitState, type TurnLimits } from "./types.js";
+
+interface Bucket {
+  turnsTat: number;
+  charsTat: number;
+  /** turn id → deadline (epoch ms) */
+  active: Map<string, number>;
+}
+
+/** Embedded mode's limits: one process, so a map; same arithmetic and contract as the Redis adapter. */
+export class InMemoryTurnLimits implements TurnLimits {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly slotOf = new Map<string, string>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async admit(req: AdmitRequest): Promise<Admission> {
+    const now = this.now();
+    const bucket = this.bucket(req.bucket);
+    for (const [id, deadline] of bucket.active) {
+      if (deadline <= now) {
+        bucket.active.delete(id);
+        this.slotOf.delete(id);
+      }
+    }
+    const { turnsPerMinute, inputCharsPerMinute, maxConcurrent } = req.policy;
+    const turns = turnsPerMinute !== undefined ? gcra(bucket.turnsTat, now, 1, turnsPerMinute) : undefined;
+    const chars = inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
+    const active = bucket.active.size;
+    const earliest = Math.min(...bucket.active.values());
+    const slotFull = maxConcurrent !== undefined && active >= maxConcurrent;
+    const exceeded: LimitName | undefined = turns && !turns.ok ? "turns" : chars && !chars.ok ? "input_chars" : slotFull ? "concurrent" : undefined;
+    const admitted = exceeded === undefined;
+    if (admitted) {
+      if (turns) bucket.turnsTat = turns.tat;
+      if (chars) bucket.charsTat = chars.tat;
+      if (maxConcurrent !== undefined) {
+        bucket.active.set(req.turnId, req.deadlineAt);
+        this.slotOf.set(req.turnId, req.bucket);
+      }
+    }
+    const states: LimitState[] = [];
+    if (turns && turnsPerMinute !== undefined) states.push({ name: "turns", limit: turnsPerMinute, remaining: turns.remaining, resetMs: turns.resetMs });
+    if (chars && inputCharsPerMinute !== undefined) states.push({ name: "input_chars", limit: inputCharsPerMinute, remaining: chars.remaining, resetMs: chars.resetMs });
+    if (maxConcurrent !== undefined) {
+      const held = bucket.active.size;
+      const first = Math.min(...bucket.active.values());
+      states.push({ name: "concurrent", limit: maxConcurrent, remaining: Math.max(0, maxConcurrent - held), resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0 });
+    }
+    if (admitted) return { admitted: true, states };
+    const retryAfterMs = exceeded === "turns" ? (turns?.retryAfterMs ?? 0) : exceeded === "input_chars" ? (chars?.retryAfterMs ?? 0) : Math.min(Math.max(0, earliest - now), CONCURRENCY_RETRY_CAP_MS);
+    return { admitted: false, exceeded, retryAfterMs, states };
+  }
+
+  async release(turnId: string): Promise<void> {
+    const name = this.slotOf.get(turnId);
+    if (name === undefined) return;
+    this.slotOf.delete(turnId);
+    this.buckets.get(name)?.active.delete(turnId);
+  }
+
+  async close(): Promise<void> {
+    this.buckets.clear();
+    this.slotOf.clear();
+  }
+
+  private bucket(name: string): Bucket {
+    let b = this.buckets.get(name);
+    if (b === undefined) {
+      b = { turnsTat: 0, charsTat: 0, active: new Map() };
+      this.buckets.set(name, b);
+    }
+    return b;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Per-tenant (or per-key) turn limits, shared by every gateway replica: turns per minute, input characters
+ * per minute, and turns running at once. Rates are GCRA (a token bucket with a burst of the whole per-minute
+ * quota, refilled continuously), so there is no minute boundary that lets twice the quota through. A running
+ * turn holds a slot until it is released (its `done` was appended) or its deadline passes, whichever comes
+ * first, so a gateway or runner that crashed never leaks a slot.
+ */
+export interface LimitPolicy {
+  /** RATE_LIMIT_TURNS_PER_MINUTE; undefined = unlimited. */
+  readonly turnsPerMinute?: number;
+  /** RATE_LIMIT_INPUT_CHARS_PER_MINUTE; undefined = unlimited. */
+  readonly inputCharsPerMinute?: number;
+  /** MAX_CONCURRENT_TURNS_PER_TENANT; undefined = unlimited. */
+  readonly maxConcurrent?: number;
+}
+
+export type LimitName = "turns" | "input_chars" | "concurrent";
+
+/** Where one limit stands after an admission (for the RateLimit header). */
+export interface LimitState {
+  readonly name: LimitName;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Rates: ms until the whole quota is available again; concurrency: ms until the earliest slot's deadline. */
+  readonly resetMs: number;
+}
+
+export interface AdmitRequest {
+  /** Whose quota: `t.<tenant>` or `k.<key>` (any string; hashed into the keys). */
+  readonly bucket: string;
+  readonly turnId: string;
+  /** Epoch ms after which the slot frees itself. */
+  readonly deadlineAt: number;
+  readonly inputChars: number;
+  readonly policy: LimitPolicy;
+}
+
+export type Admission =
+  | { readonly admitted: true; readonly states: readonly LimitState[] }
+  | { readonly admitted: false; readonly exceeded: LimitName; readonly retryAfterMs: number; readonly states: readonly LimitState[] };
+
+export interface TurnLimits {
+  /** Admits the turn against every limit of its policy at once, or refuses it consuming nothing. */
+  admit(request: AdmitRequest): Promise<Admission>;
+  /** Frees the turn's concurrency slot (its `done` was appended). Unknown or already released: nothing. */
+  release(turnId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The window every per-minute quota is spread over. */
+export const RATE_WINDOW_MS = 60_000;
+/** Retry-After for a full concurrency limit: a slot frees when any turn ends, at the latest at its deadline. */
+export const CONCURRENCY_RETRY_CAP_MS = 5_000;
+
+/**
+ * GCRA for one quota: `tat` is the theoretical arrival time (epoch ms) stored for the bucket. Shared by the
+ * memory adapter; admit.lua does the same arithmetic.
+ */
+export function gcra(tat: number, now: number, cost: number, limit: number): { ok: boolean; tat: number; retryAfterMs: number; remaining: number; resetMs: number } {
+  const interval = RATE_WINDOW_MS / limit;
+  const base = Math.max(tat, now);
+  const next = base + cost * interval;
+  const allowAt = next - RATE_WINDOW_MS;
+  if (allowAt > now) {
+    return { ok: false, tat: base, retryAfterMs: allowAt - now, remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - base) / interval)), resetMs: base - now };
+  }
+  return { ok: true, tat: next, retryAfterMs: 0, remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - next) / interval)), resetMs: next - now };
+}
