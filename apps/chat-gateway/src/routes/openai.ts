@@ -1,5 +1,5 @@
 import { ChatCompletionRequest, SESSION_HEADER, SESSION_ID_PATTERN, type ChatCompletion, type OpenAIModelList } from "@acb/schemas";
-import type { Logger } from "@acb/logger";
+import { bestEffort, type Logger } from "@acb/logger";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { randomUUID } from "node:crypto";
@@ -81,14 +81,14 @@ export function openaiRoutes(turns: TurnService, options: OpenAIRouteOptions): H
         {
           heartbeatMs: options.heartbeatMs,
           headers,
-          onClientGone: () => void turns.cancel(job.turn_id).catch((err: unknown) => options.log.warn("cancel failed", { turn_id: job.turn_id, error: String(err) })),
+          onClientGone: () => void bestEffort(turns.cancel(job.turn_id), options.log.child({ turn_id: job.turn_id }), "cancelling a turn whose reader went away"),
         },
       );
     }
 
     // A client that hangs up on a non-streaming request cancels the turn too.
     const gone = c.req.raw.signal;
-    const onGone = (): void => void turns.cancel(job.turn_id).catch(() => undefined);
+    const onGone = (): void => void bestEffort(turns.cancel(job.turn_id), options.log.child({ turn_id: job.turn_id }), "cancelling a turn whose client hung up");
     gone.addEventListener("abort", onGone, { once: true });
     let text = "";
     let error: { data: string; code?: string | undefined } | undefined;
