@@ -11,7 +11,7 @@ import { ConfigError } from "./errors.js";
 
 export type StoreConfig =
   | { readonly kind: "lance"; readonly dataDir: string; readonly collection: string }
-  | { readonly kind: "postgres"; readonly url: string; readonly collection: string };
+  | { readonly kind: "postgres"; readonly url: string; readonly collection: string; readonly poolSize: number };
 
 export type EmbeddingsConfig =
   | { readonly kind: "hashing"; readonly dimensions: number }
@@ -60,7 +60,7 @@ export const USAGE = `usage: mcp-docs [serve] [--transport stdio|http] [--port 8
        mcp-docs ingest --root DIR [--rebuild] [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--deny <glob> ...]
          [--no-default-deny] [--chunk-size N] [--chunk-overlap N] [--max-file-bytes N] [--progress auto|lines|quiet]
 env: DOCS_ROOT, DOCS_DATA_DIR (default ./.mcp-docs), DOCS_COLLECTION (default "docs"), DOCS_STORE (lance|postgres),
-  DOCS_DATABASE_URL, DOCS_EMBEDDINGS (hashing|openai; default openai when DOCS_EMBEDDINGS_MODEL is set),
+  DOCS_DATABASE_URL, DOCS_DATABASE_POOL_SIZE, DOCS_EMBEDDINGS (hashing|openai; default openai when DOCS_EMBEDDINGS_MODEL is set),
   DOCS_EMBEDDINGS_MODEL, DOCS_EMBEDDINGS_BASE_URL (else OPENAI_BASE_URL), DOCS_EMBEDDINGS_API_KEY (else OPENAI_API_KEY),
   DOCS_EMBEDDINGS_DIMENSIONS, DOCS_HASHING_DIMENSIONS, DOCS_TRANSPORT, DOCS_HOST, DOCS_PORT, MCP_AUTH_TOKEN,
   DOCS_ALLOWED_ORIGINS, DOCS_DENY, DOCS_DEFAULT_DENY, DOCS_MAX_K, DOCS_MAX_BODY_BYTES, DOCS_TOOL_TIMEOUT_MS, LOG_LEVEL`;
@@ -136,7 +136,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   if (storeKind === "postgres") {
     if (!set(env.DOCS_DATABASE_URL)) throw new ConfigError("DOCS_DATABASE_URL is required with DOCS_STORE=postgres (postgres://user:pass@host:5432/db)");
     const url = pick(z.string().regex(/^postgres(ql)?:\/\/\S+$/), env.DOCS_DATABASE_URL, "DOCS_DATABASE_URL", "a postgres:// URL");
-    store = { kind: "postgres", url, collection };
+    store = { kind: "postgres", url, collection, poolSize: num("", "DOCS_DATABASE_POOL_SIZE", "4", 1, 100, undefined) };
   } else {
     const dataDir = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), v["data-dir"] ?? env.DOCS_DATA_DIR ?? ".mcp-docs", v["data-dir"] !== undefined ? "--data-dir" : "DOCS_DATA_DIR", "a directory path");
     store = { kind: "lance", dataDir, collection };
