@@ -13,6 +13,8 @@ import { sqlString } from "./sql.js";
 import type { ChunkRecord, CollectionMeta, DocFormat, DocumentRecord, SearchFilter, StoredChunk, VectorHit, VectorStore } from "./types.js";
 
 export const INDEX_MIN_ROWS = 5000;
+const EF_SEARCH = 100;
+const REFINE_FACTOR = 4;
 const CHUNK_COLUMNS = ["id", "source", "hash", "ordinal", "title", "heading", "format", "text"];
 
 type Row = Record<string, unknown>;
@@ -226,7 +228,8 @@ export class LanceStore implements VectorStore {
 
   async vectorSearch(vector: readonly number[], k: number, filter: SearchFilter | undefined): Promise<VectorHit[]> {
     const t = await this.must("chunks");
-    let q = t.vectorSearch(Array.from(vector)).distanceType("cosine").select(CHUNK_COLUMNS).limit(k);
+    // ef widens the HNSW beam; refineFactor re-ranks the quantised candidates with the full vectors
+    let q = t.vectorSearch(Array.from(vector)).distanceType("cosine").ef(Math.max(EF_SEARCH, k * 2)).refineFactor(REFINE_FACTOR).select(CHUNK_COLUMNS).limit(k);
     const where = lanceWhere(filter);
     if (where !== undefined) q = q.where(where);
     const rows = (await q.toArray()) as Row[];
