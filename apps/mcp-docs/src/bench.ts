@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
+import pg from "pg";
 import { hashingEmbedder, hashingVector } from "./embed/hashing.js";
 import { chunkId } from "./ids.js";
 import { ingest } from "./ingest.js";
@@ -69,10 +70,13 @@ async function postgresFactory(): Promise<StoreFactory> {
   const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1" });
   await server.start();
   const port = Number(server.getServerConn().split(":").pop());
+  // PGlite serves one connection at a time: one pool of one, shared by every store the bench opens
+  const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, max: 1 });
   return {
     name: "postgres (PGlite WASM + pgvector HNSW)",
-    open: async (tag) => PostgresStore.open(`postgres://postgres@127.0.0.1:${port}/postgres`, tag, 1),
+    open: async (tag) => Object.assign(new PostgresStore(pool, tag), { close: async () => undefined }),
     close: async () => {
+      await pool.end();
       await server.stop();
       await db.close();
     },
