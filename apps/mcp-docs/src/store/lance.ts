@@ -9,15 +9,15 @@ import { mkdir } from "node:fs/promises";
 import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import { DocsError } from "../errors.js";
+import { checkEmbedder, toChunk, toDoc, type Row } from "./rows.js";
 import { sqlString } from "./sql.js";
-import type { ChunkRecord, CollectionMeta, DocFormat, DocumentRecord, SearchFilter, StoredChunk, VectorHit, VectorStore } from "./types.js";
+import type { ChunkRecord, CollectionMeta, DocumentRecord, SearchFilter, StoredChunk, VectorHit, VectorStore } from "./types.js";
 
 export const INDEX_MIN_ROWS = 5000;
 const EF_SEARCH = 100;
 const REFINE_FACTOR = 4;
 const CHUNK_COLUMNS = ["id", "source", "hash", "ordinal", "title", "heading", "format", "text"];
 
-type Row = Record<string, unknown>;
 
 function chunkSchema(dimensions: number): Schema {
   return new Schema([
@@ -50,30 +50,7 @@ const metaSchema = new Schema([
   new Field("generation", new Int32(), false),
 ]);
 
-function toChunk(r: Row): ChunkRecord {
-  return {
-    id: String(r.id),
-    source: String(r.source),
-    hash: String(r.hash),
-    ordinal: Number(r.ordinal),
-    title: String(r.title),
-    heading: String(r.heading),
-    format: String(r.format) as DocFormat,
-    text: String(r.text),
-  };
-}
 
-function toDoc(r: Row): DocumentRecord {
-  return {
-    source: String(r.source),
-    hash: String(r.hash),
-    title: String(r.title),
-    format: String(r.format) as DocFormat,
-    bytes: Number(r.bytes),
-    chunks: Number(r.chunks),
-    ingestedAt: String(r.ingested_at),
-  };
-}
 
 export function lanceWhere(f: SearchFilter | undefined): string | undefined {
   if (f === undefined) return undefined;
@@ -119,15 +96,7 @@ export class LanceStore implements VectorStore {
 
   async prepare(embedder: string, dimensions: number, rebuild: boolean): Promise<CollectionMeta> {
     const existing = await this.meta();
-    if (existing !== undefined && !rebuild) {
-      if (existing.embedder !== embedder || existing.dimensions !== dimensions) {
-        throw new DocsError(
-          "EMBEDDINGS",
-          `the collection was built with ${existing.embedder} (${existing.dimensions} dimensions), not ${embedder} (${dimensions}); re-ingest with --rebuild to switch`,
-        );
-      }
-      return existing;
-    }
+    if (existing !== undefined && !rebuild) return checkEmbedder(existing, embedder, dimensions);
     for (const s of ["chunks", "docs", "meta"] as const) {
       if ((await this.table(s)) !== undefined) await this.db.dropTable(`${this.name}_${s}`);
     }
