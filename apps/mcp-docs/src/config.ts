@@ -1,0 +1,217 @@
+/**
+ * Configuration: argv and env are read once, here, validated with zod, and turned into a plain object.
+ * A bad value fails at start with one line naming the flag or variable. Two commands share it:
+ * `mcp-docs [serve]` (the MCP server) and `mcp-docs ingest --root DIR` (the ingestion CLI).
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
+import { isLoopbackHost, type HttpConfig } from "@acb/mcp-fileserver/dist/config.js";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export type StoreConfig =
+  | { readonly kind: "lance"; readonly dataDir: string; readonly collection: string }
+  | { readonly kind: "postgres"; readonly url: string; readonly collection: string; readonly poolSize: number };
+
+export type EmbeddingsConfig =
+  | { readonly kind: "hashing"; readonly dimensions: number }
+  | { readonly kind: "openai"; readonly model: string; readonly baseURL: string | undefined; readonly apiKey: string; readonly dimensions: number | undefined; readonly batchSize: number };
+
+export interface SearchLimits {
+  readonly defaultK: number;
+  readonly maxK: number;
+  readonly maxQueryChars: number;
+  readonly maxNeighbours: number;
+  readonly toolTimeoutMs: number;
+}
+
+export interface IngestConfig {
+  readonly root: string;
+  readonly deny: readonly string[];
+  readonly maxFileBytes: number;
+  readonly chunkSize: number;
+  readonly chunkOverlap: number;
+  /** Progress bar on a TTY, plain lines otherwise; `--quiet` prints the summary only. */
+  readonly progress: "auto" | "lines" | "quiet";
+}
+
+interface Common {
+  readonly store: StoreConfig;
+  readonly embeddings: EmbeddingsConfig;
+  readonly logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export interface ServeConfig extends Common {
+  readonly command: "serve";
+  readonly transport: "stdio" | "http";
+  readonly http: HttpConfig;
+  readonly limits: SearchLimits;
+}
+
+export interface IngestCommandConfig extends Common {
+  readonly command: "ingest";
+  readonly ingest: IngestConfig;
+}
+
+export type Config = ServeConfig | IngestCommandConfig;
+
+export const USAGE = `usage: mcp-docs [serve] [--transport stdio|http] [--port 8081] [--host 127.0.0.1] [--allowed-origin <origin> ...]
+         [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--max-k N]
+       mcp-docs ingest --root DIR [--rebuild] [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--deny <glob> ...]
+         [--no-default-deny] [--chunk-size N] [--chunk-overlap N] [--max-file-bytes N] [--progress auto|lines|quiet]
+env: DOCS_ROOT, DOCS_DATA_DIR (default ./.mcp-docs), DOCS_COLLECTION (default "docs"), DOCS_STORE (lance|postgres),
+  DOCS_DATABASE_URL, DOCS_DATABASE_POOL_SIZE, DOCS_EMBEDDINGS (hashing|openai; default openai when DOCS_EMBEDDINGS_MODEL is set),
+  DOCS_EMBEDDINGS_MODEL, DOCS_EMBEDDINGS_BASE_URL (else OPENAI_BASE_URL), DOCS_EMBEDDINGS_API_KEY (else OPENAI_API_KEY),
+  DOCS_EMBEDDINGS_DIMENSIONS, DOCS_HASHING_DIMENSIONS, DOCS_TRANSPORT, DOCS_HOST, DOCS_PORT, MCP_AUTH_TOKEN,
+  DOCS_ALLOWED_ORIGINS, DOCS_DENY, DOCS_DEFAULT_DENY, DOCS_MAX_K, DOCS_MAX_BODY_BYTES, DOCS_TOOL_TIMEOUT_MS, LOG_LEVEL`;
+
+export class HelpRequested extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const shown = typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : String(value);
+    throw new ConfigError(`${name} must be ${expected} (got ${shown})`);
+  }
+  return r.data;
+}
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+const set = (s: string | undefined): s is string => s !== undefined && s.trim() !== "";
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** A collection name is a table name in both stores: kept to a safe identifier. */
+export const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+
+export function loadConfig(argv: readonly string[], env: Env): Config {
+  const [first, ...rest] = argv;
+  const command = first === "ingest" ? "ingest" : "serve";
+  const args = first === "ingest" || first === "serve" ? rest : [...argv];
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        root: { type: "string" },
+        transport: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        "allowed-origin": { type: "string", multiple: true },
+        "data-dir": { type: "string" },
+        collection: { type: "string" },
+        store: { type: "string" },
+        "max-k": { type: "string" },
+        deny: { type: "string", multiple: true },
+        "no-default-deny": { type: "boolean" },
+        "chunk-size": { type: "string" },
+        "chunk-overlap": { type: "string" },
+        "max-file-bytes": { type: "string" },
+        progress: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`arguments: ${msg.replace(/\s*\n\s*/g, " ")}`);
+  }
+  const v = parsed.values;
+  if (v.help === true) throw new HelpRequested(USAGE);
+  const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
+    pick(intIn(min, max), flagValue ?? env[envName] ?? def, flagValue !== undefined ? flag : envName, `an integer ${min}-${max}`);
+
+  const collection = pick(z.string().regex(COLLECTION_NAME), v.collection ?? env.DOCS_COLLECTION ?? "docs", v.collection !== undefined ? "--collection" : "DOCS_COLLECTION", "a name of a-z, 0-9 and _ starting with a letter (at most 48)");
+  const storeKind = pick(z.enum(["lance", "postgres"]), v.store ?? env.DOCS_STORE ?? (set(env.DOCS_DATABASE_URL) ? "postgres" : "lance"), v.store !== undefined ? "--store" : "DOCS_STORE", "lance or postgres");
+  let store: StoreConfig;
+  if (storeKind === "postgres") {
+    if (!set(env.DOCS_DATABASE_URL)) throw new ConfigError("DOCS_DATABASE_URL is required with DOCS_STORE=postgres (postgres://user:pass@host:5432/db)");
+    const url = pick(z.string().regex(/^postgres(ql)?:\/\/\S+$/), env.DOCS_DATABASE_URL, "DOCS_DATABASE_URL", "a postgres:// URL");
+    store = { kind: "postgres", url, collection, poolSize: num("", "DOCS_DATABASE_POOL_SIZE", "4", 1, 100, undefined) };
+  } else {
+    const dataDir = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), v["data-dir"] ?? env.DOCS_DATA_DIR ?? ".mcp-docs", v["data-dir"] !== undefined ? "--data-dir" : "DOCS_DATA_DIR", "a directory path");
+    store = { kind: "lance", dataDir, collection };
+  }
+
+  const model = set(env.DOCS_EMBEDDINGS_MODEL) ? env.DOCS_EMBEDDINGS_MODEL.trim() : undefined;
+  const embKind = pick(z.enum(["hashing", "openai"]), env.DOCS_EMBEDDINGS ?? (model !== undefined ? "openai" : "hashing"), "DOCS_EMBEDDINGS", "hashing or openai");
+  let embeddings: EmbeddingsConfig;
+  if (embKind === "openai") {
+    if (model === undefined) throw new ConfigError("DOCS_EMBEDDINGS_MODEL is required with DOCS_EMBEDDINGS=openai (e.g. text-embedding-3-small)");
+    const baseRaw = set(env.DOCS_EMBEDDINGS_BASE_URL) ? env.DOCS_EMBEDDINGS_BASE_URL : set(env.OPENAI_BASE_URL) ? env.OPENAI_BASE_URL : undefined;
+    const baseURL = baseRaw === undefined ? undefined : pick(z.url({ protocol: /^https?$/ }), baseRaw, set(env.DOCS_EMBEDDINGS_BASE_URL) ? "DOCS_EMBEDDINGS_BASE_URL" : "OPENAI_BASE_URL", "an http(s) URL");
+    const apiKey = set(env.DOCS_EMBEDDINGS_API_KEY) ? env.DOCS_EMBEDDINGS_API_KEY : set(env.OPENAI_API_KEY) ? env.OPENAI_API_KEY : undefined;
+    if (apiKey === undefined && baseURL === undefined) throw new ConfigError("OPENAI_API_KEY (or DOCS_EMBEDDINGS_API_KEY, or DOCS_EMBEDDINGS_BASE_URL for a keyless local server) is required with DOCS_EMBEDDINGS=openai");
+    const dimensions = set(env.DOCS_EMBEDDINGS_DIMENSIONS) ? num("", "DOCS_EMBEDDINGS_DIMENSIONS", "0", 8, 8192, undefined) : undefined;
+    // a keyless local server (Ollama, llama.cpp) still needs a non-empty key for the client
+    embeddings = { kind: "openai", model, baseURL, apiKey: apiKey ?? "not-needed", dimensions, batchSize: 64 };
+  } else {
+    embeddings = { kind: "hashing", dimensions: num("", "DOCS_HASHING_DIMENSIONS", "512", 64, 8192, undefined) };
+  }
+  const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
+
+  if (command === "ingest") {
+    const rootRaw = v.root ?? env.DOCS_ROOT;
+    if (!set(rootRaw)) throw new ConfigError("--root (or DOCS_ROOT) is required: the directory to ingest");
+    const root = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", "a directory path");
+    const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.DOCS_DEFAULT_DENY ?? "true", "DOCS_DEFAULT_DENY", "true or false");
+    const extraDeny = [...list(env.DOCS_DENY), ...(v.deny ?? [])];
+    for (const d of extraDeny) pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")), d, "DOCS_DENY/--deny", "a relative glob without '..'");
+    const chunkSize = num("--chunk-size", "DOCS_CHUNK_SIZE", "1000", 100, 20_000, v["chunk-size"]);
+    const chunkOverlap = num("--chunk-overlap", "DOCS_CHUNK_OVERLAP", "150", 0, 5_000, v["chunk-overlap"]);
+    if (chunkOverlap >= chunkSize) throw new ConfigError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
+    return {
+      command,
+      store,
+      embeddings,
+      logLevel,
+      ingest: {
+        root,
+        deny: [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny],
+        maxFileBytes: num("--max-file-bytes", "DOCS_MAX_FILE_BYTES", String(5 * 1024 * 1024), 1024, 1024 * 1024 * 1024, v["max-file-bytes"]),
+        chunkSize,
+        chunkOverlap,
+        progress: pick(z.enum(["auto", "lines", "quiet"]), v.progress ?? "auto", "--progress", "auto, lines or quiet"),
+      },
+    };
+  }
+
+  const transportName = v.transport !== undefined ? "--transport" : "DOCS_TRANSPORT";
+  const transport = pick(
+    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
+    v.transport ?? env.DOCS_TRANSPORT ?? "stdio",
+    transportName,
+    "stdio or http",
+  );
+  const port = pick(intIn(0, 65535), v.port ?? env.DOCS_PORT ?? "8081", v.port !== undefined ? "--port" : "DOCS_PORT", "an integer 0-65535");
+  const hostName = v.host !== undefined ? "--host" : "DOCS_HOST";
+  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env.DOCS_HOST ?? "127.0.0.1", hostName, "a host name or IP address");
+  const tokenRaw = env.MCP_AUTH_TOKEN;
+  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
+  if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
+  }
+  const originsFromFlags = v["allowed-origin"] ?? [];
+  const origins = originsFromFlags.length > 0 ? originsFromFlags : list(env.DOCS_ALLOWED_ORIGINS);
+  const originName = originsFromFlags.length > 0 ? "--allowed-origin" : "DOCS_ALLOWED_ORIGINS";
+  for (const o of origins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+  const maxK = num("--max-k", "DOCS_MAX_K", "50", 1, 1000, v["max-k"]);
+  return {
+    command,
+    store,
+    embeddings,
+    logLevel,
+    transport,
+    http: { host, port, token, allowedOrigins: origins, maxBodyBytes: num("", "DOCS_MAX_BODY_BYTES", String(256 * 1024), 1024, 64 * 1024 * 1024, undefined), maxSessions: 256, maxSessionsPerClient: 16, sessionIdleMs: 5 * 60_000 },
+    limits: { defaultK: Math.min(5, maxK), maxK, maxQueryChars: 4000, maxNeighbours: 5, toolTimeoutMs: num("", "DOCS_TOOL_TIMEOUT_MS", "30000", 100, 600_000, undefined) },
+  };
+}

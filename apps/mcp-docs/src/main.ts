@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/** Composition root: read config once, build the embedder and the store, then serve or ingest. */
+import { startHttp } from "@acb/mcp-fileserver/dist/http.js";
+import { HelpRequested, loadConfig, type Config, type IngestCommandConfig, type ServeConfig } from "./config.js";
+import { buildEmbedder } from "./embed/index.js";
+import { ConfigError, DocsError, messageOf } from "./errors.js";
+import { ingest } from "./ingest.js";
+import { createLogger, type Logger } from "./log.js";
+import { createProgress } from "./progress.js";
+import { buildServer } from "./server.js";
+import { openStore } from "./store/index.js";
+import type { VectorStore } from "./store/types.js";
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`mcp-docs: ${message}\n`);
+  process.exit(code);
+}
+
+async function runIngest(config: IngestCommandConfig, store: VectorStore, log: Logger, rebuild: boolean): Promise<void> {
+  let stops = 0;
+  process.on("SIGINT", () => {
+    stops += 1;
+    if (stops === 1) log.warn("interrupted: finishing the current file (Ctrl-C again to stop now; a re-run resumes)");
+    else process.exit(130);
+  });
+  const summary = await ingest({
+    config: config.ingest,
+    store,
+    embedder: buildEmbedder(config.embeddings),
+    log,
+    progress: createProgress(config.ingest.progress),
+    rebuild,
+    stopped: () => stops > 0,
+  });
+  const skipped = Object.entries(summary.skipped).map(([k, n]) => `${n} ${k}`).join(", ");
+  process.stderr.write(
+    `mcp-docs: ${summary.interrupted ? "INTERRUPTED after" : "ingested"} ${summary.files} files in ${summary.ms} ms: ${summary.added} added, ${summary.updated} updated, ` +
+      `${summary.unchanged} unchanged, ${summary.deleted} deleted, ${summary.chunks} chunks embedded${skipped !== "" ? `; skipped ${skipped}` : ""}\n`,
+  );
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  await store.close();
+  process.exit(summary.interrupted ? 130 : 0);
+}
+
+async function runServe(config: ServeConfig, store: VectorStore, log: Logger): Promise<void> {
+  const embedder = buildEmbedder(config.embeddings);
+  const meta = await store.meta();
+  if (meta === undefined) log.warn("the collection is empty: tools answer NOT_INGESTED until `mcp-docs ingest --root DIR` has run");
+  else if (meta.embedder !== embedder.id) log.warn(`the collection was built with ${meta.embedder}, queries would use ${embedder.id}: tools answer EMBEDDINGS errors`);
+  const server = buildServer(store, embedder, config.limits, log);
+  let close: () => Promise<void>;
+  if (config.transport === "stdio") {
+    await server.start({ transportType: "stdio" });
+    process.stdin.once("end", () => process.exit(0));
+    log.info(`serving the ${store.kind} collection over stdio`);
+    close = () => server.stop();
+  } else {
+    const front = await startHttp(server, config.http, log);
+    log.info(`serving the ${store.kind} collection at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`);
+    close = () => front.close();
+  }
+  let closing = false;
+  const shutdown = () => {
+    if (closing) return;
+    closing = true;
+    const timer = setTimeout(() => process.exit(0), 3000);
+    timer.unref();
+    void close()
+      .then(() => store.close())
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const rebuild = argv.includes("--rebuild");
+  let config: Config;
+  try {
+    config = loadConfig(argv.filter((a) => a !== "--rebuild"), process.env);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(0);
+    }
+    if (err instanceof ConfigError) fail(`config: ${err.message}`);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  let store: VectorStore;
+  try {
+    store = await openStore(config.store);
+  } catch (err) {
+    fail(`store: cannot open the ${config.store.kind} store (${messageOf(err)})`, 1);
+  }
+  try {
+    if (config.command === "ingest") await runIngest(config, store, log, rebuild);
+    else await runServe(config, store, log);
+  } catch (err) {
+    if (err instanceof DocsError) fail(`${err.code}: ${err.message}`, 1);
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mcp-docs: failed: ${messageOf(err)}\n`);
+  process.exit(1);
+});
