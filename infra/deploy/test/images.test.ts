@@ -172,13 +172,17 @@ describe("each app's deployed output, started with plain node from an empty dire
     expect(ready?.status).toBe(200);
   });
 
+  const GATEWAY_KEY = "deploy-test-key-0123456789abcdef";
   it("chat-gateway: answers its HEALTHCHECK, is ready with a runner seen, and a turn reads a file through runner and file server", async () => {
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
-    await startImage("chat-gateway", { REDIS_URL: redis.url, PORT: String(port) });
-    const ready = await fetch(`${gatewayUrl}/readiness`);
+    // Bound to 0.0.0.0, the gateway refuses to start without credentials: the deployment gives it an API key.
+    await startImage("chat-gateway", { REDIS_URL: redis.url, PORT: String(port), API_KEYS: `deploy:${GATEWAY_KEY}` });
+    const ready = await fetch(`${gatewayUrl}/readiness`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
     expect(ready.status).toBe(200);
-    const res = await fetch(`${gatewayUrl}/v1/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "deploy-1", input: "Please read notes.txt" }) });
+    const anonymous = await fetch(`${gatewayUrl}/v1/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "deploy-1", input: "hi" }) });
+    expect(anonymous.status).toBe(401);
+    const res = await fetch(`${gatewayUrl}/v1/chat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${GATEWAY_KEY}` }, body: JSON.stringify({ session_id: "deploy-1", input: "Please read notes.txt" }) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { text: string };
     expect(body.text).toContain("seven gulls");
