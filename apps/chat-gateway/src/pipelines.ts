@@ -83,7 +83,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
-  // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (SECURITY.md, "Limits").
+  // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (README, Security › Limits).
   const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0);
   const turns = new TurnService({
     queue,

@@ -21,7 +21,7 @@ export function usageRoutes(usage: UsageMeter): Hono {
     return c.json({
       tenant: tenant === "" ? null : tenant,
       days,
-      /** How the numbers were made (see SECURITY.md, "Limits"). */
+      /** How the numbers were made (see the README, Security › Limits). */
       source: "provider usage_metadata where the model reported it; characters / 4 otherwise (counted_turns)",
     });
   });
