@@ -21,7 +21,7 @@ beforeAll(async () => {
   writeFileSync(join(root, "alpha.txt"), "alpha\n");
   writeFileSync(join(root, "beta.md"), "# beta\n");
   upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: MODEL, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "8000", MAX_BODY_BYTES: "65536" });
+  gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: MODEL, ALLOWED_MODELS: `${MODEL},other-model`, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "8000", MAX_BODY_BYTES: "65536" });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {

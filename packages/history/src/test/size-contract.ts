@@ -24,7 +24,7 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
     it("stores a tool result cut to maxToolResultBytes, with a marker saying how much the tool returned", async () => {
       const store = await makeStore({ maxToolResultBytes: 8 * 1024 });
       const s = sid("cut");
-      await store.commitTurn(s, "t1", toolTurn(1, 4 * 1024 * 1024));
+      await store.commitTurn(s, "turn-0001", toolTurn(1, 4 * 1024 * 1024));
       const [human, call, tool, answer] = await store.getMessages(s);
       expect(human?.content).toBe("read file 1");
       expect(call?.getType()).toBe("ai");
@@ -40,7 +40,7 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
     it("leaves a small tool result whole", async () => {
       const store = await makeStore({ maxToolResultBytes: 8 * 1024 });
       const s = sid("small");
-      await store.commitTurn(s, "t1", toolTurn(1, 100));
+      await store.commitTurn(s, "turn-0001", toolTurn(1, 100));
       expect(String((await store.getMessages(s))[2]?.content)).toBe("x".repeat(100));
     });
 
@@ -48,7 +48,7 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
       const store = await makeStore({ maxBytes: 64 * 1024, maxToolResultBytes: 8 * 1024 });
       const s = sid("bytes");
       for (let i = 1; i <= 30; i++) {
-        await store.commitTurn(s, `t${i}`, [new HumanMessage(`q${i} ${"y".repeat(4000)}`), new AIMessage(`a${i} ${"z".repeat(4000)}`)]);
+        await store.commitTurn(s, `turn-000${i}`, [new HumanMessage(`q${i} ${"y".repeat(4000)}`), new AIMessage(`a${i} ${"z".repeat(4000)}`)]);
       }
       const kept = await store.getMessages(s);
       expect(bytesOf(kept)).toBeLessThanOrEqual(64 * 1024);
@@ -62,7 +62,7 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
     it("never splits a tool turn: what is dropped goes up to the next question", async () => {
       const store = await makeStore({ maxBytes: 20 * 1024, maxToolResultBytes: 8 * 1024 });
       const s = sid("tools");
-      for (let i = 1; i <= 5; i++) await store.commitTurn(s, `t${i}`, toolTurn(i, 1024 * 1024));
+      for (let i = 1; i <= 5; i++) await store.commitTurn(s, `turn-000${i}`, toolTurn(i, 1024 * 1024));
       const kept = await store.getMessages(s);
       expect(kept[0]?.getType()).toBe("human");
       // Each stored turn is ~8.5 KiB once its result is cut: two fit in 20 KiB, three do not.
@@ -73,8 +73,8 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
     it("keeps the newest turn even when it alone is larger than maxBytes", async () => {
       const store = await makeStore({ maxBytes: 1024, maxToolResultBytes: 8 * 1024 });
       const s = sid("newest");
-      await store.commitTurn(s, "t1", [new HumanMessage("first"), new AIMessage("one")]);
-      await store.commitTurn(s, "t2", [new HumanMessage("q".repeat(3000)), new AIMessage("two")]);
+      await store.commitTurn(s, "turn-0001", [new HumanMessage("first"), new AIMessage("one")]);
+      await store.commitTurn(s, "turn-0002", [new HumanMessage("q".repeat(3000)), new AIMessage("two")]);
       expect((await store.getMessages(s)).map((m) => m.content)).toEqual(["q".repeat(3000), "two"]);
     });
   });
