@@ -6,7 +6,8 @@
  * The same workload runs against: our gateway (one multiplexed reader), a blocking XREAD per stream, and
  * Redis Pub/Sub per turn — each server in its own process, RSS and Redis connections measured by pid.
  */
-import { RedisTurnEventLog } from "@acb/turns";
+import { scopeId } from "@acb/schemas";
+import { RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
@@ -89,7 +90,10 @@ export async function runFanout(
     client = await ctx.stack.child("fanout-client.ts", [], "ready");
     await sleep(ctx.quick ? 200 : 1_000);
     const rssBase = rssMiB(pid);
-    // First token of every stream, so the gateway's exists() check passes (its lag is not counted).
+    // The gateway follows only turns someone owns (AUTH_MODE=none: the anonymous owner), as if it had started them;
+    // and the first token of every stream, so the gateway's exists() check passes (its lag is not counted).
+    const owners = new RedisTurnOwners(appender, PREFIX);
+    for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => owners.claim(id, scopeId({}), 3_600_000)));
     for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => eventLog.append(id, { event: "token", data: "0" })));
 
     client.send(`open ${url} ${idPrefix} ${n}`);
