@@ -4,7 +4,7 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, TurnWorker } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -30,6 +30,8 @@ const history = new RedisChatHistoryStore(redis, config.history);
 const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
 const canceller = new RedisTurnCanceller(redis, config.prefix, log);
 const registry = new RedisRunnerRegistry(redis, config.prefix);
+// Completed steps per turn: when a runner dies, the runner that gets its job takes the turn over from them.
+const journal = new RedisTurnJournal(redis, config.prefix);
 const toolbox = new McpToolbox(config.mcpServers, {
   toolTimeoutMs: config.mcpToolTimeoutMs,
   connectTimeoutMs: config.mcpConnectTimeoutMs,
@@ -43,7 +45,7 @@ const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
   async (job) => {
     const started = Date.now();
-    const outcome = await processTurn(job, { eventLog, execute, canceller, shutdownSignal: shutdown.signal, log });
+    const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     return outcome;
   },

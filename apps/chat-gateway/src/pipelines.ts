@@ -3,7 +3,7 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
@@ -38,7 +38,8 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
   const canceller = new InMemoryTurnCanceller();
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => undefined), config.embeddedConcurrency, log);
+  const journal = new InMemoryTurnJournal();
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, journal, log }).then(() => undefined), config.embeddedConcurrency, log);
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),

@@ -18,3 +18,7 @@ export * from "./runners/redis.js";
 export type { TurnOwners } from "./owners/types.js";
 export { InMemoryTurnOwners } from "./owners/memory.js";
 export { RedisTurnOwners } from "./owners/redis.js";
+export * from "./takeover.js";
+export * from "./journal/types.js";
+export * from "./journal/memory.js";
+export * from "./journal/redis.js";
