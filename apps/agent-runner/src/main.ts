@@ -4,7 +4,7 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, TurnWorker } from "@acb/turns";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, TurnWorker, warnUnlessDurable } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -58,6 +58,7 @@ async function beat(): Promise<void> {
 }
 // Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
 void bestEffort(toolbox.tools().then(beat), log, "announcing the MCP servers");
+void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
 const heartbeat = setInterval(() => void bestEffort(beat(), log, "runner heartbeat"), config.heartbeatMs);
 
 // Probes for orchestrators; ready = Redis answers and the worker is taking turns (not yet, or no longer).

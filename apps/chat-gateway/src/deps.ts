@@ -18,6 +18,7 @@ export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logg
     modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
     playground: config.playground,
     activeChats: pipeline.activeChats,
+    ...(pipeline.availability !== undefined ? { availability: pipeline.availability } : {}),
     security: { ...config.security, authenticator: new Authenticator(config.security) },
   };
 }

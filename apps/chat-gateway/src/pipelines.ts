@@ -3,11 +3,13 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners, warnUnlessDurable } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
 import type { ReadinessCheck } from "./routes/health.js";
+import { RedisAvailability, type Availability } from "./availability.js";
+import { QueuedTurnGuard } from "./turn-guard.js";
 import { TurnService } from "./turn-service.js";
 import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
@@ -16,6 +18,8 @@ export interface Pipeline {
   readonly turns: TurnService;
   readonly readiness: ReadinessCheck[];
   readonly activeChats: ActiveChats;
+  /** Distributed mode: whether Redis can be reached (requests get 503 at once when not). */
+  readonly availability?: Availability;
   close(): Promise<void>;
 }
 
@@ -62,7 +66,10 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
 /** REDIS_URL set: every turn goes through the queue to the runners; the gateway never calls a model. */
 export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger): Pipeline {
   const connect = (): Redis => {
-    const r = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-gateway:${process.pid}` });
+    // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
+    // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
+    // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
+    const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
     r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
     return r;
   };
@@ -73,6 +80,9 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
+  const availability = new RedisAvailability(redis);
+  void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
+  const queuedGuard = new QueuedTurnGuard(queue, eventLog, 2_000, log);
   const turns = new TurnService({
     queue,
     eventLog,
@@ -80,10 +90,13 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     watchdogGraceMs: config.watchdogGraceMs,
     ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
     canceller,
+    availability,
+    queuedGuard,
     log,
   });
   return {
     mode: "distributed",
+    availability,
     activeChats: new RedisActiveChats(redis, config.prefix),
     turns,
     readiness: [

@@ -22,3 +22,4 @@ export * from "./takeover.js";
 export * from "./journal/types.js";
 export * from "./journal/memory.js";
 export * from "./journal/redis.js";
+export * from "./durability.js";
