@@ -24,7 +24,7 @@ const openai = (url: string) => createChatModel({ provider: "openai", baseUrl: u
 const text = (content: unknown): string => (typeof content === "string" ? content : JSON.stringify(content));
 const lastUser = (req: RecordedRequest): string => text([...req.body.messages].reverse().find((m) => m.role === "user")?.content ?? "");
 
-function countingTool(): { calls: () => number; lookup: ReturnType<typeof tool> } {
+function countingTool() {
   let calls = 0;
   const lookup = tool(
     async ({ q }: { q: string }) => {
