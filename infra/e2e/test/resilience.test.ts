@@ -248,6 +248,7 @@ describe("back-pressure", () => {
     await sleep(1_500);
     const grown = rssMiB(pid) - before;
     console.log(`gateway RSS grew ${grown.toFixed(1)} MiB while a client paused on a 5 MB answer`);
-    expect(grown).toBeLessThan(4);
+    // Measured: 0.2 MiB with back-pressure; 3.6 MiB without it (the rest of the 5 MB sat in the kernel's socket buffers).
+    expect(grown).toBeLessThan(2);
   });
 });
