@@ -4,7 +4,7 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisUsageMeter, TurnWorker } from "@acb/turns";
+import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, TurnWorker, warnUnlessDurable } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -30,6 +30,8 @@ const history = new RedisChatHistoryStore(redis, config.history);
 const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
 const canceller = new RedisTurnCanceller(redis, config.prefix, log);
 const registry = new RedisRunnerRegistry(redis, config.prefix);
+// Completed steps per turn: when a runner dies, the runner that gets its job takes the turn over from them.
+const journal = new RedisTurnJournal(redis, config.prefix);
 const toolbox = new McpToolbox(config.mcpServers, {
   toolTimeoutMs: config.mcpToolTimeoutMs,
   connectTimeoutMs: config.mcpConnectTimeoutMs,
@@ -44,10 +46,10 @@ const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
   async (job) => {
     const started = Date.now();
-    const outcome = await processTurn(job, { eventLog, execute, canceller, shutdownSignal: shutdown.signal, log });
+    const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
-    await limits.release(job.turn_id).catch((err: unknown) => log.warn("limit slot not released", { turn_id: job.turn_id, error: err instanceof Error ? err.message : "unknown" }));
+    await bestEffort(limits.release(job.turn_id), log.child({ turn_id: job.turn_id }), "releasing the tenant's concurrency slot");
     return outcome;
   },
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
@@ -59,6 +61,7 @@ async function beat(): Promise<void> {
 }
 // Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
 void bestEffort(toolbox.tools().then(beat), log, "announcing the MCP servers");
+void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
 const heartbeat = setInterval(() => void bestEffort(beat(), log, "runner heartbeat"), config.heartbeatMs);
 
 // Probes for orchestrators; ready = Redis answers and the worker is taking turns (not yet, or no longer).

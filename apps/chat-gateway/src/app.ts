@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { UpgradeWebSocket } from "hono/ws";
 import { Authenticator } from "./auth/authenticator.js";
 import type { SecurityConfig } from "./auth/config.js";
+import { unavailableGuard, type Availability } from "./availability.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   readonly usage?: UsageMeter;
   /** WS_MAX_BACKLOG: messages a socket may queue behind its running turn (default 8). */
   readonly wsMaxBacklog?: number;
+  /** Distributed mode: Redis' availability (requests that need it get 503 + Retry-After at once while it is down). */
+  readonly availability?: Availability;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -76,6 +79,8 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   }
   app.use("/ws/*", wsOriginGuard(security.corsOrigins));
   app.use(authMiddleware(security.authenticator, { sessionScope: security.sessionScope, openPaths: ["/healthz", "/readiness", "/readyz"], log: deps.log }));
+  app.use("/v1/*", unavailableGuard(deps.availability));
+  app.use("/ws/*", unavailableGuard(deps.availability));
   app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));

@@ -20,6 +20,7 @@ export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logg
     activeChats: pipeline.activeChats,
     usage: pipeline.usage,
     wsMaxBacklog: config.limits.wsMaxBacklog,
+    ...(pipeline.availability !== undefined ? { availability: pipeline.availability } : {}),
     security: { ...config.security, authenticator: new Authenticator(config.security) },
   };
 }

@@ -3,12 +3,14 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, type UsageMeter } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
 import { TurnAdmission } from "./limits/admission.js";
 import type { ReadinessCheck } from "./routes/health.js";
+import { RedisAvailability, type Availability } from "./availability.js";
+import { QueuedTurnGuard } from "./turn-guard.js";
 import { TurnService } from "./turn-service.js";
 import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
@@ -18,6 +20,8 @@ export interface Pipeline {
   readonly readiness: ReadinessCheck[];
   readonly activeChats: ActiveChats;
   readonly usage: UsageMeter;
+  /** Distributed mode: whether Redis can be reached (requests get 503 at once when not). */
+  readonly availability?: Availability;
   close(): Promise<void>;
 }
 
@@ -42,8 +46,9 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   const limits = new InMemoryTurnLimits();
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage });
   const canceller = new InMemoryTurnCanceller();
+  const journal = new InMemoryTurnJournal();
   // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => limits.release(job.turn_id)), {
+  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, journal, log }).then(() => limits.release(job.turn_id)), {
     concurrency: config.embeddedConcurrency,
     maxWaiting: config.limits.maxQueuedTurns,
     log,
@@ -72,7 +77,10 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
 /** REDIS_URL set: every turn goes through the queue to the runners; the gateway never calls a model. */
 export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger): Pipeline {
   const connect = (): Redis => {
-    const r = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-gateway:${process.pid}` });
+    // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
+    // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
+    // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
+    const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
     r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
     return r;
   };
@@ -85,6 +93,9 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const canceller = new RedisTurnCanceller(redis, config.prefix);
   // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (README, Security › Limits).
   const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0);
+  const availability = new RedisAvailability(redis);
+  void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
+  const queuedGuard = new QueuedTurnGuard(queue, eventLog, 2_000, log);
   const turns = new TurnService({
     queue,
     eventLog,
@@ -93,10 +104,13 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
     canceller,
     admission,
+    availability,
+    queuedGuard,
     log,
   });
   return {
     mode: "distributed",
+    availability,
     activeChats: new RedisActiveChats(redis, config.prefix),
     usage: new RedisUsageMeter(redis, config.prefix),
     turns,

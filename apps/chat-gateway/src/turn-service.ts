@@ -3,6 +3,8 @@ import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import { InMemoryTurnOwners, newTurnId, QueueFullError, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import type { z } from "zod";
 import { queueFullError, type Caller, type TurnAdmission } from "./limits/admission.js";
+import { followWhileAvailable, type Availability } from "./availability.js";
+import type { QueuedTurnGuard } from "./turn-guard.js";
 
 export interface StartTurn {
   readonly sessionId: string;
@@ -46,6 +48,10 @@ export interface TurnServiceDeps {
   readonly canceller?: TurnCanceller;
   /** ALLOWED_MODELS, the queue bound and the caller's limits, checked before anything is enqueued. */
   readonly admission?: TurnAdmission;
+  /** Distributed mode: open streams end (error + done) when Redis is lost instead of hanging. */
+  readonly availability?: Availability;
+  /** Distributed mode: ends queued turns whose job vanished (Redis restarted without persistence). */
+  readonly queuedGuard?: QueuedTurnGuard;
   readonly log?: Logger;
 }
 
@@ -64,8 +70,12 @@ export class TurnService {
   private readonly canceller: TurnCanceller | undefined;
   private readonly admission: TurnAdmission | undefined;
   private readonly log: Logger;
+  private readonly availability: Availability | undefined;
+  private readonly queuedGuard: QueuedTurnGuard | undefined;
 
   constructor(deps: TurnServiceDeps) {
+    this.availability = deps.availability;
+    this.queuedGuard = deps.queuedGuard;
     this.queue = deps.queue;
     this.eventLog = deps.eventLog;
     this.turnTimeoutMs = deps.turnTimeoutMs;
@@ -96,6 +106,7 @@ export class TurnService {
       // Owner first: a client that follows its turn at once must never see a 404.
       await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
       await this.queue.enqueue(job);
+      this.queuedGuard?.track(job);
     } catch (err) {
       await this.admission?.release(job.turn_id);
       // The embedded queue's own bound (a race past the admission's look at its backlog).
@@ -119,12 +130,14 @@ export class TurnService {
   }
 
   close(): void {
+    this.queuedGuard?.close();
     for (const t of this.watchdogs) clearTimeout(t);
     this.watchdogs.clear();
   }
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    return this.eventLog.follow(turnId, afterId, signal);
+    if (this.availability === undefined) return this.eventLog.follow(turnId, afterId, signal);
+    return followWhileAvailable((s) => this.eventLog.follow(turnId, afterId, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
   }
 
   /** Asks whoever runs the turn to stop it (it ends with `error` code `aborted`, then `done`). Idempotent. */

@@ -36,7 +36,7 @@ async function gateway(env: Record<string, string>): Promise<Service> {
 }
 
 describe("runner death", () => {
-  it("a runner killed with SIGKILL mid-turn: the stream ends with error then done within the stall window", async () => {
+  it("a runner killed with SIGKILL mid-turn: another runner takes the turn over within the stall window", async () => {
     const p = prefix();
     const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, RUNNER_LOCK_MS: "2000", USE_MCP_IN_CHAT: "false" };
     const doomed = await runner(env);
@@ -53,9 +53,9 @@ describe("runner death", () => {
     doomed.kill("SIGKILL");
     const killedAt = Date.now();
     await reading;
-    const tail = events.slice(-2).map((e) => e.event);
-    expect(tail).toEqual(["error", "done"]);
-    expect(events.at(-2)?.data).toMatch(/runner/);
+    // The survivor takes the turn over and finishes it (resilience.test.ts checks the text in detail).
+    expect(events.at(-1)?.event).toBe("done");
+    expect(events.some((e) => e.event === "error")).toBe(false);
     expect(events.at(-1)?.data).toBe("doomed");
     expect(events.filter((e) => e.event === "done")).toHaveLength(1);
     // lock 2 s: stall check every 1 s, so the turn ends within ~3 s of the kill (bounded, with slack for CI).

@@ -8,6 +8,7 @@ import { createAgent, createMiddleware } from "langchain";
 import { SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
 import { ModelError, toModelError } from "./errors.js";
 import { McpToolError } from "./mcp/errors.js";
+import { continuationMessages, messageId, ownAiMessage, withId, type AgentJournal, type Delivered } from "./resume.js";
 import { IdleTimeout, raceSignal } from "./timeouts.js";
 
 export interface AgentTurnArgs {
@@ -24,6 +25,12 @@ export interface AgentTurnArgs {
   toolTimeoutMs?: number;
   /** Most model↔tool rounds before the turn fails (default 8). */
   maxToolRounds?: number;
+  /** Names the turn's messages (`<turnId>:m<step>`, …) instead of the provider's ids; default a random id. */
+  turnId?: string;
+  /** Records completed model steps and tool results, and replays them when the turn is taken over. */
+  journal?: AgentJournal;
+  /** Set when this run takes over a turn another runner started: what its clients already received. */
+  delivered?: Delivered;
 }
 
 export const DEFAULT_AGENT_TOOL_TIMEOUT_MS = 60_000;
@@ -123,28 +130,69 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     }
   };
 
+  const turnId = args.turnId ?? crypto.randomUUID();
+  const { journal, delivered } = args;
+  let step = 0;
+  // Text of the journaled steps replayed so far: what follows it in `delivered.text` belongs to the interrupted call.
+  let replayedChars = 0;
+  let continued = false;
+
   const toolEvents = createMiddleware({
     name: "AcbToolEvents",
+    wrapModelCall: async (request, handler) => {
+      const k = step++;
+      const journaled = journal?.steps.get(k);
+      if (journaled !== undefined) {
+        // A step the dead runner finished: not asked again. Its text may not all have reached the log before the
+        // runner died (the writer batches tokens): send the part clients did not get.
+        const text = journaled.text;
+        const seen = delivered === undefined ? text.length : Math.min(text.length, Math.max(0, delivered.text.length - replayedChars));
+        replayedChars += text.length;
+        if (seen < text.length) await send({ event: "token", data: text.slice(seen) });
+        return journaled;
+      }
+      // The first step nobody finished, on a takeover: the call that was cut off. Clients already have the start of its
+      // answer, so the model continues that text instead of starting over, and only the new tokens are streamed.
+      const prefix = delivered !== undefined && !continued ? delivered.text.slice(replayedChars) : "";
+      continued = true;
+      const response = prefix === "" ? await handler(request) : await handler({ ...request, messages: [...request.messages, ...continuationMessages(prefix)] });
+      const own = ownAiMessage(response, messageId(turnId, `m${k}`), prefix);
+      await journal?.recordStep(k, own);
+      return own;
+    },
     wrapToolCall: async (request, handler) => {
       const toolCall = request.toolCall;
       const name = toolCall.name;
       const callId = toolCall.id;
-      await send({ event: "tool_start", data: name, ...(callId !== undefined ? { call_id: callId } : {}), input: toolCall.args });
-      let result: Awaited<ReturnType<typeof handler>>;
-      try {
-        const running = Promise.resolve().then(() => handler(request));
-        const timeout = AbortSignal.timeout(toolTimeoutMs);
-        // A tool abandoned after its timeout may still fail later: the race has handled that rejection already.
-        try {
-          result = await raceSignal(running, AbortSignal.any([signal, timeout]));
-        } catch (err) {
-          if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
-          throw timeout.aborted ? new ToolTimeoutError(name, toolTimeoutMs) : err;
-        }
-      } catch (err) {
-        if (signal.aborted || err instanceof EmitFailure) throw err;
-        result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
+      const done = callId !== undefined ? journal?.toolResults.get(callId) : undefined;
+      if (callId === undefined || delivered?.startedCalls.has(callId) !== true) {
+        await send({ event: "tool_start", data: name, ...(callId !== undefined ? { call_id: callId } : {}), input: toolCall.args });
       }
+      let result: Awaited<ReturnType<typeof handler>>;
+      if (done !== undefined) {
+        // Completed before the runner died: never run a tool twice.
+        result = done;
+      } else {
+        try {
+          const running = Promise.resolve().then(() => handler(request));
+          const timeout = AbortSignal.timeout(toolTimeoutMs);
+          // A tool abandoned after its timeout may still fail later: the race has handled that rejection already.
+          try {
+            result = await raceSignal(running, AbortSignal.any([signal, timeout]));
+          } catch (err) {
+            if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+            throw timeout.aborted ? new ToolTimeoutError(name, toolTimeoutMs) : err;
+          }
+        } catch (err) {
+          if (signal.aborted || err instanceof EmitFailure) throw err;
+          result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
+        }
+      }
+      if (done === undefined && ToolMessage.isInstance(result)) {
+        withId(result, messageId(turnId, `t${callId ?? step}`));
+        if (callId !== undefined) await journal?.recordTool(callId, result);
+      }
+      if (callId !== undefined && delivered?.endedCalls.has(callId) === true) return result;
       await send({ event: "tool_end", data: name, ...(callId !== undefined ? { call_id: callId } : {}), ...toolOutput(result) });
       return result;
     },
@@ -162,7 +210,9 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
   let messages: BaseMessage[];
   try {
     if (signal.aborted) throw signal.reason;
-    const state = await agent.invoke({ messages: [...history, new HumanMessage(input)] }, { signal: combined, callbacks: [relay], recursionLimit });
+    // Ids of our own: a history message may carry a provider's id that repeats (the reducer would merge them).
+    const own = history.map((m, i) => withId(m, messageId(turnId, `h${i}`)));
+    const state = await agent.invoke({ messages: [...own, new HumanMessage({ content: input, id: messageId(turnId, "input") })] }, { signal: combined, callbacks: [relay], recursionLimit });
     messages = state.messages;
   } catch (err) {
     if (emitFailure !== undefined) throw emitFailure.error;

@@ -7,6 +7,7 @@ import { ChatPromptTemplate, MessagesPlaceholder } from "@langchain/core/prompts
 import type { Runnable } from "@langchain/core/runnables";
 import { ChatOpenAI } from "@langchain/openai";
 import { ModelError, toModelError } from "./errors.js";
+import { CONTINUE_INSTRUCTION } from "./resume.js";
 import { IdleTimeout } from "./timeouts.js";
 
 export const SYSTEM_PROMPT = "You are a helpful, terse assistant. Answer clearly.";
@@ -34,6 +35,8 @@ export interface ChatTurnArgs {
   input: string;
   signal: AbortSignal;
   emit: EmitTurnEvent;
+  /** Set when this run takes over a turn another runner started: the answer text its clients already received. */
+  delivered?: { readonly text: string };
 }
 
 /** Marks errors thrown by `emit`, so they are not mistaken for model failures. */
@@ -62,11 +65,14 @@ export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; m
   const timeoutError = (cause: unknown): ModelError =>
     toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause }), undefined, { timeoutMs });
 
-  let text = "";
+  // On a takeover the model continues the answer clients already have (see resume.ts); only new text is streamed.
+  const prefix = args.delivered?.text ?? "";
+  const request = prefix === "" ? { input, history } : { input: CONTINUE_INSTRUCTION, history: [...history, new HumanMessage(input), new AIMessage(prefix)] };
+  let text = prefix;
   try {
     if (signal.aborted) throw signal.reason;
     // The HTTP client's own timeout covers the wait for headers; the idle timer starts once streaming starts.
-    const stream = await buildChatChain(model).stream({ input, history }, { signal: combined });
+    const stream = await buildChatChain(model).stream(request, { signal: combined });
     idle.touch();
     for await (const chunk of stream) {
       idle.touch();

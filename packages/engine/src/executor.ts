@@ -7,6 +7,7 @@ import type { UsageMeter } from "@acb/turns";
 import { turnUsage } from "./usage.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { conversationToMessages } from "./conversation.js";
+import { agentJournal } from "./journal.js";
 
 /** Where agent tools come from (the MCP toolbox); never throws, a down server just contributes no tools. */
 export interface ToolSource {
@@ -38,9 +39,10 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     const sessionKey = scopedSessionKey(job.session_id, job);
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
     // A stateless turn (the client sent the conversation) runs on it instead of the stored history.
-    const [history, tools] = await Promise.all([
+    const [history, tools, journal] = await Promise.all([
       job.messages !== undefined ? conversationToMessages(job.messages) : deps.history.getMessages(sessionKey),
       wantsTools && deps.tools ? deps.tools.tools() : [],
+      ctx.journal !== undefined ? agentJournal(ctx.journal, job.turn_id, ctx.takeover !== undefined) : undefined,
     ]);
     const model = createChatModel(deps.model, {
       ...(job.options.model !== undefined ? { model: job.options.model } : {}),
@@ -51,10 +53,11 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
-    const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
+    // A takeover continues what clients already have; the agent also replays the journaled steps (resume.ts in chains).
+    const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit, ...(ctx.takeover !== undefined ? { delivered: ctx.takeover } : {}) };
     let result: Awaited<ReturnType<typeof runChatTurn>>;
     try {
-      result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
+      result = tools.length > 0 ? await runAgentTurn({ ...args, tools, turnId: job.turn_id, ...(journal !== undefined ? { journal } : {}) }) : await runChatTurn(args);
     } catch (err) {
       throw asTurnError(err);
     }

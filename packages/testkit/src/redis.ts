@@ -16,12 +16,22 @@ export interface PrivateRedis {
  * A private redis-server on a free loopback port, with no persistence, in a temp dir. Tests never touch the
  * machine's 6379. Requires `redis-server` on PATH (the test command installs it).
  */
-export async function startRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "acb-redis-"));
+export interface RedisOptions {
+  /** Restart on the same port (default: a free one). */
+  readonly port?: number;
+  /** Data directory to reuse across a restart (kept on stop; default: a temp dir removed on stop). */
+  readonly dir?: string;
+  /** AOF persistence with fsync always (default: no persistence). */
+  readonly appendonly?: boolean;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<PrivateRedis> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "acb-redis-"));
+  const aof = options.appendonly === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...aof, "--dir", dir, "--loglevel", "warning"],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -43,7 +53,7 @@ export async function startRedis(): Promise<PrivateRedis> {
       if (child.exitCode === null) child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -17,9 +17,19 @@ export interface ScriptedToolCall {
   arguments: string;
 }
 
+/** Quirks some OpenAI-compatible servers and proxies have (the session must survive every one). */
+export interface ProviderQuirks {
+  /** The completion `id` to send: a fixed string (repeated across completions), or null to leave the field out. */
+  completionId?: string | null;
+  /** Sends empty deltas (`{}` and `{"content":""}`) before every chunk. */
+  emptyDeltas?: boolean;
+  /** Sends a usage-only chunk (`choices: []`) at the end, even when the client did not ask for usage. */
+  usage?: boolean;
+}
+
 export type ScriptedReply =
-  | { kind: "text"; chunks: string[]; delayMs?: number; usage?: boolean }
-  | { kind: "tool_calls"; calls: ScriptedToolCall[]; delayMs?: number }
+  | ({ kind: "text"; chunks: string[]; delayMs?: number } & ProviderQuirks)
+  | ({ kind: "tool_calls"; calls: ScriptedToolCall[]; delayMs?: number } & ProviderQuirks)
   | { kind: "http_error"; status: number; body?: unknown }
   /** Accepts the request and never answers (for timeout tests). */
   | { kind: "hang" }
@@ -92,14 +102,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const countTokens = (text: string): number => splitWords(text).length;
 
 interface Ctx {
-  id: string;
+  /** Undefined = the `id` field is left out (a provider quirk). */
+  id: string | undefined;
   created: number;
   model: string;
 }
 
 function chunk(ctx: Ctx, delta: Record<string, unknown>, finishReason: string | null): Record<string, unknown> {
   return {
-    id: ctx.id,
+    ...(ctx.id !== undefined ? { id: ctx.id } : {}),
     object: "chat.completion.chunk",
     created: ctx.created,
     model: ctx.model,
@@ -201,8 +212,9 @@ export async function startScriptedOpenAI(
     }
 
     counter += 1;
+    const quirkId = reply.kind === "text" || reply.kind === "tool_calls" ? reply.completionId : undefined;
     const ctx: Ctx = {
-      id: `chatcmpl-scripted-${counter}`,
+      id: quirkId === null ? undefined : (quirkId ?? `chatcmpl-scripted-${counter}`),
       created: Math.floor(Date.now() / 1000),
       model: typeof body.model === "string" ? body.model : "scripted-model",
     };
@@ -218,7 +230,7 @@ export async function startScriptedOpenAI(
 
     const streamOptions = body.stream_options;
     const includeUsage =
-      (reply.kind === "text" && reply.usage === true) ||
+      ((reply.kind === "text" || reply.kind === "tool_calls") && reply.usage === true) ||
       (streamOptions !== null &&
         typeof streamOptions === "object" &&
         "include_usage" in streamOptions &&
@@ -253,7 +265,7 @@ export async function startScriptedOpenAI(
         finish = "tool_calls";
       }
       sendJson(res, 200, {
-        id: ctx.id,
+        ...(ctx.id !== undefined ? { id: ctx.id } : {}),
         object: "chat.completion",
         created: ctx.created,
         model: ctx.model,
@@ -277,6 +289,12 @@ export async function startScriptedOpenAI(
     const send = (data: unknown): void => {
       if (!closed) res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
     };
+    const emptyDeltas = (reply.kind === "text" || reply.kind === "tool_calls") && reply.emptyDeltas === true;
+    const sendEmptyDeltas = (): void => {
+      if (!emptyDeltas) return;
+      send(chunk(ctx, {}, null));
+      send(chunk(ctx, { content: "" }, null));
+    };
 
     send(chunk(ctx, { role: "assistant", content: "", refusal: null }, null));
 
@@ -296,6 +314,7 @@ export async function startScriptedOpenAI(
         if (!first && reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
         first = false;
         if (closed) return;
+        sendEmptyDeltas();
         send(chunk(ctx, { content: c }, null));
         completion += countTokens(c);
       }
@@ -305,6 +324,7 @@ export async function startScriptedOpenAI(
       for (const call of reply.calls) {
         if (i > 0 && reply.delayMs !== undefined && reply.delayMs > 0) await sleep(reply.delayMs);
         if (closed) return;
+        sendEmptyDeltas();
         send(
           chunk(
             ctx,
@@ -327,7 +347,7 @@ export async function startScriptedOpenAI(
     send(chunk(ctx, {}, finish));
     if (includeUsage) {
       send({
-        id: ctx.id,
+        ...(ctx.id !== undefined ? { id: ctx.id } : {}),
         object: "chat.completion.chunk",
         created: ctx.created,
         model: ctx.model,

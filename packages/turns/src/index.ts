@@ -24,3 +24,8 @@ export { RedisTurnLimits } from "./limits/redis.js";
 export { lastDays, type TokenUsage, type UsageDay, type UsageMeter } from "./usage/types.js";
 export { InMemoryUsageMeter } from "./usage/memory.js";
 export { RedisUsageMeter } from "./usage/redis.js";
+export * from "./takeover.js";
+export * from "./journal/types.js";
+export * from "./journal/memory.js";
+export * from "./journal/redis.js";
+export * from "./durability.js";

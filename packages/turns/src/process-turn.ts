@@ -4,6 +4,8 @@ import { isTerminal } from "@acb/schemas";
 import type { TurnCanceller } from "./cancel/types.js";
 import { CoalescingWriter } from "./coalesce.js";
 import type { TurnEventLog } from "./event-log/types.js";
+import type { TurnJournal } from "./journal/types.js";
+import { deliveredSoFar, type TurnTakeover } from "./takeover.js";
 import { describeTurnFailure, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./turn-errors.js";
 
 export interface TurnContext {
@@ -15,6 +17,10 @@ export interface TurnContext {
    * append surfaces on a later `emit` (which then throws) or ends the turn.
    */
   emit(event: TurnEvent): Promise<void>;
+  /** Set when this run takes over a turn whose runner died: what its clients already received (see takeover.ts). */
+  readonly takeover?: TurnTakeover;
+  /** The turn's journal of completed steps (absent = none wired: a dead runner's turn then ends `runner_lost`). */
+  readonly journal?: TurnJournal;
 }
 
 /** Runs one turn: loads history, runs the chain or agent, emits tokens and tool events, commits history. */
@@ -26,6 +32,8 @@ export interface ProcessTurnDeps {
   /** Describes errors this package does not know (its own turn errors and `TurnFailedError` are mapped here); default "internal". */
   readonly describeUnknownError?: (err: unknown) => TurnFailure;
   readonly canceller?: TurnCanceller;
+  /** Completed steps per turn, so another runner can take a turn over when its runner dies. */
+  readonly journal?: TurnJournal;
   /** Aborts every turn in flight (runner shutdown). */
   readonly shutdownSignal?: AbortSignal;
   readonly log?: Logger;
@@ -46,14 +54,22 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     eventLog.read(job.turn_id, "0", 1),
     deps.canceller?.watch(job.turn_id, () => controller.abort(new TurnCancelledError())),
   ]);
+  let takeover: TurnTakeover | undefined;
   if (existing.length > 0) {
-    unwatch?.();
-    if ((await eventLog.read(job.turn_id, "0")).some((e) => isTerminal(e.event))) return "already_finished";
-    // A runner died mid-turn and the queue handed the job to us. Its events already reached clients, so
-    // running the turn again would repeat them: end it honestly instead, and let the client retry.
-    await eventLog.append(job.turn_id, { event: "error", data: "the runner executing this turn stopped; please send the message again", code: "runner_lost" });
-    await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
-    return "failed";
+    const events = await eventLog.read(job.turn_id, "0");
+    if (events.some((e) => isTerminal(e.event))) {
+      unwatch?.();
+      return "already_finished";
+    }
+    // A runner died mid-turn and the queue handed the job to us. With a journal we take the turn over: finished steps
+    // are replayed, the cut-off model call continues the text clients already have. Without one, or past the turn's
+    // deadline, running it again would repeat what clients saw: end it honestly instead, and let the client retry.
+    if (deps.journal === undefined || job.deadline_at <= Date.now()) {
+      unwatch?.();
+      await endRunnerLost(job, eventLog);
+      return "failed";
+    }
+    takeover = deliveredSoFar(events);
   }
 
   const budget = Math.max(0, job.deadline_at - Date.now());
@@ -68,6 +84,8 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     await Promise.race([
       deps.execute(job, {
         signal: controller.signal,
+        ...(takeover !== undefined ? { takeover } : {}),
+        ...(deps.journal !== undefined ? { journal: deps.journal } : {}),
         emit: async (event) => {
           if (isTerminal(event)) return; // done is written once, below
           writer.emit(event);
@@ -81,7 +99,9 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     ]);
   } catch (err) {
     outcome = "failed";
-    const failure = describeTurnFailure(controller.signal.aborted ? (controller.signal.reason ?? err) : err, deps.describeUnknownError);
+    const described = describeTurnFailure(controller.signal.aborted ? (controller.signal.reason ?? err) : err, deps.describeUnknownError);
+    // A takeover that fails (other than a cancel) reports the lost runner: that is why the turn could not finish.
+    const failure = takeover !== undefined && described.code !== "aborted" ? { code: "runner_lost" as const, message: `${RUNNER_LOST_MESSAGE} (${described.message})` } : described;
     // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
     await bestEffort(writer.flush(), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "writing a failed turn's last events");
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
@@ -91,5 +111,13 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     unwatch?.();
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+  if (deps.journal !== undefined) await bestEffort(deps.journal.clear(job.turn_id), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "clearing a finished turn's journal");
   return outcome;
+}
+
+const RUNNER_LOST_MESSAGE = "the runner executing this turn stopped; please send the message again";
+
+async function endRunnerLost(job: TurnJob, eventLog: TurnEventLog): Promise<void> {
+  await eventLog.append(job.turn_id, { event: "error", data: RUNNER_LOST_MESSAGE, code: "runner_lost" });
+  await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
 }

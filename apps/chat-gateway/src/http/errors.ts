@@ -3,6 +3,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "@acb/logger";
+import { isStoreUnavailable, unavailableResponse } from "../availability.js";
 
 /** A failure with a status, a stable code and a client-safe message (never a stack or a host path). */
 export class ApiError extends Error {
@@ -33,6 +34,10 @@ export function errorHandler(log: Logger): ErrorHandler {
       const status = err.status;
       const code: ErrorCode = status === 413 ? "payload_too_large" : status === 404 ? "not_found" : status >= 500 ? "internal" : "bad_request";
       return jsonError(status, code, status === 413 ? "request body is too large" : "bad request");
+    }
+    if (isStoreUnavailable(err)) {
+      log.warn("store unreachable", { path: c.req.path, error: err.message });
+      return unavailableResponse();
     }
     log.error("unhandled error", { path: c.req.path, error: err.name });
     return jsonError(500, "internal", "internal error");

@@ -17,7 +17,14 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
   const abort = new AbortController();
   let heartbeat: NodeJS.Timeout | undefined;
   let finished = false;
+  // Back-pressure: once the client's socket and this stream's queue hold SSE_BUFFER_BYTES, stop pulling frames until
+  // the client reads; the frames' source (the turn's durable event log) waits meanwhile, not this process' memory.
+  let resume: (() => void) | undefined;
   const body = new ReadableStream<Uint8Array>({
+    pull() {
+      resume?.();
+      resume = undefined;
+    },
     async start(controller) {
       let lastWrite = Date.now();
       const write = (text: string): boolean => {
@@ -34,8 +41,15 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       heartbeat = setInterval(() => {
         if (Date.now() - lastWrite >= options.heartbeatMs) write(SSE_HEARTBEAT);
       }, Math.max(50, Math.floor(options.heartbeatMs / 2)));
+      abort.signal.addEventListener("abort", () => resume?.(), { once: true });
+      const drained = async (): Promise<void> => {
+        while ((controller.desiredSize ?? 1) <= 0 && !abort.signal.aborted) await new Promise<void>((r) => (resume = r));
+      };
       try {
-        for await (const frame of frames(abort.signal)) if (!write(frame)) break;
+        for await (const frame of frames(abort.signal)) {
+          if (!write(frame)) break;
+          await drained();
+        }
       } finally {
         finished = !abort.signal.aborted;
         clearInterval(heartbeat);
@@ -53,7 +67,7 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       abort.abort();
       if (!finished) options.onClientGone?.();
     },
-  });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: SSE_BUFFER_BYTES }));
   return new Response(body, {
     status: 200,
     headers: {
@@ -65,6 +79,9 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
     },
   });
 }
+
+/** Bytes of SSE frames one stream may queue in this process before it stops pulling events (see sseFramesResponse). */
+export const SSE_BUFFER_BYTES = 64 * 1024;
 
 /** One data-only SSE frame (`data: <json>`), as OpenAI and the AI SDK write them. */
 export const dataFrame = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;

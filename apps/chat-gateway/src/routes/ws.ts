@@ -6,6 +6,18 @@ import { ApiError } from "../http/errors.js";
 import { callerOf } from "../limits/admission.js";
 import { turnOptions, type TurnService } from "../turn-service.js";
 
+/** Bytes a socket may have waiting to go out before its turn stops pulling events (back-pressure). */
+export const WS_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Waits while the socket's send buffer is over WS_BUFFER_BYTES: a client that reads slowly makes its turn's follower
+ * wait (the events stay in the durable log) instead of this process buffering them. `ws` has no drain event: poll.
+ */
+async function drained(ws: WSContext, signal: AbortSignal): Promise<void> {
+  const raw = ws.raw as { bufferedAmount?: number } | undefined;
+  while (!signal.aborted && (raw?.bufferedAmount ?? 0) > WS_BUFFER_BYTES) await new Promise((r) => setTimeout(r, 25));
+}
+
 /**
  * WS /ws/chat: the client sends `{"session_id","input"}` per turn; the server answers with
  * `{"event":"token","data"}` … `{"event":"done","data":<session_id>,"turn_id"}`. A bad message gets
@@ -51,6 +63,7 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
         }
         for await (const { event } of turns.follow(job.turn_id, "0", closed.signal)) {
           send(ws, event.event === "done" ? { event: "done", data: event.data, turn_id: job.turn_id } : { event: event.event, data: event.data });
+          await drained(ws, closed.signal);
         }
       };
 

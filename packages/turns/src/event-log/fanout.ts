@@ -14,7 +14,15 @@ interface Follower {
   pending: LoggedTurnEvent[] | undefined;
   wake: (() => void) | undefined;
   failed: Error | undefined;
+  /** Entries after the cursor exist that are not buffered (a slow reader): read them from the stream once it drains. */
+  behind: boolean;
 }
+
+/**
+ * Most entries one follower holds in memory. A reader that does not keep up (a paused SSE client: the writer stops
+ * pulling) stops receiving live entries past this and reads them from the stream later, in pages of this size.
+ */
+export const FOLLOWER_BUFFER_ENTRIES = 256;
 
 interface FollowedTurn {
   readonly key: string;
@@ -50,7 +58,7 @@ export class LiveFanout {
   }
 
   async *follow(key: string, channel: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    const follower: Follower = { cursor: afterId, buffer: [], pending: [], wake: undefined, failed: undefined };
+    const follower: Follower = { cursor: afterId, buffer: [], pending: [], wake: undefined, failed: undefined, behind: false };
     let turn = this.turns.get(channel);
     if (!turn) {
       // A SUBSCRIBE lost to a dropped connection is redone by `reconnected`, so it never fails the follower.
@@ -71,6 +79,11 @@ export class LiveFanout {
           continue;
         }
         if (follower.failed) throw follower.failed;
+        // Drained after falling behind: read what was skipped from the stream (it is the log; nothing was lost).
+        if (follower.behind && !follower.pending) {
+          follower.behind = false;
+          this.resync(turn, follower);
+        }
         await new Promise<void>((resolve) => {
           follower.wake = resolve;
         });
@@ -130,6 +143,7 @@ export class LiveFanout {
     }
     for (const f of turn.followers) {
       if (f.pending) f.pending.push(entry);
+      else if (f.behind || f.buffer.length >= FOLLOWER_BUFFER_ENTRIES) f.behind = true;
       else if (compareEntryIds(entry.id, f.cursor) > 0) {
         f.cursor = entry.id;
         f.buffer.push(entry);
@@ -147,10 +161,17 @@ export class LiveFanout {
     });
   }
 
-  /** Reads the stream after the follower's cursor, then merges the live entries that arrived meanwhile. */
+  /**
+   * Reads the stream after the follower's cursor (one page), then merges the live entries that arrived meanwhile.
+   * A full page may not be the end: the live entries are then dropped and read from the stream on the next page.
+   */
   private async catchUp(turn: FollowedTurn, f: Follower): Promise<void> {
     const start = f.cursor === "0" ? "-" : `(${f.cursor}`;
-    const raw = await this.command.xrange(turn.key, start, "+");
+    const raw = await this.command.xrange(turn.key, start, "+", "COUNT", FOLLOWER_BUFFER_ENTRIES);
+    if (raw.length >= FOLLOWER_BUFFER_ENTRIES) {
+      f.behind = true;
+      f.pending = [];
+    }
     const merge = (entry: LoggedTurnEvent | undefined): void => {
       if (!entry || compareEntryIds(entry.id, f.cursor) <= 0) return;
       f.cursor = entry.id;

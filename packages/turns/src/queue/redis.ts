@@ -31,6 +31,10 @@ export class BullTurnQueue implements TurnQueue {
     });
   }
 
+  async has(turnId: string): Promise<boolean> {
+    return (await this.queue.getJob(turnId)) !== undefined;
+  }
+
   async workers(): Promise<number> {
     return await this.queue.getWorkersCount();
   }

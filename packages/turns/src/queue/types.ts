@@ -5,6 +5,8 @@ export interface TurnQueue {
   enqueue(job: TurnJob): Promise<void>;
   /** Runners that have been seen recently (for /readiness); embedded mode reports its in-process worker. */
   workers(): Promise<number>;
+  /** Whether the queue still holds the turn's job (waiting, running or kept after it finished); optional. */
+  has?(turnId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,7 @@ export interface TurnWorkerOptions {
   /**
    * BullMQ job lock. A runner renews it every lockMs/2 while a turn runs; when a runner dies, another
    * runner's stall check (every lockMs/2) finds the expired lock within about 1.5 × lockMs and redelivers
-   * the job, and `processTurn` ends the turn for its clients.
+   * the job, and `processTurn` takes the turn over (or ends it `runner_lost`).
    */
   readonly lockMs: number;
   readonly name?: string;

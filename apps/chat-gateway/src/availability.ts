@@ -1,0 +1,133 @@
+// Fail fast, never hang: what the gateway does while Redis (queue, event log, history) cannot be reached.
+import type { LoggedTurnEvent } from "@acb/schemas";
+import type { MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
+import { jsonError } from "./http/errors.js";
+
+/** Whether the store every turn goes through can be reached now, and a way to hear when it is lost. */
+export interface Availability {
+  available(): boolean;
+  /** Resolves true once available, or false after `ms`. */
+  waitUntilAvailable(ms: number): Promise<boolean>;
+  /** Called once Redis has been unreachable for the grace period (a blip of a reconnect is not a loss). */
+  onLost(listener: () => void): () => void;
+}
+
+/** Seconds a client is told to wait before retrying while Redis is unreachable. */
+export const UNAVAILABLE_RETRY_AFTER_S = 2;
+
+/**
+ * Redis' availability as the gateway's command connection sees it. That connection is made with
+ * `enableOfflineQueue: false` (pipelines.ts), so while it is not `ready` every command fails at once; this guard
+ * answers before any command is tried.
+ */
+export class RedisAvailability implements Availability {
+  private readonly listeners = new Set<() => void>();
+  private lostTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly graceMs = 1_000,
+  ) {
+    const down = (): void => {
+      if (this.lostTimer !== undefined) return;
+      this.lostTimer = setTimeout(() => {
+        for (const listener of [...this.listeners]) listener();
+      }, this.graceMs);
+      this.lostTimer.unref();
+    };
+    redis.on("close", down);
+    redis.on("ready", () => {
+      clearTimeout(this.lostTimer);
+      this.lostTimer = undefined;
+    });
+  }
+
+  available(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  /** Resolves true once Redis is ready, or false after `ms` (a reconnect in progress gets that long). */
+  async waitUntilAvailable(ms: number): Promise<boolean> {
+    if (this.available()) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let onReady: (() => void) | undefined;
+    try {
+      return await new Promise<boolean>((resolve) => {
+        onReady = () => resolve(true);
+        this.redis.once("ready", onReady);
+        timer = setTimeout(() => resolve(this.available()), ms);
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onReady !== undefined) this.redis.off("ready", onReady);
+    }
+  }
+
+  onLost(listener: () => void): () => void {
+    this.listeners.add(listener);
+    // Already lost for a while: tell at once.
+    if (this.lostTimer !== undefined && !this.available()) queueMicrotask(() => this.listeners.has(listener) && listener());
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/** How long a request waits for a reconnect in progress (the first connect, a restart with AOF) before its 503. */
+export const RECONNECT_WAIT_MS = 1_200;
+
+/** 503 + Retry-After for every request that needs Redis while it cannot be reached (instead of waiting for it). */
+export function unavailableGuard(availability: Availability | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (availability === undefined || (await availability.waitUntilAvailable(RECONNECT_WAIT_MS))) return next();
+    c.res = unavailableResponse();
+  };
+}
+
+export function unavailableResponse(): Response {
+  const res = jsonError(503, "not_ready", "the gateway cannot reach its store right now; retry shortly");
+  res.headers.set("retry-after", String(UNAVAILABLE_RETRY_AFTER_S));
+  return res;
+}
+
+/** The ioredis errors that mean "Redis is unreachable" (offline queue off, command timeout, retries exhausted). */
+export function isStoreUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === "MaxRetriesPerRequestError" || /enableOfflineQueue|Command timed out|Connection is closed|ECONNREFUSED/.test(err.message);
+}
+
+/**
+ * Follows a turn's events, ending the stream with `error` + `done` when Redis is lost while it is open: clients
+ * are not left hanging. The synthetic events carry the last id the client got, so it can resume from there (with
+ * `Last-Event-ID`) once Redis is back; they are never written to the log.
+ */
+export async function* followWhileAvailable(
+  follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>,
+  signal: AbortSignal,
+  availability: Availability,
+  sessionId: string | undefined,
+  afterId: string,
+): AsyncIterable<LoggedTurnEvent> {
+  // Ours to abort when Redis is lost, so the follower underneath lets go of the turn as well.
+  const inner = new AbortController();
+  const iterator = follow(AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
+  let lost: (() => void) | undefined;
+  const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
+  const stop = availability.onLost(() => lost?.());
+  let cursor = afterId;
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), lostSignal]);
+      if (next === "lost") {
+        yield { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } };
+        yield { id: cursor, event: { event: "done", data: sessionId ?? "" } };
+        return;
+      }
+      if (next.done === true) return;
+      cursor = next.value.id;
+      yield next.value;
+    }
+  } finally {
+    stop();
+    inner.abort();
+  }
+}
