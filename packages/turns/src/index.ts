@@ -18,3 +18,4 @@ export * from "./runners/redis.js";
 export type { TurnOwners } from "./owners/types.js";
 export { InMemoryTurnOwners } from "./owners/memory.js";
 export { RedisTurnOwners } from "./owners/redis.js";
+export * from "./observe/index.js";

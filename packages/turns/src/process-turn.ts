@@ -1,9 +1,10 @@
-import { bestEffort, silentLogger, type Logger } from "@acb/logger";
+import { bestEffort, errorFields, silentLogger, type Logger } from "@acb/logger";
 import type { TurnEvent, TurnJob } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
 import type { TurnCanceller } from "./cancel/types.js";
 import { CoalescingWriter } from "./coalesce.js";
 import type { TurnEventLog } from "./event-log/types.js";
+import type { TurnObserver } from "@acb/telemetry";
 import { describeTurnFailure, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./turn-errors.js";
 
 export interface TurnContext {
@@ -29,6 +30,8 @@ export interface ProcessTurnDeps {
   /** Aborts every turn in flight (runner shutdown). */
   readonly shutdownSignal?: AbortSignal;
   readonly log?: Logger;
+  /** Metrics hook (turns started/finished, queue wait, first token, tokens); see @acb/telemetry turnObserver. */
+  readonly observer?: TurnObserver;
 }
 
 export type TurnOutcome = "completed" | "failed" | "already_finished";
@@ -41,6 +44,7 @@ export type TurnOutcome = "completed" | "failed" | "already_finished";
 export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
   const { eventLog } = deps;
   const controller = new AbortController();
+  const observed = deps.observer?.started(job);
   // Both round trips at once: they sit on every turn's time to first token.
   const [existing, unwatch] = await Promise.all([
     eventLog.read(job.turn_id, "0", 1),
@@ -48,11 +52,15 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   ]);
   if (existing.length > 0) {
     unwatch?.();
-    if ((await eventLog.read(job.turn_id, "0")).some((e) => isTerminal(e.event))) return "already_finished";
+    if ((await eventLog.read(job.turn_id, "0")).some((e) => isTerminal(e.event))) {
+      observed?.finished("already_finished");
+      return "already_finished";
+    }
     // A runner died mid-turn and the queue handed the job to us. Its events already reached clients, so
     // running the turn again would repeat them: end it honestly instead, and let the client retry.
     await eventLog.append(job.turn_id, { event: "error", data: "the runner executing this turn stopped; please send the message again", code: "runner_lost" });
     await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+    observed?.finished("runner_lost");
     return "failed";
   }
 
@@ -63,6 +71,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
 
   const writer = new CoalescingWriter((event) => eventLog.append(job.turn_id, event));
   let outcome: TurnOutcome = "completed";
+  let failureCode: string | undefined;
   try {
     if (budget === 0) throw new TurnTimeoutError(job.deadline_at - job.enqueued_at);
     await Promise.race([
@@ -70,6 +79,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
         signal: controller.signal,
         emit: async (event) => {
           if (isTerminal(event)) return; // done is written once, below
+          observed?.event(event);
           writer.emit(event);
         },
       }).then(() => writer.flush()),
@@ -81,7 +91,11 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     ]);
   } catch (err) {
     outcome = "failed";
-    const failure = describeTurnFailure(controller.signal.aborted ? (controller.signal.reason ?? err) : err, deps.describeUnknownError);
+    const cause = controller.signal.aborted ? (controller.signal.reason ?? err) : err;
+    const failure = describeTurnFailure(cause, deps.describeUnknownError);
+    failureCode = failure.code;
+    // The one line that says why a turn failed (classes, upstream status; never a prompt, a key or a message).
+    (deps.log ?? silentLogger).warn("turn failed", { turn_id: job.turn_id, mode: job.mode, code: failure.code, reason: failure.message, ...errorFields(cause) });
     // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
     await bestEffort(writer.flush(), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "writing a failed turn's last events");
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
@@ -91,5 +105,6 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     unwatch?.();
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+  observed?.finished(failureCode ?? outcome);
   return outcome;
 }
