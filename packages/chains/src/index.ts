@@ -45,3 +45,4 @@ export {
   DEFAULT_MCP_REFRESH_MS,
 } from "./mcp/index.js";
 export { type AgentTurnArgs, runAgentTurn, DEFAULT_AGENT_TOOL_TIMEOUT_MS, DEFAULT_MAX_TOOL_ROUNDS } from "./agent.js";
+export { ModelCallObserver, type ModelCallObserverOptions } from "./model-telemetry.js";

@@ -1,4 +1,4 @@
-import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
+import { createChatModel, ModelCallObserver, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelCallObserverOptions, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import type { Logger } from "@acb/logger";
@@ -20,6 +20,8 @@ export interface TurnEngineDeps {
   /** USE_MCP_IN_CHAT: chat turns use the agent with tools too (falling back to the chain without them). */
   readonly useToolsInChat: boolean;
   readonly log?: Logger;
+  /** Model-call telemetry (usage counter, `chat {model}` spans); absent = none. */
+  readonly observeModel?: ModelCallObserverOptions;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
       ...(job.options.max_tokens !== undefined ? { maxTokens: job.options.max_tokens } : {}),
       ...(job.options.stop !== undefined ? { stop: job.options.stop } : {}),
+      ...(deps.observeModel !== undefined ? { callbacks: [new ModelCallObserver(deps.observeModel)] } : {}),
     });
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
