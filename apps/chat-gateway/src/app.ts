@@ -7,6 +7,9 @@ import type { UpgradeWebSocket } from "hono/ws";
 import { Authenticator } from "./auth/authenticator.js";
 import type { SecurityConfig } from "./auth/config.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { observeRequests } from "./http/observe.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import type { GatewayTelemetry } from "./telemetry.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
@@ -36,6 +39,8 @@ export interface GatewayDeps {
   readonly playground?: boolean;
   /** AI SDK chats' latest turns (shared by replicas in distributed mode; in memory by default). */
   readonly activeChats?: ActiveChats;
+  /** Metrics registry and the gateway's metrics; absent = no /metrics (tests that do not need it). */
+  readonly telemetry?: GatewayTelemetry;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -54,11 +59,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound(notFound);
-  app.use(async (c, next) => {
-    const started = Date.now();
-    await next();
-    deps.log.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
-  });
+  app.use(observeRequests(deps.log, deps.telemetry?.http));
   // Security, outermost first: headers on every answer; Host (DNS rebinding); CORS (its preflight needs no
   // credentials); the WebSocket upgrade's Origin; then identity. /healthz is open, /readiness is open but
   // shows its details only to authenticated callers.
@@ -70,6 +71,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   }
   app.use("/ws/*", wsOriginGuard(security.corsOrigins));
   app.use(authMiddleware(security.authenticator, { sessionScope: security.sessionScope, openPaths: ["/healthz", "/readiness", "/readyz"], log: deps.log }));
+  if (deps.telemetry !== undefined) app.route("/", metricsRoutes(deps.telemetry.registry));
   app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
