@@ -4,7 +4,7 @@
  * per tool call. Attributes never carry message content, prompts, tool arguments or results.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
-import type { ToolMetrics } from "./metrics.js";
+import type { ServedToolMetrics, ToolMetrics } from "./metrics.js";
 import { contextFromCarrier, tracer, tracingEnabled, type TraceCarrier } from "./tracing.js";
 
 /** The class of an error for a span's `error.type` and a log line: its name, never its message. */
@@ -103,3 +103,31 @@ export function instrumentToolCalls(metrics: ToolMetrics | undefined): ToolCallI
 
 export { SpanKind, SpanStatusCode };
 export type { Span };
+
+/** Runs one tool call on an MCP server: `run` answers it; `classify` names a failure's outcome (error, internal…). */
+export type ServedToolInstrument = <T>(tool: string, run: () => Promise<T>) => Promise<T>;
+
+/**
+ * The server side of a tool call: counts and times it (`acb_mcp_server_tool_*`) and, with tracing on, spans
+ * it as `execute_tool {name}` under the caller's context (the HTTP front makes the request's `traceparent` active).
+ */
+export function instrumentServedTools(metrics: ServedToolMetrics | undefined, classify: (err: unknown) => string): ServedToolInstrument {
+  return async (tool, run) => {
+    const started = performance.now();
+    const record = (outcome: string): void => {
+      metrics?.calls.inc({ tool, outcome });
+      metrics?.duration.observe({ tool }, (performance.now() - started) / 1000);
+    };
+    const work = tracingEnabled()
+      ? () => inSpan(`execute_tool ${tool}`, { kind: SpanKind.SERVER, attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.type": "extension" } }, run)
+      : run;
+    try {
+      const result = await work();
+      record("ok");
+      return result;
+    } catch (err) {
+      record(classify(err));
+      throw err;
+    }
+  };
+}

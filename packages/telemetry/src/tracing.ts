@@ -145,3 +145,12 @@ export function activeTraceId(): string | undefined {
   const sc = trace.getActiveSpan()?.spanContext();
   return sc !== undefined && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }
+
+/** Runs `work` with the remote parent named by incoming headers (`traceparent`, `tracestate`) as the active context. */
+export function withRemoteParent<T>(headers: Readonly<Record<string, string | string[] | undefined>>, work: () => T): T {
+  if (!enabled) return work();
+  const traceparent = headers.traceparent;
+  const tracestate = headers.tracestate;
+  if (typeof traceparent !== "string") return work();
+  return context.with(contextFromCarrier({ traceparent, tracestate: typeof tracestate === "string" ? tracestate : undefined }), work);
+}
