@@ -71,63 +71,47 @@ function toolOutcome(err: unknown): string {
   return err instanceof Error && /Abort/.test(err.name) ? "aborted" : "error";
 }
 
+/**
+ * One tool call, measured: with tracing on it runs in an `execute_tool {name}` span of `kind`; `record` gets
+ * its outcome (`ok`, or `classify`'s name for the failure) and its seconds.
+ */
+async function measuredToolCall<T>(tool: string, span: { kind: SpanKind; attributes: Attributes }, work: () => Promise<T>, classify: (err: unknown) => string, record: (outcome: string, seconds: number) => void): Promise<T> {
+  const started = performance.now();
+  const run = tracingEnabled() ? () => inSpan(`execute_tool ${tool}`, { kind: span.kind, attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.type": "extension", ...span.attributes } }, work) : work;
+  try {
+    const result = await run();
+    record("ok", (performance.now() - started) / 1000);
+    return result;
+  } catch (err) {
+    record(classify(err), (performance.now() - started) / 1000);
+    throw err;
+  }
+}
+
 /** Counts and times every tool call (when `metrics` is given) and traces it as `execute_tool {name}` (when tracing is on). */
 export function instrumentToolCalls(metrics: ToolMetrics | undefined): ToolCallInstrument {
-  return async (server, tool, call, callId) => {
-    const started = performance.now();
-    const record = (outcome: string): void => {
+  return (server, tool, call, callId) =>
+    measuredToolCall(tool, { kind: SpanKind.INTERNAL, attributes: { "mcp.server.name": server, ...(callId !== undefined ? { "gen_ai.tool.call.id": callId } : {}) } }, call, toolOutcome, (outcome, seconds) => {
       metrics?.calls.inc({ server, tool, outcome });
-      metrics?.duration.observe({ server, tool }, (performance.now() - started) / 1000);
-    };
-    const run = tracingEnabled()
-      ? () =>
-          inSpan(
-            `execute_tool ${tool}`,
-            {
-              kind: SpanKind.INTERNAL,
-              attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.type": "extension", "mcp.server.name": server, ...(callId !== undefined ? { "gen_ai.tool.call.id": callId } : {}) },
-            },
-            call,
-          )
-      : call;
-    try {
-      const result = await run();
-      record("ok");
-      return result;
-    } catch (err) {
-      record(toolOutcome(err));
-      throw err;
-    }
-  };
+      metrics?.duration.observe({ server, tool }, seconds);
+    });
 }
 
 export { SpanKind, SpanStatusCode };
 export type { Span };
 
-/** Runs one tool call on an MCP server: `run` answers it; `classify` names a failure's outcome (error, internal…). */
+/** Runs one tool call on an MCP server: `run` answers it. */
 export type ServedToolInstrument = <T>(tool: string, run: () => Promise<T>) => Promise<T>;
 
 /**
  * The server side of a tool call: counts and times it (`acb_mcp_server_tool_*`) and, with tracing on, spans
- * it as `execute_tool {name}` under the caller's context (the HTTP front makes the request's `traceparent` active).
+ * it as `execute_tool {name}` under the caller's context (the HTTP front makes the request's `traceparent`
+ * active). `classify` names a failure's outcome (error, internal…).
  */
 export function instrumentServedTools(metrics: ServedToolMetrics | undefined, classify: (err: unknown) => string): ServedToolInstrument {
-  return async (tool, run) => {
-    const started = performance.now();
-    const record = (outcome: string): void => {
+  return (tool, run) =>
+    measuredToolCall(tool, { kind: SpanKind.SERVER, attributes: {} }, run, classify, (outcome, seconds) => {
       metrics?.calls.inc({ tool, outcome });
-      metrics?.duration.observe({ tool }, (performance.now() - started) / 1000);
-    };
-    const work = tracingEnabled()
-      ? () => inSpan(`execute_tool ${tool}`, { kind: SpanKind.SERVER, attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.type": "extension" } }, run)
-      : run;
-    try {
-      const result = await work();
-      record("ok");
-      return result;
-    } catch (err) {
-      record(classify(err));
-      throw err;
-    }
-  };
+      metrics?.duration.observe({ tool }, seconds);
+    });
 }
