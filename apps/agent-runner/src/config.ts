@@ -10,7 +10,7 @@ const RunnerEnv = z.object({
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
   RUNNER_SHUTDOWN_GRACE_MS: envInt(30_000, 0, 3_600_000),
   RUNNER_HEARTBEAT_MS: envInt(5_000, 200, 60_000),
-  // The probe listener (/healthz, /readiness; /metrics later). 0 turns it off.
+  // The probe listener (/healthz, /readiness, /metrics). 0 turns it off.
   METRICS_PORT: envInt(9464, 0, 65_535),
   HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" }).default("127.0.0.1")),
   ...ModelEnv.shape,

@@ -2,7 +2,8 @@
 // Composition root: read config once, build the adapters, wire them, start. Logic lives in packages.
 import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
-import { bestEffort, createLogger, errorMessage } from "@acb/logger";
+import { bestEffort, createLogger, exitOnFatal, failStart, listenFailure } from "@acb/logger";
+import { createMetricsRegistry, exposition, instrumentToolCalls, RedisStateLog, startTracing, toolMetrics, tracedTurnExecutor, tracingConfigFromEnv, tracingEnabled, turnMetrics, turnObserver } from "@acb/telemetry";
 import { RedisChatHistoryStore } from "@acb/history";
 import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, TurnWorker, warnUnlessDurable } from "@acb/turns";
 import { Redis } from "ioredis";
@@ -19,10 +20,17 @@ if (!loaded.ok) {
 const config = loaded.value;
 const runnerId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 const log = createLogger("agent-runner", config.logLevel);
+exitOnFatal(log);
+const tracingConfig = tracingConfigFromEnv(process.env, "agent-runner");
+if (!tracingConfig.ok) failStart(log, tracingConfig.message);
+const tracing = startTracing(tracingConfig.value);
+const metricsRegistry = createMetricsRegistry({ service: "agent-runner" });
+const metrics = { turns: turnMetrics(metricsRegistry), tools: toolMetrics(metricsRegistry) };
+const redisState = new RedisStateLog(log, "runner");
 
 const connect = (): Redis => {
   const r = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-runner:${process.pid}` });
-  r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
+  redisState.watchClient(r);
   return r;
 };
 const redis = connect();
@@ -36,17 +44,33 @@ const toolbox = new McpToolbox(config.mcpServers, {
   toolTimeoutMs: config.mcpToolTimeoutMs,
   connectTimeoutMs: config.mcpConnectTimeoutMs,
   log: log.child({ component: "mcp" }),
+  instrument: instrumentToolCalls(metrics.tools),
 });
 const tools: ToolSource = toolbox;
 const limits = new RedisTurnLimits(redis, config.prefix);
-const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log, usage: new RedisUsageMeter(redis, config.prefix) });
+const execute = tracedTurnExecutor(
+  createTurnExecutor({
+    history,
+    model: config.model,
+    tools,
+    useToolsInChat: config.useToolsInChat,
+    log,
+    usage: new RedisUsageMeter(redis, config.prefix),
+    observeModel: {
+      trace: tracingEnabled(),
+      onUsage: (input, output) => (metrics.turns.modelTokens.inc({ type: "input" }, input), metrics.turns.modelTokens.inc({ type: "output" }, output)),
+      onCall: (outcome) => metrics.turns.modelCalls.inc({ outcome }),
+    },
+  }),
+);
+const observer = turnObserver(metrics.turns);
 const shutdown = new AbortController();
 
 const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
   async (job) => {
     const started = Date.now();
-    const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log });
+    const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log, observer });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
     await bestEffort(limits.release(job.turn_id), log.child({ turn_id: job.turn_id }), "releasing the tenant's concurrency slot");
@@ -54,7 +78,7 @@ const worker = new TurnWorker(
   },
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
-worker.on("error", (err) => log.warn("worker error", { error: errorMessage(err) }));
+worker.on("error", (err) => redisState.error(err));
 
 async function beat(): Promise<void> {
   await registry.beat({ id: runnerId, seen: Date.now(), concurrency: config.concurrency, mcp: toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })) });
@@ -74,12 +98,18 @@ if (config.probes.port !== 0) {
       { name: "redis", check: async () => (redis.status === "ready" ? { ok: (await redis.ping()) === "PONG" } : { ok: false, detail: redis.status }) },
       { name: "worker", check: async () => ({ ok: workerState === "taking turns", detail: workerState }) },
     ],
-    // Metrics seam: pass `routes: { "/metrics": handler }` here.
+    routes: {
+      "/metrics": async (_req, res) => {
+        const { contentType, body } = await exposition(metricsRegistry);
+        res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+        res.end(body);
+      },
+    },
     onError: (message) => log.warn(message),
-  }).catch((err: Error) => {
-    // The worker does not need the listener to do its job; an orchestrator's probes will say it is missing.
-    log.error("probe listener not started", { host: config.probes.host, port: config.probes.port, error: err.message, hint: "set METRICS_PORT to a free port, or 0 to turn it off" });
-    return undefined;
+  }).catch((err: unknown) => {
+    // A runner without its probes and metrics is invisible to its orchestrator: fail the start, visibly.
+    const { msg, fields } = listenFailure(err, config.probes.host, config.probes.port);
+    return failStart(log, `probe listener: ${msg}`, { ...fields, hint: "set METRICS_PORT to a free port, or 0 to turn it off" });
   });
   if (probes !== undefined) log.info("probes listening", { host: config.probes.host, port: probes.port });
 }
@@ -108,6 +138,7 @@ async function stop(signal: string): Promise<void> {
   await eventLog.close();
   await probes?.close();
   redis.disconnect();
+  await tracing.shutdown();
   process.exit(0);
 }
 process.on("SIGTERM", () => void stop("SIGTERM"));

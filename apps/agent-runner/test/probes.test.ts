@@ -85,15 +85,15 @@ describe("a probe port already taken", () => {
     await redis.stop();
   });
 
-  it("does not stop the runner taking turns; it logs one error naming METRICS_PORT", async () => {
-    const runner = await startRunner(redis.url, port);
-    try {
-      const lines = runner.output().split("\n").filter((l) => l.includes("probe listener not started"));
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain("METRICS_PORT");
-      expect(lines[0]).toContain("EADDRINUSE");
-    } finally {
-      expect(await runner.stop(5_000)).toBe(0);
-    }
+  it("stops the runner: one JSON line naming the port, METRICS_PORT and EADDRINUSE, exit 1", async () => {
+    // A runner its orchestrator cannot probe or scrape is invisible: it fails its start instead (issue 11).
+    const runner = await startService(process.execPath, [MAIN], { name: "agent-runner", env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" } });
+    expect(await runner.exited).toBe(1);
+    const lines = runner.output().trim().split("\n");
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const errors = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: "EADDRINUSE", port });
+    expect(JSON.stringify(errors[0])).toContain("METRICS_PORT");
   });
 });

@@ -9,6 +9,9 @@ import { Authenticator } from "./auth/authenticator.js";
 import type { SecurityConfig } from "./auth/config.js";
 import { unavailableGuard, type Availability } from "./availability.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { observeRequests } from "./http/observe.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import type { GatewayTelemetry } from "./telemetry.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
@@ -45,6 +48,8 @@ export interface GatewayDeps {
   readonly wsMaxBacklog?: number;
   /** Distributed mode: Redis' availability (requests that need it get 503 + Retry-After at once while it is down). */
   readonly availability?: Availability;
+  /** Metrics registry and the gateway's metrics; absent = no /metrics (tests that do not need it). */
+  readonly telemetry?: GatewayTelemetry;
 }
 
 export interface GatewaySecurity extends Pick<SecurityConfig, "sessionScope" | "corsOrigins" | "allowedHosts"> {
@@ -63,11 +68,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   const app = new Hono();
   app.onError(errorHandler(deps.log));
   app.notFound(notFound);
-  app.use(async (c, next) => {
-    const started = Date.now();
-    await next();
-    deps.log.debug("request", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
-  });
+  app.use(observeRequests(deps.log, deps.telemetry?.http));
   // Security, outermost first: headers on every answer; Host (DNS rebinding); CORS (its preflight needs no
   // credentials); the WebSocket upgrade's Origin; then identity. /healthz is open, /readiness is open but
   // shows its details only to authenticated callers.
@@ -81,6 +82,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.use(authMiddleware(security.authenticator, { sessionScope: security.sessionScope, openPaths: ["/healthz", "/readiness", "/readyz"], log: deps.log }));
   app.use("/v1/*", unavailableGuard(deps.availability));
   app.use("/ws/*", unavailableGuard(deps.availability));
+  if (deps.telemetry !== undefined) app.route("/", metricsRoutes(deps.telemetry.registry));
   app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));

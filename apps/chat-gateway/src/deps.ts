@@ -4,9 +4,10 @@ import { Authenticator } from "./auth/authenticator.js";
 import type { GatewayDeps } from "./app.js";
 import type { GatewayConfig } from "./config.js";
 import type { Pipeline } from "./pipelines.js";
+import type { GatewayTelemetry } from "./telemetry.js";
 
 /** The app's dependencies from the config and the pipeline: one place, for main.ts and in-process tests. */
-export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logger): GatewayDeps {
+export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logger, telemetry?: GatewayTelemetry): GatewayDeps {
   return {
     turns: pipeline.turns,
     mode: pipeline.mode,
@@ -22,5 +23,6 @@ export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logg
     wsMaxBacklog: config.limits.wsMaxBacklog,
     ...(pipeline.availability !== undefined ? { availability: pipeline.availability } : {}),
     security: { ...config.security, authenticator: new Authenticator(config.security) },
+    ...(telemetry !== undefined ? { telemetry } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { gatewayDeps } from "./deps.js";
 import { nodeWebSocket } from "./http/websocket.js";
 import type { Hono } from "hono";
 import { createApp } from "./app.js";
+import { gatewayTelemetry, type GatewayTelemetry } from "./telemetry.js";
 import type { GatewayConfig } from "./config.js";
 import { distributedPipeline, embeddedPipeline, type Pipeline } from "./pipelines.js";
 
@@ -16,11 +17,11 @@ export interface Gateway {
 }
 
 /** The whole gateway for a config: pipeline, app and WebSocket upgrade; main.ts serves it, tests drive it in-process. */
-export function createGateway(config: GatewayConfig, log: Logger): Gateway {
-  const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log) : embeddedPipeline(config, log);
+export function createGateway(config: GatewayConfig, log: Logger, telemetry: GatewayTelemetry = gatewayTelemetry()): Gateway {
+  const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log, telemetry) : embeddedPipeline(config, log, telemetry);
   let ws: ReturnType<typeof createNodeWebSocket> | undefined;
   const app = createApp(
-    gatewayDeps(config, pipeline, log),
+    gatewayDeps(config, pipeline, log, telemetry),
     (root) => {
       ws = nodeWebSocket(root, config.maxBodyBytes);
       return ws.upgradeWebSocket;

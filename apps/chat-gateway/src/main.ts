@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Composition root: read config once, build the pipeline, wire the app, start.
-import { createLogger } from "@acb/logger";
+import { createLogger, exitOnFatal, failStart, listenFailure } from "@acb/logger";
+import { startTracing, tracingConfigFromEnv } from "@acb/telemetry";
 import { serve } from "@hono/node-server";
 import { loadGatewayConfig } from "./config.js";
 import { createGateway } from "./gateway.js";
@@ -12,10 +13,18 @@ if (!loaded.ok) {
 }
 const config = loaded.value;
 const log = createLogger("chat-gateway", config.logLevel);
+exitOnFatal(log);
+const tracingConfig = tracingConfigFromEnv(process.env, "chat-gateway");
+if (!tracingConfig.ok) failStart(log, tracingConfig.message);
+const tracing = startTracing(tracingConfig.value);
 const { app, pipeline, attach } = createGateway(config, log);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, auth: config.security.authModes.join(","), model: config.model.provider === "offline" ? "offline demo model" : config.model.model });
+  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, auth: config.security.authModes.join(","), ...(pipeline.mode === "embedded" ? { model: config.model.provider === "offline" ? "offline demo model" : config.model.model } : {}), tracing: tracing.enabled });
+});
+server.on("error", (err) => {
+  const { msg, fields } = listenFailure(err, config.host, config.port);
+  failStart(log, msg, fields);
 });
 attach(server);
 
@@ -27,6 +36,7 @@ async function shutdown(signal: string): Promise<void> {
   server.close();
   // Embedded: turns in flight finish and are committed before the process exits.
   await pipeline.close();
+  await tracing.shutdown();
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

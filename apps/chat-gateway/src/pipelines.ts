@@ -3,11 +3,13 @@ import { McpToolbox, type McpServerConfig } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
+import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, observedEventLog, observedTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
+import { instrumentToolCalls, RedisStateLog, sampledGauge, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
 import { TurnAdmission } from "./limits/admission.js";
+import type { GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { RedisAvailability, type Availability } from "./availability.js";
 import { QueuedTurnGuard } from "./turn-guard.js";
@@ -32,33 +34,36 @@ function defaultFileServer(filesRoot: string | undefined): Record<string, McpSer
 }
 
 /** No Redis: turns run in this process behind the in-memory adapters; the same turn code as the runner. */
-export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
+export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
   const history = new InMemoryChatHistoryStore(config.history);
   const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
   const toolbox = new McpToolbox(config.mcpServers ?? defaultFileServer(config.filesRoot), {
     toolTimeoutMs: config.mcpToolTimeoutMs,
     connectTimeoutMs: config.mcpConnectTimeoutMs,
     log: log.child({ component: "mcp" }),
+    instrument: instrumentToolCalls(telemetry?.tools),
   });
   // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const usage = new InMemoryUsageMeter();
   const limits = new InMemoryTurnLimits();
-  const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage });
+  const execute = tracedTurnExecutor(createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage, observeModel: modelTelemetry(telemetry) }));
   const canceller = new InMemoryTurnCanceller();
   const journal = new InMemoryTurnJournal();
+  const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
   // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, journal, log }).then(() => limits.release(job.turn_id)), {
+  const inProcess = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, journal, log, ...(observer !== undefined ? { observer } : {}) }).then(() => limits.release(job.turn_id)), {
     concurrency: config.embeddedConcurrency,
     maxWaiting: config.limits.maxQueuedTurns,
     log,
   });
-  const admission = new TurnAdmission(limits, config.limits, async () => queue.backlog());
+  const queue = observedTurnQueue(inProcess, telemetry?.http);
+  const admission = new TurnAdmission(limits, config.limits, async () => inProcess.backlog());
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
     usage,
-    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, log }),
+    turns: new TurnService({ queue, eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, log }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -75,19 +80,22 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
 }
 
 /** REDIS_URL set: every turn goes through the queue to the runners; the gateway never calls a model. */
-export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger): Pipeline {
+export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
   const connect = (): Redis => {
     // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
     // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
     // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
     const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
-    r.on("error", (err: Error) => log.warn("redis error", { error: err.message }));
+    redisState.watchClient(r);
     return r;
   };
+  const redisState = new RedisStateLog(log, "gateway");
   const redis = connect();
   const history = new RedisChatHistoryStore(redis, config.history);
   const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
-  const queue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
+  const bullQueue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
+  bullQueue.on("error", (err) => redisState.error(err));
+  const queue = observedTurnQueue(bullQueue, telemetry?.http);
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
@@ -96,9 +104,10 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
   const availability = new RedisAvailability(redis);
   void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
   const queuedGuard = new QueuedTurnGuard(queue, eventLog, 2_000, log);
+  if (telemetry !== undefined) distributedGauges(telemetry, () => queue.counts(), async () => (await runners()).length);
   const turns = new TurnService({
     queue,
-    eventLog,
+    eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog,
     turnTimeoutMs: config.turnTimeoutMs,
     watchdogGraceMs: config.watchdogGraceMs,
     ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
@@ -128,7 +137,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
           const live = await runners();
           return { ok: live.length > 0, detail: `${live.length} runner(s) seen in the last 30 s` };
         } },
-      modelCheck(config),
+      // No model check: in distributed mode the gateway never calls a model (the runners report theirs).
       mcpCheck(async () => {
         // Runners own the MCP connections; report the union of what they see.
         const byName = new Map<string, { name: string; connected: boolean; tools: number }>();
@@ -168,4 +177,28 @@ function mcpCheck(status: () => Array<{ name: string; connected: boolean; tools:
       return { ok: servers.length > 0 && up.length === servers.length, detail: detail || "no MCP servers" };
     },
   };
+}
+
+/** Model-call telemetry for the executor: usage and call counts always, `chat {model}` spans when tracing is on. */
+function modelTelemetry(telemetry: GatewayTelemetry | undefined): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
+  if (telemetry === undefined) return undefined;
+  return {
+    trace: tracingEnabled(),
+    onUsage: (input, output) => {
+      telemetry.turns.modelTokens.inc({ type: "input" }, input);
+      telemetry.turns.modelTokens.inc({ type: "output" }, output);
+    },
+    onCall: (outcome) => telemetry.turns.modelCalls.inc({ outcome }),
+  };
+}
+
+/** Queue depth and live runners, read from Redis when scraped (cached 2 s). */
+function distributedGauges(telemetry: GatewayTelemetry, counts: () => Promise<Record<string, number>>, liveRunners: () => Promise<number>): void {
+  sampledGauge(telemetry.registry, {
+    name: "acb_queue_jobs",
+    help: "Turn jobs in the queue, by state (waiting, active, delayed, failed)",
+    labelNames: ["state"],
+    sample: async () => Object.entries(await counts()).map(([state, value]) => ({ labels: { state }, value })),
+  });
+  sampledGauge(telemetry.registry, { name: "acb_runners_alive", help: "Runners that sent a heartbeat in the last 30 s", sample: async () => [{ value: await liveRunners() }] });
 }

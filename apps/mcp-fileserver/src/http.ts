@@ -14,8 +14,10 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { FastMCP } from "fastmcp";
 import { isLoopbackHost, type HttpConfig } from "./config.js";
 import { bestEffort, errorMessage, type Logger } from "@acb/logger";
+import { exposition, withRemoteParent, type Registry } from "@acb/telemetry";
 
 export const MCP_PATH = "/mcp";
+export const METRICS_PATH = "/metrics";
 const HEALTH_PATHS = new Set(["/healthz", "/health"]);
 const QUERY_TOKEN_NAMES = ["access_token", "token", "auth", "authorization", "api_key", "apikey", "key"];
 const CORS_HEADERS = {
@@ -107,7 +109,7 @@ function clientKey(req: IncomingMessage): string {
   return `${credential}@${req.socket.remoteAddress ?? "?"}`;
 }
 
-export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Promise<HttpFront> {
+export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metrics?: Registry): Promise<HttpFront> {
   const sessions = new Map<string, Session>();
   /** Initializes under way per client, counted against its cap until their session exists (or not). */
   const opening = new Map<string, number>();
@@ -134,7 +136,7 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
     if (origin !== undefined) guardOrigin(origin);
     guardHost(req);
     if (HEALTH_PATHS.has(url.pathname)) return;
-    if (url.pathname !== MCP_PATH) throw new HttpError(404, "not found");
+    if (url.pathname !== MCP_PATH && !(url.pathname === METRICS_PATH && metrics !== undefined)) throw new HttpError(404, "not found");
     if (QUERY_TOKEN_NAMES.some((n) => url.searchParams.has(n))) {
       throw new HttpError(401, "credentials in the query string are not accepted; send Authorization: Bearer <token>");
     }
@@ -168,7 +170,8 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
       session.lastSeen = Date.now();
       session.active++;
       try {
-        await session.transport.handleRequest(req, res, body);
+        // The caller's traceparent becomes the active context, so the tool call's span joins the turn's trace.
+        await withRemoteParent(req.headers, () => session.transport.handleRequest(req, res, body));
       } finally {
         session.active--;
         session.lastSeen = Date.now();
@@ -237,6 +240,14 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger): Pro
           if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed");
           res.writeHead(200, { "content-type": "application/json" });
           res.end(JSON.stringify({ status: "ok", sessions: sessions.size }));
+          return;
+        }
+        if (url.pathname === METRICS_PATH && metrics !== undefined) {
+          // Behind the same token as /mcp when one is set.
+          if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "method not allowed");
+          const { contentType, body } = await exposition(metrics);
+          res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+          res.end(body);
           return;
         }
         await handleMcp(req, res);

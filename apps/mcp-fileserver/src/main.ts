@@ -3,7 +3,9 @@
 import { HelpRequested, loadConfig, type Config } from "./config.js";
 import { ConfigError } from "./errors.js";
 import { startHttp } from "./http.js";
-import { createLogger } from "@acb/logger";
+import { createLogger, errorFields, exitOnFatal, failStart, listenFailure, type Logger } from "@acb/logger";
+import { createMetricsRegistry, instrumentServedTools, servedToolMetrics, startTracing, tracingConfigFromEnv } from "@acb/telemetry";
+import { UserError } from "fastmcp";
 import { resolveRoots, type Root } from "./paths.js";
 import { linearRegexAvailable } from "./regex.js";
 import { buildServer } from "./server.js";
@@ -26,6 +28,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger("mcp-fileserver", config.logLevel);
+  started = log;
+  exitOnFatal(log);
+  const tracingConfig = tracingConfigFromEnv(process.env, "mcp-fileserver");
+  if (!tracingConfig.ok) fail(tracingConfig.message);
+  const tracing = startTracing(tracingConfig.value);
+  // Metrics are served on the HTTP front (/metrics); over stdio there is nowhere to serve them.
+  const registry = config.transport === "http" ? createMetricsRegistry({ service: "mcp-fileserver" }) : undefined;
+  // A tool error the client sees is `error`; an unexpected failure (answered "INTERNAL: …") is `internal`.
+  const instrument = instrumentServedTools(registry !== undefined ? servedToolMetrics(registry) : undefined, (err) => (err instanceof UserError && !err.message.startsWith("INTERNAL:") ? "error" : "internal"));
   let roots: Root[];
   try {
     roots = await resolveRoots(config.roots);
@@ -35,7 +46,7 @@ async function main(): Promise<void> {
   }
   if (!linearRegexAvailable()) log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
 
-  const server = buildServer(config, roots, log);
+  const server = buildServer(config, roots, log, instrument);
   const roster = roots.map((r) => `${r.name}=${r.real}`).join(", ");
   let close: () => Promise<void>;
   if (config.transport === "stdio") {
@@ -44,7 +55,10 @@ async function main(): Promise<void> {
     log.info("serving", { roots: roster, transport: "stdio" });
     close = () => server.stop();
   } else {
-    const front = await startHttp(server, config.http, log);
+    const front = await startHttp(server, config.http, log, registry).catch((err: unknown) => {
+      const { msg, fields } = listenFailure(err, config.http.host, config.http.port);
+      return failStart(log, msg, fields);
+    });
     log.info("serving", { roots: roster, url: front.url, auth: config.http.token === undefined ? "no token: loopback only" : "bearer token required" });
     close = () => front.close();
   }
@@ -54,7 +68,9 @@ async function main(): Promise<void> {
     closing = true;
     const timer = setTimeout(() => process.exit(0), 3000);
     timer.unref();
-    void close().finally(() => process.exit(0));
+    void close()
+      .then(() => tracing.shutdown())
+      .finally(() => process.exit(0));
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
@@ -71,7 +87,11 @@ async function firstBadRoot(paths: readonly string[]): Promise<string> {
   return paths[0] ?? "";
 }
 
+/** The logger once the configuration is read: a later start failure is one JSON line through it. */
+let started: Logger | undefined;
+
 main().catch((err: unknown) => {
+  if (started !== undefined) failStart(started, "failed to start", { ...errorFields(err) });
   process.stderr.write(`mcp-fileserver: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -5,11 +5,12 @@ import type { Logger } from "@acb/logger";
 import { fastmcpLogger } from "./log.js";
 import { PathPolicy, type Root } from "./paths.js";
 import { registerTools } from "./tools/index.js";
+import type { ServedToolInstrument } from "@acb/telemetry";
 
 export const SERVER_NAME = "FileServer";
 export const SERVER_VERSION = "0.1.0";
 
-export function buildServer(config: Config, roots: readonly Root[], log: Logger): FastMCP {
+export function buildServer(config: Config, roots: readonly Root[], log: Logger, instrument?: ServedToolInstrument): FastMCP {
   const policy = new PathPolicy({ roots, deny: new DenyList(config.deny), maxPathLength: config.limits.maxPathLength });
   const server = new FastMCP({
     name: SERVER_NAME,
@@ -23,6 +24,6 @@ export function buildServer(config: Config, roots: readonly Root[], log: Logger)
     ping: { enabled: false },
     health: { enabled: false },
   });
-  registerTools(server, { policy, limits: config.limits, log });
+  registerTools(server, { policy, limits: config.limits, log, ...(instrument !== undefined ? { instrument } : {}) });
   return server;
 }

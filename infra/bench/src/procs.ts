@@ -101,7 +101,8 @@ export class Stack {
   async runner(env: Record<string, string | undefined>): Promise<{ pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
     const proc = await startService(process.execPath, [...this.nodeArgs(), RUNNER], {
       name: "agent-runner",
-      env: { ...BASE_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "1000", ...env },
+      // No probe listener: several runners share this host (a taken METRICS_PORT fails the start).
+      env: { ...BASE_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "1000", METRICS_PORT: "0", ...env },
       ready: (output) => output().includes('"msg":"ready"'),
       readyTimeoutMs: 30_000,
     });

@@ -33,7 +33,8 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
 export async function startRunner(env: Record<string, string | undefined>): Promise<ServiceProcess> {
   const proc = await startService(process.execPath, [RUNNER], {
     name: "agent-runner",
-    env: { ...CLEAN_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "500", ...env },
+    // No probe listener by default: several runners share this host (a taken METRICS_PORT fails the start).
+    env: { ...CLEAN_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "500", METRICS_PORT: "0", ...env },
     ready: (output) => output().includes('"msg":"ready"'),
     readyTimeoutMs: 30_000,
   });

@@ -46,3 +46,4 @@ export {
 } from "./mcp/index.js";
 export { type AgentTurnArgs, runAgentTurn, DEFAULT_AGENT_TOOL_TIMEOUT_MS, DEFAULT_MAX_TOOL_ROUNDS } from "./agent.js";
 export { type AgentJournal, type Delivered, CONTINUE_INSTRUCTION, continuationMessages, messageId } from "./resume.js";
+export { ModelCallObserver, type ModelCallObserverOptions } from "./model-telemetry.js";

@@ -1,5 +1,6 @@
 /** The model factory: ChatOpenAI (OpenAI or any OpenAI-compatible base URL) or the built-in offline model. */
 import { DEFAULT_CHAT_MODEL } from "@acb/schemas";
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
 import { OfflineChatModel } from "./offline.js";
@@ -45,8 +46,8 @@ export function resolveProvider(
  * Per-request overrides win. Key and base URL are always passed explicitly, so the client never falls back to
  * reading the environment on its own.
  */
-export function createChatModel(config: ModelConfig, overrides: { model?: string; temperature?: number; maxTokens?: number; stop?: string[] } = {}): BaseChatModel {
-  if (config.provider === "offline") return new OfflineChatModel();
+export function createChatModel(config: ModelConfig, overrides: { model?: string; temperature?: number; maxTokens?: number; stop?: string[]; callbacks?: Callbacks } = {}): BaseChatModel {
+  if (config.provider === "offline") return new OfflineChatModel(overrides.callbacks !== undefined ? { callbacks: overrides.callbacks } : {});
   const baseUrl = present(config.baseUrl) ? config.baseUrl.trim() : undefined;
   const apiKey = present(config.apiKey) ? config.apiKey.trim() : baseUrl !== undefined ? PLACEHOLDER_API_KEY : undefined;
   if (apiKey === undefined) {
@@ -58,6 +59,7 @@ export function createChatModel(config: ModelConfig, overrides: { model?: string
     temperature: overrides.temperature ?? config.temperature ?? DEFAULT_TEMPERATURE,
     ...(overrides.maxTokens !== undefined ? { maxTokens: overrides.maxTokens } : {}),
     ...(overrides.stop !== undefined && overrides.stop.length > 0 ? { stop: overrides.stop } : {}),
+    ...(overrides.callbacks !== undefined ? { callbacks: overrides.callbacks } : {}),
     // `streaming` is deliberately left unset: `.stream()` and stream-event consumers (the chain, the agent) still get
     // real SSE streaming, while `streaming: true` would make a plain `.invoke()` estimate token counts with tiktoken
     // ranks downloaded from the internet (a hang on an air-gapped host). `streaming: false` would disable streaming.

@@ -1,4 +1,4 @@
-import { createChatModel, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelConfig } from "@acb/chains";
+import { createChatModel, ModelCallObserver, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelCallObserverOptions, type ModelConfig } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
@@ -25,6 +25,8 @@ export interface TurnEngineDeps {
   readonly log?: Logger;
   /** Token usage per tenant per day (GET /v1/usage); absent = not metered. */
   readonly usage?: UsageMeter;
+  /** Model-call telemetry (usage counter, `chat {model}` spans); absent = none. */
+  readonly observeModel?: ModelCallObserverOptions;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       ...(job.options.temperature !== undefined ? { temperature: job.options.temperature } : {}),
       ...(job.options.max_tokens !== undefined ? { maxTokens: job.options.max_tokens } : {}),
       ...(job.options.stop !== undefined ? { stop: job.options.stop } : {}),
+      ...(deps.observeModel !== undefined ? { callbacks: [new ModelCallObserver(deps.observeModel)] } : {}),
     });
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });

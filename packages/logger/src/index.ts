@@ -73,3 +73,6 @@ export async function bestEffort(work: Promise<unknown>, log: Logger, what: stri
     log.warn(`${what} failed`, { error: errorMessage(err) });
   }
 }
+
+export { errorFields, type ErrorFields } from "./error-fields.js";
+export { exitOnFatal, failStart, listenFailure } from "./fatal.js";

@@ -29,3 +29,4 @@ export * from "./journal/types.js";
 export * from "./journal/memory.js";
 export * from "./journal/redis.js";
 export * from "./durability.js";
+export * from "./observe/index.js";

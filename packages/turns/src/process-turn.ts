@@ -1,4 +1,4 @@
-import { bestEffort, silentLogger, type Logger } from "@acb/logger";
+import { bestEffort, errorFields, silentLogger, type Logger } from "@acb/logger";
 import type { TurnEvent, TurnJob } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
 import type { TurnCanceller } from "./cancel/types.js";
@@ -6,6 +6,7 @@ import { CoalescingWriter } from "./coalesce.js";
 import type { TurnEventLog } from "./event-log/types.js";
 import type { TurnJournal } from "./journal/types.js";
 import { deliveredSoFar, type TurnTakeover } from "./takeover.js";
+import type { TurnObserver } from "@acb/telemetry";
 import { describeTurnFailure, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./turn-errors.js";
 
 export interface TurnContext {
@@ -37,6 +38,8 @@ export interface ProcessTurnDeps {
   /** Aborts every turn in flight (runner shutdown). */
   readonly shutdownSignal?: AbortSignal;
   readonly log?: Logger;
+  /** Metrics hook (turns started/finished, queue wait, first token, tokens); see @acb/telemetry turnObserver. */
+  readonly observer?: TurnObserver;
 }
 
 export type TurnOutcome = "completed" | "failed" | "already_finished";
@@ -49,6 +52,7 @@ export type TurnOutcome = "completed" | "failed" | "already_finished";
 export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
   const { eventLog } = deps;
   const controller = new AbortController();
+  const observed = deps.observer?.started(job);
   // Both round trips at once: they sit on every turn's time to first token.
   const [existing, unwatch] = await Promise.all([
     eventLog.read(job.turn_id, "0", 1),
@@ -59,6 +63,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     const events = await eventLog.read(job.turn_id, "0");
     if (events.some((e) => isTerminal(e.event))) {
       unwatch?.();
+      observed?.finished("already_finished");
       return "already_finished";
     }
     // A runner died mid-turn and the queue handed the job to us. With a journal we take the turn over: finished steps
@@ -67,6 +72,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     if (deps.journal === undefined || job.deadline_at <= Date.now()) {
       unwatch?.();
       await endRunnerLost(job, eventLog);
+      observed?.finished("runner_lost");
       return "failed";
     }
     takeover = deliveredSoFar(events);
@@ -79,6 +85,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
 
   const writer = new CoalescingWriter((event) => eventLog.append(job.turn_id, event));
   let outcome: TurnOutcome = "completed";
+  let failureCode: string | undefined;
   try {
     if (budget === 0) throw new TurnTimeoutError(job.deadline_at - job.enqueued_at);
     await Promise.race([
@@ -88,6 +95,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
         ...(deps.journal !== undefined ? { journal: deps.journal } : {}),
         emit: async (event) => {
           if (isTerminal(event)) return; // done is written once, below
+          observed?.event(event);
           writer.emit(event);
         },
       }).then(() => writer.flush()),
@@ -99,9 +107,13 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     ]);
   } catch (err) {
     outcome = "failed";
-    const described = describeTurnFailure(controller.signal.aborted ? (controller.signal.reason ?? err) : err, deps.describeUnknownError);
+    const cause = controller.signal.aborted ? (controller.signal.reason ?? err) : err;
+    const described = describeTurnFailure(cause, deps.describeUnknownError);
     // A takeover that fails (other than a cancel) reports the lost runner: that is why the turn could not finish.
     const failure = takeover !== undefined && described.code !== "aborted" ? { code: "runner_lost" as const, message: `${RUNNER_LOST_MESSAGE} (${described.message})` } : described;
+    failureCode = failure.code;
+    // The one line that says why a turn failed (classes, upstream status; never a prompt, a key or a message).
+    (deps.log ?? silentLogger).warn("turn failed", { turn_id: job.turn_id, mode: job.mode, code: failure.code, reason: failure.message, ...errorFields(cause) });
     // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
     await bestEffort(writer.flush(), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "writing a failed turn's last events");
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
@@ -112,6 +124,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
   if (deps.journal !== undefined) await bestEffort(deps.journal.clear(job.turn_id), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "clearing a finished turn's journal");
+  observed?.finished(failureCode ?? outcome);
   return outcome;
 }
 

@@ -1,4 +1,5 @@
-import { errorMessage, silentLogger, type Logger } from "@acb/logger";
+import { silentLogger, type Logger } from "@acb/logger";
+import { RedisStateLog } from "@acb/telemetry";
 import type { Redis } from "ioredis";
 
 /**
@@ -10,8 +11,8 @@ import type { Redis } from "ioredis";
  */
 export function openSubscriber(command: Redis, options: { autoResubscribe: boolean }, log: Logger = silentLogger): { sub: Redis; ready: Promise<void> } {
   const sub = command.duplicate({ enableReadyCheck: false, autoResubscribe: options.autoResubscribe, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
-  // ioredis reconnects by itself; the error is worth a line, not a crash.
-  sub.on("error", (err: Error) => log.warn("redis subscriber error", { error: errorMessage(err) }));
+  // ioredis reconnects by itself; each state change is worth a line (not a crash, not a line per retry).
+  new RedisStateLog(log, "subscriber").watchClient(sub);
   const ready = sub.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => sub.once("ready", () => resolve()));
   return { sub, ready };
 }

@@ -3,11 +3,14 @@ import type { Limits } from "../config.js";
 import { FsError } from "../errors.js";
 import { errorMessage, type Logger } from "@acb/logger";
 import type { PathPolicy } from "../paths.js";
+import type { ServedToolInstrument } from "@acb/telemetry";
 
 export interface ToolDeps {
   readonly policy: PathPolicy;
   readonly limits: Limits;
   readonly log: Logger;
+  /** Wraps every tool call (metrics, a span); see @acb/telemetry instrumentServedTools. */
+  readonly instrument?: ServedToolInstrument;
 }
 
 export type Server = FastMCP;
@@ -24,6 +27,10 @@ export const READ_ONLY = {
  * unexpected is logged on the server and answered with a generic message (no host path, no stack).
  */
 export async function guarded(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
+  return deps.instrument !== undefined ? deps.instrument(name, () => answer(name, deps, body)) : answer(name, deps, body);
+}
+
+async function answer(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
   try {
     return await body();
   } catch (err) {

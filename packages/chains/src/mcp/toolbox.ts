@@ -15,6 +15,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { ToolCallInstrument } from "@acb/telemetry";
 import { raceSignal } from "../timeouts.js";
 import type { McpServerConfig } from "./config.js";
 import { connectReason, field, isConnectionError, isSessionGone, McpToolError, seconds } from "./errors.js";
@@ -37,6 +38,8 @@ export interface McpToolboxOptions {
   /** Re-check a connected server's tools at most this often (default 30 s; 0 = on every `tools()` call). */
   refreshMs?: number;
   log?: Logger;
+  /** Wraps every tool call (metrics, an `execute_tool` span); see @acb/telemetry instrumentToolCalls. */
+  instrument?: ToolCallInstrument;
 }
 
 export const DEFAULT_MCP_REFRESH_MS = 30_000;
@@ -241,7 +244,7 @@ export class McpToolbox {
       description,
       schema,
       metadata: { mcpServer: s.name, mcpTool: toolName },
-      func: async (args: unknown, _runManager, config) => this.call(s, toolName, args, config?.signal),
+      func: async (args: unknown, _runManager, config) => (this.options.instrument ?? ((_s, _t, call) => call()))(s.name, toolName, () => this.call(s, toolName, args, config?.signal)),
     });
   }
 

@@ -7,6 +7,7 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { McpServerConfig } from "./config.js";
+import { withTraceContext } from "./trace-headers.js";
 
 type StdioConfig = Extract<McpServerConfig, { transport: "stdio" }>;
 type HttpConfig = Exclude<McpServerConfig, StdioConfig>;
@@ -42,6 +43,8 @@ const factories = {
   streamable_http: (config: HttpConfig): Transport =>
     new StreamableHTTPClientTransport(new URL(config.url), {
       ...(config.headers !== undefined ? { requestInit: { headers: config.headers } } : {}),
+      // W3C traceparent on every request made inside a traced tool call (nothing added when tracing is off).
+      fetch: withTraceContext(fetch),
       // No background retries of the standalone GET stream: a broken server is noticed and reconnected by the toolbox.
       reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
     }),

@@ -43,6 +43,11 @@ export class BullTurnQueue implements TurnQueue {
     return await this.queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
+  /** BullMQ's `error` events (its Redis connection's, mostly): without a listener BullMQ prints each one's stack. */
+  on(event: "error", listener: (err: Error) => void): void {
+    this.queue.on(event, listener);
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }

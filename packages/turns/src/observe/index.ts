@@ -1,0 +1,80 @@
+/**
+ * Decorators that observe the turn ports without changing them: the composition roots wrap the queue and the
+ * event log they built; the adapters and their contract suites stay as they are.
+ */
+import type { LoggedTurnEvent, TurnJob } from "@acb/schemas";
+import { currentTraceCarrier, inSpan, SpanKind, tracingEnabled, type GatewayMetrics } from "@acb/telemetry";
+import type { TurnEventLog } from "../event-log/types.js";
+import type { TurnQueue } from "../queue/types.js";
+
+/**
+ * Enqueues inside a `send` producer span and carries its W3C context in the job (`trace`), so the runner's
+ * spans join the gateway request's trace; counts accepted turns. Plain enqueue when tracing is off.
+ */
+export function observedTurnQueue<Q extends TurnQueue>(queue: Q, metrics?: Pick<GatewayMetrics, "turnsEnqueued">): Q {
+  const enqueue = async (job: TurnJob): Promise<void> => {
+    if (!tracingEnabled()) await queue.enqueue(job);
+    else {
+      await inSpan(
+        "send acb-turns",
+        { kind: SpanKind.PRODUCER, attributes: { "messaging.operation.type": "send", "messaging.destination.name": "acb-turns", "messaging.message.id": job.turn_id, "acb.turn.mode": job.mode } },
+        async () => {
+          const trace = currentTraceCarrier();
+          await queue.enqueue(trace !== undefined ? { ...job, trace } : job);
+        },
+      );
+    }
+    metrics?.turnsEnqueued.inc({ mode: job.mode });
+  };
+  return new Proxy(queue, {
+    get(target, prop, receiver) {
+      if (prop === "enqueue") return enqueue;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The ms timestamp of an entry id (`<ms>-<seq>`, Redis Stream and in-memory logs alike). */
+function entryMs(id: string): number {
+  const dash = id.indexOf("-");
+  return Number(dash < 0 ? id : id.slice(0, dash));
+}
+
+/**
+ * Counts open readers (`acb_stream_followers`) and the turns they follow (`acb_streams_open`), and times
+ * each live event from its append (the entry id's ms) to its delivery (`acb_fanout_lag_seconds`). Events
+ * appended before the reader started are catch-up, not fan-out, and are not timed.
+ */
+export function observedEventLog(log: TurnEventLog, metrics: Pick<GatewayMetrics, "followers" | "followedTurns" | "fanoutLag">): TurnEventLog {
+  const perTurn = new Map<string, number>();
+  async function* follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
+    const since = Date.now();
+    metrics.followers.inc();
+    const n = (perTurn.get(turnId) ?? 0) + 1;
+    perTurn.set(turnId, n);
+    if (n === 1) metrics.followedTurns.inc();
+    try {
+      for await (const entry of log.follow(turnId, afterId, signal)) {
+        const appended = entryMs(entry.id);
+        if (appended >= since) metrics.fanoutLag.observe(Math.max(0, Date.now() - appended) / 1000);
+        yield entry;
+      }
+    } finally {
+      metrics.followers.dec();
+      const left = (perTurn.get(turnId) ?? 1) - 1;
+      if (left > 0) perTurn.set(turnId, left);
+      else {
+        perTurn.delete(turnId);
+        metrics.followedTurns.dec();
+      }
+    }
+  }
+  return new Proxy(log, {
+    get(target, prop, receiver) {
+      if (prop === "follow") return follow;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
