@@ -17,6 +17,8 @@ export const INDEX_MIN_ROWS = 5000;
 const EF_SEARCH = 100;
 const REFINE_FACTOR = 4;
 const CHUNK_COLUMNS = ["id", "source", "hash", "ordinal", "title", "heading", "format", "text"];
+// naming `_distance` keeps it in the result and stops lance's deprecation warning on every search
+const HIT_COLUMNS = [...CHUNK_COLUMNS, "_distance"];
 
 
 function chunkSchema(dimensions: number): Schema {
@@ -198,7 +200,7 @@ export class LanceStore implements VectorStore {
   async vectorSearch(vector: readonly number[], k: number, filter: SearchFilter | undefined): Promise<VectorHit[]> {
     const t = await this.must("chunks");
     // ef widens the HNSW beam; refineFactor re-ranks the quantised candidates with the full vectors
-    let q = t.vectorSearch(Array.from(vector)).distanceType("cosine").ef(Math.max(EF_SEARCH, k * 2)).refineFactor(REFINE_FACTOR).select(CHUNK_COLUMNS).limit(k);
+    let q = t.vectorSearch(Array.from(vector)).distanceType("cosine").ef(Math.max(EF_SEARCH, k * 2)).refineFactor(REFINE_FACTOR).select(HIT_COLUMNS).limit(k);
     const where = lanceWhere(filter);
     if (where !== undefined) q = q.where(where);
     const rows = (await q.toArray()) as Row[];
@@ -208,7 +210,7 @@ export class LanceStore implements VectorStore {
   /** Exact search with the index bypassed: the baseline the benchmark measures the ANN against. */
   async exactSearch(vector: readonly number[], k: number): Promise<VectorHit[]> {
     const t = await this.must("chunks");
-    const rows = (await t.vectorSearch(Array.from(vector)).distanceType("cosine").bypassVectorIndex().select(CHUNK_COLUMNS).limit(k).toArray()) as Row[];
+    const rows = (await t.vectorSearch(Array.from(vector)).distanceType("cosine").bypassVectorIndex().select(HIT_COLUMNS).limit(k).toArray()) as Row[];
     return rows.map((r) => ({ chunk: toChunk(r), similarity: 1 - Number(r._distance) }));
   }
 
