@@ -45,8 +45,9 @@ async function runIngest(config: IngestCommandConfig, store: VectorStore, log: L
 async function runServe(config: ServeConfig, store: VectorStore, log: Logger): Promise<void> {
   const embedder = buildEmbedder(config.embeddings);
   let meta = await store.meta();
-  // Only an empty collection is seeded: an existing one (the user's, or an older seed) is never rewritten here.
-  if (meta === undefined && config.seed !== undefined) {
+  // Only a collection no ingestion run has finished in is seeded (generation 1 = created, never touched: a seed cut
+  // off by a connect timeout resumes on the next start); one that holds a finished run is never rewritten here.
+  if ((meta === undefined || meta.generation <= 1) && config.seed !== undefined) {
     const s = await ingest({ config: config.seed, store, embedder, log, progress: createProgress("quiet") }).catch((err: unknown) => {
       // ingest names --root; here the directory came from --seed
       throw err instanceof DocsError && err.code === "INVALID_ARGUMENT" ? new DocsError("INVALID_ARGUMENT", "--seed does not exist or is not a directory") : err;

@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildEmbedder } from "../src/embed/index.js";
+import { LanceStore } from "../src/store/lance.js";
 import { call, connectStdio, ingestCli, runCli, SAMPLE, type Conn } from "./helpers.js";
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), "mcpdocs-seed-")));
@@ -57,6 +59,21 @@ describe("--seed", () => {
       const found = await call(conn.client, "vector_search", { query: "pancakes flour milk eggs", k: 10 });
       expect(sourcesOf(found)).toEqual(["recipes.md"]);
       expect(conn.output()).not.toContain("seeded");
+    });
+  });
+
+  it("finishes a seed that was cut off (a collection no ingestion run finished in)", async () => {
+    const dataDir = join(base, "cut");
+    // what a seed killed after creating the collection leaves behind: the collection, no finished run
+    const store = await LanceStore.open(dataDir, "docs");
+    const embedder = buildEmbedder({ kind: "hashing", dimensions: 512 });
+    await store.prepare(embedder.id, 512, false);
+    await store.close();
+    await withServer(["--seed", SAMPLE], { DOCS_DATA_DIR: dataDir }, async (conn) => {
+      const found = await call(conn.client, "vector_search", { query: "cancel a turn", k: 2 });
+      expect(found.refused).toBe(false);
+      expect(sourcesOf(found).length).toBe(2);
+      expect(conn.output()).toContain("seeded the empty collection: 11 files, 11 added");
     });
   });
 
