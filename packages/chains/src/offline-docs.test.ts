@@ -16,6 +16,7 @@ const SEARCH_RESULT = [
 ].join("\n");
 const DOC_RESULT = [
   "The offline demo model — guides/offline-model.md (chunk 2 of 4, § The offline demo model > What it is)",
+  "## What it is",
   "The offline model is a small deterministic chat model written as a LangChain BaseChatModel.",
   "It is not a language model and never pretends to be one.",
   "Every answer is marked.",

@@ -60,8 +60,10 @@ export function docsToolSummary(base: string, args: Record<string, unknown>, res
   }
   if (base === "doc_get") {
     // doc_get's text: a header line (title — source (chunk i of n, § heading)), then the chunk
-    const [header, ...body] = firstLines(result, 4);
+    const [header, ...rest] = firstLines(result, 1_000);
     if (header === undefined) return "The docs passage was empty.";
+    // the header already names the section: quote the chunk's first lines of text, not its Markdown headings
+    const body = rest.filter((l) => !/^#{1,6}\s/.test(l)).slice(0, 3);
     return `The docs answer this in ${header}:\n${body.join("\n")}`;
   }
   return undefined;
