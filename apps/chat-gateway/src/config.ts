@@ -1,4 +1,4 @@
-import { envBool, envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { envBool, envInt, envString, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { z } from "zod";
@@ -16,6 +16,7 @@ const GatewayEnv = z.object({
   EMBEDDED_CONCURRENCY: envInt(16, 1, 10_000),
   WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
   PLAYGROUND: envBool(true),
+  DOCS_DATA_DIR: envString(),
   ...ModelEnv.shape,
   ...HistoryEnv.shape,
   ...McpEnv.shape,
@@ -47,6 +48,8 @@ export interface GatewayConfig {
   readonly mcpServers: Record<string, McpServerConfig> | undefined;
   /** FILES_ROOT for the file server embedded mode attaches over stdio when no MCP server is configured. */
   readonly filesRoot: string | undefined;
+  /** DOCS_DATA_DIR for the docs server embedded mode attaches next to it (default: `.mcp-docs` in the cwd). */
+  readonly docsDataDir: string | undefined;
   readonly mcpToolTimeoutMs: number;
   readonly mcpConnectTimeoutMs: number;
   /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
@@ -90,6 +93,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers,
       filesRoot: e.FILES_ROOT,
+      docsDataDir: e.DOCS_DATA_DIR,
       mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
       mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,

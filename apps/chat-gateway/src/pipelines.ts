@@ -1,13 +1,13 @@
 // Wiring of the two turn pipelines the gateway can run. Composition only: every piece comes from a package.
-import { McpToolbox, type McpServerConfig } from "@acb/chains";
+import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, observedEventLog, observedTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
 import { instrumentToolCalls, RedisStateLog, sampledGauge, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
 import { Redis } from "ioredis";
-import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
+import { defaultMcpServers } from "./default-mcp.js";
 import { TurnAdmission } from "./limits/admission.js";
 import type { GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
@@ -27,17 +27,11 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** Embedded mode's default tool source: this repo's file server over stdio, rooted at FILES_ROOT or the cwd. */
-function defaultFileServer(filesRoot: string | undefined): Record<string, McpServerConfig> {
-  const entry = fileURLToPath(new URL("../../mcp-fileserver/dist/main.js", import.meta.url));
-  return { files: { transport: "stdio", command: process.execPath, args: [entry, "--root", filesRoot ?? process.cwd()] } };
-}
-
 /** No Redis: turns run in this process behind the in-memory adapters; the same turn code as the runner. */
 export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
   const history = new InMemoryChatHistoryStore(config.history);
   const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-  const toolbox = new McpToolbox(config.mcpServers ?? defaultFileServer(config.filesRoot), {
+  const toolbox = new McpToolbox(config.mcpServers ?? defaultMcpServers({ filesRoot: config.filesRoot, docsDataDir: config.docsDataDir }), {
     toolTimeoutMs: config.mcpToolTimeoutMs,
     connectTimeoutMs: config.mcpConnectTimeoutMs,
     log: log.child({ component: "mcp" }),

@@ -58,12 +58,12 @@ describe("AI SDK UI message stream v1", () => {
     upstream.script((req) =>
       req.body.messages.some((m) => m.role === "tool")
         ? { kind: "text", chunks: ["There ", "is ", "notes.txt."] }
-        : { kind: "tool_calls", calls: [{ id: "call_ui_1", name: "list_dir", arguments: '{"path":"."}' }] },
+        : { kind: "tool_calls", calls: [{ id: "call_ui_1", name: "files__list_dir", arguments: '{"path":"."}' }] },
     );
     const stream = await transport.sendMessages({ chatId: `chat-tools-${Date.now()}`, trigger: "submit-message", messageId: undefined, abortSignal: undefined, messages: [userMessage("what files?")] });
     const message = await finalMessage(stream);
     const tool = message?.parts.find((p) => p.type === "dynamic-tool");
-    expect(tool).toMatchObject({ type: "dynamic-tool", toolName: "list_dir", toolCallId: "call_ui_1", state: "output-available", input: { path: "." } });
+    expect(tool).toMatchObject({ type: "dynamic-tool", toolName: "files__list_dir", toolCallId: "call_ui_1", state: "output-available", input: { path: "." } });
     expect(tool?.type === "dynamic-tool" && tool.state === "output-available" ? String(tool.output) : "").toContain("notes.txt");
     const texts = message?.parts.filter((p) => p.type === "text").map((p) => (p.type === "text" ? p.text : ""));
     expect(texts?.join("")).toBe("There is notes.txt.");

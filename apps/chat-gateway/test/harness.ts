@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { loadGatewayConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
+import { withOwnDocsDataDir } from "./docs-data.js";
 
 export const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
@@ -31,12 +32,21 @@ export interface Gateway {
 export async function startGateway(env: Record<string, string | undefined>): Promise<Gateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const docs = withOwnDocsDataDir(env);
   const service = await startService(process.execPath, [GATEWAY_MAIN], {
     name: "chat-gateway",
-    env: { ...CLEAN_ENV, PORT: String(port), ...env },
+    env: { ...CLEAN_ENV, PORT: String(port), ...docs.env },
     ready: async () => (await fetch(`${url}/healthz`)).ok,
   });
-  return { url, port, process: service, stop: async () => void (await service.stop()) };
+  return {
+    url,
+    port,
+    process: service,
+    stop: async () => {
+      await service.stop();
+      docs.cleanup();
+    },
+  };
 }
 
 export interface InProcessGateway {
@@ -53,8 +63,9 @@ export interface InProcessGateway {
  * this test process: no spawn, no second Node start-up. One spawn test per app covers dist/main.js itself.
  */
 export async function startInProcessGateway(env: Record<string, string | undefined>): Promise<InProcessGateway> {
+  const docs = withOwnDocsDataDir(env);
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...CLEAN_ENV, ...env })) if (v !== undefined) merged[k] = v;
+  for (const [k, v] of Object.entries({ ...CLEAN_ENV, ...docs.env })) if (v !== undefined) merged[k] = v;
   const loaded = loadGatewayConfig(merged);
   if (!loaded.ok) throw new Error(loaded.message);
   const config = loaded.value;
@@ -73,6 +84,7 @@ export async function startInProcessGateway(env: Record<string, string | undefin
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
       await gateway.pipeline.close();
+      docs.cleanup();
     },
   };
 }

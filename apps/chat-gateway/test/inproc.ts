@@ -6,6 +6,7 @@ import { createApp } from "../src/app.js";
 import { loadGatewayConfig } from "../src/config.js";
 import { gatewayDeps } from "../src/deps.js";
 import { embeddedPipeline } from "../src/pipelines.js";
+import { withOwnDocsDataDir } from "./docs-data.js";
 
 export interface InProcessGateway {
   readonly url: string;
@@ -17,7 +18,8 @@ export interface InProcessGateway {
  * canceller; the file server over stdio), configured by an env object as main.ts would be.
  */
 export async function startInProcessGateway(env: Record<string, string>): Promise<InProcessGateway> {
-  const loaded = loadGatewayConfig({ LOG_LEVEL: "silent", ...env });
+  const docs = withOwnDocsDataDir(env);
+  const loaded = loadGatewayConfig({ LOG_LEVEL: "silent", ...docs.env });
   if (!loaded.ok) throw new Error(loaded.message);
   const config = loaded.value;
   const log = createLogger("chat-gateway", config.logLevel);
@@ -41,6 +43,7 @@ export async function startInProcessGateway(env: Record<string, string>): Promis
       server.close();
       if ("closeAllConnections" in server) server.closeAllConnections();
       await pipeline.close();
+      docs.cleanup();
     },
   };
 }

@@ -36,11 +36,11 @@ beforeEach(() => {
   });
 });
 
-/** First a tool call to list_dir, then an answer naming what the tool returned. */
+/** First a tool call to the file server's list_dir (embedded mode attaches two servers: names are prefixed), then an answer naming what the tool returned. */
 const toolScript = () =>
   upstream.script((req, i) => {
     const toolResult = req.body.messages.find((m) => m.role === "tool");
-    if (toolResult === undefined) return { kind: "tool_calls", calls: [{ id: `call_${i}`, name: "list_dir", arguments: '{"path":"."}' }] };
+    if (toolResult === undefined) return { kind: "tool_calls", calls: [{ id: `call_${i}`, name: "files__list_dir", arguments: '{"path":"."}' }] };
     return { kind: "text", chunks: ["The ", "files: ", String(toolResult.content).includes("alpha.txt") ? "alpha.txt" : "none"] };
   });
 
@@ -124,7 +124,7 @@ describe("the openai SDK", () => {
     const stream = await client.chat.completions.create({ model: `${MODEL}+tools+details`, stream: true, messages: [{ role: "user", content: "list the files" }] });
     let text = "";
     for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
-    expect(text).toMatch(/^<details type="tool_calls" done="true" id="call_\d+" name="list_dir" arguments="\{&quot;path&quot;:&quot;.&quot;\}" result="[^"]*alpha\.txt[^"]*">\n<summary>Tool Executed<\/summary>\n<\/details>\n/);
+    expect(text).toMatch(/^<details type="tool_calls" done="true" id="call_\d+" name="files__list_dir" arguments="\{&quot;path&quot;:&quot;.&quot;\}" result="[^"]*alpha\.txt[^"]*">\n<summary>Tool Executed<\/summary>\n<\/details>\n/);
     expect(text.endsWith("The files: alpha.txt")).toBe(true);
   });
 
@@ -132,7 +132,7 @@ describe("the openai SDK", () => {
     toolScript();
     const res = await fetch(`${gw.url}/v1/agent/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ input: "list the files", session_id: "seed-bytes" }) });
     const text = await res.text();
-    expect(text).toMatch(/^id: \d+-\d+\nevent: tool_start\ndata: list_dir\n\nid: \d+-\d+\nevent: tool_end\ndata: list_dir\n\n/);
+    expect(text).toMatch(/^id: \d+-\d+\nevent: tool_start\ndata: files__list_dir\n\nid: \d+-\d+\nevent: tool_end\ndata: files__list_dir\n\n/);
     expect(text).not.toMatch(/call_|"path"|beta\.md/);
   });
 

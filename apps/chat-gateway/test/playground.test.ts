@@ -47,7 +47,7 @@ describe("playground", { timeout: 60_000 }, () => {
     upstream.script((req) =>
       req.body.messages.some((m) => m.role === "tool")
         ? { kind: "text", chunks: ["I ", "found ", "the ", "map."], delayMs: 150 }
-        : { kind: "tool_calls", calls: [{ id: "call_pg", name: "list_dir", arguments: '{"path":"."}' }] },
+        : { kind: "tool_calls", calls: [{ id: "call_pg", name: "files__list_dir", arguments: '{"path":"."}' }] },
     );
     const page = await browser.newPage();
     await page.goto(`${gw.url}/`);
@@ -56,7 +56,7 @@ describe("playground", { timeout: 60_000 }, () => {
     const card = page.locator('[data-testid="tool-card"]');
     await card.waitFor();
     await expect.poll(() => card.textContent()).toContain("treasure-map.txt");
-    expect(await card.textContent()).toContain("list_dir");
+    expect(await card.textContent()).toContain("files__list_dir");
     expect(await card.textContent()).toContain('"path":"."');
     // Streams: part of the answer is on screen before all of it.
     await expect.poll(() => assistantText(page), { timeout: 5_000 }).toMatch(/^I (found )?/);

@@ -46,6 +46,8 @@ export interface ServeConfig extends Common {
   readonly transport: "stdio" | "http";
   readonly http: HttpConfig;
   readonly limits: SearchLimits;
+  /** `--seed DIR`: ingested before serving when the collection is empty (a ready-to-use demo collection). */
+  readonly seed: IngestConfig | undefined;
 }
 
 export interface IngestCommandConfig extends Common {
@@ -56,10 +58,10 @@ export interface IngestCommandConfig extends Common {
 export type Config = ServeConfig | IngestCommandConfig;
 
 export const USAGE = `usage: mcp-docs [serve] [--transport stdio|http] [--port 8081] [--host 127.0.0.1] [--allowed-origin <origin> ...]
-         [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--max-k N]
+         [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--max-k N] [--seed DIR]
        mcp-docs ingest --root DIR [--rebuild] [--data-dir DIR] [--collection NAME] [--store lance|postgres] [--deny <glob> ...]
          [--no-default-deny] [--chunk-size N] [--chunk-overlap N] [--max-file-bytes N] [--progress auto|lines|quiet]
-env: DOCS_ROOT, DOCS_DATA_DIR (default ./.mcp-docs), DOCS_COLLECTION (default "docs"), DOCS_STORE (lance|postgres),
+env: DOCS_ROOT, DOCS_SEED, DOCS_DATA_DIR (default ./.mcp-docs), DOCS_COLLECTION (default "docs"), DOCS_STORE (lance|postgres),
   DOCS_DATABASE_URL, DOCS_DATABASE_POOL_SIZE, DOCS_EMBEDDINGS (hashing|openai; default openai when DOCS_EMBEDDINGS_MODEL is set),
   DOCS_EMBEDDINGS_MODEL, DOCS_EMBEDDINGS_BASE_URL (else OPENAI_BASE_URL), DOCS_EMBEDDINGS_API_KEY (else OPENAI_API_KEY),
   DOCS_EMBEDDINGS_DIMENSIONS, DOCS_HASHING_DIMENSIONS, DOCS_TRANSPORT, DOCS_HOST, DOCS_PORT, MCP_AUTH_TOKEN,
@@ -118,6 +120,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
         "chunk-overlap": { type: "string" },
         "max-file-bytes": { type: "string" },
         progress: { type: "string" },
+        seed: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -159,10 +162,8 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   }
   const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
 
-  if (command === "ingest") {
-    const rootRaw = v.root ?? env.DOCS_ROOT;
-    if (!set(rootRaw)) throw new ConfigError("--root (or DOCS_ROOT) is required: the directory to ingest");
-    const root = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", "a directory path");
+  const ingestFrom = (rootRaw: string, rootName: string, progress: IngestConfig["progress"]): IngestConfig => {
+    const root = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), rootRaw, rootName, "a directory path");
     const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.DOCS_DEFAULT_DENY ?? "true", "DOCS_DEFAULT_DENY", "true or false");
     const extraDeny = [...list(env.DOCS_DENY), ...(v.deny ?? [])];
     for (const d of extraDeny) pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")), d, "DOCS_DENY/--deny", "a relative glob without '..'");
@@ -170,19 +171,20 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     const chunkOverlap = num("--chunk-overlap", "DOCS_CHUNK_OVERLAP", "150", 0, 5_000, v["chunk-overlap"]);
     if (chunkOverlap >= chunkSize) throw new ConfigError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
     return {
-      command,
-      store,
-      embeddings,
-      logLevel,
-      ingest: {
-        root,
-        deny: [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny],
-        maxFileBytes: num("--max-file-bytes", "DOCS_MAX_FILE_BYTES", String(5 * 1024 * 1024), 1024, 1024 * 1024 * 1024, v["max-file-bytes"]),
-        chunkSize,
-        chunkOverlap,
-        progress: pick(z.enum(["auto", "lines", "quiet"]), v.progress ?? "auto", "--progress", "auto, lines or quiet"),
-      },
+      root,
+      deny: [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny],
+      maxFileBytes: num("--max-file-bytes", "DOCS_MAX_FILE_BYTES", String(5 * 1024 * 1024), 1024, 1024 * 1024 * 1024, v["max-file-bytes"]),
+      chunkSize,
+      chunkOverlap,
+      progress,
     };
+  };
+
+  if (command === "ingest") {
+    const rootRaw = v.root ?? env.DOCS_ROOT;
+    if (!set(rootRaw)) throw new ConfigError("--root (or DOCS_ROOT) is required: the directory to ingest");
+    const progress = pick(z.enum(["auto", "lines", "quiet"]), v.progress ?? "auto", "--progress", "auto, lines or quiet");
+    return { command, store, embeddings, logLevel, ingest: ingestFrom(rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", progress) };
   }
 
   const transportName = v.transport !== undefined ? "--transport" : "DOCS_TRANSPORT";
@@ -205,11 +207,13 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   const originName = originsFromFlags.length > 0 ? "--allowed-origin" : "DOCS_ALLOWED_ORIGINS";
   for (const o of origins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
   const maxK = num("--max-k", "DOCS_MAX_K", "50", 1, 1000, v["max-k"]);
+  const seedRaw = v.seed ?? env.DOCS_SEED;
   return {
     command,
     store,
     embeddings,
     logLevel,
+    seed: set(seedRaw) ? ingestFrom(seedRaw, v.seed !== undefined ? "--seed" : "DOCS_SEED", "quiet") : undefined,
     transport,
     http: { host, port, token, allowedOrigins: origins, maxBodyBytes: num("", "DOCS_MAX_BODY_BYTES", String(256 * 1024), 1024, 64 * 1024 * 1024, undefined), maxSessions: 256, maxSessionsPerClient: 16, sessionIdleMs: 5 * 60_000 },
     limits: { defaultK: Math.min(5, maxK), maxK, maxQueryChars: 4000, maxNeighbours: 5, toolTimeoutMs: num("", "DOCS_TOOL_TIMEOUT_MS", "30000", 100, 600_000, undefined) },

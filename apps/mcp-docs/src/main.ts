@@ -44,7 +44,17 @@ async function runIngest(config: IngestCommandConfig, store: VectorStore, log: L
 
 async function runServe(config: ServeConfig, store: VectorStore, log: Logger): Promise<void> {
   const embedder = buildEmbedder(config.embeddings);
-  const meta = await store.meta();
+  let meta = await store.meta();
+  // Only a collection no ingestion run has finished in is seeded (generation 1 = created, never touched: a seed cut
+  // off by a connect timeout resumes on the next start); one that holds a finished run is never rewritten here.
+  if ((meta === undefined || meta.generation <= 1) && config.seed !== undefined) {
+    const s = await ingest({ config: config.seed, store, embedder, log, progress: createProgress("quiet") }).catch((err: unknown) => {
+      // ingest names --root; here the directory came from --seed
+      throw err instanceof DocsError && err.code === "INVALID_ARGUMENT" ? new DocsError("INVALID_ARGUMENT", "--seed does not exist or is not a directory") : err;
+    });
+    log.info(`seeded the empty collection: ${s.files} files, ${s.added} added, ${s.chunks} chunks in ${s.ms} ms`);
+    meta = await store.meta();
+  }
   if (meta === undefined) log.warn("the collection is empty: tools answer NOT_INGESTED until `mcp-docs ingest --root DIR` has run");
   else if (meta.embedder !== embedder.id) log.warn(`the collection was built with ${meta.embedder}, queries would use ${embedder.id}: tools answer EMBEDDINGS errors`);
   const server = buildServer(store, embedder, config.limits, log);

@@ -24,13 +24,13 @@ async function portFree(port: number): Promise<boolean> {
 
 describe("pnpm stack (scripts/stack.mjs)", () => {
   it("stops on Ctrl-C in under 3 s: exit code 0, every service gone, its temp dir removed, a few quiet lines", async () => {
-    const [redisPort, gatewayPort, filesPort, runnerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [redisPort, gatewayPort, filesPort, docsPort, runnerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     // a runner's second probe port is runnerPort + 1: make sure it is free too
     const runnerPort2 = runnerPort + 1;
     expect(await portFree(runnerPort2)).toBe(true);
     const tmp = join(scratch, "tmp");
     mkdirSync(tmp);
-    const env = { ...process.env, STACK_REDIS_PORT: String(redisPort), PORT: String(gatewayPort), FILESERVER_PORT: String(filesPort), STACK_RUNNER_PORT: String(runnerPort), TMPDIR: tmp, FILES_ROOT: REPO, REDIS_URL: "", OPENAI_API_KEY: "", OPENAI_BASE_URL: "", MCP_SERVERS: "" };
+    const env = { ...process.env, STACK_REDIS_PORT: String(redisPort), PORT: String(gatewayPort), FILESERVER_PORT: String(filesPort), DOCS_PORT: String(docsPort), STACK_RUNNER_PORT: String(runnerPort), TMPDIR: tmp, FILES_ROOT: REPO, REDIS_URL: "", OPENAI_API_KEY: "", OPENAI_BASE_URL: "", MCP_SERVERS: "" };
     // its own process group, so that signalling the group is what a terminal's Ctrl-C does
     const stack = spawn(process.execPath, [join(REPO, "scripts", "stack.mjs")], { cwd: REPO, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -56,7 +56,7 @@ describe("pnpm stack (scripts/stack.mjs)", () => {
       expect(after.filter((l) => /redis error|ELIFECYCLE|exited unexpectedly/i.test(l))).toEqual([]);
       expect(after.length).toBeLessThanOrEqual(12);
       expect(readdirSync(tmp)).toEqual([]);
-      for (const port of [gatewayPort, filesPort, runnerPort, runnerPort2]) expect(await portFree(port), `port ${port} still answers`).toBe(true);
+      for (const port of [gatewayPort, filesPort, docsPort, runnerPort, runnerPort2]) expect(await portFree(port), `port ${port} still answers`).toBe(true);
     } finally {
       if (stack.exitCode === null) process.kill(-(stack.pid as number), "SIGKILL");
     }

@@ -1,17 +1,7 @@
-import type { RecordedRequest, ScriptedReply } from "@acb/testkit";
+import { offeredTools as toolNames, recordedText as contentText, type RecordedRequest, type ScriptedReply } from "@acb/testkit";
 
-export function toolNames(req: RecordedRequest): string[] {
-  return (req.body.tools ?? []).map((t) => {
-    const fn = (t as { function?: { name?: unknown } }).function;
-    return typeof fn?.name === "string" ? fn.name : "";
-  });
-}
-
-export function contentText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof p === "object" && p !== null && "text" in p ? String((p as { text: unknown }).text) : "")).join("");
-  return JSON.stringify(content);
-}
+// one reading of a recorded request, shared with the testkit's scripts
+export { offeredTools as toolNames, recordedText as contentText } from "@acb/testkit";
 
 /**
  * The scripted upstream used by the distributed tests:

@@ -61,3 +61,18 @@ export function makeFilesRoot(): string {
   writeFileSync(join(root, "docs", "guide.md"), "guide\n");
   return root;
 }
+
+export const DOCS_SERVER = app("mcp-docs");
+export const DOCS_SAMPLE = fileURLToPath(new URL("../../../apps/mcp-docs/sample", import.meta.url));
+
+/** The docs server over streamable HTTP, its collection in `dataDir`, seeded with the shipped sample when empty. */
+export async function startDocsServerHttp(dataDir: string): Promise<Service> {
+  const p = await freePort();
+  const url = `http://127.0.0.1:${p}`;
+  const proc = await startService(process.execPath, [DOCS_SERVER, "--transport", "http", "--port", String(p), "--host", "127.0.0.1", "--data-dir", dataDir, "--seed", DOCS_SAMPLE], {
+    name: "mcp-docs",
+    env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
+    ready: async () => (await fetch(`${url}/healthz`)).ok,
+  });
+  return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
+}

@@ -21,6 +21,7 @@ export {
   detectFileIntent,
   splitIntoWords,
 } from "./offline.js";
+export { detectDocsIntent, type DocsIntent } from "./offline-docs.js";
 export {
   SYSTEM_PROMPT,
   buildChatChain,

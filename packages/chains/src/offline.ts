@@ -3,8 +3,8 @@
  *
  * It never pretends to be an LLM: every answer starts with {@link OFFLINE_MARKER}. It streams word by word,
  * refers to earlier turns of the history it is given (so memory can be seen working), and, when file tools
- * are bound, answers file questions with real tool calls (`list_dir` / `read_text`) and then summarises the
- * tool results. No network, no randomness: the same messages always give the same answer.
+ * are bound, answers file questions with real tool calls (`list_dir` / `read_text`), and questions about the docs
+ * with `vector_search` then `doc_get` on the best hit (offline-docs.ts), and then summarises the tool results. No network, no randomness: the same messages always give the same answer.
  */
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
@@ -17,6 +17,7 @@ import {
 import { AIMessage, AIMessageChunk, type BaseMessage, type ToolCall, type UsageMetadata } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
+import { detectDocsIntent, docsToolSummary, topHitId } from "./offline-docs.js";
 
 export const OFFLINE_MODEL_NAME = "offline-demo";
 /** The prefix of every offline answer. */
@@ -141,11 +142,17 @@ const FIRST_QUESTION = /\b(first (?:message|thing|question)|what did i (?:say|as
 const BEFORE_QUESTION =
   /\b(what did i (?:just )?(?:say|ask|write)(?: before| earlier| previously| last)?|(?:previous|last|earlier) (?:message|question)|what was my (?:previous|last) )/i;
 
+/** Which of the tools the offline model knows `toolName` is (plain or server-prefixed), else the name itself. */
+const KNOWN_TOOLS = ["read_text", "list_dir", "vector_search", "doc_get"];
+const baseToolName = (toolName: string): string => KNOWN_TOOLS.find((b) => findTool([toolName], b) !== undefined) ?? toolName;
+
 function toolResultSummary(toolName: string, args: Record<string, unknown>, result: string, failed: boolean): string {
-  const base = toolName.endsWith("read_text") ? "read_text" : toolName.endsWith("list_dir") ? "list_dir" : toolName;
+  const base = baseToolName(toolName);
   if (failed || /^(error|mcp error|tool error)\b/i.test(result.trim())) {
     return `The tool ${toolName} reported an error: ${quote(result, 200)}.`;
   }
+  const docs = docsToolSummary(base, args, result);
+  if (docs !== undefined) return docs;
   if (base === "list_dir") {
     const where = typeof args.path === "string" && args.path !== "" && args.path !== "." ? args.path : "the files root";
     let names: string[] = [];
@@ -194,6 +201,13 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     for (const m of messages) {
       if (AIMessage.isInstance(m)) for (const c of m.tool_calls ?? []) if (c.id !== undefined) calls.set(c.id, c);
     }
+    // A docs search is followed by reading its best hit, when doc_get is bound too.
+    const lastCall = calls.get("tool_call_id" in last && typeof last.tool_call_id === "string" ? last.tool_call_id : "");
+    const docGet = findTool(toolNames, "doc_get");
+    const hitId = topHitId(messageText(last));
+    if (lastCall !== undefined && baseToolName(lastCall.name) === "vector_search" && docGet !== undefined && hitId !== undefined && !("status" in last && last.status === "error")) {
+      return { text: "", toolCalls: [{ id: `offline_call_${messages.length}_0`, name: docGet, args: { id: hitId }, type: "tool_call" }] };
+    }
     const parts = trailing.map((m) => {
       const toolCallId = "tool_call_id" in m && typeof m.tool_call_id === "string" ? m.tool_call_id : "";
       const call = calls.get(toolCallId);
@@ -219,8 +233,13 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
   const statedName = NAME_STATEMENT.exec(input)?.[1];
   const memoryQuestion = statedName !== undefined || NAME_QUESTION.test(input) || FIRST_QUESTION.test(input) || BEFORE_QUESTION.test(input);
 
-  // File questions become real tool calls when the matching tool is bound (memory questions come first).
-  if (toolNames.length > 0 && input !== "" && !memoryQuestion) {
+  // Docs and file questions become real tool calls when the matching tool is bound (memory questions come first).
+  const docsIntent = input !== "" && !memoryQuestion ? detectDocsIntent(input) : undefined;
+  const search = findTool(toolNames, "vector_search");
+  if (docsIntent !== undefined && search !== undefined) {
+    return { text: "", toolCalls: [{ id: `offline_call_${messages.length}_0`, name: search, args: { query: docsIntent.query, k: 3 }, type: "tool_call" }] };
+  }
+  if (toolNames.length > 0 && input !== "" && !memoryQuestion && docsIntent === undefined) {
     const intent = detectFileIntent(input);
     if (intent !== undefined) {
       const name = findTool(toolNames, intent.tool);
@@ -232,7 +251,7 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     }
   }
 
-  const unservedIntent = input !== "" && !memoryQuestion ? detectFileIntent(input) : undefined;
+  const unservedIntent = input !== "" && !memoryQuestion && docsIntent === undefined ? detectFileIntent(input) : undefined;
   let answer: string;
   if (input === "") {
     answer = "I did not receive a question.";
@@ -242,6 +261,8 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     answer = name !== undefined ? `Your name is ${name}.` : "You have not told me your name yet.";
   } else if (statedName !== undefined) {
     answer = `Nice to meet you, ${statedName}. I will remember your name.`;
+  } else if (docsIntent !== undefined) {
+    answer = "That needs the docs server's vector_search tool, and no docs tools are connected to this conversation.";
   } else if (unservedIntent !== undefined) {
     answer = `That needs the ${unservedIntent.tool} file tool, and no file tools are connected to this conversation.`;
   } else if (FIRST_QUESTION.test(input)) {

@@ -3,3 +3,4 @@ export * from "./redis.js";
 export * from "./process.js";
 export * from "./sse-client.js";
 export * from "./scripted-openai.js";
+export * from "./docs-script.js";
