@@ -3,6 +3,7 @@ import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import type { Logger } from "@acb/logger";
 import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
+import { interruptedTurn, SeenText } from "./interrupted.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { conversationToMessages } from "./conversation.js";
 
@@ -47,11 +48,15 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     if (wantsTools && deps.tools && tools.length === 0) {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
-    const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit };
+    const seen = new SeenText(ctx);
+    const args = { model, history, input: job.input, signal: ctx.signal, emit: seen.emit };
     let result: Awaited<ReturnType<typeof runChatTurn>>;
     try {
       result = tools.length > 0 ? await runAgentTurn({ ...args, tools }) : await runChatTurn(args);
     } catch (err) {
+      // Cancelled with `interrupt`: what the client saw becomes history, so the session's next turn sees it.
+      const interrupted = job.messages === undefined ? interruptedTurn(job.input, seen.text, ctx.signal) : undefined;
+      if (interrupted !== undefined) await deps.history.commitTurn(sessionKey, job.turn_id, interrupted);
       throw asTurnError(err);
     }
     if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);

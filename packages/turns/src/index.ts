@@ -18,3 +18,7 @@ export * from "./runners/redis.js";
 export type { TurnOwners } from "./owners/types.js";
 export { InMemoryTurnOwners } from "./owners/memory.js";
 export { RedisTurnOwners } from "./owners/redis.js";
+export * from "./sessions/types.js";
+export * from "./sessions/memory.js";
+export * from "./sessions/redis.js";
+export * from "./sessions/handoff.js";
