@@ -4,7 +4,7 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, errorMessage } from "@acb/logger";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, TurnWorker } from "@acb/turns";
+import { BullTurnQueue, processTurn, RedisRunnerRegistry, RedisSessionTurns, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, sessionGraceMs, sessionOrdered, TurnWorker } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -38,15 +38,18 @@ const toolbox = new McpToolbox(config.mcpServers, {
 const tools: ToolSource = toolbox;
 const execute = createTurnExecutor({ history, model: config.model, tools, useToolsInChat: config.useToolsInChat, log });
 const shutdown = new AbortController();
+// One turn at a time per session: when a turn ends here, its session's next turn goes to the queue.
+const sessions = new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs() });
+const nextTurns = new BullTurnQueue({ prefix: config.prefix, connection: redis });
 
 const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
-  async (job) => {
+  sessionOrdered(async (job) => {
     const started = Date.now();
     const outcome = await processTurn(job, { eventLog, execute, canceller, shutdownSignal: shutdown.signal, log });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     return outcome;
-  },
+  }, { sessions, queue: nextTurns, log }),
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
 worker.on("error", (err) => log.warn("worker error", { error: errorMessage(err) }));
@@ -99,6 +102,7 @@ async function stop(signal: string): Promise<void> {
   clearTimeout(grace);
   await bestEffort(toolbox.close(), log, "closing the MCP connections");
   await canceller.close();
+  await bestEffort(nextTurns.close(), log, "closing the turn queue");
   await eventLog.close();
   await probes?.close();
   redis.disconnect();

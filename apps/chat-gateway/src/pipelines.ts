@@ -4,6 +4,8 @@ import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnOwners, InProcessTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
+import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
+import type { TurnJob } from "@acb/schemas";
 import { Redis } from "ioredis";
 import { fileURLToPath } from "node:url";
 import type { GatewayConfig } from "./config.js";
@@ -38,11 +40,14 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger): Pipeline {
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const execute = createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log });
   const canceller = new InMemoryTurnCanceller();
-  const queue = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => undefined), config.embeddedConcurrency, log);
+  // One turn at a time per session: when a turn ends, its session's next turn joins the queue.
+  const sessions = new InMemorySessionTurns({ graceMs: sessionGraceMs(config.watchdogGraceMs) });
+  const queue: InProcessTurnQueue = new InProcessTurnQueue((job): Promise<void> => runOrdered(job), config.embeddedConcurrency, log);
+  const runOrdered: (job: TurnJob) => Promise<void> = sessionOrdered((job) => processTurn(job, { eventLog, execute, canceller, log }).then(() => undefined), { sessions, queue, log });
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
-    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, log }),
+    turns: new TurnService({ queue, eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, sessions, log }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -79,6 +84,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     watchdogGraceMs: config.watchdogGraceMs,
     ownership: { owners: new RedisTurnOwners(redis, config.prefix), ttlMs: ownershipTtlMs(config) },
     canceller,
+    sessions: new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs(config.watchdogGraceMs) }),
     log,
   });
   return {

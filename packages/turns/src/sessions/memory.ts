@@ -53,9 +53,9 @@ export class InMemorySessionTurns implements SessionTurns {
     return next;
   }
 
-  async withdraw(sessionKey: string, turnId: string): Promise<boolean> {
+  async withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
     const record = this.sessions.get(sessionKey);
-    return record !== undefined && this.remove(record, turnId);
+    return record !== undefined ? this.remove(record, turnId) : undefined;
   }
 
   async active(sessionKey: string): Promise<string | undefined> {
@@ -77,11 +77,9 @@ export class InMemorySessionTurns implements SessionTurns {
     return { turnId: job.turn_id, expiresAt: job.deadline_at + this.options.graceMs };
   }
 
-  private remove(record: SessionRecord, turnId: string): boolean {
+  private remove(record: SessionRecord, turnId: string): TurnJob | undefined {
     const at = record.waiting.findIndex((j) => j.turn_id === turnId);
-    if (at < 0) return false;
-    record.waiting.splice(at, 1);
-    return true;
+    return at < 0 ? undefined : record.waiting.splice(at, 1)[0];
   }
 
   private forgetIfIdle(sessionKey: string, record: SessionRecord): void {

@@ -57,9 +57,10 @@ export class RedisSessionTurns implements SessionTurns {
     return typeof next === "string" ? TurnJob.parse(JSON.parse(next)) : undefined;
   }
 
-  async withdraw(sessionKey: string, turnId: string): Promise<boolean> {
+  async withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
-    return Number(await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, "withdraw")) === 1;
+    const removed = await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, "withdraw");
+    return typeof removed === "string" ? TurnJob.parse(JSON.parse(removed)) : undefined;
   }
 
   async active(sessionKey: string): Promise<string | undefined> {

@@ -12,16 +12,16 @@
     ARGV[3] finish | withdraw
 
   Output:
-    finish: the job JSON of the turn now active, or false; withdraw: 1 when the turn was waiting, else 0
+    finish: the job JSON of the turn now active, or false; withdraw: the removed job JSON, or false
 ]]
 local function remove_waiting(id)
   for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
     if cjson.decode(entry).turn_id == id then
       redis.call('LREM', KEYS[2], 1, entry)
-      return 1
+      return entry
     end
   end
-  return 0
+  return false
 end
 
 if ARGV[3] == 'withdraw' then return remove_waiting(ARGV[1]) end

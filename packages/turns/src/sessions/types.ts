@@ -30,13 +30,21 @@ export interface SessionTurns {
    * returned (the caller enqueues it); a turn still waiting is taken off the list. Idempotent.
    */
   finish(sessionKey: string, turnId: string): Promise<TurnJob | undefined>;
-  /** Takes a turn that is still waiting off its session's list (a cancel before it ran); true when it was waiting. */
-  withdraw(sessionKey: string, turnId: string): Promise<boolean>;
+  /** Takes a turn that is still waiting off its session's list (a cancel before it ran); its job when it was waiting. */
+  withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined>;
   /** The session's active turn id, if any. */
   active(sessionKey: string): Promise<string | undefined>;
   /** The session key a turn was submitted under (remembered as long as the turn can still be cancelled). */
   sessionOf(turnId: string): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * How long past its deadline a turn keeps its session's active claim: longer than the gateway's watchdog grace
+ * (the watchdog ends an overdue turn and hands its session on), so the expiry is only the last resort.
+ */
+export function sessionGraceMs(watchdogGraceMs = 10_000): number {
+  return watchdogGraceMs + 30_000;
 }
 
 export interface SessionTurnsOptions {

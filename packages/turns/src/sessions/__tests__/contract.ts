@@ -85,9 +85,9 @@ export function describeSessionTurnsContract(name: string, harness: () => Sessio
       await gateway.submit(s, a, "enqueue");
       await gateway.submit(s, b, "enqueue");
       await gateway.submit(s, c, "enqueue");
-      expect(await gateway.withdraw(s, b.turn_id)).toBe(true);
-      expect(await gateway.withdraw(s, b.turn_id)).toBe(false);
-      expect(await gateway.withdraw(s, a.turn_id)).toBe(false);
+      expect((await gateway.withdraw(s, b.turn_id))?.turn_id).toBe(b.turn_id);
+      expect(await gateway.withdraw(s, b.turn_id)).toBeUndefined();
+      expect(await gateway.withdraw(s, a.turn_id)).toBeUndefined();
       expect((await runner.finish(s, a.turn_id))?.turn_id).toBe(c.turn_id);
     });
 
