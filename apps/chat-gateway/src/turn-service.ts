@@ -68,6 +68,7 @@ export class TurnService {
   private readonly sessions: SessionTurns | undefined;
   private readonly disconnectCancels: DisconnectCancels;
   private readonly drainController = new AbortController();
+  private accepting = true;
   private readonly log: Logger;
 
   constructor(deps: TurnServiceDeps) {
@@ -84,6 +85,8 @@ export class TurnService {
   }
 
   async start(turn: StartTurn): Promise<TurnJob> {
+    // A draining gateway starts nothing new: the client sends it again, and the load balancer picks another replica.
+    if (!this.accepting) throw new ApiError(503, "not_ready", "this gateway is shutting down; send the request again");
     const now = Date.now();
     const job: TurnJob = {
       v: 1,
@@ -143,6 +146,12 @@ export class TurnService {
     return this.drainController.signal;
   }
 
+  /** Drain, step 1: new turns are refused (503); open streams go on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Drain, step 2: open turn streams are told to reconnect elsewhere and closed. */
   drain(): void {
     this.drainController.abort();
   }

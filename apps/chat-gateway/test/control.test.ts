@@ -2,9 +2,11 @@
 // multitask strategies with the history checked afterwards, and resume rules. The model is the real
 // ChatOpenAI against the scripted upstream, which streams slowly and deterministically.
 import { startScriptedOpenAI, streamSse, type RecordedRequest, type ScriptedOpenAI } from "@acb/testkit";
-import type { SseMessage } from "@acb/schemas";
+import { SseParser, type SseMessage } from "@acb/schemas";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
+import { drainStreams } from "../src/drain.js";
+import { gatewayFromEnv } from "./auth-harness.js";
 import { json, startInProcessGateway, transcript, type InProcessGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
@@ -284,5 +286,40 @@ describe("hostile turn control fields", () => {
       const payload = (await res.json()) as { error: { details: Array<{ field: string }> } };
       expect(payload.error.details.map((d) => d.field)).toContain(field);
     }
+  });
+});
+
+describe("drain, in-process", () => {
+  it("a draining gateway refuses new turns (503 not_ready), tells open streams to reconnect (retry:), and they resume with Last-Event-ID", async () => {
+    const own = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200" });
+    onTestFinished(() => own.close());
+    const base = `http://${await own.listen()}`;
+    const res = await fetch(`${base}/v1/chat/stream`, json({ session_id: sid(), input: "slow:40:a b c d e f g h i j k l" }));
+    const turnId = res.headers.get("x-turn-id") ?? "";
+    const parser = new SseParser();
+    const seen: SseMessage[] = [];
+    let raw = "";
+    const read = (async () => {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const text = Buffer.from(chunk).toString();
+        raw += text;
+        seen.push(...parser.feed(text));
+      }
+    })();
+    await until(() => seen.some((m) => m.event === "token"), "a token");
+    const drained = drainStreams(own.pipeline.turns, 100);
+    const refused = await fetch(`${base}/v1/chat`, json({ session_id: sid(), input: "too late" }));
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("not_ready");
+    await drained;
+    await read;
+    expect(raw).toMatch(/retry: \d+\n\n$/);
+    expect(seen.map((m) => m.event)).not.toContain("done");
+    // A drained gateway's streams all end so: the resume goes to another replica (infra/e2e). Here, the same
+    // in-memory log read from the resume point continues exactly.
+    expect((await fetch(`${base}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "0" } })).headers.get("content-type")).toContain("text/event-stream");
+    let restText = "";
+    for await (const { event } of own.pipeline.turns.follow(turnId, seen.at(-1)?.id ?? "0", AbortSignal.timeout(10_000))) if (event.event === "token") restText += event.data;
+    expect(seen.filter((m) => m.event === "token").map((m) => m.data).join("") + restText).toBe("a b c d e f g h i j k l");
   });
 });
