@@ -1,5 +1,6 @@
 // Turn control across tenants: another tenant's turn id is the same 404 as one that never existed, for
 // cancel (HTTP and WebSocket) and resume; equal session ids of two tenants never wait on each other.
+import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { gatewayFromEnv, post, sseEvents, type InProcessGateway } from "./auth-harness.js";
@@ -45,10 +46,28 @@ describe("turn control is per tenant", () => {
     }
   });
 
-  it("reject on one tenant's busy session does not see another tenant's equal session id", async () => {
-    const first = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "tell me a long story about lighthouses" }, acme));
-    const other = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex));
-    expect(other.status).toBe(200);
-    await Promise.all([sseEvents(first), sseEvents(other)]);
+});
+
+describe("sessions are ordered per tenant", () => {
+  let upstream: ScriptedOpenAI;
+  let gw: InProcessGateway;
+  beforeAll(async () => {
+    upstream = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["slow ", "answer ", "here"], delayMs: 300 }) });
+    gw = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", AUTH_MODE: "api_key", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}` });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it("reject: a busy session of one tenant is 409 for that tenant only; another tenant's equal session id runs", async () => {
+    const first = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "long one" }, acme));
+    const sameTenant = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme));
+    const otherTenant = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex));
+    expect(sameTenant.status).toBe(409);
+    expect(otherTenant.status).toBe(200);
+    const [a, b] = await Promise.all([sseEvents(first), sseEvents(otherTenant)]);
+    expect(a.at(-1)?.event).toBe("done");
+    expect(b.at(-1)?.event).toBe("done");
   });
 });

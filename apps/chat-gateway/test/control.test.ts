@@ -323,3 +323,19 @@ describe("drain, in-process", () => {
     expect(seen.filter((m) => m.event === "token").map((m) => m.data).join("") + restText).toBe("a b c d e f g h i j k l");
   });
 });
+
+describe("cancel_on_disconnect on the JSON answer", () => {
+  it("POST /v1/chat abandoned by its client cancels the turn", async () => {
+    const session = sid();
+    const abort = new AbortController();
+    const before = upstream.requests.length;
+    const pending = fetch(`${gw.url}/v1/chat`, { ...json({ session_id: session, input: LONG, cancel_on_disconnect: true }), signal: abort.signal }).catch(() => undefined);
+    await until(() => upstream.requests.length > before, "the upstream request");
+    await new Promise((r) => setTimeout(r, 200));
+    const aborted = upstream.abortedStreams;
+    abort.abort();
+    await pending;
+    await until(() => upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
+    expect((await historySeenBy(session))[1]).not.toContain("sixteen");
+  });
+});
