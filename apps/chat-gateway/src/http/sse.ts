@@ -23,14 +23,24 @@ export const DRAIN_RETRY_MS = 500;
 export function sseResponse(follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>, options: SseStreamOptions): Response {
   const drain = options.drain;
   return sseFramesResponse(async function* (signal) {
+    // The stream stops when its client leaves or the gateway drains. (Not AbortSignal.any: the drain signal
+    // lives as long as the process, and every stream's listener is removed when the stream ends.)
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    signal.addEventListener("abort", onStop, { once: true });
+    drain?.addEventListener("abort", onStop, { once: true });
+    if (signal.aborted || drain?.aborted === true) stop.abort();
     let ended = false;
     try {
-      for await (const entry of follow(drain !== undefined ? AbortSignal.any([signal, drain]) : signal)) {
+      for await (const entry of follow(stop.signal)) {
         if (entry.event.event === "done") ended = true;
         yield formatSse({ id: entry.id, event: entry.event.event, data: entry.event.data });
       }
     } catch {
       yield formatSse({ event: "error", data: "the event stream failed" });
+    } finally {
+      signal.removeEventListener("abort", onStop);
+      drain?.removeEventListener("abort", onStop);
     }
     if (!ended && drain?.aborted === true && !signal.aborted) yield `retry: ${DRAIN_RETRY_MS}\n\n`;
   }, options);
