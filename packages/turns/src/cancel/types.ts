@@ -4,8 +4,6 @@
  */
 export type CancelMode = "interrupt" | "rollback";
 
-export const CANCEL_MODES: readonly CancelMode[] = ["interrupt", "rollback"];
-
 export function asCancelMode(value: string | null | undefined): CancelMode {
   return value === "rollback" ? "rollback" : "interrupt";
 }
