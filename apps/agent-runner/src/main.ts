@@ -5,7 +5,7 @@ import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, exitOnFatal, failStart, listenFailure } from "@acb/logger";
 import { createMetricsRegistry, exposition, instrumentToolCalls, RedisStateLog, startTracing, toolMetrics, tracedTurnExecutor, tracingConfigFromEnv, tracingEnabled, turnMetrics, turnObserver } from "@acb/telemetry";
 import { RedisChatHistoryStore } from "@acb/history";
-import { processTurn, RedisRunnerRegistry, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, TurnWorker, warnUnlessDurable } from "@acb/turns";
+import { BullTurnQueue, processTurn, RedisRunnerRegistry, RedisSessionTurns, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, sessionGraceMs, sessionOrdered, TurnWorker, warnUnlessDurable } from "@acb/turns";
 import { Redis } from "ioredis";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -65,17 +65,20 @@ const execute = tracedTurnExecutor(
 );
 const observer = turnObserver(metrics.turns);
 const shutdown = new AbortController();
+// One turn at a time per session: when a turn ends here, its session's next turn goes to the queue.
+const sessions = new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs() });
+const nextTurns = new BullTurnQueue({ prefix: config.prefix, connection: redis });
 
 const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
-  async (job) => {
+  sessionOrdered(async (job) => {
     const started = Date.now();
     const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log, observer });
     log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
     // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
     await bestEffort(limits.release(job.turn_id), log.child({ turn_id: job.turn_id }), "releasing the tenant's concurrency slot");
     return outcome;
-  },
+  }, { sessions, queue: nextTurns, log }),
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
 worker.on("error", (err) => redisState.error(err));
@@ -135,6 +138,7 @@ async function stop(signal: string): Promise<void> {
   clearTimeout(grace);
   await bestEffort(toolbox.close(), log, "closing the MCP connections");
   await canceller.close();
+  await bestEffort(nextTurns.close(), log, "closing the turn queue");
   await eventLog.close();
   await probes?.close();
   redis.disconnect();

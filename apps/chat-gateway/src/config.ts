@@ -15,6 +15,7 @@ const GatewayEnv = z.object({
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
   EMBEDDED_CONCURRENCY: envInt(16, 1, 10_000),
   WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
+  GATEWAY_DRAIN_MS: envInt(5_000, 0, 600_000),
   PLAYGROUND: envBool(true),
   DOCS_DATA_DIR: envString(),
   ...ModelEnv.shape,
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   readonly prefix: string;
   /** Distributed mode: a turn no runner ended by its deadline + this is ended by the gateway (error + done). */
   readonly watchdogGraceMs: number;
+  /** Distributed mode, on SIGTERM: how long open streams may still finish before they are told to reconnect elsewhere. */
+  readonly drainMs: number;
   readonly model: ModelConfig;
   readonly history: HistoryOptions;
   readonly useToolsInChat: boolean;
@@ -90,6 +93,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       eventMaxLen: e.TURN_EVENTS_MAXLEN,
       prefix: e.REDIS_KEY_PREFIX,
       watchdogGraceMs: e.WATCHDOG_GRACE_MS,
+      drainMs: e.GATEWAY_DRAIN_MS,
       useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers,
       filesRoot: e.FILES_ROOT,

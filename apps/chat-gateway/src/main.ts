@@ -5,6 +5,7 @@ import { startTracing, tracingConfigFromEnv } from "@acb/telemetry";
 import { serve } from "@hono/node-server";
 import { loadGatewayConfig } from "./config.js";
 import { createGateway } from "./gateway.js";
+import { drainStreams } from "./drain.js";
 
 const loaded = loadGatewayConfig(process.env);
 if (!loaded.ok) {
@@ -32,8 +33,15 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log.info("shutting down", { signal });
+  log.info("shutting down", { signal, drain_ms: pipeline.mode === "distributed" ? config.drainMs : 0 });
   server.close();
+  if (pipeline.mode === "distributed") {
+    // Drain: no new connections; streams still open after GATEWAY_DRAIN_MS are told to reconnect (`retry:`)
+    // and closed, and their clients resume on another gateway with Last-Event-ID. Turns run on the runners
+    // and are not affected.
+    await drainStreams(pipeline.turns, config.drainMs);
+    if ("closeAllConnections" in server) server.closeAllConnections();
+  }
   // Embedded: turns in flight finish and are committed before the process exits.
   await pipeline.close();
   await tracing.shutdown();

@@ -5,6 +5,8 @@ import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, observedEventLog, observedTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
 import { instrumentToolCalls, RedisStateLog, sampledGauge, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
+import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
+import type { TurnJob } from "@acb/schemas";
 import { Redis } from "ioredis";
 import type { GatewayConfig } from "./config.js";
 import { defaultMcpServers } from "./default-mcp.js";
@@ -45,19 +47,25 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
   const canceller = new InMemoryTurnCanceller();
   const journal = new InMemoryTurnJournal();
   const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
+  // One turn at a time per session: when a turn ends, its session's next turn joins the queue.
+  const sessions = new InMemorySessionTurns({ graceMs: sessionGraceMs(config.watchdogGraceMs) });
   // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
-  const inProcess = new InProcessTurnQueue((job) => processTurn(job, { eventLog, execute, canceller, journal, log, ...(observer !== undefined ? { observer } : {}) }).then(() => limits.release(job.turn_id)), {
+  const inProcess: InProcessTurnQueue = new InProcessTurnQueue((job): Promise<void> => runOrdered(job), {
     concurrency: config.embeddedConcurrency,
     maxWaiting: config.limits.maxQueuedTurns,
     log,
   });
+  const runOrdered: (job: TurnJob) => Promise<void> = sessionOrdered(
+    (job) => processTurn(job, { eventLog, execute, canceller, journal, log, ...(observer !== undefined ? { observer } : {}) }).then(() => limits.release(job.turn_id)),
+    { sessions, queue: inProcess, log },
+  );
   const queue = observedTurnQueue(inProcess, telemetry?.http);
   const admission = new TurnAdmission(limits, config.limits, async () => inProcess.backlog());
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
     usage,
-    turns: new TurnService({ queue, eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, log }),
+    turns: new TurnService({ queue, eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, sessions, log }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -109,6 +117,7 @@ export function distributedPipeline(config: GatewayConfig, redisUrl: string, log
     admission,
     availability,
     queuedGuard,
+    sessions: new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs(config.watchdogGraceMs) }),
     log,
   });
   return {

@@ -1,6 +1,8 @@
-import { scopeId, type ErrorEvent, type LoggedTurnEvent, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
+import { scopeId, type ErrorEvent, type LoggedTurnEvent, type MultitaskStrategy, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { InMemoryTurnOwners, newTurnId, QueueFullError, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { compareEntryIds, handOnSession, InMemoryTurnOwners, isSessionOrdered, newTurnId, QueueFullError, sessionKeyOf, type CancelMode, type SessionTurns, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { ApiError } from "./http/errors.js";
+import { DisconnectCancels } from "./turn-followers.js";
 import type { z } from "zod";
 import { queueFullError, type Caller, type TurnAdmission } from "./limits/admission.js";
 import { followWhileAvailable, type Availability } from "./availability.js";
@@ -17,6 +19,10 @@ export interface StartTurn {
   readonly scope?: TurnScope;
   /** Whose limits the turn counts against; absent = the scope's tenant. */
   readonly caller?: Caller;
+  /** What to do when the session already runs a turn (default `enqueue`); stateless turns ignore it. */
+  readonly multitaskStrategy?: MultitaskStrategy | null | undefined;
+  /** Cancel the turn (interrupt) when its last follower on this gateway goes away. */
+  readonly cancelOnDisconnect?: boolean | null | undefined;
 }
 
 export interface TurnOwnership {
@@ -52,6 +58,8 @@ export interface TurnServiceDeps {
   readonly availability?: Availability;
   /** Distributed mode: ends queued turns whose job vanished (Redis restarted without persistence). */
   readonly queuedGuard?: QueuedTurnGuard;
+  /** One turn at a time per session (the session's next turn is handed to the queue when one ends); undefined = no ordering. */
+  readonly sessions?: SessionTurns;
   readonly log?: Logger;
 }
 
@@ -69,6 +77,10 @@ export class TurnService {
   private readonly ownership: TurnOwnership;
   private readonly canceller: TurnCanceller | undefined;
   private readonly admission: TurnAdmission | undefined;
+  private readonly sessions: SessionTurns | undefined;
+  private readonly disconnectCancels: DisconnectCancels;
+  private readonly drainController = new AbortController();
+  private accepting = true;
   private readonly log: Logger;
   private readonly availability: Availability | undefined;
   private readonly queuedGuard: QueuedTurnGuard | undefined;
@@ -83,10 +95,15 @@ export class TurnService {
     this.ownership = deps.ownership ?? { owners: new InMemoryTurnOwners(), ttlMs: deps.turnTimeoutMs + 15 * 60_000 };
     this.canceller = deps.canceller;
     this.admission = deps.admission;
+    this.sessions = deps.sessions;
     this.log = deps.log ?? silentLogger;
+    // A stream closed by the gateway's drain is not a client leaving: its client resumes on another gateway.
+    this.disconnectCancels = new DisconnectCancels((turnId) => this.cancel(turnId), this.log, () => this.draining.aborted);
   }
 
   async start(turn: StartTurn): Promise<TurnJob> {
+    // A draining gateway starts nothing new: the client sends it again, and the load balancer picks another replica.
+    if (!this.accepting) throw new ApiError(503, "not_ready", "this gateway is shutting down; send the request again");
     const now = Date.now();
     const job: TurnJob = {
       v: 1,
@@ -103,10 +120,31 @@ export class TurnService {
     };
     await this.admission?.admit(job, turn.caller ?? { bucket: turn.scope?.tenant !== undefined ? `t.${turn.scope.tenant}` : "-" });
     try {
-      // Owner first: a client that follows its turn at once must never see a 404.
-      await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
-      await this.queue.enqueue(job);
-      this.queuedGuard?.track(job);
+      if (this.sessions !== undefined && isSessionOrdered(job)) {
+        // The session decides first (a rejected turn leaves nothing behind); the owner is recorded before the
+        // caller learns the turn id, so a client that follows its turn at once never sees a 404.
+        const strategy = turn.multitaskStrategy ?? "enqueue";
+        const admitted = await this.sessions.submit(sessionKeyOf(job), job, strategy);
+        if (admitted.status === "busy") {
+          throw new ApiError(409, "conflict", "the session is already running a turn (multitask_strategy is reject)", [{ field: "running_turn_id", message: admitted.active }]);
+        }
+        await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
+        if (turn.cancelOnDisconnect === true) this.disconnectCancels.track(job.turn_id, this.turnTimeoutMs);
+        if (admitted.status === "run") {
+          await this.queue.enqueue(job);
+          this.queuedGuard?.track(job);
+        } else {
+          // Waiting behind the session's active turn: no job exists yet, so the queued-turn guard must not watch it.
+          if (admitted.promoted !== undefined) await this.queue.enqueue(admitted.promoted);
+          if (strategy === "interrupt" || strategy === "rollback") await this.canceller?.cancel(admitted.active, strategy === "rollback" ? "rollback" : "interrupt");
+        }
+      } else {
+        // Owner first: a client that follows its turn at once must never see a 404.
+        await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
+        if (turn.cancelOnDisconnect === true) this.disconnectCancels.track(job.turn_id, this.turnTimeoutMs);
+        await this.queue.enqueue(job);
+        this.queuedGuard?.track(job);
+      }
     } catch (err) {
       await this.admission?.release(job.turn_id);
       // The embedded queue's own bound (a race past the admission's look at its backlog).
@@ -122,11 +160,28 @@ export class TurnService {
       const endTurn = async (): Promise<void> => {
         const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "no runner finished the turn in time", code: "timeout" });
         if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+        // Whoever should have ended it is gone: its session must not wait for it any longer.
+        if (this.sessions !== undefined) await handOnSession(job, { sessions: this.sessions, queue: this.queue, log: this.log });
       };
       void bestEffort(endTurn(), this.log.child({ turn_id: job.turn_id }), "the watchdog ending an overdue turn");
     }, job.deadline_at - Date.now() + (this.watchdogGraceMs ?? 0));
     timer.unref();
     this.watchdogs.add(timer);
+  }
+
+  /** Aborts when the gateway drains (SIGTERM in distributed mode): open turn streams tell their clients to reconnect. */
+  get draining(): AbortSignal {
+    return this.drainController.signal;
+  }
+
+  /** Drain, step 1: new turns are refused (503); open streams go on. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Drain, step 2: open turn streams are told to reconnect elsewhere and closed. */
+  drain(): void {
+    this.drainController.abort();
   }
 
   close(): void {
@@ -136,15 +191,42 @@ export class TurnService {
   }
 
   follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    if (this.availability === undefined) return this.eventLog.follow(turnId, afterId, signal);
-    return followWhileAvailable((s) => this.eventLog.follow(turnId, afterId, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
+    const events =
+      this.availability === undefined
+        ? this.eventLog.follow(turnId, afterId, signal)
+        : followWhileAvailable((s) => this.eventLog.follow(turnId, afterId, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
+    return this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events;
   }
 
-  /** Asks whoever runs the turn to stop it (it ends with `error` code `aborted`, then `done`). Idempotent. */
-  async cancel(turnId: string): Promise<boolean> {
+  /**
+   * Asks whoever runs the turn to stop it: it ends with `error` (code `cancelled`) then `done`; with
+   * `interrupt` what its clients saw stays in history (marked interrupted), with `rollback` nothing does.
+   * A turn still waiting behind its session's active turn is taken off the line and ended here at once.
+   * Idempotent; false when cancelling is not wired.
+   */
+  async cancel(turnId: string, mode: CancelMode = "interrupt"): Promise<boolean> {
     if (this.canceller === undefined) return false;
-    await this.canceller.cancel(turnId);
+    // The key first: a turn that starts right after this still sees it.
+    await this.canceller.cancel(turnId, mode);
+    const sessionKey = await this.sessions?.sessionOf(turnId);
+    const withdrawn = sessionKey !== undefined ? await this.sessions?.withdraw(sessionKey, turnId) : undefined;
+    if (withdrawn !== undefined) {
+      // Off the line: no runner will ever take it, so its clients hear the end from here.
+      const ended = await this.eventLog.append(turnId, { event: "error", data: "the turn was cancelled", code: "cancelled" });
+      if (ended !== undefined) await this.eventLog.append(turnId, { event: "done", data: withdrawn.session_id });
+    }
     return true;
+  }
+
+  /**
+   * Whether a follower that already saw `lastEventId` has seen the turn's `done` (a standard EventSource
+   * reconnects after every close: it is answered 204, which stops it).
+   */
+  async followerFinished(turnId: string, lastEventId: string): Promise<boolean> {
+    if (lastEventId === "0") return false;
+    if ((await this.eventLog.read(turnId, lastEventId, 1)).length > 0) return false;
+    const done = (await this.eventLog.read(turnId, "0")).find((e) => e.event.event === "done");
+    return done !== undefined && compareEntryIds(done.id, lastEventId) <= 0;
   }
 
   /** Every event logged so far for the turn, oldest first (resume points, "is it still running?"). */
@@ -157,12 +239,12 @@ export class TurnService {
   }
 
   /**
-   * Whether `scope` may see this turn: it exists and this scope started it. Another tenant's turn and a turn
-   * that never existed are the same `false`, reached by the same two lookups (run together either way).
+   * Whether `scope` may see this turn: this scope started it (the ownership record outlives the turn's
+   * deadline and its events' retention, so a turn still queued, with no event yet, is visible). Another
+   * tenant's turn and a turn that never existed are the same `false`, from the same one lookup.
    */
   async visible(turnId: string, scope: TurnScope): Promise<boolean> {
-    const [exists, owner] = await Promise.all([this.eventLog.exists(turnId), this.ownership.owners.ownerOf(turnId)]);
-    return exists && owner === scopeId(scope);
+    return (await this.ownership.owners.ownerOf(turnId)) === scopeId(scope);
   }
 
   /** Waits for the whole turn (non-streaming answers). */
@@ -183,5 +265,13 @@ export function turnOptions(req: { model?: string | null | undefined; temperatur
   return {
     ...(req.model != null ? { model: req.model } : {}),
     ...(req.temperature != null ? { temperature: req.temperature } : {}),
+  };
+}
+
+/** The turn control fields of a request (multitask_strategy, cancel_on_disconnect), as `StartTurn` takes them. */
+export function turnControl(req: { multitask_strategy?: MultitaskStrategy | null | undefined; cancel_on_disconnect?: boolean | null | undefined }): Pick<StartTurn, "multitaskStrategy" | "cancelOnDisconnect"> {
+  return {
+    ...(req.multitask_strategy != null ? { multitaskStrategy: req.multitask_strategy } : {}),
+    ...(req.cancel_on_disconnect != null ? { cancelOnDisconnect: req.cancel_on_disconnect } : {}),
   };
 }

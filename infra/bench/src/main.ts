@@ -7,7 +7,7 @@
  *   --quick     small N, under 60 s: the CI smoke test (asserts no thresholds; fails if the harness breaks)
  *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed); the
  *               figures of a profiled run go to results/prof/profile.* (never over latest.*)
- *   --only=ttft,throughput,runner,fanout   run some sections only (for iteration; writes results/tmp/only.*)
+ *   --only=ttft,throughput,ordering,runner,fanout   run some sections only (for iteration; writes results/tmp/only.*)
  */
 import { Redis } from "ioredis";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,6 +18,7 @@ import { codeVersion, distMtime, PROF_DIR, Stack } from "./procs.js";
 import { summarizeProfiles } from "./profile-summary.js";
 import { evaluateTargets, markdown, svg, type Results } from "./report.js";
 import { runFanout, type FanoutResult } from "./sections/fanout.js";
+import { runOrdering, type OrderingResult } from "./sections/ordering.js";
 import { runRunner, type RunnerResult } from "./sections/runner.js";
 import { runThroughput, type ThroughputResult } from "./sections/throughput.js";
 import { runTtft, type TtftResult, type TtftTarget } from "./sections/ttft.js";
@@ -30,7 +31,7 @@ const onlyArg = args.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
 const unknown = args.filter((a) => !["--quick", "--profile"].includes(a) && !a.startsWith("--only="));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--only=ttft,throughput,runner,fanout]\n`);
+  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--only=ttft,throughput,ordering,runner,fanout]\n`);
   process.exit(2);
 }
 const want = (s: string): boolean => only === undefined || only.has(s);
@@ -50,6 +51,7 @@ const ttft: TtftResult[] = [];
 const throughput: ThroughputResult[] = [];
 let runner: RunnerResult | undefined;
 const fanout: FanoutResult[] = [];
+const ordering: OrderingResult[] = [];
 let redisVersion = "?";
 const loadStart = loadavg().map((v) => round(v, 2));
 const code = codeVersion();
@@ -88,7 +90,7 @@ try {
   const ctx: BenchContext = { stack, quick, redisUrl: redis.url, admin, upstreamUrl: upstream.url, log, roles, warnings };
   const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
 
-  if (want("ttft") || want("throughput") || want("runner")) {
+  if (want("ttft") || want("throughput") || want("ordering") || want("runner")) {
     const [embedded, distributed, run] = await Promise.all([
       stack.gateway({ ...modelEnv }),
       stack.gateway({ ...modelEnv, REDIS_URL: redis.url }),
@@ -112,6 +114,9 @@ try {
         distributed: { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid },
       };
       for (const t of targets) throughput.push(await runThroughput(ctx, { name: t.name, base: t.base, dialect: t.dialect }, P.throughputStreams, P.throughputTokens, pids[t.name]));
+    });
+    await section("ordering", async () => {
+      ordering.push(...(await runOrdering(ctx, distributed.url, { c1: P.ttftRequestsC1, c100: P.ttftRequestsC100 })));
     });
     await embedded.stop();
     await section("runner", async () => {
@@ -181,6 +186,7 @@ const base: Omit<Results, "targets"> = {
   throughput,
   runner,
   fanout,
+  ordering,
   warnings,
   errors,
 };

@@ -1,5 +1,6 @@
 /** Results: targets met/missed, the JSON file, the Markdown table and a hand-written SVG chart. */
 import type { FanoutResult } from "./sections/fanout.js";
+import type { OrderingResult } from "./sections/ordering.js";
 import type { RunnerResult } from "./sections/runner.js";
 import type { ThroughputResult } from "./sections/throughput.js";
 import type { TtftResult } from "./sections/ttft.js";
@@ -28,6 +29,8 @@ export interface Results {
   readonly throughput: ThroughputResult[];
   readonly runner: RunnerResult | undefined;
   readonly fanout: FanoutResult[];
+  /** Per-session ordering's cost on TTFT (sections/ordering.ts); absent in results written before it existed. */
+  readonly ordering?: OrderingResult[];
   readonly targets: TargetRow[];
   readonly warnings?: string[];
   readonly errors: string[];
@@ -117,6 +120,11 @@ export function markdown(r: Results): string {
   out.push(`Parameters: ${Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(", ")}.`, "");
   out.push("## Time to first token (ms)", "", "| path | concurrency | p50 | p99 | mean | n | failures |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const x of r.ttft) out.push(`| ${x.target} | ${x.concurrency} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} |`);
+  if (r.ordering && r.ordering.length > 0) {
+    out.push("", "## Per-session ordering: time to first token (ms), distributed", "", "Stateless turns (OpenAI door) skip session ordering: the baseline. EVALSHA counts every script: the event appends and, with ordering, the session admission and hand-off.", "", "| case | concurrency | sessions | p50 | p99 | mean | n | failures | EVALSHA per request (µs per call) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const x of r.ordering) out.push(`| ${x.case} | ${x.concurrency} | ${x.sessions} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} | ${x.scriptsPerRequest ? `${x.scriptsPerRequest.calls} (${x.scriptsPerRequest.usecPerCall})` : "n/a"} |`);
+    out.push("");
+  }
   for (const x of r.ttft.filter((t) => t.redisPerRequest)) {
     const cmds = Object.entries(x.redisPerRequest ?? {}).filter(([, v]) => v.calls >= 0.1);
     out.push("", `Redis commands per distributed request at c=${x.concurrency} (calls per request, µs per call): ${cmds.map(([k, v]) => `${k} ${v.calls} (${v.usecPerCall})`).join(", ")}.`);

@@ -89,7 +89,7 @@ describe("turn failures", () => {
   it("map every failure to a safe sentence and a code", () => {
     const describeTurnError = (err: unknown) => describeTurnFailure(asTurnError(err));
     expect(describeTurnError(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
-    expect(describeTurnError(new TurnCancelledError()).code).toBe("aborted");
+    expect(describeTurnError(new TurnCancelledError()).code).toBe("cancelled");
     expect(describeTurnError(new RunnerShutdownError()).code).toBe("runner_lost");
     expect(describeTurnError(new ModelError({ kind: "rate_limited", publicMessage: "slow down", status: 429 }))).toEqual({ code: "rate_limited", message: "slow down" });
     const internal = describeTurnError(new Error("ENOENT /home/me/secret"));

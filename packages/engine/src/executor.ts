@@ -5,6 +5,7 @@ import { bestEffort, silentLogger, type Logger } from "@acb/logger";
 import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
 import type { UsageMeter } from "@acb/turns";
 import { turnUsage } from "./usage.js";
+import { interruptedTurn, SeenText } from "./interrupted.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { conversationToMessages } from "./conversation.js";
 import { agentJournal } from "./journal.js";
@@ -57,11 +58,15 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
       deps.log?.warn("no MCP tools reachable: running the plain chain", { turn_id: job.turn_id, mode: job.mode });
     }
     // A takeover continues what clients already have; the agent also replays the journaled steps (resume.ts in chains).
-    const args = { model, history, input: job.input, signal: ctx.signal, emit: ctx.emit, ...(ctx.takeover !== undefined ? { delivered: ctx.takeover } : {}) };
+    const seen = new SeenText(ctx);
+    const args = { model, history, input: job.input, signal: ctx.signal, emit: seen.emit, ...(ctx.takeover !== undefined ? { delivered: ctx.takeover } : {}) };
     let result: Awaited<ReturnType<typeof runChatTurn>>;
     try {
       result = tools.length > 0 ? await runAgentTurn({ ...args, tools, turnId: job.turn_id, ...(journal !== undefined ? { journal } : {}) }) : await runChatTurn(args);
     } catch (err) {
+      // Cancelled with `interrupt`: what the client saw becomes history, so the session's next turn sees it.
+      const interrupted = job.messages === undefined ? interruptedTurn(job.input, seen.text, ctx.signal) : undefined;
+      if (interrupted !== undefined) await deps.history.commitTurn(sessionKey, job.turn_id, interrupted);
       throw asTurnError(err);
     }
     if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);

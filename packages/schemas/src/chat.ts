@@ -27,13 +27,30 @@ export const Temperature = z
   .min(0, { error: "must be between 0 and 2" })
   .max(2, { error: "must be between 0 and 2" });
 
-/** The seed's ChatRequest, kept exactly: POST /v1/chat and /v1/chat/stream. */
+/**
+ * What happens when a turn arrives for a session that already has one running (double-texting):
+ * `enqueue` runs it after the running one; `reject` answers 409 naming the running turn; `interrupt`
+ * cancels the running turn (its partial answer stays in history) and runs this one next; `rollback`
+ * cancels it and keeps nothing of it in history.
+ */
+export const MultitaskStrategy = z.enum(["enqueue", "reject", "interrupt", "rollback"], { error: "must be one of enqueue, reject, interrupt, rollback" });
+export type MultitaskStrategy = z.infer<typeof MultitaskStrategy>;
+
+/** Turn control fields accepted next to the seed's fields on every turn-starting request. */
+export const TurnControlFields = {
+  multitask_strategy: MultitaskStrategy.nullish(),
+  /** true: cancel the turn when its last follower (SSE stream, WebSocket) goes away; default: it finishes and can be resumed. */
+  cancel_on_disconnect: z.boolean({ error: "must be a boolean" }).nullish(),
+};
+
+/** The seed's ChatRequest, kept exactly (plus the optional turn control fields): POST /v1/chat and /v1/chat/stream. */
 export const ChatRequest = z.strictObject({
   session_id: SessionId,
   input: UserInput,
   stream: z.boolean({ error: "must be a boolean" }).optional().default(false),
   model: ModelName.nullish(),
   temperature: Temperature.nullish(),
+  ...TurnControlFields,
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
@@ -43,6 +60,7 @@ export const AgentChatRequest = z.strictObject({
   session_id: SessionId.nullish(),
   model: ModelName.nullish(),
   temperature: Temperature.nullish(),
+  ...TurnControlFields,
 });
 export type AgentChatRequest = z.infer<typeof AgentChatRequest>;
 
@@ -52,5 +70,13 @@ export const WsChatMessage = z.strictObject({
   input: UserInput,
   model: ModelName.nullish(),
   temperature: Temperature.nullish(),
+  ...TurnControlFields,
 });
 export type WsChatMessage = z.infer<typeof WsChatMessage>;
+
+/** WS /ws/chat: `{"type":"cancel","turn_id"}` cancels one of this caller's turns (the socket's own or any other it owns). */
+export const WsCancelMessage = z.strictObject({
+  type: z.literal("cancel"),
+  turn_id: z.string({ error: "must be a string" }).regex(/^[A-Za-z0-9_-]{8,64}$/, { error: "is not a valid turn id" }),
+});
+export type WsCancelMessage = z.infer<typeof WsCancelMessage>;

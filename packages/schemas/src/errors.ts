@@ -8,6 +8,7 @@ export const ErrorCode = z.enum([
   "unsupported_media_type",
   "payload_too_large",
   "not_found",
+  "conflict",
   "rate_limited",
   "not_ready",
   "queue_full",

@@ -12,8 +12,8 @@ export const TokenEvent = z.object({ event: z.literal("token"), data: z.string()
  */
 export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string(), call_id: z.string().optional(), input: z.unknown().optional() });
 export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string(), call_id: z.string().optional(), output: z.string().optional(), is_error: z.boolean().optional() });
-/** `code` is for the gateway (it picks the HTTP status of a non-streaming answer); SSE clients see only `data`. */
-export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string(), code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "runner_lost", "internal"]).optional() });
+/** `code` is for the gateway (`cancelled`: someone cancelled the turn; `aborted`: the model request was aborted otherwise) (it picks the HTTP status of a non-streaming answer); SSE clients see only `data`. */
+export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string(), code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "cancelled", "runner_lost", "internal"]).optional() });
 export type TurnErrorCode = NonNullable<z.infer<typeof ErrorEvent>["code"]>;
 /** `done` carries the session id and is always the last event of a turn. */
 export const DoneEvent = z.object({ event: z.literal("done"), data: z.string() });

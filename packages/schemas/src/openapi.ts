@@ -56,6 +56,7 @@ const seedErrors: Json = {
   "400": json("Error", "A field is invalid (details name it) or the body is not JSON"),
   "413": json("Error", "The body is larger than MAX_BODY_BYTES"),
   "415": json("Error", "The content type is not application/json"),
+  "409": json("Error", "multitask_strategy is reject and the session is running a turn (details: running_turn_id)"),
 };
 const openaiErrors: Json = {
   "400": json("OpenAIError", "Invalid request; `param` names the field"),
@@ -113,15 +114,15 @@ export function openApiDocument(options: OpenApiOptions): Json {
       "/v1/turns/{turn_id}/events": {
         get: {
           operationId: "turnEvents",
-          summary: "Replay and follow one turn's events; Last-Event-ID resumes after the last event seen",
+          summary: "Replay and follow one turn's events (a queued turn with no event yet waits); Last-Event-ID resumes after the last event seen; 204 once `done` was seen",
           parameters: [turnIdParam, { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" } }],
-          responses: { "200": sse("The turn's events from the resume point", "TurnEvent"), "400": json("Error", "Bad turn id or Last-Event-ID"), "404": json("Error", "No such turn (or it expired)") },
+          responses: { "200": sse("The turn's events from the resume point", "TurnEvent"), "204": { description: "The follower already saw `done` (a standard EventSource stops)" }, "400": json("Error", "Bad turn id or Last-Event-ID"), "404": json("Error", "No such turn (or it expired)") },
         },
       },
       "/v1/turns/{turn_id}/cancel": {
         post: {
           operationId: "cancelTurn",
-          summary: "Cancel a running turn (idempotent); it ends with `error` (aborted) then `done`",
+          summary: "Cancel a queued or running turn you own (idempotent); it ends with `error` (cancelled) then `done`; what was streamed stays in history as an interrupted answer",
           parameters: [turnIdParam],
           responses: { "202": json("Cancelled", "Cancellation requested"), "400": json("Error", "Bad turn id"), "404": json("Error", "No such turn") },
         },

@@ -30,3 +30,7 @@ export * from "./journal/memory.js";
 export * from "./journal/redis.js";
 export * from "./durability.js";
 export * from "./observe/index.js";
+export * from "./sessions/types.js";
+export * from "./sessions/memory.js";
+export * from "./sessions/redis.js";
+export * from "./sessions/handoff.js";

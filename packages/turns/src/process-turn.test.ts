@@ -143,7 +143,7 @@ describe("processTurn's error events", () => {
 
   it("without a mapper, an unknown error is a generic internal error that leaks nothing", () => {
     expect(describeTurnFailure(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
-    expect(describeTurnFailure(new TurnCancelledError()).code).toBe("aborted");
+    expect(describeTurnFailure(new TurnCancelledError()).code).toBe("cancelled");
     expect(describeTurnFailure(new RunnerShutdownError()).code).toBe("runner_lost");
     const internal = describeTurnFailure(new Error("ENOENT /home/me/secret"));
     expect(internal.code).toBe("internal");

@@ -56,7 +56,7 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   // Both round trips at once: they sit on every turn's time to first token.
   const [existing, unwatch] = await Promise.all([
     eventLog.read(job.turn_id, "0", 1),
-    deps.canceller?.watch(job.turn_id, () => controller.abort(new TurnCancelledError())),
+    deps.canceller?.watch(job.turn_id, (mode) => controller.abort(new TurnCancelledError(mode))),
   ]);
   let takeover: TurnTakeover | undefined;
   if (existing.length > 0) {
@@ -86,19 +86,22 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   const writer = new CoalescingWriter((event) => eventLog.append(job.turn_id, event));
   let outcome: TurnOutcome = "completed";
   let failureCode: string | undefined;
+  let executing: Promise<void> | undefined;
   try {
     if (budget === 0) throw new TurnTimeoutError(job.deadline_at - job.enqueued_at);
+    executing = deps.execute(job, {
+      signal: controller.signal,
+      ...(takeover !== undefined ? { takeover } : {}),
+      ...(deps.journal !== undefined ? { journal: deps.journal } : {}),
+      emit: async (event) => {
+        // done is written once, below; nothing after an abort (the error event must be the last before done).
+        if (isTerminal(event) || controller.signal.aborted) return;
+        observed?.event(event);
+        writer.emit(event);
+      },
+    });
     await Promise.race([
-      deps.execute(job, {
-        signal: controller.signal,
-        ...(takeover !== undefined ? { takeover } : {}),
-        ...(deps.journal !== undefined ? { journal: deps.journal } : {}),
-        emit: async (event) => {
-          if (isTerminal(event)) return; // done is written once, below
-          observed?.event(event);
-          writer.emit(event);
-        },
-      }).then(() => writer.flush()),
+      executing.then(() => writer.flush()),
       // An executor that ignores its signal must not hold the turn open past its deadline.
       new Promise<never>((_, reject) => {
         if (controller.signal.aborted) reject(controller.signal.reason);
@@ -124,8 +127,20 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
   if (deps.journal !== undefined) await bestEffort(deps.journal.clear(job.turn_id), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "clearing a finished turn's journal");
+  // A cancelled executor may still be committing the interrupted answer: the session's next turn must see it,
+  // so the turn is over (and hands its session on) only when the executor has let go, within a bound.
+  if (controller.signal.reason instanceof TurnCancelledError && executing !== undefined) await settledWithin(executing, EXECUTOR_SETTLE_MS);
   observed?.finished(failureCode ?? outcome);
   return outcome;
+}
+
+/** How long an aborted executor gets to finish what it does on abort (commit an interrupted answer). */
+const EXECUTOR_SETTLE_MS = 2_000;
+
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 const RUNNER_LOST_MESSAGE = "the runner executing this turn stopped; please send the message again";

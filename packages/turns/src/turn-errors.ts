@@ -15,7 +15,8 @@ export class TurnTimeoutError extends Error {
 }
 
 export class TurnCancelledError extends Error {
-  constructor() {
+  /** `interrupt`: the executor commits what the client saw, marked interrupted; `rollback`: nothing. */
+  constructor(readonly mode: "interrupt" | "rollback" = "interrupt") {
     super("the turn was cancelled");
     this.name = "TurnCancelledError";
   }
@@ -49,7 +50,7 @@ export const INTERNAL_FAILURE: TurnFailure = { code: "internal", message: "the t
 export function describeTurnFailure(err: unknown, describeUnknown: (err: unknown) => TurnFailure = () => INTERNAL_FAILURE): TurnFailure {
   if (err instanceof TurnFailedError) return err.failure;
   if (err instanceof TurnTimeoutError) return { code: "timeout", message: err.message };
-  if (err instanceof TurnCancelledError) return { code: "aborted", message: err.message };
+  if (err instanceof TurnCancelledError) return { code: "cancelled", message: err.message };
   if (err instanceof RunnerShutdownError) return { code: "runner_lost", message: err.message };
   return describeUnknown(err);
 }

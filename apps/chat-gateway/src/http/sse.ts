@@ -5,7 +5,15 @@ export interface SseStreamOptions {
   /** A `: ping` comment goes out after this long without an event, so proxies keep idle streams open. */
   readonly heartbeatMs: number;
   readonly headers?: Record<string, string>;
+  /**
+   * Gateway drain: when it aborts, a stream whose turn has not ended is told to reconnect (`retry:`) and
+   * closed; the client resumes elsewhere with `Last-Event-ID`, losing nothing.
+   */
+  readonly drain?: AbortSignal;
 }
+
+/** The reconnect delay a drained stream's client is told (SSE `retry:`, ms). */
+export const DRAIN_RETRY_MS = 500;
 
 /**
  * A `text/event-stream` Response relaying a turn's events: `id:` = the event log entry id, `event:` = the
@@ -13,11 +21,27 @@ export interface SseStreamOptions {
  * the turn itself keeps running (it is decoupled from the stream), so its answer still lands in history.
  */
 export function sseResponse(follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>, options: SseStreamOptions): Response {
+  const drain = options.drain;
   return sseFramesResponse(async function* (signal) {
+    // The stream stops when its client leaves or the gateway drains. (Not AbortSignal.any: the drain signal
+    // lives as long as the process, and every stream's listener is removed when the stream ends.)
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    signal.addEventListener("abort", onStop, { once: true });
+    drain?.addEventListener("abort", onStop, { once: true });
+    if (signal.aborted || drain?.aborted === true) stop.abort();
+    let ended = false;
     try {
-      for await (const entry of follow(signal)) yield formatSse({ id: entry.id, event: entry.event.event, data: entry.event.data });
+      for await (const entry of follow(stop.signal)) {
+        if (entry.event.event === "done") ended = true;
+        yield formatSse({ id: entry.id, event: entry.event.event, data: entry.event.data });
+      }
     } catch {
       yield formatSse({ event: "error", data: "the event stream failed" });
+    } finally {
+      signal.removeEventListener("abort", onStop);
+      drain?.removeEventListener("abort", onStop);
     }
+    if (!ended && drain?.aborted === true && !signal.aborted) yield `retry: ${DRAIN_RETRY_MS}\n\n`;
   }, options);
 }

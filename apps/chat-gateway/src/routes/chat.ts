@@ -5,7 +5,7 @@ import { ApiError } from "../http/errors.js";
 import { callerOf } from "../limits/admission.js";
 import { readJsonBody } from "../http/json-body.js";
 import { sseResponse } from "../http/sse.js";
-import { turnOptions, type TurnService } from "../turn-service.js";
+import { turnControl, turnOptions, type TurnService } from "../turn-service.js";
 
 export interface ChatRouteOptions {
   readonly maxBodyBytes: number;
@@ -21,14 +21,15 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
     sseResponse((signal) => turns.follow(turnId, "0", signal), {
       heartbeatMs: options.heartbeatMs,
       headers: { "x-turn-id": turnId, ...headers },
+      drain: turns.draining,
     });
 
   app.post("/chat", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
     if (req.stream) return stream(job.turn_id);
-    // The turn is bounded by its own deadline; this wait only needs a little more than that.
-    const result = await turns.collect(job.turn_id, AbortSignal.timeout(options.turnTimeoutMs + 5_000));
+    // The turn is bounded by its own deadline; this wait only needs a little more than that (or until the client leaves).
+    const result = await turns.collect(job.turn_id, AbortSignal.any([AbortSignal.timeout(options.turnTimeoutMs + 5_000), c.req.raw.signal]));
     c.header("x-turn-id", job.turn_id);
     if (!result.ended) throw new ApiError(504, "timeout", "the turn did not finish in time");
     if (result.error) {
@@ -40,14 +41,14 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
+    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
     return stream(job.turn_id);
   });
 
   app.post("/agent/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
-    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c) });
+    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
     return stream(job.turn_id, { "x-session-id": sessionId });
   });
 

@@ -4,16 +4,17 @@ import { ApiError } from "../http/errors.js";
 import type { TurnService } from "../turn-service.js";
 
 /**
- * POST /v1/turns/{turn_id}/cancel: asks whoever runs the turn to stop (202, idempotent; 404 for a turn never
- * seen). The turn then ends with `error` (aborted) and `done`, which its followers see. A turn still queued
- * that has logged nothing yet is reported unknown until its first event.
+ * POST /v1/turns/{turn_id}/cancel: asks whoever runs the turn to stop (202, idempotent). Owner only: another
+ * tenant's turn and one that never existed are the same 404. A turn still queued (no event yet) is cancelled
+ * too. The turn then ends with `error` (code `cancelled`) and `done`, which its followers see; what they saw
+ * stays in the session's history as an interrupted answer.
  */
 export function turnCancelRoutes(turns: TurnService): Hono {
   const app = new Hono();
   app.post("/turns/:turnId/cancel", async (c) => {
     const turnId = c.req.param("turnId");
     if (!TURN_ID_PATTERN.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
-    if (!(await turns.exists(turnId))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    if (!(await turns.visible(turnId, c.get("scope") ?? {}))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     await turns.cancel(turnId);
     return c.json({ turn_id: turnId, status: "cancelling" }, 202);
   });

@@ -8,6 +8,8 @@ import type { TurnService } from "../turn-service.js";
 /**
  * GET /v1/turns/{turn_id}/events: follow a turn from any gateway replica. `Last-Event-ID` (header, or
  * `last_event_id` query for clients that cannot set headers) resumes right after the last event seen.
+ * A turn still queued (no event yet) is followed and waits; a follower that already saw `done` gets 204
+ * (a standard EventSource stops reconnecting on it); another tenant's turn or an unknown one is 404.
  */
 export function turnRoutes(turns: TurnService, options: { heartbeatMs: number }): Hono {
   const app = new Hono();
@@ -20,7 +22,10 @@ export function turnRoutes(turns: TurnService, options: { heartbeatMs: number })
     }
     // Another tenant's turn is the same 404 as one that never existed.
     if (!(await turns.visible(turnId, c.get("scope") ?? {}))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
-    return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), { heartbeatMs: options.heartbeatMs, headers: { "x-turn-id": turnId } });
+    if (await turns.followerFinished(turnId, lastEventId)) return c.body(null, 204);
+    // A resume point of a log that is gone: the events expired; nothing more will come.
+    if (lastEventId !== "0" && !(await turns.exists(turnId))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), { heartbeatMs: options.heartbeatMs, headers: { "x-turn-id": turnId }, drain: turns.draining });
   });
   return app;
 }

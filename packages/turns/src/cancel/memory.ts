@@ -1,27 +1,28 @@
 import { OPEN_TURN_TTL_MS } from "../keys.js";
-import type { TurnCanceller } from "./types.js";
+import type { CancelMode, TurnCanceller } from "./types.js";
 
 /** Cancel within one process. Remembers a cancel as long as the Redis adapter does, so a late watcher still aborts. */
 export class InMemoryTurnCanceller implements TurnCanceller {
-  private readonly watchers = new Map<string, Set<() => void>>();
-  private readonly cancelled = new Map<string, NodeJS.Timeout>();
+  private readonly watchers = new Map<string, Set<(mode: CancelMode) => void>>();
+  private readonly cancelled = new Map<string, { mode: CancelMode; expiry: NodeJS.Timeout }>();
 
-  async cancel(turnId: string): Promise<void> {
-    clearTimeout(this.cancelled.get(turnId));
+  async cancel(turnId: string, mode: CancelMode = "interrupt"): Promise<void> {
+    clearTimeout(this.cancelled.get(turnId)?.expiry);
     const expiry = setTimeout(() => this.cancelled.delete(turnId), OPEN_TURN_TTL_MS);
     expiry.unref();
-    this.cancelled.set(turnId, expiry);
-    for (const fn of this.watchers.get(turnId) ?? []) fn();
+    this.cancelled.set(turnId, { mode, expiry });
+    for (const fn of this.watchers.get(turnId) ?? []) fn(mode);
   }
 
-  async watch(turnId: string, onCancel: () => void): Promise<() => void> {
+  async watch(turnId: string, onCancel: (mode: CancelMode) => void): Promise<() => void> {
     let set = this.watchers.get(turnId);
     if (!set) {
       set = new Set();
       this.watchers.set(turnId, set);
     }
     set.add(onCancel);
-    if (this.cancelled.has(turnId)) onCancel();
+    const earlier = this.cancelled.get(turnId);
+    if (earlier !== undefined) onCancel(earlier.mode);
     return () => {
       set.delete(onCancel);
       if (set.size === 0) this.watchers.delete(turnId);
@@ -30,7 +31,7 @@ export class InMemoryTurnCanceller implements TurnCanceller {
 
   async close(): Promise<void> {
     this.watchers.clear();
-    for (const expiry of this.cancelled.values()) clearTimeout(expiry);
+    for (const { expiry } of this.cancelled.values()) clearTimeout(expiry);
     this.cancelled.clear();
   }
 }

@@ -37,6 +37,21 @@ export function describeCancellerContract(name: string, harness: () => Canceller
       expect(later).toBe(1);
     });
 
+    it("carries the cancel mode to watchers now and later (default interrupt)", async () => {
+      const turn = newTurnId();
+      // A watcher may hear a cancel twice (the remembered one and the live message): the mode is what counts.
+      const modes = { now: new Set<string>(), later: new Set<string>(), plain: new Set<string>() };
+      await runner.watch(turn, (mode) => modes.now.add(mode));
+      await gateway.cancel(turn, "rollback");
+      await until(() => modes.now.size > 0);
+      await runner.watch(turn, (mode) => modes.later.add(mode));
+      const plain = newTurnId();
+      await gateway.cancel(plain);
+      await runner.watch(plain, (mode) => modes.plain.add(mode));
+      await new Promise((r) => setTimeout(r, 50));
+      expect({ now: [...modes.now], later: [...modes.later], plain: [...modes.plain] }).toEqual({ now: ["rollback"], later: ["rollback"], plain: ["interrupt"] });
+    });
+
     it("touches only the cancelled turn, and not a watcher that unsubscribed", async () => {
       const turn = newTurnId();
       const other = newTurnId();
