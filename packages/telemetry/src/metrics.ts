@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of every app: one registry per process (never prom-client's global one, so in-process
  * tests and embedded mode never see each other's counts), and the metric definitions, grouped by who records
- * them. Names and labels are the documented contract (infra/OPERATE.md); every label takes a bounded set of
+ * them. Names and labels are the documented contract (the README, Operate); every label takes a bounded set of
  * values: no session, turn or tenant ids, tool names only from the configured MCP servers.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
