@@ -68,6 +68,7 @@ const shutdown = new AbortController();
 // One turn at a time per session: when a turn ends here, its session's next turn goes to the queue.
 const sessions = new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs() });
 const nextTurns = new BullTurnQueue({ prefix: config.prefix, connection: redis });
+nextTurns.on("error", (err) => redisState.error(err));
 
 const worker = new TurnWorker(
   { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },

@@ -195,7 +195,23 @@ export class TurnService {
       this.availability === undefined
         ? this.eventLog.follow(turnId, afterId, signal)
         : followWhileAvailable((s) => this.eventLog.follow(turnId, afterId, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
-    return this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events;
+    return this.counted(this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events);
+  }
+
+  /** Streams (SSE, WebSocket, waiting JSON requests) following a turn through this gateway right now. */
+  get openFollowers(): number {
+    return this.followers;
+  }
+
+  private followers = 0;
+
+  private async *counted(events: AsyncIterable<LoggedTurnEvent>): AsyncIterable<LoggedTurnEvent> {
+    this.followers += 1;
+    try {
+      yield* events;
+    } finally {
+      this.followers -= 1;
+    }
   }
 
   /**
