@@ -95,13 +95,17 @@ export function isStoreUnavailable(err: unknown): boolean {
   return err.name === "MaxRetriesPerRequestError" || /enableOfflineQueue|Command timed out|Connection is closed|ECONNREFUSED/.test(err.message);
 }
 
+/** How long an open stream waits for Redis to answer again after a read failed, before it ends (error + done). */
+export const STREAM_RECONNECT_WAIT_MS = 5_000;
+
 /**
  * Follows a turn's events, ending the stream with `error` + `done` when Redis is lost while it is open: clients
  * are not left hanging. The synthetic events carry the last id the client got, so it can resume from there (with
- * `Last-Event-ID`) once Redis is back; they are never written to the log.
+ * `Last-Event-ID`) once Redis is back; they are never written to the log. A read that fails in a blip (Redis
+ * restarting) is not the end: the log is durable, so the stream follows again from the last event it delivered.
  */
 export async function* followWhileAvailable(
-  follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>,
+  follow: (afterId: string, signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>,
   signal: AbortSignal,
   availability: Availability,
   sessionId: string | undefined,
@@ -109,17 +113,32 @@ export async function* followWhileAvailable(
 ): AsyncIterable<LoggedTurnEvent> {
   // Ours to abort when Redis is lost, so the follower underneath lets go of the turn as well.
   const inner = new AbortController();
-  const iterator = follow(AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
+  const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
+  let iterator = followFrom(afterId);
   let lost: (() => void) | undefined;
   const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
   const stop = availability.onLost(() => lost?.());
   let cursor = afterId;
+  const end = (): LoggedTurnEvent[] => [
+    { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } },
+    { id: cursor, event: { event: "done", data: sessionId ?? "" } },
+  ];
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), lostSignal]);
+      let next: IteratorResult<LoggedTurnEvent> | "lost";
+      try {
+        next = await Promise.race([iterator.next(), lostSignal]);
+      } catch (err) {
+        if (signal.aborted || !isStoreUnavailable(err)) throw err;
+        if (!(await availability.waitUntilAvailable(STREAM_RECONNECT_WAIT_MS))) {
+          yield* end();
+          return;
+        }
+        iterator = followFrom(cursor);
+        continue;
+      }
       if (next === "lost") {
-        yield { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } };
-        yield { id: cursor, event: { event: "done", data: sessionId ?? "" } };
+        yield* end();
         return;
       }
       if (next.done === true) return;

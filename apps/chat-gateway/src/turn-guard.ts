@@ -11,6 +11,8 @@ export class QueuedTurnGuard {
   private readonly waiting = new Map<string, TurnJob>();
   /** Sessions of the turns started here, until their deadline (a stream cut short by a lost Redis ends with `done: <session>`). */
   private readonly sessions = new Map<string, { readonly sessionId: string; readonly until: number }>();
+  /** Turns whose `error` the guard appended but whose `done` did not go through yet (Redis still restarting). */
+  private readonly unfinished = new Map<string, TurnJob>();
   private readonly timer: NodeJS.Timeout;
   private checking = false;
 
@@ -40,6 +42,14 @@ export class QueuedTurnGuard {
     const now = Date.now();
     for (const [turnId, s] of this.sessions) if (s.until < now) this.sessions.delete(turnId);
     try {
+      for (const job of [...this.unfinished.values()]) {
+        try {
+          await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+          this.unfinished.delete(job.turn_id);
+        } catch (err) {
+          this.log.debug("ending a lost turn failed; trying again next period", { turn_id: job.turn_id, error: errorMessage(err) });
+        }
+      }
       for (const job of [...this.waiting.values()]) {
         let verdict: "waiting" | "started" | "ended" = "waiting";
         try {
@@ -65,13 +75,19 @@ export class QueuedTurnGuard {
     if (await this.eventLog.exists(job.turn_id)) return "started";
     this.log.warn("a queued turn's job vanished (Redis restarted without persistence, or evicted keys): ending the turn", { turn_id: job.turn_id });
     const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "the turn was lost before a runner took it (the queue lost it); please send the message again", code: "runner_lost" });
-    if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+    if (ended !== undefined) {
+      // The `done` must follow, or the turn's followers wait for ever: retried each period until it goes through.
+      this.unfinished.set(job.turn_id, job);
+      await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+      this.unfinished.delete(job.turn_id);
+    }
     return "ended";
   }
 
   close(): void {
     clearInterval(this.timer);
     this.waiting.clear();
+    this.unfinished.clear();
     this.sessions.clear();
   }
 }

@@ -194,7 +194,7 @@ export class TurnService {
     const events =
       this.availability === undefined
         ? this.eventLog.follow(turnId, afterId, signal)
-        : followWhileAvailable((s) => this.eventLog.follow(turnId, afterId, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
+        : followWhileAvailable((from, s) => this.eventLog.follow(turnId, from, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
     return this.counted(this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events);
   }
 
