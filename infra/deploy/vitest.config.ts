@@ -1,11 +1,2 @@
-import { defineConfig } from "vitest/config";
-
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Real processes and `pnpm deploy` runs: one file at a time on small CI boxes.
-    fileParallelism: false,
-  },
-});
+// One config for the suites that start real processes: see ../vitest.processes.mts.
+export { default } from "../vitest.processes.mjs";

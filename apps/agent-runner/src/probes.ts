@@ -8,11 +8,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { evaluateReadiness, type ReadinessCheck } from "@acb/telemetry";
 
-export interface ReadinessCheck {
-  readonly name: string;
-  check(): Promise<{ ok: boolean; detail?: string }>;
-}
+export { evaluateReadiness, type ReadinessCheck };
 
 export type ProbeRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -37,32 +35,6 @@ const PROBE_PATHS = new Set(["/healthz", "/readiness", "/readyz"]);
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(JSON.stringify(body));
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Every check runs at once, each under a timeout; one failing or hanging check makes the runner not ready. */
-export async function evaluateReadiness(checks: readonly ReadinessCheck[], timeoutMs: number): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> {
-  const results = await Promise.all(
-    checks.map(async (c) => {
-      try {
-        return { name: c.name, ...(await withTimeout(c.check(), timeoutMs)) };
-      } catch {
-        return { name: c.name, ok: false, detail: "check failed or timed out" };
-      }
-    }),
-  );
-  return {
-    ok: results.every((r) => r.ok),
-    checks: Object.fromEntries(results.map((r) => [r.name, { ok: r.ok, ...(r.detail !== undefined ? { detail: r.detail } : {}) }])),
-  };
 }
 
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {

@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import pg from "pg";
 import { hashingEmbedder, hashingVector } from "./embed/hashing.js";
 import { chunkId } from "./ids.js";

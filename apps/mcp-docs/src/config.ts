@@ -4,10 +4,13 @@
  * `mcp-docs [serve]` (the MCP server) and `mcp-docs ingest --root DIR` (the ingestion CLI).
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
-import { isLoopbackHost, type HttpConfig } from "@acb/mcp-fileserver/dist/config.js";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
+import { bool, intIn, list, loadServing, pick, type Env, type HttpConfig } from "@acb/mcp-fileserver/config";
+import { HelpRequested } from "@acb/mcp-fileserver/errors";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+
+export { HelpRequested };
 
 export type StoreConfig =
   | { readonly kind: "lance"; readonly dataDir: string; readonly collection: string }
@@ -67,29 +70,7 @@ env: DOCS_ROOT, DOCS_SEED, DOCS_DATA_DIR (default ./.mcp-docs), DOCS_COLLECTION 
   DOCS_EMBEDDINGS_DIMENSIONS, DOCS_HASHING_DIMENSIONS, DOCS_TRANSPORT, DOCS_HOST, DOCS_PORT, MCP_AUTH_TOKEN,
   DOCS_ALLOWED_ORIGINS, DOCS_DENY, DOCS_DEFAULT_DENY, DOCS_MAX_K, DOCS_MAX_BODY_BYTES, DOCS_TOOL_TIMEOUT_MS, LOG_LEVEL`;
 
-export class HelpRequested extends Error {}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const shown = typeof value === "string" ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : String(value);
-    throw new ConfigError(`${name} must be ${expected} (got ${shown})`);
-  }
-  return r.data;
-}
-
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const set = (s: string | undefined): s is string => s !== undefined && s.trim() !== "";
-
-function list(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
 
 /** A collection name is a table name in both stores: kept to a safe identifier. */
 export const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,47}$/;
@@ -187,25 +168,13 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     return { command, store, embeddings, logLevel, ingest: ingestFrom(rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", progress) };
   }
 
-  const transportName = v.transport !== undefined ? "--transport" : "DOCS_TRANSPORT";
-  const transport = pick(
-    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
-    v.transport ?? env.DOCS_TRANSPORT ?? "stdio",
-    transportName,
-    "stdio or http",
-  );
-  const port = pick(intIn(0, 65535), v.port ?? env.DOCS_PORT ?? "8081", v.port !== undefined ? "--port" : "DOCS_PORT", "an integer 0-65535");
-  const hostName = v.host !== undefined ? "--host" : "DOCS_HOST";
-  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env.DOCS_HOST ?? "127.0.0.1", hostName, "a host name or IP address");
-  const tokenRaw = env.MCP_AUTH_TOKEN;
-  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
-  if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
-    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
-  }
-  const originsFromFlags = v["allowed-origin"] ?? [];
-  const origins = originsFromFlags.length > 0 ? originsFromFlags : list(env.DOCS_ALLOWED_ORIGINS);
-  const originName = originsFromFlags.length > 0 ? "--allowed-origin" : "DOCS_ALLOWED_ORIGINS";
-  for (const o of origins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+  const { transport, host, port, token, allowedOrigins: origins } = loadServing(v, env, {
+    transport: "DOCS_TRANSPORT",
+    port: "DOCS_PORT",
+    host: "DOCS_HOST",
+    allowedOrigins: "DOCS_ALLOWED_ORIGINS",
+    defaultPort: "8081",
+  });
   const maxK = num("--max-k", "DOCS_MAX_K", "50", 1, 1000, v["max-k"]);
   const seedRaw = v.seed ?? env.DOCS_SEED;
   return {

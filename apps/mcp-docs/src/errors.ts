@@ -1,22 +1,12 @@
 /** Typed errors of the docs server. Messages never contain a host path or a secret. */
+import { CodedError, ConfigError } from "@acb/mcp-fileserver/errors";
+
 export type DocsErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "OTHER_COLLECTION" | "NOT_INGESTED" | "EMBEDDINGS" | "STORE" | "INTERNAL";
 
-export class DocsError extends Error {
-  readonly code: DocsErrorCode;
-  constructor(code: DocsErrorCode, message: string) {
-    super(message);
-    this.name = "DocsError";
-    this.code = code;
-  }
-}
+export class DocsError extends CodedError<DocsErrorCode> {}
 
-/** Bad configuration: one line naming the variable or flag. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+/** Bad configuration: the file server's class, so that the config readers both servers share throw this one. */
+export { ConfigError };
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -7,10 +7,10 @@
  * or a crash leaves no half-visible document: see the store's write order) and re-run.
  */
 import { createHash } from "node:crypto";
-import { resolveRoots } from "@acb/mcp-fileserver/dist/paths.js";
-import { DenyList } from "@acb/mcp-fileserver/dist/deny.js";
-import { PathPolicy } from "@acb/mcp-fileserver/dist/paths.js";
-import { walk } from "@acb/mcp-fileserver/dist/walk.js";
+import { resolveRoots } from "@acb/mcp-fileserver/paths";
+import { DenyList } from "@acb/mcp-fileserver/deny";
+import { PathPolicy } from "@acb/mcp-fileserver/paths";
+import { walk } from "@acb/mcp-fileserver/walk";
 import type { IngestConfig } from "./config.js";
 import { chunkText } from "./chunk.js";
 import type { Embedder } from "./embed/types.js";

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /** Composition root: read config once, build the embedder and the store, then serve or ingest. */
-import { startHttp } from "@acb/mcp-fileserver/dist/http.js";
-import { HelpRequested, loadConfig, type Config, type IngestCommandConfig, type ServeConfig } from "./config.js";
+import { startHttp } from "@acb/mcp-fileserver/http";
+import { configOrExit, exitOnSignals, exitWith } from "@acb/mcp-fileserver/lifecycle";
+import { loadConfig, type IngestCommandConfig, type ServeConfig } from "./config.js";
 import { buildEmbedder } from "./embed/index.js";
-import { ConfigError, DocsError, messageOf } from "./errors.js";
+import { DocsError, messageOf } from "./errors.js";
 import { ingest } from "./ingest.js";
 import { createLogger, type Logger } from "./log.js";
 import { createProgress } from "./progress.js";
@@ -12,8 +13,7 @@ import { openStore } from "./store/index.js";
 import type { VectorStore } from "./store/types.js";
 
 function fail(message: string, code = 2): never {
-  process.stderr.write(`mcp-docs: ${message}\n`);
-  process.exit(code);
+  return exitWith("mcp-docs", message, code);
 }
 
 async function runIngest(config: IngestCommandConfig, store: VectorStore, log: Logger, rebuild: boolean): Promise<void> {
@@ -69,34 +69,13 @@ async function runServe(config: ServeConfig, store: VectorStore, log: Logger): P
     log.info(`serving the ${store.kind} collection at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`);
     close = () => front.close();
   }
-  let closing = false;
-  const shutdown = () => {
-    if (closing) return;
-    closing = true;
-    const timer = setTimeout(() => process.exit(0), 3000);
-    timer.unref();
-    void close()
-      .then(() => store.close())
-      .finally(() => process.exit(0));
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  exitOnSignals(() => close().then(() => store.close()));
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const rebuild = argv.includes("--rebuild");
-  let config: Config;
-  try {
-    config = loadConfig(argv.filter((a) => a !== "--rebuild"), process.env);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(0);
-    }
-    if (err instanceof ConfigError) fail(`config: ${err.message}`);
-    throw err;
-  }
+  const config = configOrExit("mcp-docs", () => loadConfig(argv.filter((a) => a !== "--rebuild"), process.env));
   const log = createLogger(config.logLevel);
   let store: VectorStore;
   try {

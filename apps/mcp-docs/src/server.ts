@@ -1,5 +1,5 @@
 import { FastMCP } from "fastmcp";
-import { fastmcpLogger } from "@acb/mcp-fileserver/dist/log.js";
+import { fastmcpLogger } from "@acb/mcp-fileserver/log";
 import type { SearchLimits } from "./config.js";
 import type { Embedder } from "./embed/types.js";
 import type { Logger } from "./log.js";

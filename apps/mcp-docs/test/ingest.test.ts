@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { IngestConfig } from "../src/config.js";
 import { hashingEmbedder } from "../src/embed/hashing.js";

@@ -6,7 +6,9 @@ import { parseArgs } from "node:util";
 import { shownValue } from "@acb/schemas";
 import { z } from "zod";
 import { DEFAULT_DENY } from "./deny.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, HelpRequested } from "./errors.js";
+
+export { HelpRequested };
 
 export interface Limits {
   /** Longest accepted path argument, in bytes. */
@@ -62,12 +64,10 @@ env: FILES_ROOT, FILESERVER_TRANSPORT, FILESERVER_PORT, FILESERVER_HOST, MCP_AUT
   FILESERVER_MAX_BODY_BYTES, FILESERVER_SEARCH_MAX_FILE_BYTES, FILESERVER_SEARCH_TIME_MS, FILESERVER_MAX_SESSIONS,
   FILESERVER_MAX_SESSIONS_PER_CLIENT, FILESERVER_SESSION_IDLE_MS, LOG_LEVEL`;
 
-export class HelpRequested extends Error {}
-
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** The value appears in the error only when it cannot hold a secret (see @acb/schemas' shownValue). */
-function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
+export function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const shown = shownValue(name, value);
@@ -76,10 +76,10 @@ function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expected: s
   return r.data;
 }
 
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+export const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+export const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
-function list(value: string | undefined): string[] {
+export function list(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -125,27 +125,13 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   if (roots.length === 0) throw new ConfigError("FILES_ROOT (or --root) is required: the directory to serve");
   for (const r of roots) pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), r, rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT", "a directory path");
 
-  const transportName = v.transport !== undefined ? "--transport" : "FILESERVER_TRANSPORT";
-  const transportRaw = v.transport ?? env.FILESERVER_TRANSPORT ?? "stdio";
-  const transport = pick(
-    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
-    transportRaw,
-    transportName,
-    "stdio or http",
-  );
-
-  const port = pick(intIn(0, 65535), v.port ?? env.FILESERVER_PORT ?? "8080", v.port !== undefined ? "--port" : "FILESERVER_PORT", "an integer 0-65535");
-  const hostName = v.host !== undefined ? "--host" : "FILESERVER_HOST";
-  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env.FILESERVER_HOST ?? "127.0.0.1", hostName, "a host name or IP address");
-  const tokenRaw = env.MCP_AUTH_TOKEN;
-  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
-  if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
-    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
-  }
-  const originsFromFlags = v["allowed-origin"] ?? [];
-  const origins = originsFromFlags.length > 0 ? originsFromFlags : list(env.FILESERVER_ALLOWED_ORIGINS);
-  const originName = originsFromFlags.length > 0 ? "--allowed-origin" : "FILESERVER_ALLOWED_ORIGINS";
-  for (const o of origins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+  const { transport, host, port, token, allowedOrigins: origins } = loadServing(v, env, {
+    transport: "FILESERVER_TRANSPORT",
+    port: "FILESERVER_PORT",
+    host: "FILESERVER_HOST",
+    allowedOrigins: "FILESERVER_ALLOWED_ORIGINS",
+    defaultPort: "8080",
+  });
 
   const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
   const extraDeny = [...list(env.FILESERVER_DENY), ...(v.deny ?? [])];
@@ -184,4 +170,52 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     limits: { ...limits, defaultReadBytes: Math.min(limits.defaultReadBytes, limits.maxReadBytes), searchTimeMs: Math.min(limits.searchTimeMs, Math.max(10, limits.toolTimeoutMs - 500)) },
     logLevel,
   };
+}
+
+/** The flags {@link loadServing} reads (both servers' parseArgs options have them). */
+export interface ServingFlags {
+  readonly transport?: string | undefined;
+  readonly port?: string | undefined;
+  readonly host?: string | undefined;
+  readonly "allowed-origin"?: string[] | undefined;
+}
+
+export interface Serving {
+  readonly transport: "stdio" | "http";
+  readonly host: string;
+  readonly port: number;
+  readonly token: string | undefined;
+  readonly allowedOrigins: readonly string[];
+}
+
+/**
+ * How an MCP server is reached, read the same way by the file server and mcp-docs: transport, address and
+ * origins from flags over the server's own variables, the bearer token from MCP_AUTH_TOKEN; HTTP on a
+ * non-loopback address without a token is refused.
+ */
+export function loadServing(
+  v: ServingFlags,
+  env: Env,
+  names: { transport: string; port: string; host: string; allowedOrigins: string; defaultPort: string },
+): Serving {
+  const transportName = v.transport !== undefined ? "--transport" : names.transport;
+  const transport = pick(
+    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
+    v.transport ?? env[names.transport] ?? "stdio",
+    transportName,
+    "stdio or http",
+  );
+  const port = pick(intIn(0, 65535), v.port ?? env[names.port] ?? names.defaultPort, v.port !== undefined ? "--port" : names.port, "an integer 0-65535");
+  const hostName = v.host !== undefined ? "--host" : names.host;
+  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env[names.host] ?? "127.0.0.1", hostName, "a host name or IP address");
+  const tokenRaw = env.MCP_AUTH_TOKEN;
+  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
+  if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
+  }
+  const originsFromFlags = v["allowed-origin"] ?? [];
+  const allowedOrigins = originsFromFlags.length > 0 ? originsFromFlags : list(env[names.allowedOrigins]);
+  const originName = originsFromFlags.length > 0 ? "--allowed-origin" : names.allowedOrigins;
+  for (const o of allowedOrigins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+  return { transport, host, port, token, allowedOrigins };
 }

@@ -12,14 +12,20 @@ export type FsErrorCode =
   | "TIMEOUT"
   | "INTERNAL";
 
-export class FsError extends Error {
-  readonly code: FsErrorCode;
-  constructor(code: FsErrorCode, message: string) {
+/** An error with a machine-readable code (the servers' tool errors: FsError here, DocsError in mcp-docs). */
+export class CodedError<Code extends string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string) {
     super(message);
-    this.name = "FsError";
+    this.name = new.target.name;
     this.code = code;
   }
 }
+
+export class FsError extends CodedError<FsErrorCode> {}
+
+/** `--help`: the usage text is the message; the process prints it and exits 0. */
+export class HelpRequested extends Error {}
 
 /** Bad configuration: one line naming the variable or flag. */
 export class ConfigError extends Error {

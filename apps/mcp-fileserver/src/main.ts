@@ -1,32 +1,21 @@
 #!/usr/bin/env node
 /** Composition root: read config once, resolve the roots, build the server, start one transport. */
-import { HelpRequested, loadConfig, type Config } from "./config.js";
-import { ConfigError } from "./errors.js";
+import { loadConfig } from "./config.js";
 import { startHttp } from "./http.js";
 import { createLogger, errorFields, exitOnFatal, failStart, listenFailure, type Logger } from "@acb/logger";
 import { createMetricsRegistry, instrumentServedTools, servedToolMetrics, startTracing, tracingConfigFromEnv } from "@acb/telemetry";
 import { UserError } from "fastmcp";
 import { resolveRoots, type Root } from "./paths.js";
+import { configOrExit, exitOnSignals, exitWith } from "./lifecycle.js";
 import { linearRegexAvailable } from "./regex.js";
 import { buildServer } from "./server.js";
 
 function fail(message: string): never {
-  process.stderr.write(`mcp-fileserver: ${message}\n`);
-  process.exit(2);
+  return exitWith("mcp-fileserver", message);
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(0);
-    }
-    if (err instanceof ConfigError) fail(`config: ${err.message}`);
-    throw err;
-  }
+  const config = configOrExit("mcp-fileserver", () => loadConfig(process.argv.slice(2), process.env));
   const log = createLogger("mcp-fileserver", config.logLevel);
   started = log;
   exitOnFatal(log);
@@ -62,18 +51,7 @@ async function main(): Promise<void> {
     log.info("serving", { roots: roster, url: front.url, auth: config.http.token === undefined ? "no token: loopback only" : "bearer token required" });
     close = () => front.close();
   }
-  let closing = false;
-  const shutdown = () => {
-    if (closing) return;
-    closing = true;
-    const timer = setTimeout(() => process.exit(0), 3000);
-    timer.unref();
-    void close()
-      .then(() => tracing.shutdown())
-      .finally(() => process.exit(0));
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  exitOnSignals(() => close().then(() => tracing.shutdown()));
 }
 
 async function firstBadRoot(paths: readonly string[]): Promise<string> {

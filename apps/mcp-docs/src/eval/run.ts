@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/dist/deny.js";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import { z } from "zod";
 import { hashingEmbedder } from "../embed/hashing.js";
 import { openAIEmbedder } from "../embed/index.js";

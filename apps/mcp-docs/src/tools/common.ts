@@ -1,5 +1,5 @@
 import { errorMessage } from "@acb/logger";
-import { READ_ONLY, text } from "@acb/mcp-fileserver/dist/tools/common.js";
+import { READ_ONLY, text } from "@acb/mcp-fileserver/tools/common";
 import { UserError, type ContentResult, type FastMCP } from "fastmcp";
 import type { SearchLimits } from "../config.js";
 import { DocsError } from "../errors.js";

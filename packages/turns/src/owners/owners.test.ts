@@ -1,25 +1,11 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
 import { newTurnId } from "../ids.js";
 import { describeTurnOwnersContract } from "./__tests__/contract.js";
 import { InMemoryTurnOwners } from "./memory.js";
 import { RedisTurnOwners } from "./redis.js";
 
-let redis: PrivateRedis;
-const opened: Redis[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const r of opened) r.disconnect();
-  await redis.stop();
-});
-const connect = (): Redis => {
-  const r = new Redis(redis.url, { maxRetriesPerRequest: null });
-  opened.push(r);
-  return r;
-};
+const { connect } = usePrivateRedis();
 
 describeTurnOwnersContract("memory", async () => new InMemoryTurnOwners());
 describeTurnOwnersContract("redis", async () => new RedisTurnOwners(connect(), `o${Math.random().toString(36).slice(2, 8)}:`));

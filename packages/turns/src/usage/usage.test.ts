@@ -1,20 +1,9 @@
-import { startRedis, type PrivateRedis } from "@acb/testkit";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll } from "vitest";
+import { usePrivateRedis } from "../__tests__/redis.js";
 import { describeUsageMeterContract } from "./__tests__/contract.js";
 import { InMemoryUsageMeter } from "./memory.js";
 import { RedisUsageMeter } from "./redis.js";
 
-let redis: PrivateRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
+const { connect } = usePrivateRedis();
 
 describeUsageMeterContract("memory", async () => new InMemoryUsageMeter());
-describeUsageMeterContract("redis", async () => new RedisUsageMeter(client, `u${Math.random().toString(36).slice(2, 8)}:`));
+describeUsageMeterContract("redis", async () => new RedisUsageMeter(connect(), `u${Math.random().toString(36).slice(2, 8)}:`));

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useAdapter } from "../../__tests__/adapter.js";
 import { newTurnId } from "../../ids.js";
 import type { AdmitRequest, LimitPolicy, TurnLimits } from "../types.js";
 
@@ -17,27 +18,23 @@ const request = (b: string, policy: LimitPolicy, over: Partial<AdmitRequest> = {
 /** One suite for every TurnLimits adapter: memory (embedded mode) and Redis (distributed). */
 export function describeTurnLimitsContract(name: string, make: () => Promise<TurnLimits>): void {
   describe(`TurnLimits contract: ${name}`, () => {
-    let limits: TurnLimits;
-    beforeAll(async () => {
-      limits = await make();
-    });
-    afterAll(async () => limits.close());
+    const limits = useAdapter(make);
 
     it("admits everything when the policy sets no limit", async () => {
       const b = bucket();
-      for (let i = 0; i < 50; i++) expect((await limits.admit(request(b, {}))).admitted).toBe(true);
+      for (let i = 0; i < 50; i++) expect((await limits().admit(request(b, {}))).admitted).toBe(true);
     });
 
     it("turns per minute: the quota passes at once, the next is refused with the wait until one more fits", async () => {
       const b = bucket();
       const states = [];
       for (let i = 0; i < 3; i++) {
-        const a = await limits.admit(request(b, { turnsPerMinute: 3 }));
+        const a = await limits().admit(request(b, { turnsPerMinute: 3 }));
         expect(a.admitted).toBe(true);
         states.push(a.states[0]?.remaining);
       }
       expect(states).toEqual([2, 1, 0]);
-      const refused = await limits.admit(request(b, { turnsPerMinute: 3 }));
+      const refused = await limits().admit(request(b, { turnsPerMinute: 3 }));
       expect(refused.admitted).toBe(false);
       if (refused.admitted) return;
       expect(refused.exceeded).toBe("turns");
@@ -46,32 +43,32 @@ export function describeTurnLimitsContract(name: string, make: () => Promise<Tur
       expect(refused.retryAfterMs).toBeLessThanOrEqual(20_000);
       expect(refused.states).toEqual([expect.objectContaining({ name: "turns", limit: 3, remaining: 0 })]);
       // Another bucket is not affected.
-      expect((await limits.admit(request(bucket(), { turnsPerMinute: 3 }))).admitted).toBe(true);
+      expect((await limits().admit(request(bucket(), { turnsPerMinute: 3 }))).admitted).toBe(true);
     });
 
     it("input characters per minute: a turn that would overdraw is refused, a smaller one still fits", async () => {
       const b = bucket();
       const policy = { inputCharsPerMinute: 100 };
-      expect((await limits.admit(request(b, policy, { inputChars: 60 }))).admitted).toBe(true);
-      const refused = await limits.admit(request(b, policy, { inputChars: 50 }));
+      expect((await limits().admit(request(b, policy, { inputChars: 60 }))).admitted).toBe(true);
+      const refused = await limits().admit(request(b, policy, { inputChars: 50 }));
       expect(refused).toMatchObject({ admitted: false, exceeded: "input_chars" });
-      expect((await limits.admit(request(b, policy, { inputChars: 40 }))).admitted).toBe(true);
+      expect((await limits().admit(request(b, policy, { inputChars: 40 }))).admitted).toBe(true);
     });
 
     it("concurrency: slots are held until released, a refusal consumes no rate quota", async () => {
       const b = bucket();
       const policy = { maxConcurrent: 2, turnsPerMinute: 10 };
       const [one, two] = [newTurnId(), newTurnId()];
-      expect((await limits.admit(request(b, policy, { turnId: one }))).admitted).toBe(true);
-      const second = await limits.admit(request(b, policy, { turnId: two }));
+      expect((await limits().admit(request(b, policy, { turnId: one }))).admitted).toBe(true);
+      const second = await limits().admit(request(b, policy, { turnId: two }));
       expect(second.states.find((s) => s.name === "concurrent")?.remaining).toBe(0);
-      const refused = await limits.admit(request(b, policy));
+      const refused = await limits().admit(request(b, policy));
       expect(refused).toMatchObject({ admitted: false, exceeded: "concurrent" });
       if (!refused.admitted) expect(refused.retryAfterMs).toBeLessThanOrEqual(5_000);
-      await limits.release(one);
-      await limits.release(one);
-      await limits.release(newTurnId());
-      const after = await limits.admit(request(b, policy));
+      await limits().release(one);
+      await limits().release(one);
+      await limits().release(newTurnId());
+      const after = await limits().admit(request(b, policy));
       expect(after.admitted).toBe(true);
       // 3 admitted, 1 refused: the refusal left the turn quota alone (10 - 3 = 7).
       expect(after.states.find((s) => s.name === "turns")?.remaining).toBe(7);
@@ -80,10 +77,10 @@ export function describeTurnLimitsContract(name: string, make: () => Promise<Tur
     it("a slot frees itself when its turn's deadline passes (a crashed gateway or runner leaks nothing)", async () => {
       const b = bucket();
       const policy = { maxConcurrent: 1 };
-      expect((await limits.admit(request(b, policy, { deadlineAt: Date.now() + 150 }))).admitted).toBe(true);
-      expect((await limits.admit(request(b, policy))).admitted).toBe(false);
+      expect((await limits().admit(request(b, policy, { deadlineAt: Date.now() + 150 }))).admitted).toBe(true);
+      expect((await limits().admit(request(b, policy))).admitted).toBe(false);
       await sleep(400);
-      expect((await limits.admit(request(b, policy))).admitted).toBe(true);
+      expect((await limits().admit(request(b, policy))).admitted).toBe(true);
     });
   });
 }

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+/** The vitest settings of the suites that start real processes (infra/deploy, infra/e2e). */
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Real processes and `pnpm deploy` runs: one file at a time on small CI boxes.
+    fileParallelism: false,
+  },
+});
