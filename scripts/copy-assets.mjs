@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // tsc emits only JavaScript: this copies the non-TypeScript files a package loads at run time (Lua scripts)
 // from src/ to dist/, keeping their paths. Every build path runs it: the packages' `build` scripts (turbo,
-// Dockerfile), the root `pnpm build` and scripts/test.sh (one `tsc -b` for the whole workspace).
+// Dockerfiles), the root `pnpm build` and scripts/test.sh (one `tsc -b` for the whole workspace).
 import { cpSync, existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

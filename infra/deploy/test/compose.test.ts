@@ -11,7 +11,7 @@ import { documentedEnv, REPO, type AppName } from "./workspace.js";
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile: string };
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
@@ -27,13 +27,11 @@ const text = readFileSync(join(REPO, "infra", "compose", "compose.yaml"), "utf8"
 // Compose resolves YAML merge keys (`<<: *anchor`); so must we.
 const compose = load(text, { schema: CORE_SCHEMA.withTags(mergeTag) }) as { services: Record<string, Service> };
 const services = compose.services;
-/** The app a service's image is: the root Dockerfile (compose's default) built with `APP=<app>`. */
-const appOf = (s: Service): AppName | undefined =>
-  s.build !== undefined && s.build.dockerfile === undefined && s.build.context === "../.." ? (s.build.args?.APP as AppName | undefined) : undefined;
+const appOf = (s: Service): AppName | undefined => /apps\/([a-z-]+)\/Dockerfile/.exec(s.build?.dockerfile ?? "")?.[1] as AppName | undefined;
 const seconds = (d: string | undefined): number => Number(/^(\d+)s$/.exec(d ?? "")?.[1] ?? NaN);
 
 describe("infra/compose/compose.yaml", () => {
-  it("runs Redis, the file server, two gateways and two runners, each app built from the root Dockerfile with its APP", () => {
+  it("runs Redis, the file server, two gateways and two runners, each app built from its own Dockerfile", () => {
     const apps = Object.entries(services).map(([name, s]) => [name, appOf(s), s.deploy?.replicas ?? 1]);
     expect(apps).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,7 @@
 /**
- * What the deploy tests share: the repository's paths, how to run pnpm, and a reading of the root Dockerfile as
- * `--build-arg APP=<app>` builds it (its deploy command, what the runtime stage copies, the app stage's ENV, CMD
- * and HEALTHCHECK), so the tests exercise exactly what an app's image would hold.
+ * What the deploy tests share: the repository's paths, how to run pnpm, and a reading of an app's Dockerfile
+ * (its deploy command, what the runtime stage copies, its ENV, CMD and HEALTHCHECK), so the tests exercise
+ * exactly what an image would hold.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -27,7 +27,6 @@ export function runPnpm(args: string[], cwd = REPO): { status: number | null; ou
 
 export interface Dockerfile {
   readonly text: string;
-  /** The stages one app's image is made of, in order (the other apps' stages left out). */
   readonly stages: string[];
   /** The arguments of the build stage's `pnpm … deploy … /out` line, after `pnpm`. */
   readonly deployArgs: string[];
@@ -60,9 +59,8 @@ function execForm(rest: string, what: string): string[] {
   return parsed;
 }
 
-/** The root Dockerfile as `docker build --build-arg APP=<app>` reads it: the shared stages and that app's own. */
 export function readDockerfile(app: AppName): Dockerfile {
-  const text = readFileSync(join(REPO, "Dockerfile"), "utf8");
+  const text = readFileSync(join(REPO, "apps", app, "Dockerfile"), "utf8");
   const stages: string[] = [];
   const env: Record<string, string> = {};
   const copies: Array<{ from: string; to: string }> = [];
@@ -72,19 +70,9 @@ export function readDockerfile(app: AppName): Dockerfile {
   let cmd: string[] = [];
   let healthcheck: string[] = [];
   const exposed: number[] = [];
-  let stage: string | undefined;
-  let included = false;
-  for (const instruction of instructions(text)) {
-    const op = instruction.op;
-    const rest = instruction.rest.replaceAll("${APP}", app);
-    if (op === "FROM") {
-      stage = /\sAS\s+(\S+)$/i.exec(rest)?.[1];
-      // A stage named after another app belongs to that app's image only.
-      included = !(APPS as readonly string[]).includes(stage ?? "") || stage === app;
-      if (included) stages.push(rest);
-    }
-    if (!included) continue;
-    const inRuntime = stage !== "build";
+  for (const { op, rest } of instructions(text)) {
+    if (op === "FROM") stages.push(rest);
+    const inRuntime = stages.length > 1;
     if (op === "RUN" && / deploy /.test(rest)) {
       const words = rest.replace(/^--mount=\S+\s+/, "").split(/\s+/);
       const at = words.indexOf("pnpm");
