@@ -4,3 +4,4 @@ export * from "./process.js";
 export * from "./sse-client.js";
 export * from "./scripted-openai.js";
 export * from "./docs-script.js";
+export * from "./redis-cluster.js";
