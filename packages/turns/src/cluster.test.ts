@@ -17,9 +17,7 @@ import { describeTurnLimitsContract } from "./limits/__tests__/contract.js";
 import { RedisTurnLimits } from "./limits/redis.js";
 import { describeTurnOwnersContract } from "./owners/__tests__/contract.js";
 import { RedisTurnOwners } from "./owners/redis.js";
-import { describeTurnQueueContract } from "./queue/__tests__/contract.js";
-import { BullTurnQueue } from "./queue/redis.js";
-import { TurnWorker } from "./queue/worker.js";
+import { bullQueueHarness, describeTurnQueueContract } from "./queue/__tests__/contract.js";
 import { connectRedis, type RedisClient } from "./redis-connection.js";
 import { describeSessionTurnsContract } from "./sessions/__tests__/contract.js";
 import { RedisSessionTurns, sessionTurnKeys } from "./sessions/redis.js";
@@ -66,21 +64,8 @@ describeJournalContract("redis cluster", () => {
 });
 describeTurnOwnersContract("redis cluster", async () => new RedisTurnOwners(connect(), fresh("o")));
 describeUsageMeterContract("redis cluster", async () => new RedisUsageMeter(connect(), fresh("u")));
-describeTurnQueueContract("bullmq on redis cluster", () => ({
-  make: async (handler) => {
-    const prefix = fresh("q");
-    const queue = new BullTurnQueue({ prefix, connection: connect() });
-    const worker = new TurnWorker({ prefix, connection: connect(), concurrency: 4, lockMs: 5_000 }, handler, () => undefined);
-    await worker.waitUntilReady();
-    return {
-      queue,
-      close: async () => {
-        await worker.close();
-        await queue.close();
-      },
-    };
-  },
-}));
+describeTurnQueueContract("bullmq on redis cluster", () => bullQueueHarness(connect));
+
 
 describe("one slot per script (Redis Cluster refuses a script whose keys cross slots)", () => {
   const slot = async (redis: RedisClient, key: string): Promise<number> => Number(await redis.cluster("KEYSLOT", key));
