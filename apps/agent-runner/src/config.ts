@@ -1,10 +1,13 @@
-import { envInt, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { envInt, envString, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
+import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 
 const RunnerEnv = z.object({
   REDIS_URL: envUrl(/^rediss?:$/),
+  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
+  REDIS_CLUSTER_NODES: envString(),
   LOG_LEVEL: LogLevel,
   RUNNER_CONCURRENCY: envInt(8, 1, 10_000),
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
@@ -20,7 +23,8 @@ const RunnerEnv = z.object({
 });
 
 export interface RunnerConfig {
-  readonly redisUrl: string;
+  /** REDIS_URL or REDIS_CLUSTER_NODES. */
+  readonly redis: RedisTarget;
   readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly concurrency: number;
   readonly lockMs: number;
@@ -43,13 +47,15 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   const parsed = parseEnv(RunnerEnv, env);
   if (!parsed.ok) return parsed;
   const e = parsed.value;
-  if (e.REDIS_URL === undefined) return { ok: false, message: "invalid configuration: REDIS_URL is required (the runner takes turns from Redis)" };
+  const redis = redisTargetFromEnv(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
+  if (!redis.ok) return redis;
+  if (redis.value === undefined) return { ok: false, message: "invalid configuration: REDIS_URL (or REDIS_CLUSTER_NODES) is required (the runner takes turns from Redis)" };
   const mcp = mcpServersFromEnv(e);
   if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
   return {
     ok: true,
     value: {
-      redisUrl: e.REDIS_URL,
+      redis: redis.value,
       logLevel: e.LOG_LEVEL,
       concurrency: e.RUNNER_CONCURRENCY,
       lockMs: e.RUNNER_LOCK_MS,

@@ -6,7 +6,7 @@ import { bestEffort, createLogger, exitOnFatal, failStart, listenFailure } from 
 import { createMetricsRegistry, exposition, instrumentToolCalls, RedisStateLog, startTracing, toolMetrics, tracedTurnExecutor, tracingConfigFromEnv, tracingEnabled, turnMetrics, turnObserver } from "@acb/telemetry";
 import { RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, processTurn, RedisRunnerRegistry, RedisSessionTurns, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, sessionGraceMs, sessionOrdered, TurnWorker, warnUnlessDurable } from "@acb/turns";
-import { Redis } from "ioredis";
+import { connectRedis, type RedisClient } from "@acb/turns";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { loadRunnerConfig } from "./config.js";
@@ -28,8 +28,8 @@ const metricsRegistry = createMetricsRegistry({ service: "agent-runner" });
 const metrics = { turns: turnMetrics(metricsRegistry), tools: toolMetrics(metricsRegistry) };
 const redisState = new RedisStateLog(log, "runner");
 
-const connect = (): Redis => {
-  const r = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: `acb-runner:${process.pid}` });
+const connect = (): RedisClient => {
+  const r = connectRedis(config.redis, { maxRetriesPerRequest: null, connectionName: `acb-runner:${process.pid}` });
   redisState.watchClient(r);
   return r;
 };

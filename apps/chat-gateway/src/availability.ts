@@ -1,7 +1,7 @@
 // Fail fast, never hang: what the gateway does while Redis (queue, event log, history) cannot be reached.
 import type { LoggedTurnEvent } from "@acb/schemas";
 import type { MiddlewareHandler } from "hono";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@acb/turns";
 import { jsonError } from "./http/errors.js";
 
 /** Whether the store every turn goes through can be reached now, and a way to hear when it is lost. */
@@ -26,7 +26,7 @@ export class RedisAvailability implements Availability {
   private lostTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly graceMs = 1_000,
   ) {
     const down = (): void => {

@@ -1,6 +1,7 @@
 import { envBool, envInt, envString, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
+import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
 import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/config.js";
@@ -9,6 +10,8 @@ const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
   HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).default("127.0.0.1")),
   REDIS_URL: envUrl(/^rediss?:$/),
+  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
+  REDIS_CLUSTER_NODES: envString(),
   LOG_LEVEL: LogLevel,
   TURN_TIMEOUT_MS: envInt(120_000, 1_000, 3_600_000),
   MAX_BODY_BYTES: envInt(256 * 1024, 1_024, 16 * 1024 * 1024),
@@ -31,6 +34,8 @@ export interface GatewayConfig {
   readonly host: string;
   /** Unset: embedded mode (in-memory queue, event log and history, turns run in this process). */
   readonly redisUrl: string | undefined;
+  /** REDIS_URL or REDIS_CLUSTER_NODES; unset: embedded mode. */
+  readonly redis: RedisTarget | undefined;
   readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly turnTimeoutMs: number;
   readonly maxBodyBytes: number;
@@ -78,12 +83,15 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   if (!security.ok) return security;
   const limits = limitsConfigFromEnv(e, e.CHAT_MODEL_ID);
   if (!limits.ok) return limits;
+  const redis = redisTargetFromEnv(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
+  if (!redis.ok) return redis;
   return {
     ok: true,
     value: {
       port: e.PORT,
       host: e.HOST,
       redisUrl: e.REDIS_URL,
+      redis: redis.value,
       logLevel: e.LOG_LEVEL,
       turnTimeoutMs: e.TURN_TIMEOUT_MS,
       maxBodyBytes: e.MAX_BODY_BYTES,

@@ -18,7 +18,7 @@ export interface Gateway {
 
 /** The whole gateway for a config: pipeline, app and WebSocket upgrade; main.ts serves it, tests drive it in-process. */
 export function createGateway(config: GatewayConfig, log: Logger, telemetry: GatewayTelemetry = gatewayTelemetry()): Gateway {
-  const pipeline = config.redisUrl ? distributedPipeline(config, config.redisUrl, log, telemetry) : embeddedPipeline(config, log, telemetry);
+  const pipeline = config.redis ? distributedPipeline(config, config.redis, log, telemetry) : embeddedPipeline(config, log, telemetry);
   let ws: ReturnType<typeof createNodeWebSocket> | undefined;
   const app = createApp(
     gatewayDeps(config, pipeline, log, telemetry),

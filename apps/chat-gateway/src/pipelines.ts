@@ -6,8 +6,8 @@ import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, observedEventLog, observedTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
 import { instrumentToolCalls, RedisStateLog, sampledGauge, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
 import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
+import { connectRedis, type RedisClient, type RedisTarget } from "@acb/turns";
 import type { TurnJob } from "@acb/schemas";
-import { Redis } from "ioredis";
 import type { GatewayConfig } from "./config.js";
 import { defaultMcpServers } from "./default-mcp.js";
 import { TurnAdmission } from "./limits/admission.js";
@@ -81,13 +81,14 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
   };
 }
 
-/** REDIS_URL set: every turn goes through the queue to the runners; the gateway never calls a model. */
-export function distributedPipeline(config: GatewayConfig, redisUrl: string, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
-  const connect = (): Redis => {
+/** REDIS_URL or REDIS_CLUSTER_NODES set: every turn goes through the queue to the runners; the gateway never calls a model. */
+export function distributedPipeline(config: GatewayConfig, target: RedisTarget, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
+  const connect = (): RedisClient => {
     // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
     // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
     // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
-    const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
+    // The same options on a Redis Cluster (redis-connection.ts applies them to every node).
+    const r = connectRedis(target, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
     redisState.watchClient(r);
     return r;
   };

@@ -2,7 +2,7 @@ import type { Logger } from "@acb/logger";
 
 /** What an ioredis connection, a BullMQ Queue or a BullMQ Worker looks like to this module. */
 export interface StatefulConnection {
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (err: Error) => void): unknown;
 }
 
 /** The error's code (ECONNREFUSED, ENOTFOUND, NOAUTH…) or its class: never a stack, never a URL with a password. */

@@ -5,3 +5,4 @@ export * from "./sse-client.js";
 export * from "./scripted-openai.js";
 export * from "./docs-script.js";
 export * from "./config-secrets.js";
+export * from "./redis-cluster.js";

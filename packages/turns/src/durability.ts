@@ -1,5 +1,5 @@
 import { errorMessage, type Logger } from "@acb/logger";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection.js";
 
 export interface RedisDurability {
   /** undefined = Redis refused CONFIG GET (managed Redis often does): it could not be checked. */
@@ -11,7 +11,7 @@ export interface RedisDurability {
  * What distributed mode needs from Redis: queued turns, event logs and journals must survive a restart (AOF
  * persistence) and must never be evicted under memory pressure (`maxmemory-policy noeviction`, as BullMQ requires).
  */
-export async function readRedisDurability(redis: Redis): Promise<RedisDurability> {
+export async function readRedisDurability(redis: RedisClient): Promise<RedisDurability> {
   const get = async (name: string): Promise<string | undefined> => {
     const reply = (await redis.config("GET", name)) as unknown;
     return Array.isArray(reply) && typeof reply[1] === "string" ? reply[1] : undefined;
@@ -20,7 +20,7 @@ export async function readRedisDurability(redis: Redis): Promise<RedisDurability
 }
 
 /** Logs one warning when Redis is not set up for distributed mode, or when it cannot be checked; nothing when it is. */
-export async function warnUnlessDurable(redis: Redis, log: Logger): Promise<void> {
+export async function warnUnlessDurable(redis: RedisClient, log: Logger): Promise<void> {
   if (redis.status !== "ready") await new Promise<void>((resolve) => redis.once("ready", () => resolve()));
   let found: RedisDurability;
   try {

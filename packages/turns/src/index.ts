@@ -34,3 +34,5 @@ export * from "./sessions/types.js";
 export * from "./sessions/memory.js";
 export * from "./sessions/redis.js";
 export * from "./sessions/handoff.js";
+export * from "./redis-connection.js";
+export * from "./live-subscriber.js";

@@ -8,11 +8,13 @@ export interface TurnKeys {
   readonly live: string;
   readonly ended: string;
   readonly cancelled: string;
+  /** Redis Cluster: the turn's own (sharded) cancel channel; on one Redis all turns share `cancelChannel`. */
+  readonly cancelLive: string;
 }
 
 export function turnKeys(prefix: string, turnId: string): TurnKeys {
   const base = `${prefix}turn:{${turnId}}`;
-  return { events: `${base}:events`, live: `${base}:live`, ended: `${base}:ended`, cancelled: `${base}:cancelled` };
+  return { events: `${base}:events`, live: `${base}:live`, ended: `${base}:ended`, cancelled: `${base}:cancelled`, cancelLive: `${base}:cancel` };
 }
 
 export function cancelChannel(prefix: string): string {

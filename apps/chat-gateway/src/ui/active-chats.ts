@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@acb/turns";
 
 /**
  * Which turn is a chat's latest (AI SDK chats: `GET /v1/ui/chat/{chatId}/stream` resumes it). Entries expire
@@ -28,7 +28,7 @@ export class InMemoryActiveChats implements ActiveChats {
 /** Shared by every gateway replica: a resume may land on another replica than the one that started the turn. */
 export class RedisActiveChats implements ActiveChats {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

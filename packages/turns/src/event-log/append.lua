@@ -14,8 +14,9 @@
     ARGV[2] retention ms after the terminal event
     ARGV[3] TTL ms while the turn is open
     ARGV[4] "1" when this event is terminal (`done`), else "0"
-    ARGV[5] the turn's live Pub/Sub channel
-    ARGV[6..] the entry's fields: name, value, name, value, …
+    ARGV[5] the turn's live Pub/Sub channel (hash-tagged like the keys: the same Cluster slot)
+    ARGV[6] "1" to publish with SPUBLISH (Redis Cluster: sharded pub/sub, stays in the slot's shard), else PUBLISH
+    ARGV[7..] the entry's fields: name, value, name, value, …
 
   Output:
     the new entry id, or nil (false) when the turn had already ended
@@ -23,7 +24,7 @@
 if redis.call('EXISTS', KEYS[2]) == 1 then return false end
 local args = {KEYS[1], 'MAXLEN', '~', ARGV[1], '*'}
 local live = {}
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   args[#args + 1] = ARGV[i]
   live[#live + 1] = ARGV[i]
 end
@@ -35,5 +36,5 @@ else
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
 table.insert(live, 1, id)
-redis.call('PUBLISH', ARGV[5], cjson.encode(live))
+redis.call(ARGV[6] == '1' and 'SPUBLISH' or 'PUBLISH', ARGV[5], cjson.encode(live))
 return id

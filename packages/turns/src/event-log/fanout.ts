@@ -1,9 +1,9 @@
 import type { LoggedTurnEvent } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import type { Redis } from "ioredis";
 import { compareEntryIds } from "../ids.js";
-import { openSubscriber } from "../subscriber.js";
+import { openLiveSubscriber, type LiveSubscriber } from "../live-subscriber.js";
+import type { RedisClient } from "../redis-connection.js";
 import { decodeEntry } from "./codec.js";
 
 /** One follower of one turn: its cursor, the entries it has not taken yet, and a wake-up. */
@@ -31,30 +31,31 @@ interface FollowedTurn {
 }
 
 /**
- * Fan-out of every followed turn over ONE subscriber connection per gateway process.
+ * Fan-out of every followed turn over ONE subscriber connection per gateway process (on Redis Cluster, one per
+ * shard: SSUBSCRIBE, see live-subscriber.ts).
  *
- * The stream stays the log (ids, resume, catch-up); the live path is the append script's PUBLISH of the
+ * The stream stays the log (ids, resume, catch-up); the live path is the append script's (S)PUBLISH of the
  * entry it just wrote, on the turn's own channel. A follower subscribes first, then reads what it missed from
  * the stream (XRANGE after its cursor) while live entries wait in `pending`, then merges them by id — so it
  * gets every entry exactly once, in order, whatever raced. After a reconnect of the subscriber (messages may
- * have been lost meanwhile) every follower catches up from the stream again.
+ * have been lost meanwhile), or a failover or moved slot on Cluster, every follower catches up from the stream again.
  *
  * Why not one blocking XREAD over all streams: it must name every followed stream on every call, so at
  * 10,000 streams each call costs Redis ~10 ms and the gateway as much to write it (see infra/bench).
  */
 export class LiveFanout {
   private readonly turns = new Map<string, FollowedTurn>();
-  private subscriber: Redis | undefined;
-  private subscriberReady: Promise<Redis> | undefined;
+  private subscriber: LiveSubscriber | undefined;
+  private subscriberReady: Promise<LiveSubscriber> | undefined;
   private closed = false;
 
   constructor(
-    private readonly command: Redis,
+    private readonly command: RedisClient,
     private readonly log: Logger = silentLogger,
   ) {}
 
   connections(): number {
-    return this.subscriber ? 1 : 0;
+    return this.subscriber?.connections() ?? 0;
   }
 
   async *follow(key: string, channel: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
@@ -100,30 +101,22 @@ export class LiveFanout {
   }
 
   /**
-   * The subscriber connection, once ready (see `openSubscriber`). ioredis does not re-subscribe it after a
-   * reconnect: `reconnected` does, and catches every follower up.
+   * The subscriber, once ready. After it lost subscriptions (a reconnect, a failover) it subscribes every followed
+   * turn again, then every follower catches up from the stream: what was published meanwhile is in the streams.
    */
-  private sub(): Promise<Redis> {
-    this.subscriberReady ??= (async () => {
-      const { sub, ready } = openSubscriber(this.command, { autoResubscribe: false }, this.log);
-      this.subscriber = sub;
-      sub.on("message", (channel: string, message: string) => this.onMessage(channel, message));
-      await ready;
-      sub.on("ready", () => void this.reconnected(sub));
-      return sub;
-    })();
+  private sub(): Promise<LiveSubscriber> {
+    this.subscriberReady ??= openLiveSubscriber(
+      this.command,
+      {
+        onMessage: (channel, message) => this.onMessage(channel, message),
+        channels: () => [...this.turns.keys()],
+        onResubscribed: () => {
+          for (const turn of this.turns.values()) for (const f of turn.followers) this.resync(turn, f);
+        },
+      },
+      this.log,
+    ).then((sub) => (this.subscriber = sub));
     return this.subscriberReady;
-  }
-
-  /**
-   * After a reconnect, subscribe every followed turn again (whatever ioredis restored, a SUBSCRIBE that was in
-   * flight may not be among it; subscribing twice is harmless), then catch every follower up from the stream:
-   * what was published meanwhile is in the streams.
-   */
-  private async reconnected(sub: Redis): Promise<void> {
-    const channels = [...this.turns.keys()];
-    for (let i = 0; i < channels.length; i += 1_000) await bestEffort(sub.subscribe(...channels.slice(i, i + 1_000)), this.log, "re-subscribing after a reconnect");
-    for (const turn of this.turns.values()) for (const f of turn.followers) this.resync(turn, f);
   }
 
   private onMessage(channel: string, message: string): void {
@@ -189,6 +182,6 @@ export class LiveFanout {
     const sub = this.subscriber;
     this.subscriber = undefined;
     this.subscriberReady = undefined;
-    sub?.disconnect();
+    sub?.close();
   }
 }

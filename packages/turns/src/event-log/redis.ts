@@ -1,9 +1,9 @@
 import type { LoggedTurnEvent, TurnEvent } from "@acb/schemas";
 import { isTerminal } from "@acb/schemas";
 import { silentLogger, type Logger } from "@acb/logger";
-import type { Redis } from "ioredis";
 import { readFileSync } from "node:fs";
 import { OPEN_TURN_TTL_MS, turnKeys } from "../keys.js";
+import { isCluster, type RedisClient } from "../redis-connection.js";
 import { decodeEntry, encodeEvent } from "./codec.js";
 import { LiveFanout } from "./fanout.js";
 import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnEventLog } from "./types.js";
@@ -12,7 +12,7 @@ import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnEventLog } fr
 const APPEND_SCRIPT = readFileSync(new URL("./append.lua", import.meta.url), "utf8");
 
 interface AppendCommand {
-  acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, channel: string, ...fields: string[]): Promise<string | null>;
+  acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, channel: string, sharded: string, ...fields: string[]): Promise<string | null>;
 }
 
 export interface RedisEventLogOptions extends EventLogOptions {
@@ -31,7 +31,7 @@ export class RedisTurnEventLog implements TurnEventLog {
   private fanout: LiveFanout | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: Partial<RedisEventLogOptions> & { prefix: string },
   ) {
     this.options = { ...DEFAULT_EVENT_LOG_OPTIONS, ...options };
@@ -41,7 +41,7 @@ export class RedisTurnEventLog implements TurnEventLog {
   async append(turnId: string, event: TurnEvent): Promise<string | undefined> {
     const keys = turnKeys(this.options.prefix, turnId);
     const redis = this.redis as unknown as AppendCommand;
-    const id = await redis.acbTurnAppend(keys.events, keys.ended, this.options.maxLen, this.options.retentionMs, OPEN_TURN_TTL_MS, isTerminal(event) ? "1" : "0", keys.live, ...encodeEvent(event));
+    const id = await redis.acbTurnAppend(keys.events, keys.ended, this.options.maxLen, this.options.retentionMs, OPEN_TURN_TTL_MS, isTerminal(event) ? "1" : "0", keys.live, isCluster(this.redis) ? "1" : "0", ...encodeEvent(event));
     return id ?? undefined;
   }
 

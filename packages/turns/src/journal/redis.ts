@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import { JOURNAL_TTL_MS, type TurnJournal } from "./types.js";
 
 /**
@@ -7,7 +7,7 @@ import { JOURNAL_TTL_MS, type TurnJournal } from "./types.js";
  */
 export class RedisTurnJournal implements TurnJournal {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlMs: number = JOURNAL_TTL_MS,
   ) {}

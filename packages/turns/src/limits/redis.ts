@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import { CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS, type AdmitRequest, type Admission, type LimitName, type LimitState, type TurnLimits } from "./types.js";
 
 /** Read once, beside this module in src and in dist (the package build copies the .lua files). */
@@ -20,7 +20,7 @@ export class RedisTurnLimits implements TurnLimits {
   private readonly scripts: LimitScripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     redis.defineCommand("acbLimitsAdmit", { numberOfKeys: 2, lua: ADMIT_LUA });

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import type { TurnOwners } from "./types.js";
 
 /**
@@ -7,7 +7,7 @@ import type { TurnOwners } from "./types.js";
  */
 export class RedisTurnOwners implements TurnOwners {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -2,28 +2,15 @@ import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { usePrivateRedis } from "../__tests__/redis.js";
 import { queuePrefix, TURN_QUEUE_NAME } from "../keys.js";
-import { describeTurnQueueContract, testJob as job } from "./__tests__/contract.js";
+import { bullQueueHarness, describeTurnQueueContract, testJob as job } from "./__tests__/contract.js";
 import { BullTurnQueue } from "./redis.js";
 import { TurnWorker } from "./worker.js";
 
 const { connect } = usePrivateRedis();
 const freshPrefix = (): string => `q${Math.random().toString(36).slice(2, 8)}:`;
 
-describeTurnQueueContract("bullmq", () => ({
-  make: async (handler) => {
-    const prefix = freshPrefix();
-    const queue = new BullTurnQueue({ prefix, connection: connect() });
-    const worker = new TurnWorker({ prefix, connection: connect(), concurrency: 4, lockMs: 5_000 }, handler, () => undefined);
-    await worker.waitUntilReady();
-    return {
-      queue,
-      close: async () => {
-        await worker.close();
-        await queue.close();
-      },
-    };
-  },
-}));
+describeTurnQueueContract("bullmq", () => bullQueueHarness(connect));
+
 
 describe("BullTurnQueue", () => {
   it("enqueues with jobId = turn id, so a repeated enqueue is harmless", async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import type { RunnerInfo, RunnerRegistry } from "./types.js";
 
 /**
@@ -7,7 +7,7 @@ import type { RunnerInfo, RunnerRegistry } from "./types.js";
  */
 export class RedisRunnerRegistry implements RunnerRegistry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

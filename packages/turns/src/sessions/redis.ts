@@ -1,5 +1,5 @@
 import { TurnJob, type MultitaskStrategy } from "@acb/schemas";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import { readFileSync } from "node:fs";
 import type { SessionAdmission, SessionTurns, SessionTurnsOptions } from "./types.js";
 
@@ -24,7 +24,7 @@ export function sessionTurnKeys(prefix: string, sessionKey: string): { active: s
 /** Distributed mode's session order: two Lua scripts over a string and a list per session, shared by every gateway and runner. */
 export class RedisSessionTurns implements SessionTurns {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly options: SessionTurnsOptions,
   ) {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis-connection.js";
 import { lastDays, USAGE_RETENTION_DAYS, utcDay, type TokenUsage, type UsageDay, type UsageMeter } from "./types.js";
 
 /** One HASH per tenant per UTC day, `<prefix>usage:{<tenant digest>}:<day>`, kept USAGE_RETENTION_DAYS. */
 export class RedisUsageMeter implements UsageMeter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -2,6 +2,9 @@ import type { TurnJob } from "@acb/schemas";
 import { afterEach, describe, expect, it } from "vitest";
 import { newTurnId } from "../../ids.js";
 import type { TurnHandler, TurnQueue } from "../types.js";
+import type { RedisClient } from "../../redis-connection.js";
+import { BullTurnQueue } from "../redis.js";
+import { TurnWorker } from "../worker.js";
 
 export interface QueueHarness {
   /** A queue whose turns are executed by `handler` (in-process, or by a worker on the other side). */
@@ -72,4 +75,23 @@ export function describeTurnQueueContract(name: string, harness: () => QueueHarn
       expect(await made.queue.workers()).toBeGreaterThanOrEqual(1);
     });
   });
+}
+
+/** BullMQ on whatever `connect` reaches (one Redis or a Cluster): a queue and a worker, each on its own connection. */
+export function bullQueueHarness(connect: () => RedisClient): QueueHarness {
+  return {
+    make: async (handler) => {
+      const prefix = `q${Math.random().toString(36).slice(2, 8)}:`;
+      const queue = new BullTurnQueue({ prefix, connection: connect() });
+      const worker = new TurnWorker({ prefix, connection: connect(), concurrency: 4, lockMs: 5_000 }, handler, () => undefined);
+      await worker.waitUntilReady();
+      return {
+        queue,
+        close: async () => {
+          await worker.close();
+          await queue.close();
+        },
+      };
+    },
+  };
 }
