@@ -92,7 +92,7 @@ export class Stack {
     const probe = opts.heapProbe === true ? ["--expose-gc", "--import", HEAP_PROBE] : [];
     const proc = await startService(process.execPath, [...this.nodeArgs(), ...probe, GATEWAY], {
       name: "chat-gateway",
-      env: { ...BASE_ENV, HOST: "127.0.0.1", PORT: String(port), EMBEDDED_CONCURRENCY: "10000", ...env },
+      env: { ...BASE_ENV, HOST: "127.0.0.1", PORT: String(port), ...env },
       ready: async () => (await fetch(`${url}/healthz`)).ok,
       readyTimeoutMs: 30_000,
     });
