@@ -16,7 +16,10 @@ const GatewayEnv = z.object({
   TURN_TIMEOUT_MS: envInt(120_000, 1_000, 3_600_000),
   MAX_BODY_BYTES: envInt(256 * 1024, 1_024, 16 * 1024 * 1024),
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
-  EMBEDDED_CONCURRENCY: envInt(16, 1, 10_000),
+  // A turn in embedded mode mostly waits on the model (a few KiB and one upstream connection each): 256 lets a
+  // burst of a hundred clients start at once (16 queued 84 of them behind whole turns) and still bounds
+  // the connections and rate limit this process spends on the model provider; MAX_QUEUED_TURNS bounds the rest.
+  EMBEDDED_CONCURRENCY: envInt(256, 1, 10_000),
   WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
   GATEWAY_DRAIN_MS: envInt(5_000, 0, 600_000),
   PLAYGROUND: envBool(true),

@@ -91,16 +91,20 @@ try {
   const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
 
   if (want("ttft") || want("throughput") || want("ordering") || want("runner")) {
-    const [embedded, distributed, run] = await Promise.all([
+    const [bare, embedded, distributed, run] = await Promise.all([
+      stack.child("bare-proxy.ts", [upstream.url], "listening "),
       stack.gateway({ ...modelEnv }),
       stack.gateway({ ...modelEnv, REDIS_URL: redis.url }),
       stack.runner({ ...modelEnv, REDIS_URL: redis.url, RUNNER_CONCURRENCY: String(Math.max(1000, P.runnerTurns)) }),
     ]);
+    const bareUrl = `http://127.0.0.1:${bare.readyLine.split(" ")[1] ?? "0"}`;
+    roles.set(bare.pid, "bare proxy");
     roles.set(embedded.pid, "gateway (embedded)");
     roles.set(distributed.pid, "gateway (distributed)");
     roles.set(run.pid, "runner");
     const targets: TtftTarget[] = [
       { name: "upstream", base: upstream.url, dialect: "openai" },
+      { name: "bare", base: bareUrl, dialect: "gateway" },
       { name: "embedded", base: embedded.url, dialect: "gateway" },
       { name: "distributed", base: distributed.url, dialect: "gateway" },
     ];
@@ -110,6 +114,7 @@ try {
     await section("throughput", async () => {
       const pids: Record<TtftTarget["name"], Record<string, number>> = {
         upstream: { upstream: upstream.pid },
+        bare: { upstream: upstream.pid, proxy: bare.pid },
         embedded: { upstream: upstream.pid, gateway: embedded.pid },
         distributed: { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid },
       };
@@ -119,6 +124,7 @@ try {
       ordering.push(...(await runOrdering(ctx, distributed.url, { c1: P.ttftRequestsC1, c100: P.ttftRequestsC100 })));
     });
     await embedded.stop();
+    await bare.stop();
     await section("runner", async () => {
       runner = await runRunner(ctx, distributed.url, P.runnerTurns, { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid }, () => run.proc.output());
     });

@@ -11,6 +11,7 @@ export const GATEWAY = app("chat-gateway");
 export const RUNNER = app("agent-runner");
 export const PROF_DIR = fileURLToPath(new URL("../results/prof", import.meta.url));
 const TSX = import.meta.resolve("tsx");
+const HEAP_PROBE = new URL("./heap-probe.mjs", import.meta.url).href;
 
 /** Env for every bench service: no MCP, no inherited model or Redis settings, quiet logs. */
 const BASE_ENV: Record<string, string | undefined> = {
@@ -84,12 +85,14 @@ export class Stack {
     return { url, pid: proc.child.pid ?? 0, stop };
   }
 
-  async gateway(env: Record<string, string | undefined>): Promise<{ url: string; pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
+  /** `heapProbe`: the gateway answers SIGUSR2 with its heap after a full GC (heap-probe.mjs, see {@link heapUsedBytes}). */
+  async gateway(env: Record<string, string | undefined>, opts: { heapProbe?: boolean } = {}): Promise<{ url: string; pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const proc = await startService(process.execPath, [...this.nodeArgs(), GATEWAY], {
+    const probe = opts.heapProbe === true ? ["--expose-gc", "--import", HEAP_PROBE] : [];
+    const proc = await startService(process.execPath, [...this.nodeArgs(), ...probe, GATEWAY], {
       name: "chat-gateway",
-      env: { ...BASE_ENV, HOST: "127.0.0.1", PORT: String(port), EMBEDDED_CONCURRENCY: "10000", ...env },
+      env: { ...BASE_ENV, HOST: "127.0.0.1", PORT: String(port), ...env },
       ready: async () => (await fetch(`${url}/healthz`)).ok,
       readyTimeoutMs: 30_000,
     });
@@ -183,6 +186,19 @@ export class BenchChild {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** A heap-probed service's live heap after a forced full GC (bytes): SIGUSR2, then its next `heap-used` line. */
+export async function heapUsedBytes(proc: ServiceProcess, timeoutMs = 30_000): Promise<number> {
+  const count = (): number => proc.output().match(/^heap-used \d+$/gm)?.length ?? 0;
+  const before = count();
+  proc.child.kill("SIGUSR2");
+  const until = Date.now() + timeoutMs;
+  while (count() === before) {
+    if (Date.now() > until) return Number.NaN;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Number(/heap-used (\d+)\s*$/.exec(proc.output().match(/^heap-used \d+$/gm)?.at(-1) ?? "")?.[1] ?? "NaN");
 }
 
 /** Resident set size of a process in MiB (from /proc), or NaN. */

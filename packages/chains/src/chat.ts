@@ -1,7 +1,7 @@
 /** The seed's LCEL chat chain and one streamed chat turn over it. */
 import type { TurnEvent } from "@acb/schemas";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, type AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate, MessagesPlaceholder } from "@langchain/core/prompts";
 import type { Runnable } from "@langchain/core/runnables";
@@ -17,14 +17,25 @@ export interface ChatChainInput {
   history: BaseMessage[];
 }
 
+/** The seed's prompt: [system, placeholder {history}, human {input}]. Built once: a template holds no per-turn state. */
+const CHAT_PROMPT = ChatPromptTemplate.fromMessages<ChatChainInput>([
+  ["system", SYSTEM_PROMPT],
+  new MessagesPlaceholder({ variableName: "history", optional: true }),
+  ["human", "{input}"],
+]);
+
 /** ChatPromptTemplate [system, placeholder {history}, human {input}] | model | StrOutputParser */
 export function buildChatChain(model: BaseChatModel): Runnable<ChatChainInput, string> {
-  const prompt = ChatPromptTemplate.fromMessages([
-    ["system", SYSTEM_PROMPT],
-    new MessagesPlaceholder({ variableName: "history", optional: true }),
-    ["human", "{input}"],
-  ]);
-  return prompt.pipe(model).pipe(new StringOutputParser());
+  return CHAT_PROMPT.pipe(model).pipe(new StringOutputParser());
+}
+
+/** The text of a streamed chunk (what StringOutputParser would yield for it). */
+function chunkText(chunk: AIMessageChunk): string {
+  const content = chunk.content;
+  if (typeof content === "string") return content;
+  let text = "";
+  for (const part of content) if ((part.type === "text" || part.type === "text_delta") && "text" in part && typeof part.text === "string") text += part.text;
+  return text;
 }
 
 export type EmitTurnEvent = (event: TurnEvent) => void | Promise<void>;
@@ -72,11 +83,15 @@ export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; m
   try {
     if (signal.aborted) throw signal.reason;
     // The HTTP client's own timeout covers the wait for headers; the idle timer starts once streaming starts.
-    const stream = await buildChatChain(model).stream(request, { signal: combined });
+    // The same prompt → model → text as buildChatChain, but the prompt is formatted once and the model streamed
+    // directly: a RunnableSequence and an output parser add two async layers and a concatenation per token.
+    const messages = await CHAT_PROMPT.formatMessages(request);
+    const stream = await model.stream(messages, { signal: combined });
     idle.touch();
-    for await (const chunk of stream) {
+    for await (const message of stream) {
       idle.touch();
-      if (typeof chunk !== "string" || chunk === "") continue;
+      const chunk = chunkText(message);
+      if (chunk === "") continue;
       text += chunk;
       try {
         await emit({ event: "token", data: chunk });

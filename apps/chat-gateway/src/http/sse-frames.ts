@@ -1,4 +1,5 @@
 import { SSE_HEARTBEAT } from "@acb/schemas";
+import { heartbeat } from "./heartbeat.js";
 
 export interface SseFramesOptions {
   /** A `: ping` comment goes out after this long without a frame, so proxies keep idle streams open. */
@@ -15,7 +16,7 @@ export interface SseFramesOptions {
 export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable<string>, options: SseFramesOptions): Response {
   const encoder = new TextEncoder();
   const abort = new AbortController();
-  let heartbeat: NodeJS.Timeout | undefined;
+  let stopHeartbeat: (() => void) | undefined;
   let finished = false;
   // Back-pressure: once the client's socket and this stream's queue hold SSE_BUFFER_BYTES, stop pulling frames until
   // the client reads; the frames' source (the turn's durable event log) waits meanwhile, not this process' memory.
@@ -26,21 +27,19 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       resume = undefined;
     },
     async start(controller) {
-      let lastWrite = Date.now();
+      const beat = { lastWrite: Date.now(), ping: () => void write(SSE_HEARTBEAT) };
       const write = (text: string): boolean => {
         if (abort.signal.aborted) return false;
         try {
           controller.enqueue(encoder.encode(text));
-          lastWrite = Date.now();
+          beat.lastWrite = Date.now();
           return true;
         } catch {
           abort.abort();
           return false;
         }
       };
-      heartbeat = setInterval(() => {
-        if (Date.now() - lastWrite >= options.heartbeatMs) write(SSE_HEARTBEAT);
-      }, Math.max(50, Math.floor(options.heartbeatMs / 2)));
+      stopHeartbeat = heartbeat(options.heartbeatMs, beat);
       abort.signal.addEventListener("abort", () => resume?.(), { once: true });
       const drained = async (): Promise<void> => {
         while ((controller.desiredSize ?? 1) <= 0 && !abort.signal.aborted) await new Promise<void>((r) => (resume = r));
@@ -52,7 +51,7 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
         }
       } finally {
         finished = !abort.signal.aborted;
-        clearInterval(heartbeat);
+        stopHeartbeat?.();
         if (!abort.signal.aborted) {
           try {
             controller.close();
@@ -63,7 +62,7 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       }
     },
     cancel() {
-      clearInterval(heartbeat);
+      stopHeartbeat?.();
       abort.abort();
       if (!finished) options.onClientGone?.();
     },

@@ -11,7 +11,7 @@ import { RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import { Redis } from "ioredis";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { cpuSeconds, redisClientLines, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import { cpuSeconds, heapUsedBytes, redisClientLines, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
 export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
@@ -35,6 +35,10 @@ export interface FanoutResult {
   readonly rssPeakMiB: number;
   /** Peak − base: what the open streams cost (the servers' code differs in size, so this is the fair figure). */
   readonly rssGrowthMiB: number;
+  /** Our gateway only: live heap after a forced GC before the streams were opened and with them open (MiB), and per stream (KiB). */
+  readonly heapBaseMiB?: number;
+  readonly heapOpenMiB?: number;
+  readonly heapPerStreamKiB?: number;
   readonly redisConnections: number;
   /** CPU seconds used during the append phase by the server process and by redis-server. */
   readonly serverCpuS: number;
@@ -70,8 +74,10 @@ export async function runFanout(
     let url: string;
     let serverLog: () => string = () => "";
     let connName: string;
+    let heap: (() => Promise<number>) | undefined;
     if (design === "multiplexed") {
-      const g = await ctx.stack.gateway({ REDIS_URL: ctx.redisUrl, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" });
+      const g = await ctx.stack.gateway({ REDIS_URL: ctx.redisUrl, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" }, { heapProbe: true });
+      heap = () => heapUsedBytes(g.proc);
       pid = g.pid;
       url = g.url;
       connName = `acb-gateway:${pid}`;
@@ -90,6 +96,7 @@ export async function runFanout(
     client = await ctx.stack.child("fanout-client.ts", [], "ready");
     await sleep(ctx.quick ? 200 : 1_000);
     const rssBase = rssMiB(pid);
+    const heapBase = heap ? await heap() : Number.NaN;
     // The gateway follows only turns someone owns (AUTH_MODE=none: the anonymous owner), as if it had started them;
     // and the first token of every stream, so the gateway's exists() check passes (its lag is not counted).
     const owners = new RedisTurnOwners(appender, PREFIX);
@@ -101,6 +108,7 @@ export async function runFanout(
     ctx.log(`  ${design}: ${opened.ok}/${n} streams open in ${Math.round(opened.ms)} ms${opened.failed ? ` (${opened.failed} failed: ${opened.errors.join("; ")})` : ""}`);
     await sleep(ctx.quick ? 300 : 2_000);
     const rssIdle = rssMiB(pid);
+    const heapOpen = heap ? await heap() : Number.NaN;
     const sampler = rssSampler(pid);
     await ctx.admin.config("RESETSTAT");
     const cpu0 = cpuSeconds(pid);
@@ -167,6 +175,7 @@ export async function runFanout(
       rssIdleMiB: round(rssIdle, 1),
       rssPeakMiB: round(rssPeak, 1),
       rssGrowthMiB: round(Math.max(rssPeak, rssIdle) - rssBase, 1),
+      ...(heap ? { heapBaseMiB: round(heapBase / 2 ** 20, 1), heapOpenMiB: round(heapOpen / 2 ** 20, 1), heapPerStreamKiB: round((heapOpen - heapBase) / 1024 / Math.max(1, opened.ok), 2) } : {}),
       redisConnections: connections,
       serverCpuS: round(serverCpuS, 2),
       redisCpuS: round(redisCpuS, 2),

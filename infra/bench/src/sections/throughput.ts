@@ -9,7 +9,7 @@ import { cpuMeter } from "../procs.js";
 import { round, summarize, type Summary } from "../stats.js";
 
 export interface ThroughputResult {
-  readonly target: "upstream" | "embedded" | "distributed";
+  readonly target: "upstream" | "bare" | "embedded" | "distributed";
   readonly streams: number;
   readonly tokensPerStream: number;
   readonly tokensPerSecond: number;

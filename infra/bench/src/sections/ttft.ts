@@ -11,7 +11,8 @@ import { warmPath } from "./throughput.js";
 import { summarize, type Summary } from "../stats.js";
 
 export interface TtftTarget {
-  readonly name: "upstream" | "embedded" | "distributed";
+  /** bare = bare-proxy.ts: node:http forwarding the upstream's stream as SSE, the per-token baseline. */
+  readonly name: "upstream" | "bare" | "embedded" | "distributed";
   readonly base: string;
   readonly dialect: Dialect;
 }
