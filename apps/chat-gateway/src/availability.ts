@@ -119,6 +119,7 @@ export async function* followWhileAvailable(
   const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
   const stop = availability.onLost(() => lost?.());
   let cursor = afterId;
+  let failingSince: number | undefined;
   const end = (): LoggedTurnEvent[] => [
     { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } },
     { id: cursor, event: { event: "done", data: sessionId ?? "" } },
@@ -129,14 +130,21 @@ export async function* followWhileAvailable(
       try {
         next = await Promise.race([iterator.next(), lostSignal]);
       } catch (err) {
-        if (signal.aborted || !isStoreUnavailable(err)) throw err;
-        if (!(await availability.waitUntilAvailable(STREAM_RECONNECT_WAIT_MS))) {
+        if (signal.aborted) throw err;
+        // A read failed: Redis restarting, or a cluster failing over (CLUSTERDOWN, TRYAGAIN, a moved slot). The log is
+        // durable, so follow again from the last event delivered; only a store still failing after the wait ends the
+        // stream (error + done, resumable with Last-Event-ID).
+        failingSince ??= Date.now();
+        const left = STREAM_RECONNECT_WAIT_MS - (Date.now() - failingSince);
+        if (left <= 0 || !(await availability.waitUntilAvailable(left))) {
           yield* end();
           return;
         }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
         iterator = followFrom(cursor);
         continue;
       }
+      failingSince = undefined;
       if (next === "lost") {
         yield* end();
         return;
