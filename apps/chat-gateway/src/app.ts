@@ -11,7 +11,7 @@ import { unavailableGuard, type Availability } from "./availability.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { observeRequests } from "./http/observe.js";
 import { metricsRoutes } from "./routes/metrics.js";
-import type { GatewayTelemetry } from "./telemetry.js";
+import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
@@ -92,6 +92,6 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   if (deps.playground !== false) app.route("/", playgroundRoutes());
   app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
   if (deps.usage) app.route("/v1", usageRoutes(deps.usage));
-  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log }));
+  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log, onReject: rejectionCounter(deps.telemetry) }));
   return app;
 }
