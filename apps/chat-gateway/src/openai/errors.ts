@@ -21,7 +21,7 @@ export function openAIErrorBody(status: number, message: string, code: ErrorCode
   return { error: { message, type: typeFor(status), code, param } };
 }
 
-export function openAIError(status: ContentfulStatusCode, message: string, code: ErrorCode | null, param: string | null = null, headers: HeadersInit = {}): Response {
+export function openAIError(status: ContentfulStatusCode, message: string, code: ErrorCode | null, param: string | null = null, headers: Headers | Record<string, string> = {}): Response {
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
   return new Response(JSON.stringify(openAIErrorBody(status, message, code, param)), { status, headers: h });
