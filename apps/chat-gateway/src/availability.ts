@@ -110,13 +110,24 @@ export async function* followWhileAvailable(
   // Ours to abort when Redis is lost, so the follower underneath lets go of the turn as well.
   const inner = new AbortController();
   const iterator = follow(AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
-  let lost: (() => void) | undefined;
-  const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
-  const stop = availability.onLost(() => lost?.());
+  // Not Promise.race against one promise that settles on loss: every race adds a reaction to that long-lived
+  // promise which keeps the race's result, so a stream held every event it relayed until it ended (20 MB for a
+  // 20 MB answer). Each step waits on a promise of its own; the loss listener wakes only the current one.
+  let isLost = false;
+  let wakeOnLoss: (() => void) | undefined;
+  const stop = availability.onLost(() => {
+    isLost = true;
+    wakeOnLoss?.();
+  });
   let cursor = afterId;
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), lostSignal]);
+      const next = await new Promise<IteratorResult<LoggedTurnEvent> | "lost">((resolve, reject) => {
+        if (isLost) return resolve("lost");
+        wakeOnLoss = () => resolve("lost");
+        iterator.next().then(resolve, reject);
+      });
+      wakeOnLoss = undefined;
       if (next === "lost") {
         yield { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } };
         yield { id: cursor, event: { event: "done", data: sessionId ?? "" } };

@@ -25,7 +25,10 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       resume?.();
       resume = undefined;
     },
-    async start(controller) {
+    start(controller) {
+      // Not awaited: a stream counts as started, and gets the pull() calls that wake `drained` below, only once
+      // start() has returned. Awaiting the whole relay here left a stream whose queue filled waiting forever.
+      void (async () => {
       let lastWrite = Date.now();
       const write = (text: string): boolean => {
         if (abort.signal.aborted) return false;
@@ -61,6 +64,7 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
           }
         }
       }
+      })().catch((err: unknown) => controller.error(err));
     },
     cancel() {
       clearInterval(heartbeat);
