@@ -11,11 +11,12 @@ import { unavailableGuard, type Availability } from "./availability.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { observeRequests } from "./http/observe.js";
 import { metricsRoutes } from "./routes/metrics.js";
-import type { GatewayTelemetry } from "./telemetry.js";
+import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import { authMiddleware, hostGuard, wsOriginGuard } from "./http/security.js";
 import { chatRoutes } from "./routes/chat.js";
 import { healthRoutes, type ReadinessCheck } from "./routes/health.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { openAIErrorShape } from "./openai/errors.js";
 import { uiChatRoutes } from "./routes/ui-chat.js";
 import { docsRoutes } from "./routes/docs.js";
 import { playgroundRoutes } from "./routes/playground.js";
@@ -69,6 +70,9 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.onError(errorHandler(deps.log));
   app.notFound(notFound);
   app.use(observeRequests(deps.log, deps.telemetry?.http));
+  // The OpenAI door answers every refusal in OpenAI's error shape, the ones of the middleware below included.
+  app.use("/v1/chat/completions", openAIErrorShape());
+  app.use("/v1/models/*", openAIErrorShape());
   // Security, outermost first: headers on every answer; Host (DNS rebinding); CORS (its preflight needs no
   // credentials); the WebSocket upgrade's Origin; then identity. /healthz is open, /readiness is open but
   // shows its details only to authenticated callers.
@@ -92,6 +96,6 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   if (deps.playground !== false) app.route("/", playgroundRoutes());
   app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
   if (deps.usage) app.route("/v1", usageRoutes(deps.usage));
-  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log }));
+  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log, onReject: rejectionCounter(deps.telemetry) }));
   return app;
 }

@@ -115,9 +115,15 @@ export async function* followWhileAvailable(
   const inner = new AbortController();
   const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
   let iterator = followFrom(afterId);
-  let lost: (() => void) | undefined;
-  const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
-  const stop = availability.onLost(() => lost?.());
+  // Not Promise.race against one promise that settles on loss: every race adds a reaction to that long-lived
+  // promise which keeps the race's result, so a stream held every event it relayed until it ended (20 MB for a
+  // 20 MB answer). Each step waits on a promise of its own; the loss listener wakes only the current one.
+  let isLost = false;
+  let wakeOnLoss: (() => void) | undefined;
+  const stop = availability.onLost(() => {
+    isLost = true;
+    wakeOnLoss?.();
+  });
   let cursor = afterId;
   let failingSince: number | undefined;
   const end = (): LoggedTurnEvent[] => [
@@ -128,7 +134,12 @@ export async function* followWhileAvailable(
     for (;;) {
       let next: IteratorResult<LoggedTurnEvent> | "lost";
       try {
-        next = await Promise.race([iterator.next(), lostSignal]);
+        const current = iterator;
+        next = await new Promise<IteratorResult<LoggedTurnEvent> | "lost">((resolve, reject) => {
+          if (isLost) return resolve("lost");
+          wakeOnLoss = () => resolve("lost");
+          current.next().then(resolve, reject);
+        });
       } catch (err) {
         if (signal.aborted) throw err;
         // A read failed: Redis restarting, or a cluster failing over (CLUSTERDOWN, TRYAGAIN, a moved slot). The log is
@@ -143,6 +154,8 @@ export async function* followWhileAvailable(
         await new Promise((resolve) => setTimeout(resolve, Math.min(100, left)));
         iterator = followFrom(cursor);
         continue;
+      } finally {
+        wakeOnLoss = undefined;
       }
       failingSince = undefined;
       if (next === "lost") {

@@ -11,7 +11,7 @@ import type { TurnJob } from "@acb/schemas";
 import type { GatewayConfig } from "./config.js";
 import { defaultMcpServers } from "./default-mcp.js";
 import { TurnAdmission } from "./limits/admission.js";
-import type { GatewayTelemetry } from "./telemetry.js";
+import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { RedisAvailability, type Availability } from "./availability.js";
 import { QueuedTurnGuard } from "./turn-guard.js";
@@ -60,7 +60,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
     { sessions, queue: inProcess, log },
   );
   const queue = observedTurnQueue(inProcess, telemetry?.http);
-  const admission = new TurnAdmission(limits, config.limits, async () => inProcess.backlog());
+  const admission = new TurnAdmission(limits, config.limits, async () => inProcess.backlog(), rejectionCounter(telemetry));
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
@@ -103,7 +103,7 @@ export function distributedPipeline(config: GatewayConfig, target: RedisTarget, 
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
   // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (README, Security › Limits).
-  const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0);
+  const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0, rejectionCounter(telemetry));
   const availability = new RedisAvailability(redis);
   void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
   const queuedGuard = new QueuedTurnGuard(queue, eventLog, 2_000, log);

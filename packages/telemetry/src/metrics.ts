@@ -101,8 +101,9 @@ export interface GatewayMetrics {
   readonly requestDuration: Histogram<"method" | "route">;
   readonly turnsEnqueued: Counter<"mode">;
   /**
-   * Requests refused before a turn runs, by reason (rate_limited, concurrency, queue_full, model_not_allowed,
-   * unauthorized, …): the limits and admission code increments it.
+   * Requests refused before a turn runs, by reason: model_not_allowed, input_chars, queue_full, rate_limited,
+   * concurrency (the gateway's TurnAdmission) and backlog_full (a WebSocket's own backlog). Failed authentication
+   * is not counted here: it is in acb_http_requests_total{status="401"}.
    */
   readonly rejections: Counter<"reason">;
   /** Open readers of turn event logs: SSE, WebSocket and non-streaming waits. */

@@ -26,7 +26,10 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       resume?.();
       resume = undefined;
     },
-    async start(controller) {
+    start(controller) {
+      // Not awaited: a stream counts as started, and gets the pull() calls that wake `drained` below, only once
+      // start() has returned. Awaiting the whole relay here left a stream whose queue filled waiting forever.
+      void (async () => {
       const beat = { lastWrite: Date.now(), ping: () => void write(SSE_HEARTBEAT) };
       const write = (text: string): boolean => {
         if (abort.signal.aborted) return false;
@@ -60,6 +63,13 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
           }
         }
       }
+      })().catch((err: unknown) => {
+        try {
+          controller.error(err);
+        } catch {
+          // the client already closed the stream: nobody is left to tell
+        }
+      });
     },
     cancel() {
       stopHeartbeat?.();

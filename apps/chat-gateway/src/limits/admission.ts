@@ -19,6 +19,16 @@ export function callerOf(c: Context): Caller {
   return { bucket: `t.${identity.tenant}` };
 }
 
+/**
+ * Why a request was refused before its turn ran: the `reason` label of `acb_rejections_total` (a closed set, so the
+ * metric's cardinality stays bounded). `input_chars` covers both one input over the per-minute budget (413) and the
+ * budget spent (429); `backlog_full` is the WebSocket's own per-socket bound (routes/ws.ts).
+ */
+export type RejectionReason = "model_not_allowed" | "input_chars" | "queue_full" | "rate_limited" | "concurrency" | "backlog_full";
+
+/** Told of every refusal (the gateway counts them); a no-op by default. */
+export type OnReject = (reason: RejectionReason) => void;
+
 /** How long a client should wait before a full queue has room again (a guess: turns take seconds). */
 const QUEUE_FULL_RETRY_S = 5;
 
@@ -45,24 +55,29 @@ export class TurnAdmission {
     private readonly config: LimitsConfig,
     /** Turns waiting for a runner over all tenants (BullMQ's waiting count, or the in-process backlog). */
     private readonly queueDepth: () => Promise<number>,
+    private readonly onReject: OnReject = () => {},
   ) {}
 
   async admit(job: TurnJob, caller: Caller): Promise<readonly LimitState[]> {
     const allowed = caller.keyLimits?.allowed_models ?? this.config.allowedModels;
     const model = job.options.model;
     if (model !== undefined && allowed !== "*" && !allowed.includes("*") && !allowed.includes(model)) {
+      this.onReject("model_not_allowed");
       throw new ApiError(400, "bad_request", "model is not allowed", [{ field: "model", message: `is not one of the allowed models (${allowed.join(", ")})` }]);
     }
     const policy = this.policyFor(caller);
     if (policy.inputCharsPerMinute !== undefined && job.input.length > policy.inputCharsPerMinute) {
+      this.onReject("input_chars");
       throw new ApiError(413, "payload_too_large", `input is longer than the ${policy.inputCharsPerMinute} characters allowed per minute`, [{ field: "input", message: "is too long" }]);
     }
     if (this.config.maxQueuedTurns !== undefined && (await this.queueDepth()) >= this.config.maxQueuedTurns) {
+      this.onReject("queue_full");
       throw queueFullError();
     }
     if (policy.turnsPerMinute === undefined && policy.inputCharsPerMinute === undefined && policy.maxConcurrent === undefined) return [];
     const admission = await this.limits.admit({ bucket: caller.bucket, turnId: job.turn_id, deadlineAt: job.deadline_at, inputChars: job.input.length, policy });
     if (admission.admitted) return admission.states;
+    this.onReject(admission.exceeded === "turns" ? "rate_limited" : admission.exceeded === "input_chars" ? "input_chars" : "concurrency");
     const what = admission.exceeded === "turns" ? "turns per minute" : admission.exceeded === "input_chars" ? "input characters per minute" : "turns running at once";
     throw new ApiError(429, "rate_limited", `rate limit reached: ${what}`, undefined, {
       "Retry-After": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))),

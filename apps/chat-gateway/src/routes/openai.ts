@@ -4,6 +4,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../http/errors.js";
+import { callerOf } from "../limits/admission.js";
 import { dataFrame, DONE_FRAME, sseFramesResponse } from "../http/sse-frames.js";
 import { jsonOnly, refuseInvalid } from "../http/validate.js";
 import { listedModelIds, parseModelId, planTurn, refuseSurprises } from "../openai/convert.js";
@@ -50,6 +51,9 @@ export function openaiRoutes(turns: TurnService, options: OpenAIRouteOptions): H
       input: plan.input,
       options: plan.options,
       ...(plan.messages !== undefined ? { messages: plan.messages } : {}),
+      // The caller's tenant: its sessions, its turns, its quota (as the seed's routes).
+      scope: c.get("scope"),
+      caller: callerOf(c),
     });
     const promptChars = plan.input.length + (plan.messages ?? []).reduce((n, m) => n + m.content.length, 0);
     const base = { id: `chatcmpl-${job.turn_id}`, created: Math.floor(job.enqueued_at / 1000), model: req.model };

@@ -3,7 +3,7 @@ import type { Logger } from "@acb/logger";
 import { Hono } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { ApiError } from "../http/errors.js";
-import { callerOf } from "../limits/admission.js";
+import { callerOf, type OnReject } from "../limits/admission.js";
 import { turnControl, turnOptions, type TurnService } from "../turn-service.js";
 
 /** Bytes a socket may have waiting to go out before its turn stops pulling events (back-pressure). */
@@ -26,7 +26,7 @@ async function drained(ws: WSContext, signal: AbortSignal): Promise<void> {
  * waits when the socket closes is dropped, never started. Every frame of a turn carries its `turn_id`, so
  * `{"type":"cancel","turn_id"}` (handled at once, not queued behind the running turn) can stop it.
  */
-export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; maxBacklog: number; log: Logger }): Hono {
+export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; maxBacklog: number; log: Logger; onReject?: OnReject }): Hono {
   const app = new Hono();
   app.get(
     "/ws/chat",
@@ -95,6 +95,7 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
             return;
           }
           if (pending > options.maxBacklog) {
+            options.onReject?.("backlog_full");
             return send(ws, { event: "error", data: `too many messages waiting on this socket (at most ${options.maxBacklog} behind the running turn)`, code: "backlog_full" });
           }
           pending += 1;
