@@ -1,8 +1,9 @@
-import { isTerminal, SessionId, UI_MESSAGE_STREAM_HEADER, UIChatRequest, MAX_INPUT_CHARS, type ConversationMessage, type UIMessage } from "@acb/schemas";
+import { isTerminal, scopeId, SessionId, UI_MESSAGE_STREAM_HEADER, UIChatRequest, MAX_INPUT_CHARS, type ConversationMessage, type UIMessage } from "@acb/schemas";
 import { compareEntryIds, ENTRY_ID_PATTERN } from "@acb/turns";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { ApiError } from "../http/errors.js";
+import { callerOf } from "../limits/admission.js";
 import { sseFramesResponse } from "../http/sse-frames.js";
 import { jsonOnly, refuseInvalid } from "../http/validate.js";
 import type { TurnService } from "../turn-service.js";
@@ -17,6 +18,9 @@ export interface UIChatRouteOptions {
 }
 
 const messageIdOf = (turnId: string): string => `msg-${turnId}`;
+
+/** A chat id is the client's: two tenants may pick the same one, so the active-chat record is kept per tenant. */
+const chatKey = (scope: Parameters<typeof scopeId>[0] | undefined, chatId: string): string => `${scopeId(scope ?? {})}/${chatId}`;
 
 function invalid(field: string, message: string): ApiError {
   return new ApiError(400, "bad_request", `${field} ${message}`, [{ field, message }]);
@@ -54,8 +58,10 @@ export function uiChatRoutes(turns: TurnService, activeChats: ActiveChats, optio
       input,
       messages: before,
       options: { tools: mode === "agent", ...(req.model !== undefined ? { model: req.model } : {}) },
+      scope: c.get("scope"),
+      caller: callerOf(c),
     });
-    await activeChats.set(req.id, job.turn_id, options.resumableMs);
+    await activeChats.set(chatKey(c.get("scope"), req.id), job.turn_id, options.resumableMs);
     return sseFramesResponse((signal) => uiStreamFrames(messageIdOf(job.turn_id), "0", [], turns.follow(job.turn_id, "0", signal)), { heartbeatMs: options.heartbeatMs, headers: headers(job.turn_id) });
   });
 
@@ -64,7 +70,7 @@ export function uiChatRoutes(turns: TurnService, activeChats: ActiveChats, optio
     if (!chatId.success) throw invalid("chatId", "is not a valid chat id");
     const lastEventId = c.req.header("last-event-id") ?? "0";
     if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) throw invalid("Last-Event-ID", "must look like 1700000000000-0");
-    const turnId = await activeChats.get(chatId.data);
+    const turnId = await activeChats.get(chatKey(c.get("scope"), chatId.data));
     const logged = turnId === undefined ? [] : await turns.events(turnId);
     // A turn still queued has logged nothing yet, and is active all the same.
     if (turnId === undefined || logged.some((e) => isTerminal(e.event))) return c.body(null, 204);
