@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessGateway, type InProcessGateway } from "./inproc.js";
+import { startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 let root: string;
 let transport: DefaultChatTransport<UIMessage>;
 

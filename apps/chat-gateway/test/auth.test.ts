@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "j
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayFromEnv, post, sseEvents, type InProcessGateway } from "./auth-harness.js";
+import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
 
 const KEY_ACME = "acme-key-0123456789abcdef";
 const KEY_GLOBEX = "globex-key-0123456789abcdef";
@@ -33,22 +33,22 @@ describe("AUTH_MODE=api_key", () => {
   afterAll(async () => gw.close());
 
   it("refuses a request without credentials: 401, JSON error, WWW-Authenticate: Bearer", async () => {
-    await expectRefused(await gw.app.request("/v1/chat", post({ session_id: "s", input: "hi" })), true);
+    await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" })), true);
   });
 
   it("refuses a wrong key, a key of another case, a Basic header and an empty bearer the same way", async () => {
     for (const headers of [bearer("wrong-key-0123456789abcdef"), { "x-api-key": KEY_ACME.toUpperCase() }, { authorization: `Basic ${Buffer.from(`acme:${KEY_ACME}`).toString("base64")}` }, { authorization: "Bearer " }]) {
-      await expectRefused(await gw.app.request("/v1/chat", post({ session_id: "s", input: "hi" }, headers)));
+      await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, headers)));
     }
   });
 
   it("accepts the key as Authorization: Bearer and as X-API-Key, and never logs it", async () => {
     for (const headers of [bearer(KEY_ACME), { "x-api-key": KEY_GLOBEX }]) {
-      const res = await gw.app.request("/v1/chat", post({ session_id: "s", input: "hello there" }, headers));
+      const res = await gw.app.request("/v1/chat", json({ session_id: "s", input: "hello there" }, headers));
       expect(res.status).toBe(200);
       expect(((await res.json()) as { text: string }).text.length).toBeGreaterThan(0);
     }
-    await gw.app.request("/v1/chat", post({ session_id: "s", input: "hi" }, bearer("wrong-key-0123456789abcdef")));
+    await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, bearer("wrong-key-0123456789abcdef")));
     const logged = gw.logs.join("\n");
     expect(logged).toContain("authentication refused");
     for (const secret of [KEY_ACME, KEY_GLOBEX, "wrong-key-0123456789abcdef"]) expect(logged).not.toContain(secret);
@@ -71,7 +71,7 @@ describe("AUTH_MODE=jwt with JWT_SECRET (HS256)", () => {
     gw = gatewayFromEnv({ AUTH_MODE: "jwt", JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_CLOCK_TOLERANCE_S: "30" });
   });
   afterAll(async () => gw.close());
-  const chat = (headers: Record<string, string>) => gw.app.request("/v1/chat", post({ session_id: "s", input: "hello" }, headers));
+  const chat = (headers: Record<string, string>) => gw.app.request("/v1/chat", json({ session_id: "s", input: "hello" }, headers));
 
   it("accepts a valid token, and one expired within the clock tolerance", async () => {
     expect((await chat(bearer(await hs256({ tenant: "acme", sub: "alice" }, { exp: "5m" })))).status).toBe(200);
@@ -135,7 +135,7 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL (RS256 / ES256) and key rotation", () 
 
   const sign = (kid: string, claims: Record<string, unknown> = { org: "acme" }) =>
     new SignJWT(claims).setProtectedHeader({ alg: keys[kid]!.alg, kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("5m").sign(keys[kid]!.privateKey);
-  const chat = (token: string) => gw.app.request("/v1/chat", post({ session_id: "s", input: "hello" }, bearer(token)));
+  const chat = (token: string) => gw.app.request("/v1/chat", json({ session_id: "s", input: "hello" }, bearer(token)));
 
   it("verifies against the fetched keys and caches them", async () => {
     expect((await chat(await sign("old"))).status).toBe(200);
@@ -166,18 +166,18 @@ describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
   const lastSent = () => upstream.requests.at(-1)?.body.messages.map((m) => String(m.content)).join("\n") ?? "";
 
   it("another tenant's session_id is a different, empty conversation", async () => {
-    await gw.app.request("/v1/chat", post({ session_id: "shared", input: "acme secret: the red door" }, bearer(KEY_ACME)));
-    await gw.app.request("/v1/chat", post({ session_id: "shared", input: "what was the secret?" }, bearer(KEY_GLOBEX)));
+    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "acme secret: the red door" }, bearer(KEY_ACME)));
+    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "what was the secret?" }, bearer(KEY_GLOBEX)));
     expect(lastSent()).not.toContain("red door");
-    await gw.app.request("/v1/chat", post({ session_id: "shared", input: "and again?" }, bearer(KEY_ACME)));
+    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "and again?" }, bearer(KEY_ACME)));
     expect(lastSent()).toContain("acme secret: the red door");
     // A JWT for tenant acme is the same tenant as acme's API key.
-    await gw.app.request("/v1/chat", post({ session_id: "shared", input: "via jwt" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m", iss: "x", aud: "y" }))));
+    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "via jwt" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m", iss: "x", aud: "y" }))));
     expect(lastSent()).toContain("acme secret: the red door");
   });
 
   it("another tenant's turn id is 404, exactly like a turn that never existed", async () => {
-    const started = await gw.app.request("/v1/chat/stream", post({ session_id: "mine", input: "private" }, bearer(KEY_ACME)));
+    const started = await gw.app.request("/v1/chat/stream", json({ session_id: "mine", input: "private" }, bearer(KEY_ACME)));
     const turnId = started.headers.get("x-turn-id") ?? "";
     expect((await sseEvents(started)).at(-1)).toMatchObject({ event: "done", data: "mine" });
 
@@ -212,14 +212,14 @@ describe("SESSION_SCOPE=subject", () => {
   it("two users of one tenant have separate conversations and turns; a token without sub is refused", async () => {
     const alice = bearer(await hs256({ tenant: "acme", sub: "alice" }, { exp: "5m" }));
     const bob = bearer(await hs256({ tenant: "acme", sub: "bob" }, { exp: "5m" }));
-    const res = await gw.app.request("/v1/chat/stream", post({ session_id: "s", input: "alice's note" }, alice));
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "s", input: "alice's note" }, alice));
     const turnId = res.headers.get("x-turn-id") ?? "";
     await res.text();
-    await gw.app.request("/v1/chat", post({ session_id: "s", input: "bob here" }, bob));
+    await gw.app.request("/v1/chat", json({ session_id: "s", input: "bob here" }, bob));
     expect(upstream.requests.at(-1)?.body.messages.map((m) => String(m.content)).join("\n")).not.toContain("alice's note");
     expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: bob })).status).toBe(404);
     expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: alice })).status).toBe(200);
-    await expectRefused(await gw.app.request("/v1/chat", post({ session_id: "s", input: "x" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m" })))));
+    await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "x" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m" })))));
   });
 });
 
@@ -231,7 +231,7 @@ describe("AUTH_MODE=none on loopback (the seed's curl examples)", () => {
   afterAll(async () => gw.close());
 
   it("works without credentials, and turns stay followable by id as before", async () => {
-    const res = await gw.app.request("/v1/chat/stream", post({ session_id: "seed", input: "hello" }));
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "seed", input: "hello" }));
     expect(res.status).toBe(200);
     const turnId = res.headers.get("x-turn-id") ?? "";
     expect((await sseEvents(res)).at(-1)).toEqual(expect.objectContaining({ event: "done", data: "seed" }));
@@ -272,7 +272,7 @@ describe("browser and network", () => {
 
   it("refuses a foreign Host (DNS rebinding) with a JSON 421, and accepts the loopback names on any port", async () => {
     for (const host of ["attacker.example", "attacker.example:8000", "127.0.0.1.nip.io"]) {
-      const res = await open.app.request("/v1/chat", post({ session_id: "s", input: "x" }, { host }));
+      const res = await open.app.request("/v1/chat", json({ session_id: "s", input: "x" }, { host }));
       expect(res.status, host).toBe(421);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("bad_request");

@@ -1,10 +1,10 @@
 import { readSse, startScriptedOpenAI, streamSse, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, startInProcessGateway, transcript, type InProcessGateway } from "./harness.js";
+import { json, startInProcessGateway, transcript, type ListeningGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();

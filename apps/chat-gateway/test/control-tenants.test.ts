@@ -3,7 +3,7 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { gatewayFromEnv, post, sseEvents, type InProcessGateway } from "./auth-harness.js";
+import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
 
 const KEY_ACME = "acme-key-0123456789abcdef";
 const KEY_GLOBEX = "globex-key-0123456789abcdef";
@@ -18,7 +18,7 @@ describe("turn control is per tenant", () => {
   afterAll(async () => gw.close());
 
   it("cancel and resume of another tenant's turn are 404, exactly like an unknown turn; the owner gets 202", async () => {
-    const res = await gw.app.request("/v1/chat/stream", post({ session_id: "shared", input: "hello there" }, acme));
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "shared", input: "hello there" }, acme));
     const turnId = res.headers.get("x-turn-id") ?? "";
     await sseEvents(res);
     const foreign = await gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST", headers: globex });
@@ -31,7 +31,7 @@ describe("turn control is per tenant", () => {
   });
 
   it("a WebSocket cancel of another tenant's turn is the unknown-turn error frame", async () => {
-    const res = await gw.app.request("/v1/chat/stream", post({ session_id: "ws-shared", input: "hi" }, acme));
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "ws-shared", input: "hi" }, acme));
     const turnId = res.headers.get("x-turn-id") ?? "";
     await sseEvents(res);
     const host = await gw.listen();
@@ -61,9 +61,9 @@ describe("sessions are ordered per tenant", () => {
   });
 
   it("reject: a busy session of one tenant is 409 for that tenant only; another tenant's equal session id runs", async () => {
-    const first = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "long one" }, acme));
-    const sameTenant = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme));
-    const otherTenant = await gw.app.request("/v1/chat/stream", post({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex));
+    const first = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "long one" }, acme));
+    const sameTenant = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme));
+    const otherTenant = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex));
     expect(sameTenant.status).toBe(409);
     expect(otherTenant.status).toBe(200);
     const [a, b] = await Promise.all([sseEvents(first), sseEvents(otherTenant)]);

@@ -6,11 +6,10 @@ import { SseParser, type SseMessage } from "@acb/schemas";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { drainStreams } from "../src/drain.js";
-import { gatewayFromEnv } from "./auth-harness.js";
-import { json, startInProcessGateway, transcript, type InProcessGateway } from "./harness.js";
+import { gatewayFromEnv, json, startInProcessGateway, transcript, type ListeningGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 
 /** "slow:<ms>:<text>" streams the words of <text> one every <ms>; anything else is echoed at once. */
 function slowScript(req: RecordedRequest) {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startInProcessGateway, type InProcessGateway } from "./harness.js";
+import { json, startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 let root: string;
 beforeAll(() => {
@@ -20,7 +20,7 @@ const TOOL_ORDER = ["tool_start docs__vector_search", "tool_end docs__vector_sea
 
 describe("embedded mode attaches the docs server next to the file server", { timeout: 60_000 }, () => {
   let upstream: ScriptedOpenAI;
-  let gw: InProcessGateway;
+  let gw: ListeningGateway;
   beforeAll(async () => {
     upstream = await startScriptedOpenAI();
     gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "30000", MCP_CONNECT_TIMEOUT_MS: "30000" });
@@ -58,7 +58,7 @@ describe("embedded mode attaches the docs server next to the file server", { tim
 });
 
 describe("the offline demo model (no key) uses the docs tools out of the box", { timeout: 60_000 }, () => {
-  let gw: InProcessGateway;
+  let gw: ListeningGateway;
   beforeAll(async () => {
     gw = await startInProcessGateway({ FILES_ROOT: root, MCP_CONNECT_TIMEOUT_MS: "30000" });
   });

@@ -4,9 +4,11 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { loadGatewayConfig } from "../src/config.js";
+import { loadGatewayConfig, type GatewayConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
+import type { Pipeline } from "../src/pipelines.js";
 import { withOwnDocsDataDir } from "./docs-data.js";
 
 export const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -49,44 +51,103 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
   };
 }
 
+/** gatewayFromEnv's defaults: the offline model, no MCP servers, nothing from the developer's shell. */
+export const BASE_ENV = { MODEL_PROVIDER: "offline", MCP_SERVER_URL: "http://127.0.0.1:9/mcp", USE_MCP_IN_CHAT: "false", LOG_LEVEL: "silent" };
+
 export interface InProcessGateway {
   /** The Hono app: drive routes with `app.request()`, no socket involved. */
   readonly app: Hono;
-  /** The same app listening on a loopback port, for streams and WebSockets that need a real socket. */
+  readonly config: GatewayConfig;
+  readonly pipeline: Pipeline;
+  /** Logged lines, when the gateway was built with `captureLogs` (to check that no credential is ever logged). */
+  readonly logs: string[];
+  /** The listener, once `listen()` started it. */
+  readonly server: ServerType | undefined;
+  /** Starts a real listener on a loopback port 0 (streams and WebSockets need a socket); returns its host:port. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ListeningGateway extends InProcessGateway {
+  /** The base URL of the listener. */
   readonly url: string;
   readonly server: ServerType;
   stop(): Promise<void>;
 }
 
+interface InProcessOptions {
+  /** Settings env cannot express. */
+  readonly tweak?: (c: GatewayConfig) => GatewayConfig;
+  /** Every line at debug level into `logs` instead of stderr at the configured level. */
+  readonly captureLogs?: boolean;
+}
+
 /**
- * The gateway built from env exactly as main.ts builds it (config parser, pipeline, app, WebSocket upgrade), but in
- * this test process: no spawn, no second Node start-up. One spawn test per app covers dist/main.js itself.
+ * The gateway built from env exactly as main.ts builds it (config parser, createGateway's pipeline, app, WebSocket
+ * upgrade), but in this test process: no spawn, no second Node start-up. One spawn test per app covers dist/main.js.
  */
-export async function startInProcessGateway(env: Record<string, string | undefined>): Promise<InProcessGateway> {
+function inProcessGateway(env: Record<string, string | undefined>, options: InProcessOptions = {}): InProcessGateway {
   const docs = withOwnDocsDataDir(env);
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...CLEAN_ENV, ...docs.env })) if (v !== undefined) merged[k] = v;
-  const loaded = loadGatewayConfig(merged);
-  if (!loaded.ok) throw new Error(loaded.message);
-  const config = loaded.value;
-  const gateway = createGateway(config, createLogger("chat-gateway", config.logLevel));
-  const server = serve({ fetch: gateway.app.fetch, port: 0, hostname: "127.0.0.1" });
-  gateway.attach(server);
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  const defined: Record<string, string> = {};
+  for (const [k, v] of Object.entries(docs.env)) if (v !== undefined) defined[k] = v;
+  const loaded = loadGatewayConfig(defined);
+  if (!loaded.ok) {
+    docs.cleanup();
+    throw new Error(loaded.message);
+  }
+  const config = (options.tweak ?? ((c) => c))(loaded.value);
+  const logs: string[] = [];
+  const log = options.captureLogs === true ? createLogger("chat-gateway", "debug", { destination: { write: (line: string) => void logs.push(line) } }) : createLogger("chat-gateway", config.logLevel);
+  const gateway = createGateway(config, log);
+  let server: ServerType | undefined;
+  // upgraded (WebSocket) sockets are not the HTTP server's to close: ended here so that close() does not wait on them
+  const upgraded = new Set<Duplex>();
   return {
     app: gateway.app,
-    url: `http://127.0.0.1:${port}`,
-    server,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ("closeAllConnections" in server) server.closeAllConnections();
+    config,
+    pipeline: gateway.pipeline,
+    logs,
+    get server() {
+      return server;
+    },
+    async listen() {
+      const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: "127.0.0.1" });
+      server = s;
+      gateway.attach(s);
+      s.on("upgrade", (_req: unknown, socket: Duplex) => {
+        upgraded.add(socket);
+        socket.once("close", () => upgraded.delete(socket));
       });
+      await once(s, "listening");
+      return `127.0.0.1:${(s.address() as AddressInfo).port}`;
+    },
+    async close() {
+      for (const socket of upgraded) socket.destroy();
+      if (server !== undefined) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          if ("closeAllConnections" in s) s.closeAllConnections();
+        });
+      }
       await gateway.pipeline.close();
       docs.cleanup();
     },
   };
+}
+
+/** The gateway as main.ts wires it, from BASE_ENV + env, with `tweak` for settings tests need; logs captured. */
+export function gatewayFromEnv(env: Record<string, string>, tweak: (c: GatewayConfig) => GatewayConfig = (c) => c): InProcessGateway {
+  return inProcessGateway({ ...BASE_ENV, ...env }, { tweak, captureLogs: true });
+}
+
+/** The gateway from CLEAN_ENV + env, listening on a loopback port. */
+export async function startInProcessGateway(env: Record<string, string | undefined>): Promise<ListeningGateway> {
+  const gateway = inProcessGateway({ ...CLEAN_ENV, ...env });
+  const hostPort = await gateway.listen();
+  const server = gateway.server;
+  if (server === undefined) throw new Error("not listening");
+  return { ...gateway, url: `http://${hostPort}`, server, stop: () => gateway.close() };
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -98,4 +159,18 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 /** The text of every message the upstream received in its i-th request, as "role: content" lines. */
 export function transcript(messages: Array<{ role: string; content: unknown }>): string[] {
   return messages.map((m) => `${m.role}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`);
+}
+
+/** The SSE events of a response, as {event, data} (data lines joined). */
+export async function sseEvents(res: Response): Promise<Array<{ event: string; data: string; id?: string }>> {
+  const text = await res.text();
+  return text
+    .split("\n\n")
+    .filter((block) => block.split("\n").some((l) => l.startsWith("event:")))
+    .map((block) => {
+      const lines = block.split("\n");
+      const field = (name: string) => lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).replace(/^ /, ""));
+      const id = field("id")[0];
+      return { event: field("event")[0] ?? "", data: field("data").join("\n"), ...(id !== undefined ? { id } : {}) };
+    });
 }

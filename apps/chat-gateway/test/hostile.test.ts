@@ -2,9 +2,9 @@ import { ErrorBody } from "@acb/schemas";
 import { readSse } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startInProcessGateway, type InProcessGateway } from "./harness.js";
+import { startInProcessGateway, type ListeningGateway } from "./harness.js";
 
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 beforeAll(async () => {
   // The offline model: hostile input must be refused before any model is involved anyway.
   gw = await startInProcessGateway({ MODEL_PROVIDER: "offline" });

@@ -1,7 +1,7 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { gatewayFromEnv, post, sseEvents, type InProcessGateway } from "./auth-harness.js";
+import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
 
 // Issue 9, parts 3 and 5: each finding measured against the gateway, with the limits that fix it.
 const ACME = "acme-key-0123456789abcdef";
@@ -34,8 +34,8 @@ describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
   afterAll(async () => gw.close());
 
   it("answers 429 rate_limited with Retry-After and RateLimit headers past the quota; another tenant is unaffected", async () => {
-    for (let i = 0; i < 2; i++) expect((await gw.app.request("/v1/chat", post({ session_id: "r", input: "hi" }, as(ACME)))).status).toBe(200);
-    const res = await gw.app.request("/v1/chat/stream", post({ session_id: "r", input: "hi" }, as(ACME)));
+    for (let i = 0; i < 2; i++) expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(ACME)))).status).toBe(200);
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "r", input: "hi" }, as(ACME)));
     expect(res.status).toBe(429);
     expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "rate limit reached: turns per minute" } });
     const retry = Number(res.headers.get("retry-after"));
@@ -43,7 +43,7 @@ describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
     expect(retry).toBeLessThanOrEqual(30);
     expect(res.headers.get("ratelimit-policy")).toBe('"turns";q=2;w=60');
     expect(res.headers.get("ratelimit")).toMatch(/^"turns";r=0;t=(59|60)$/);
-    expect((await gw.app.request("/v1/chat", post({ session_id: "r", input: "hi" }, as(GLOBEX)))).status).toBe(200);
+    expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(GLOBEX)))).status).toBe(200);
   });
 
   it("the WebSocket gets an error event with the same code and stays open", async () => {
@@ -67,15 +67,15 @@ describe("MAX_CONCURRENT_TURNS_PER_TENANT and per-key limits", () => {
   afterAll(async () => gw.close());
 
   it("a second turn while one runs is 429; once the first turn's done is appended the slot is free", async () => {
-    const first = await gw.app.request("/v1/chat/stream", post({ session_id: "c1", input: "slow:150" }, as(ACME)));
+    const first = await gw.app.request("/v1/chat/stream", json({ session_id: "c1", input: "slow:150" }, as(ACME)));
     expect(first.status).toBe(200);
-    const second = await gw.app.request("/v1/chat/stream", post({ session_id: "c2", input: "hi" }, as(ACME)));
+    const second = await gw.app.request("/v1/chat/stream", json({ session_id: "c2", input: "hi" }, as(ACME)));
     expect(second.status).toBe(429);
     expect(second.headers.get("ratelimit-policy")).toBe('"concurrent";q=1;qu="concurrent-requests"');
     expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await gw.app.request("/v1/chat/stream", post({ session_id: "c3", input: "hi" }, as(GLOBEX)))).status).toBe(200);
+    expect((await gw.app.request("/v1/chat/stream", json({ session_id: "c3", input: "hi" }, as(GLOBEX)))).status).toBe(200);
     expect((await sseEvents(first)).at(-1)?.event).toBe("done");
-    await expect.poll(async () => (await gw.app.request("/v1/chat", post({ session_id: "c4", input: "hi" }, as(ACME)))).status).toBe(200);
+    await expect.poll(async () => (await gw.app.request("/v1/chat", json({ session_id: "c4", input: "hi" }, as(ACME)))).status).toBe(200);
   });
 });
 
@@ -87,7 +87,7 @@ describe("MAX_QUEUED_TURNS (embedded: the in-process queue's backlog)", () => {
   afterAll(async () => gw.close());
 
   it("answers 503 queue_full with Retry-After instead of queuing without end", async () => {
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.app.request("/v1/chat/stream", post({ session_id: `q${i}`, input: "slow:100" }))));
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.app.request("/v1/chat/stream", json({ session_id: `q${i}`, input: "slow:100" }))));
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     const refused = answers.filter((r) => r.status === 503);
@@ -102,13 +102,13 @@ describe("ALLOWED_MODELS", () => {
   it("defaults to CHAT_MODEL_ID alone: another model is a 400 naming the field model", async () => {
     const gw = gatewayFromEnv({ CHAT_MODEL_ID: "gpt-4o-mini" });
     try {
-      const res = await gw.app.request("/v1/chat", post({ session_id: "m", input: "hi", model: "o1-pro-expensive" }));
+      const res = await gw.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "o1-pro-expensive" }));
       expect(res.status).toBe(400);
       const body = (await res.json()) as { error: { code: string; details: Array<{ field: string }> } };
       expect(body.error.code).toBe("bad_request");
       expect(body.error.details[0]?.field).toBe("model");
-      expect((await gw.app.request("/v1/chat", post({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(200);
-      expect((await gw.app.request("/v1/agent/chat/stream", post({ input: "hi", model: "o1-pro-expensive" }))).status).toBe(400);
+      expect((await gw.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(200);
+      expect((await gw.app.request("/v1/agent/chat/stream", json({ input: "hi", model: "o1-pro-expensive" }))).status).toBe(400);
     } finally {
       await gw.close();
     }
@@ -118,9 +118,9 @@ describe("ALLOWED_MODELS", () => {
     const list = gatewayFromEnv({ ALLOWED_MODELS: "a-model, b-model" });
     const any = gatewayFromEnv({ ALLOWED_MODELS: "*" });
     try {
-      expect((await list.app.request("/v1/chat", post({ session_id: "m", input: "hi", model: "b-model" }))).status).toBe(200);
-      expect((await list.app.request("/v1/chat", post({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(400);
-      expect((await any.app.request("/v1/chat", post({ session_id: "m", input: "hi", model: "whatever" }))).status).toBe(200);
+      expect((await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "b-model" }))).status).toBe(200);
+      expect((await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(400);
+      expect((await any.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "whatever" }))).status).toBe(200);
     } finally {
       await Promise.all([list.close(), any.close()]);
     }
@@ -136,7 +136,7 @@ describe("GET /v1/usage", () => {
   type Usage = { tenant: string; days: Array<{ input_tokens: number; output_tokens: number; turns: number; counted_turns: number }> };
 
   it("shows the caller's own tenant only; no parameter reaches another tenant", async () => {
-    for (let i = 0; i < 3; i++) expect((await gw.app.request("/v1/chat", post({ session_id: "u", input: "count these words please" }, as(ACME)))).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await gw.app.request("/v1/chat", json({ session_id: "u", input: "count these words please" }, as(ACME)))).status).toBe(200);
     const acme = (await (await gw.app.request("/v1/usage", { headers: as(ACME) })).json()) as Usage;
     expect(acme.tenant).toBe("acme");
     expect(acme.days[0]).toMatchObject({ turns: 3, counted_turns: 3 });

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startInProcessGateway, type InProcessGateway } from "./inproc.js";
+import { startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 let client: OpenAI;
 let root: string;
 const MODEL = "gpt-4o-mini";

@@ -3,10 +3,10 @@
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessGateway, type InProcessGateway } from "./inproc.js";
+import { startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();

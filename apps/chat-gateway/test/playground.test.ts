@@ -8,11 +8,11 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { startInProcessGateway, type InProcessGateway } from "./inproc.js";
+import { startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 let browser: Browser;
 let root: string;
 

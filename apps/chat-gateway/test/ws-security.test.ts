@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { gatewayFromEnv, type InProcessGateway } from "./auth-harness.js";
-import { GATEWAY_MAIN } from "./harness.js";
+import { GATEWAY_MAIN, gatewayFromEnv, type InProcessGateway } from "./harness.js";
 
 const KEY_ACME = "acme-key-0123456789abcdef";
 const KEY_GLOBEX = "globex-key-0123456789abcdef";

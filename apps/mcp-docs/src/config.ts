@@ -3,9 +3,8 @@
  * A bad value fails at start with one line naming the flag or variable. Two commands share it:
  * `mcp-docs [serve]` (the MCP server) and `mcp-docs ingest --root DIR` (the ingestion CLI).
  */
-import { parseArgs } from "node:util";
 import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
-import { bool, intIn, list, loadServing, pick, type Env, type HttpConfig } from "@acb/mcp-fileserver/config";
+import { bool, intIn, list, loadServing, parseFlags, pick, type Env, type HttpConfig } from "@acb/mcp-fileserver/config";
 import { HelpRequested } from "@acb/mcp-fileserver/errors";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
@@ -79,38 +78,25 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   const [first, ...rest] = argv;
   const command = first === "ingest" ? "ingest" : "serve";
   const args = first === "ingest" || first === "serve" ? rest : [...argv];
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        root: { type: "string" },
-        transport: { type: "string" },
-        port: { type: "string" },
-        host: { type: "string" },
-        "allowed-origin": { type: "string", multiple: true },
-        "data-dir": { type: "string" },
-        collection: { type: "string" },
-        store: { type: "string" },
-        "max-k": { type: "string" },
-        deny: { type: "string", multiple: true },
-        "no-default-deny": { type: "boolean" },
-        "chunk-size": { type: "string" },
-        "chunk-overlap": { type: "string" },
-        "max-file-bytes": { type: "string" },
-        progress: { type: "string" },
-        seed: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new ConfigError(`arguments: ${msg.replace(/\s*\n\s*/g, " ")}`);
-  }
-  const v = parsed.values;
-  if (v.help === true) throw new HelpRequested(USAGE);
+  const v = parseFlags(args, USAGE, {
+    root: { type: "string" },
+    transport: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "allowed-origin": { type: "string", multiple: true },
+    "data-dir": { type: "string" },
+    collection: { type: "string" },
+    store: { type: "string" },
+    "max-k": { type: "string" },
+    deny: { type: "string", multiple: true },
+    "no-default-deny": { type: "boolean" },
+    "chunk-size": { type: "string" },
+    "chunk-overlap": { type: "string" },
+    "max-file-bytes": { type: "string" },
+    progress: { type: "string" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
     pick(intIn(min, max), flagValue ?? env[envName] ?? def, flagValue !== undefined ? flag : envName, `an integer ${min}-${max}`);
 

@@ -2,7 +2,7 @@
  * Configuration: argv and env are read once, here, validated with zod, and turned into a plain object.
  * A bad value fails at start with one line naming the flag or variable.
  */
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { shownValue } from "@acb/schemas";
 import { z } from "zod";
 import { DEFAULT_DENY } from "./deny.js";
@@ -91,34 +91,40 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
-export function loadConfig(argv: readonly string[], env: Env): Config {
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+type FlagValues<O extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: O }>>["values"];
+
+/**
+ * Both servers' argv reader: strict flags, no positionals. A parse error becomes one ConfigError line;
+ * `--help` (every server declares it) becomes HelpRequested carrying the usage text.
+ */
+export function parseFlags<const O extends FlagOptions>(argv: readonly string[], usage: string, options: O): FlagValues<O> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        root: { type: "string", multiple: true },
-        transport: { type: "string" },
-        port: { type: "string" },
-        host: { type: "string" },
-        "allowed-origin": { type: "string", multiple: true },
-        deny: { type: "string", multiple: true },
-        "no-default-deny": { type: "boolean" },
-        "max-read-bytes": { type: "string" },
-        "max-entries": { type: "string" },
-        "tool-timeout-ms": { type: "string" },
-        "max-body-bytes": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new ConfigError(`arguments: ${msg.replace(/\s*\n\s*/g, " ")}`);
   }
-  const v = parsed.values;
-  if (v.help === true) throw new HelpRequested(USAGE);
+  if ((parsed.values as Readonly<Record<string, unknown>>).help === true) throw new HelpRequested(usage);
+  return parsed.values;
+}
+
+export function loadConfig(argv: readonly string[], env: Env): Config {
+  const v = parseFlags(argv, USAGE, {
+    root: { type: "string", multiple: true },
+    transport: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "allowed-origin": { type: "string", multiple: true },
+    deny: { type: "string", multiple: true },
+    "no-default-deny": { type: "boolean" },
+    "max-read-bytes": { type: "string" },
+    "max-entries": { type: "string" },
+    "tool-timeout-ms": { type: "string" },
+    "max-body-bytes": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
 
   const rootsFromFlags = v.root ?? [];
   const roots = rootsFromFlags.length > 0 ? rootsFromFlags : env.FILES_ROOT !== undefined && env.FILES_ROOT !== "" ? [env.FILES_ROOT] : [];

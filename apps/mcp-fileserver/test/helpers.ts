@@ -39,10 +39,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function connectStdio(args: string[], env: Record<string, string> = {}): Promise<Conn> {
+/** `main` is the server's built entry point: this file server's by default, mcp-docs passes its own. */
+export async function connectStdio(args: string[], env: Record<string, string> = {}, main = MAIN): Promise<Conn> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [MAIN, ...args],
+    args: [main, ...args],
     env: { ...getDefaultEnvironment(), ...env },
     stderr: "pipe",
   });
@@ -64,8 +65,8 @@ export interface HttpProc {
   exited: Promise<number | null>;
 }
 
-export function spawnServer(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...getDefaultEnvironment(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
+export function spawnServer(args: string[], env: Record<string, string> = {}, main = MAIN): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [main, ...args], { env: { ...getDefaultEnvironment(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
@@ -73,11 +74,12 @@ export function spawnServer(args: string[], env: Record<string, string> = {}): {
   return { child, output: () => out, exited };
 }
 
-export async function startHttpServer(args: string[], env: Record<string, string> = {}): Promise<HttpProc> {
+export async function startHttpServer(args: string[], env: Record<string, string> = {}, main = MAIN): Promise<HttpProc> {
   const port = await freePort();
-  const p = spawnServer(["--transport", "http", "--host", "127.0.0.1", "--port", String(port), ...args], env);
+  const p = spawnServer(["--transport", "http", "--host", "127.0.0.1", "--port", String(port), ...args], env, main);
   const base = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 15_000;
+  // generous: mcp-docs opens its store (LanceDB) before it listens
+  const until = Date.now() + 20_000;
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`server exited: ${p.output()}`);
     try {

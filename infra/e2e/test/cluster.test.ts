@@ -3,29 +3,25 @@
  * 2 runners. Turns whole and in order, memory and resume across gateways, gateway connections bounded by shards
  * (not streams), and a CLUSTER FAILOVER of the queue's master while streams are open.
  */
-import { readSse, startRedisCluster, startScriptedOpenAI, streamSse, type PrivateRedisCluster, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import { readSse, startRedisCluster, startScriptedOpenAI, streamSse, type PrivateRedisCluster, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentText, pipelineScript } from "./script.js";
-import { startGateway, startRunner, type Service } from "./stack.js";
+import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post, tokensOf } from "./scenarios.js";
+import { replicaSet, type Service } from "./stack.js";
 
 let cluster: PrivateRedisCluster;
 let upstream: ScriptedOpenAI;
-const gateways: Service[] = [];
-const runners: ServiceProcess[] = [];
-
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const tokensOf = (messages: Array<{ event?: string; data: string }>): string => messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+const { gateways, start, stop } = replicaSet();
 
 beforeAll(async () => {
   cluster = await startRedisCluster();
   upstream = await startScriptedOpenAI({ script: pipelineScript });
   const common = { REDIS_CLUSTER_NODES: cluster.nodesEnv, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" };
-  runners.push(...(await Promise.all([startRunner({ ...common, RUNNER_CONCURRENCY: "100" }), startRunner({ ...common, RUNNER_CONCURRENCY: "100" })])));
-  gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
+  await start([{ ...common, RUNNER_CONCURRENCY: "100" }, { ...common, RUNNER_CONCURRENCY: "100" }], common);
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+  await stop();
   await upstream?.close();
   await cluster?.stop();
 });
@@ -62,27 +58,11 @@ describe("distributed pipeline on a Redis Cluster", () => {
   }, 90_000);
 
   it("shares memory across gateways: a session started on one continues on the other", async () => {
-    await fetch(`${gateways[0]?.url}/v1/chat`, post({ session_id: "shared", input: "remember the red door" }));
-    const before = upstream.requests.length;
-    const res = await fetch(`${gateways[1]?.url}/v1/chat`, post({ session_id: "shared", input: "what should I remember?" }));
-    expect(await res.json()).toEqual({ text: "echo: what should I remember?" });
-    const sent = upstream.requests.slice(before).map((r) => r.body.messages.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n"));
-    expect(sent.some((t) => t.includes("user: remember the red door") && t.includes("assistant: echo: remember the red door"))).toBe(true);
+    await expectMemorySharedAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "", upstream);
   });
 
   it("resumes on the other gateway with Last-Event-ID: exactly the missing events, none twice", async () => {
-    const first = await fetch(`${gateways[0]?.url}/v1/chat/stream`, post({ session_id: "resume", input: "slow:40:one two three four five six seven eight" }));
-    const turnId = first.headers.get("x-turn-id") ?? "";
-    const seen: Array<{ id?: string; event?: string; data: string }> = [];
-    for await (const m of streamSse(first)) {
-      seen.push(m);
-      if (seen.length === 3) break;
-    }
-    await first.body?.cancel();
-    const rest = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "" } });
-    const whole = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`);
-    expect([...seen, ...rest.messages]).toEqual(whole.messages);
-    expect(tokensOf(whole.messages)).toBe("one two three four five six seven eight");
+    await expectResumeAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "");
   });
 
   it("holds 1,000 open streams on one gateway with its Redis connections bounded by the shards, not the streams", async () => {

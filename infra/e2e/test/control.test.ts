@@ -4,19 +4,19 @@
 // every multitask_strategy with the history checked, resume rules with a standard EventSource client, and a
 // gateway drained by SIGTERM with 20 open streams resumed on another gateway.
 import { SseParser, type SseMessage } from "@acb/schemas";
-import { startRedis, startScriptedOpenAI, type PrivateRedis, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply, type ServiceProcess } from "@acb/testkit";
+import { startRedis, startScriptedOpenAI, type PrivateRedis, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply } from "@acb/testkit";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { contentText, pipelineScript, toolNames } from "./script.js";
 import { startSlowMcp, type SlowMcp } from "./slow-mcp.js";
-import { startGateway, startRunner, type Service } from "./stack.js";
+import { post } from "./scenarios.js";
+import { replicaSet, startGateway } from "./stack.js";
 
 let redis: PrivateRedis;
 let upstream: ScriptedOpenAI;
 let mcp: SlowMcp;
-const gateways: Service[] = [];
-const runners: ServiceProcess[] = [];
+const { gateways, start, stop } = replicaSet();
 let common: Record<string, string>;
 
 /** "scan:<label>" with the slow_scan tool offered → a call of it; otherwise the distributed tests' script. */
@@ -31,12 +31,11 @@ beforeAll(async () => {
   [redis, upstream, mcp] = await Promise.all([startRedis(), startScriptedOpenAI({ script: controlScript }), startSlowMcp()]);
   common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "500", TURN_TIMEOUT_MS: "30000" };
   const runnerEnv = { ...common, RUNNER_CONCURRENCY: "50", MCP_SERVER_URL: mcp.url, MCP_TRANSPORT: "streamable_http", MCP_TOOL_TIMEOUT_MS: "60000" };
-  runners.push(...(await Promise.all([startRunner(runnerEnv), startRunner(runnerEnv)])));
-  gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
+  await start([runnerEnv, runnerEnv], common);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+  await stop();
   await mcp?.close();
   await upstream?.close();
   await redis?.stop();
@@ -44,7 +43,6 @@ afterAll(async () => {
 
 const gw = (i: number): string => gateways[i]?.url ?? "";
 const sid = () => `c-${Math.random().toString(36).slice(2, 10)}`;
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(" ");
 const LONG = `slow:100:${words(40, "w")}`;
 

@@ -1,18 +1,16 @@
-import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pipelineScript, contentText } from "./script.js";
-import { makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
+import { pipelineScript } from "./script.js";
+import { makeFilesRoot, replicaSet, startFileServerHttp, type Service } from "./stack.js";
 
 let redis: PrivateRedis;
 let upstream: ScriptedOpenAI;
 let files: Service;
 let root: string;
-const gateways: Service[] = [];
-const runners: ServiceProcess[] = [];
+const { gateways, start, stop } = replicaSet();
 let admin: Redis;
-
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -20,14 +18,13 @@ beforeAll(async () => {
   root = makeFilesRoot();
   files = await startFileServerHttp(root);
   const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0" };
-  runners.push(...(await Promise.all([startRunner({ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }), startRunner({ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url })])));
-  gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
+  await start([{ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }, { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url }], common);
   admin = new Redis(redis.url);
 });
 
 afterAll(async () => {
   admin?.disconnect();
-  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+  await stop();
   await files?.stop();
   await upstream?.close();
   await redis?.stop();
@@ -63,12 +60,7 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
   });
 
   it("shares memory across replicas: a session started on one gateway continues on the other", async () => {
-    await fetch(`${gateways[0]?.url}/v1/chat`, post({ session_id: "shared", input: "remember the red door" }));
-    const before = upstream.requests.length;
-    const res = await fetch(`${gateways[1]?.url}/v1/chat`, post({ session_id: "shared", input: "what should I remember?" }));
-    expect(await res.json()).toEqual({ text: "echo: what should I remember?" });
-    const sent = upstream.requests.slice(before).map((r) => r.body.messages.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n"));
-    expect(sent.some((t) => t.includes("user: remember the red door") && t.includes("assistant: echo: remember the red door"))).toBe(true);
+    await expectMemorySharedAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "", upstream);
   });
 
   it("agent stream: tool_start/tool_end carry the tool name, the file server's answer reaches the model, done carries a generated session id", async () => {
@@ -87,18 +79,7 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
   });
 
   it("resumes on another gateway with Last-Event-ID: exactly the missing events, none twice", async () => {
-    const first = await fetch(`${gateways[0]?.url}/v1/chat/stream`, post({ session_id: "resume", input: "slow:40:one two three four five six seven eight" }));
-    const turnId = first.headers.get("x-turn-id") ?? "";
-    const seen: Array<{ id?: string; event?: string; data: string }> = [];
-    for await (const m of streamSse(first)) {
-      seen.push(m);
-      if (seen.length === 3) break;
-    }
-    await first.body?.cancel();
-    const rest = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "" } });
-    const whole = await readSse(`${gateways[1]?.url}/v1/turns/${turnId}/events`);
-    expect([...seen, ...rest.messages]).toEqual(whole.messages);
-    expect(whole.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toBe("one two three four five six seven eight");
+    await expectResumeAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "");
   });
 
   it("holds hundreds of open streams without growing the gateway's Redis connections", async () => {

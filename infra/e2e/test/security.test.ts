@@ -1,10 +1,10 @@
-import { readSse, startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import { readSse, startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { contentText, pipelineScript } from "./script.js";
-import { startGateway, startRunner, type Service } from "./stack.js";
+import { replicaSet } from "./stack.js";
 
 // Two tenants, two gateways, two runners, one real Redis: what one tenant does is invisible to the other.
 const ACME = "acme-key-0123456789abcdef";
@@ -12,8 +12,7 @@ const GLOBEX = "globex-key-0123456789abcdef";
 
 let redis: PrivateRedis;
 let upstream: ScriptedOpenAI;
-const gateways: Service[] = [];
-const runners: ServiceProcess[] = [];
+const { gateways, start, stop } = replicaSet();
 let admin: Redis;
 
 const post = (body: unknown, key: string): RequestInit => ({ method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
@@ -23,15 +22,14 @@ beforeAll(async () => {
   redis = await startRedis();
   upstream = await startScriptedOpenAI({ script: pipelineScript });
   const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" };
-  runners.push(...(await Promise.all([startRunner(common), startRunner(common)])));
   const auth = { AUTH_MODE: "api_key", API_KEYS: `acme:${ACME},globex:${GLOBEX}` };
-  gateways.push(...(await Promise.all([startGateway({ ...common, ...auth }), startGateway({ ...common, ...auth })])));
+  await start([common, common], { ...common, ...auth });
   admin = new Redis(redis.url);
 });
 
 afterAll(async () => {
   admin?.disconnect();
-  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+  await stop();
   await upstream?.close();
   await redis?.stop();
 });

@@ -76,3 +76,31 @@ export async function startDocsServerHttp(dataDir: string): Promise<Service> {
   });
   return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
 }
+
+type Env = Record<string, string | undefined>;
+
+export interface ReplicaSet {
+  /** Filled by start(): the same arrays, so a suite may index them from its first line. */
+  readonly gateways: Service[];
+  readonly runners: ServiceProcess[];
+  /** The runners (one env each) first, then `gateways` gateways on one env, each group in parallel. */
+  start(runnerEnvs: readonly Env[], gatewayEnv: Env, gateways?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The replicated stack most suites drive: several runners and gateways sharing one Redis. */
+export function replicaSet(): ReplicaSet {
+  const gateways: Service[] = [];
+  const runners: ServiceProcess[] = [];
+  return {
+    gateways,
+    runners,
+    async start(runnerEnvs, gatewayEnv, gatewayCount = 2) {
+      runners.push(...(await Promise.all(runnerEnvs.map((env) => startRunner(env)))));
+      gateways.push(...(await Promise.all(Array.from({ length: gatewayCount }, () => startGateway(gatewayEnv)))));
+    },
+    async stop() {
+      await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop())]);
+    },
+  };
+}

@@ -1,4 +1,5 @@
 /** Typed model failures whose public message is safe to show a client. */
+import { causes, field, seconds } from "./error-chain.js";
 
 export type ModelErrorKind = "upstream" | "timeout" | "aborted" | "rate_limited";
 
@@ -32,27 +33,11 @@ export interface ToModelErrorContext {
   timeoutMs?: number;
 }
 
-function field(err: unknown, key: string): unknown {
-  if (err === null || typeof err !== "object") return undefined;
-  return (err as Record<string, unknown>)[key];
-}
-
 function statusOf(err: unknown): number | undefined {
   for (const candidate of [field(err, "status"), field(err, "statusCode"), field(field(err, "response"), "status")]) {
     if (typeof candidate === "number" && candidate >= 100 && candidate < 600) return candidate;
   }
   return undefined;
-}
-
-/** Walks the error and its causes (bounded). */
-function chain(err: unknown): unknown[] {
-  const out: unknown[] = [];
-  let current: unknown = err;
-  for (let i = 0; i < 5 && current !== undefined && current !== null; i++) {
-    out.push(current);
-    current = field(current, "cause");
-  }
-  return out;
 }
 
 function nameOf(err: unknown): string {
@@ -66,21 +51,16 @@ function messageOf(err: unknown): string {
   return typeof m === "string" ? m : typeof err === "string" ? err : "";
 }
 
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
-}
-
 /** Maps anything a model call can throw to a {@link ModelError}. The signal tells a caller's abort apart from a timeout. */
 export function toModelError(err: unknown, signal?: AbortSignal, context: ToModelErrorContext = {}): ModelError {
   if (err instanceof ModelError) return err;
-  const causes = chain(err);
+  const chain = causes(err);
 
   if (signal?.aborted === true) {
     return new ModelError({ kind: "aborted", publicMessage: "the turn was cancelled", cause: err });
   }
 
-  const timedOut = causes.some((e) => {
+  const timedOut = chain.some((e) => {
     const n = nameOf(e);
     const m = messageOf(e);
     return /TimeoutError|APIConnectionTimeoutError/.test(n) || /timed? ?out/i.test(m) || field(e, "code") === "ETIMEDOUT";
@@ -90,7 +70,7 @@ export function toModelError(err: unknown, signal?: AbortSignal, context: ToMode
     return new ModelError({ kind: "timeout", publicMessage: `the model did not answer${within}`, cause: err });
   }
 
-  const status = causes.map(statusOf).find((s) => s !== undefined);
+  const status = chain.map(statusOf).find((s) => s !== undefined);
   if (status === 429) {
     return new ModelError({
       kind: "rate_limited",
@@ -104,12 +84,12 @@ export function toModelError(err: unknown, signal?: AbortSignal, context: ToMode
     return new ModelError({ kind: "upstream", status, publicMessage: `the model provider returned HTTP ${status}${hint}`, cause: err });
   }
 
-  const aborted = causes.some((e) => /AbortError|APIUserAbortError|ModelAbortError/.test(nameOf(e)));
+  const aborted = chain.some((e) => /AbortError|APIUserAbortError|ModelAbortError/.test(nameOf(e)));
   if (aborted) {
     return new ModelError({ kind: "aborted", publicMessage: "the model call was cancelled", cause: err });
   }
 
-  const connection = causes.some((e) => {
+  const connection = chain.some((e) => {
     const n = nameOf(e);
     const m = messageOf(e);
     const code = field(e, "code");

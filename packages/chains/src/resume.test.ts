@@ -115,66 +115,62 @@ function takeoverScript(req: RecordedRequest): ScriptedReply {
   return { kind: "tool_calls", calls: [{ id: "call_1", name: "lookup", arguments: '{"q":"notes"}' }] };
 }
 
+/**
+ * One agent turn run twice on a shared journal: first by a runner that dies when `deliver` calls `die` (its signal
+ * aborts; `deliver` keeps in `seen` what reached the clients), then by the runner that takes it over.
+ */
+async function diesThenTakenOver(turnId: string, input: string, deliver: (e: TurnEvent, seen: TurnEvent[], die: () => void) => void) {
+  server = await startScriptedOpenAI({ script: takeoverScript });
+  const model = openai(server.url);
+  const { lookup, calls } = countingTool();
+  const journal = mapJournal();
+  const first = new AbortController();
+  const seen: TurnEvent[] = [];
+  await expect(
+    runAgentTurn({
+      model, tools: [lookup], history: [], input, signal: first.signal, turnId, journal,
+      emit: async (e) => {
+        if (!first.signal.aborted) deliver(e, seen, () => first.abort(new Error("runner died")));
+      },
+    }),
+  ).rejects.toThrow();
+  const delivered = deliveredFrom(seen);
+  const callsByFirstRunner = calls();
+  const { events, emit } = collector();
+  const result = await runAgentTurn({ model, tools: [lookup], history: [], input, signal: new AbortController().signal, emit, turnId, journal, delivered });
+  return { delivered, callsByFirstRunner, calls: calls(), events, result, requests: server.requests };
+}
+
 describe("a turn taken over after its runner died", { timeout: 20_000 }, () => {
   it("replays the journaled tool call (run once, no repeated tool events) and continues the cut-off answer", async () => {
-    server = await startScriptedOpenAI({ script: takeoverScript });
-    const model = openai(server.url);
-    const { lookup, calls } = countingTool();
-    const journal = mapJournal();
-
-    // The first runner: dies (its signal aborts) after a few tokens of the final answer reached its clients.
-    const first = new AbortController();
-    const seen: TurnEvent[] = [];
-    await expect(
-      runAgentTurn({
-        model, tools: [lookup], history: [], input: "what do the notes say?", signal: first.signal, turnId: "t1", journal,
-        emit: async (e) => {
-          if (first.signal.aborted) return;
-          seen.push(e);
-          if (seen.filter((x) => x.event === "token").length === 4) first.abort(new Error("runner died"));
-        },
-      }),
-    ).rejects.toThrow();
-    const delivered = deliveredFrom(seen);
+    // The first runner dies after a few tokens of the final answer reached its clients.
+    const { delivered, callsByFirstRunner, calls, events, result, requests } = await diesThenTakenOver("t1", "what do the notes say?", (e, seen, die) => {
+      seen.push(e);
+      if (seen.filter((x) => x.event === "token").length === 4) die();
+    });
     expect(delivered.text.length).toBeGreaterThan(0);
     expect(ANSWER.startsWith(delivered.text)).toBe(true);
-    expect(calls()).toBe(1);
+    expect(callsByFirstRunner).toBe(1);
 
-    // The runner that takes over.
-    const { events, emit } = collector();
-    const result = await runAgentTurn({ model, tools: [lookup], history: [], input: "what do the notes say?", signal: new AbortController().signal, emit, turnId: "t1", journal, delivered });
-    expect(calls()).toBe(1);
+    // The runner that took over.
+    expect(calls).toBe(1);
     expect(events.filter((e) => e.event !== "token")).toEqual([]);
     const rest = events.map((e) => e.data).join("");
     expect(delivered.text + rest).toBe(ANSWER);
     expect(result.text).toBe(ANSWER);
     expect(result.messages.map((m) => m.type)).toEqual(["human", "ai", "tool", "ai"]);
     // The model was asked for the step once per run, the second time to continue its own partial answer.
-    const continuation = server.requests.at(-1)?.body.messages ?? [];
+    const continuation = requests.at(-1)?.body.messages ?? [];
     expect(continuation.slice(-2).map((m) => [m.role, text(m.content)])).toEqual([["assistant", delivered.text], ["user", CONTINUE_INSTRUCTION]]);
   });
 
   it("a tool that finished but whose tool_end never reached the log: not run again, its tool_end sent once", async () => {
-    server = await startScriptedOpenAI({ script: takeoverScript });
-    const model = openai(server.url);
-    const { lookup, calls } = countingTool();
-    const journal = mapJournal();
-    const first = new AbortController();
-    const seen: TurnEvent[] = [];
-    await expect(
-      runAgentTurn({
-        model, tools: [lookup], history: [], input: "q", signal: first.signal, turnId: "t2", journal,
-        emit: async (e) => {
-          if (first.signal.aborted) return;
-          if (e.event === "tool_end") return first.abort(new Error("runner died")); // died before tool_end was logged
-          seen.push(e);
-        },
-      }),
-    ).rejects.toThrow();
-    expect(calls()).toBe(1);
-    const { events, emit } = collector();
-    const result = await runAgentTurn({ model, tools: [lookup], history: [], input: "q", signal: new AbortController().signal, emit, turnId: "t2", journal, delivered: deliveredFrom(seen) });
-    expect(calls()).toBe(1);
+    const { callsByFirstRunner, calls, events, result } = await diesThenTakenOver("t2", "q", (e, seen, die) => {
+      if (e.event === "tool_end") return die(); // died before tool_end was logged
+      seen.push(e);
+    });
+    expect(callsByFirstRunner).toBe(1);
+    expect(calls).toBe(1);
     expect(events.filter((e) => e.event !== "token").map((e) => [e.event, e.data])).toEqual([["tool_end", "lookup"]]);
     expect(result.text).toBe(ANSWER);
   });

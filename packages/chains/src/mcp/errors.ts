@@ -2,6 +2,9 @@
 import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { causes, field, seconds } from "../error-chain.js";
+
+export { field, seconds };
 
 /** Raised by a toolbox tool; `message` is safe to show the model and clients (no host paths, no URLs). */
 export class McpToolError extends Error {
@@ -14,20 +17,6 @@ export class McpToolError extends Error {
   }
 }
 
-export function field(err: unknown, key: string): unknown {
-  return err !== null && typeof err === "object" ? (err as Record<string, unknown>)[key] : undefined;
-}
-
-function causes(err: unknown): unknown[] {
-  const out: unknown[] = [];
-  let cur: unknown = err;
-  for (let i = 0; i < 5 && cur !== undefined && cur !== null; i++) {
-    out.push(cur);
-    cur = field(cur, "cause");
-  }
-  return out;
-}
-
 /** The HTTP client's session is gone (the server restarted or expired it): the request was not processed. */
 export function isSessionGone(err: unknown): boolean {
   return (err instanceof StreamableHTTPError || err instanceof SseError) && err.code === 404;
@@ -37,11 +26,6 @@ export function isSessionGone(err: unknown): boolean {
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof McpError) return err.code === Number(ErrorCode.ConnectionClosed);
   return true;
-}
-
-export function seconds(ms: number): string {
-  const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
 /** A short, client-safe reason for a failed connection (no URLs, no host paths, no stack). */
