@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayFromEnv, type InProcessGateway } from "./auth-harness.js";
+import { gatewayFromEnv, type InProcessGateway } from "./harness.js";
 
 const KEY_ACME = "acme-key-0123456789abcdef";
 const KEY_GLOBEX = "globex-key-0123456789abcdef";
