@@ -4,14 +4,14 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import OpenAI, { AuthenticationError, NotFoundError, RateLimitError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startInProcessGateway, type InProcessGateway } from "./harness.js";
+import { json, startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 const MODEL = "gpt-4o-mini";
 const KEY = "acme-key-0123456789abcdef";
 const OTHER = "globex-key-0123456789abcdef";
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 /** maxRetries 0: the SDK would otherwise honour Retry-After and retry a 429 by itself (here a minute later). */
 const sdk = (apiKey: string): OpenAI => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
 

@@ -3,14 +3,14 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, startInProcessGateway, type InProcessGateway } from "./harness.js";
+import { json, startInProcessGateway, type ListeningGateway } from "./harness.js";
 
 const TENANTS = ["model", "chars", "conc", "rate", "q1", "q2", "q3", "ws", "ops"] as const;
 const keyOf = (tenant: (typeof TENANTS)[number]): string => `${tenant}-key-0123456789abcdef`;
 const as = (tenant: (typeof TENANTS)[number]) => ({ authorization: `Bearer ${keyOf(tenant)}` });
 
 let upstream: ScriptedOpenAI;
-let gw: InProcessGateway;
+let gw: ListeningGateway;
 
 beforeAll(async () => {
   // "slow" answers four words 250 ms apart (a turn that holds its slot for about a second); anything else at once.
