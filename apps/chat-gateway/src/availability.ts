@@ -111,13 +111,22 @@ export async function* followWhileAvailable(
   sessionId: string | undefined,
   afterId: string,
 ): AsyncIterable<LoggedTurnEvent> {
-  // Ours to abort when Redis is lost, so the follower underneath lets go of the turn as well.
+  // Ours to abort when Redis is lost (or the caller's signal aborts), so the follower underneath lets go of the
+  // turn as well. A listener, not AbortSignal.any: that is a third signal per open stream, with weak refs both ways.
   const inner = new AbortController();
-  const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
+  const abortInner = (): void => inner.abort();
+  signal.addEventListener("abort", abortInner, { once: true });
+  if (signal.aborted) inner.abort();
+  const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, inner.signal)[Symbol.asyncIterator]();
   let iterator = followFrom(afterId);
-  let lost: (() => void) | undefined;
-  const lostSignal = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
-  const stop = availability.onLost(() => lost?.());
+  // Redis lost: the pending read is answered "lost" at once. (Not Promise.race with one long-lived promise: every
+  // race would leave a reaction on it until the stream ends, one per event delivered.)
+  let lost = false;
+  let answerLost: ((value: "lost") => void) | undefined;
+  const stop = availability.onLost(() => {
+    lost = true;
+    answerLost?.("lost");
+  });
   let cursor = afterId;
   const end = (): LoggedTurnEvent[] => [
     { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } },
@@ -127,7 +136,12 @@ export async function* followWhileAvailable(
     for (;;) {
       let next: IteratorResult<LoggedTurnEvent> | "lost";
       try {
-        next = await Promise.race([iterator.next(), lostSignal]);
+        next = lost
+          ? "lost"
+          : await new Promise<IteratorResult<LoggedTurnEvent> | "lost">((resolve, reject) => {
+              answerLost = resolve;
+              iterator.next().then(resolve, reject);
+            });
       } catch (err) {
         if (signal.aborted || !isStoreUnavailable(err)) throw err;
         if (!(await availability.waitUntilAvailable(STREAM_RECONNECT_WAIT_MS))) {
@@ -136,6 +150,8 @@ export async function* followWhileAvailable(
         }
         iterator = followFrom(cursor);
         continue;
+      } finally {
+        answerLost = undefined;
       }
       if (next === "lost") {
         yield* end();
@@ -147,6 +163,7 @@ export async function* followWhileAvailable(
     }
   } finally {
     stop();
+    signal.removeEventListener("abort", abortInner);
     inner.abort();
   }
 }
