@@ -6,7 +6,7 @@
  * before/after), so the table shows how the work spreads over the shards.
  */
 import type { BenchContext } from "../context.js";
-import { cpuPerMaster, flushAll, type RedisBackend } from "../backend.js";
+import { cpuPerMaster, flushAll, sameMasters, type RedisBackend } from "../backend.js";
 import type { Machine } from "../report.js";
 import { f } from "../report.js";
 import { round } from "../stats.js";
@@ -40,7 +40,9 @@ export async function clusterTtft(ctx: BenchContext, backend: RedisBackend, mode
   ctx.roles.set(runner.pid, `runner (${backend.kind})`);
   try {
     const cpu0 = await cpuPerMaster(backend);
+    const masters0 = backend.masters();
     const res = await runTtft(ctx, { name: "distributed", base: gateway.url, dialect: "gateway" }, 1, requests, backend);
+    if (!sameMasters(masters0, backend.masters())) ctx.warnings.push(`ttft on ${backend.kind}: a master changed during the run (failover): its Redis CPU per master mixes nodes`);
     const cpu1 = await cpuPerMaster(backend);
     return { ...res, redis: backend.kind, redisCpuPerMasterS: cpu1.map((v, i) => round(v - (cpu0[i] ?? 0), 2)) };
   } finally {

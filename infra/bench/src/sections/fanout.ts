@@ -10,7 +10,7 @@ import { scopeId } from "@acb/schemas";
 import { RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { commandStats, cpuPerMaster, flushAll, resetStats, singleRedis, type RedisBackend } from "../backend.js";
+import { commandStats, cpuPerMaster, flushAll, resetStats, sameMasters, singleRedis, type RedisBackend } from "../backend.js";
 import { cpuSeconds, heapUsedBytes, redisClientLines, redisConnections, rssMiB, rssSampler, type BenchChild } from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
@@ -119,6 +119,7 @@ export async function runFanout(
     await resetStats(backend);
     const cpu0 = cpuSeconds(pid);
     const redisCpu0 = await cpuPerMaster(backend);
+    const masters0 = backend.masters();
 
     // Appends: event k of stream i is due at t0 + (k·n + i)·interval/n; the (m+1)-th event is `done`.
     const total = (m + 1) * n;
@@ -147,7 +148,7 @@ export async function runFanout(
       }
       if (Number.isNaN(connections) && now - t0 > intervalMs) {
         connections = await connectionsOf(backend, connName);
-        clients = (await Promise.all(backend.masters.map((a) => redisClientLines(a, connName)))).flat();
+        clients = (await Promise.all(backend.masters().map((a) => redisClientLines(a, connName)))).flat();
       }
       await sleep(2);
     }
@@ -163,6 +164,7 @@ export async function runFanout(
     }
     const rssPeak = sampler.stop();
     const serverCpuS = cpuSeconds(pid) - cpu0;
+    if (!sameMasters(masters0, backend.masters())) ctx.warnings.push(`fanout ${design} on ${backend.kind}: a master changed during the run (failover): its Redis CPU per master mixes nodes`);
     const redisCpuPerMasterS = (await cpuPerMaster(backend)).map((v, i) => round(v - (redisCpu0[i] ?? 0), 2));
     const redisCpuS = redisCpuPerMasterS.reduce((a, b) => a + b, 0);
     const allCommands = await commandStats(backend);
@@ -226,6 +228,6 @@ export async function runFanout(
 
 /** Connections named `name` on every master (a cluster client connects to each). */
 async function connectionsOf(backend: RedisBackend, name: string): Promise<number> {
-  return (await Promise.all(backend.masters.map((a) => redisConnections(a, name)))).reduce((x, y) => x + y, 0);
+  return (await Promise.all(backend.masters().map((a) => redisConnections(a, name)))).reduce((x, y) => x + y, 0);
 }
 
