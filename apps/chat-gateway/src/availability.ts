@@ -111,9 +111,13 @@ export async function* followWhileAvailable(
   sessionId: string | undefined,
   afterId: string,
 ): AsyncIterable<LoggedTurnEvent> {
-  // Ours to abort when Redis is lost, so the follower underneath lets go of the turn as well.
+  // Ours to abort when Redis is lost (or the caller's signal aborts), so the follower underneath lets go of the
+  // turn as well. A listener, not AbortSignal.any: that is a third signal per open stream, with weak refs both ways.
   const inner = new AbortController();
-  const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, AbortSignal.any([signal, inner.signal]))[Symbol.asyncIterator]();
+  const abortInner = (): void => inner.abort();
+  signal.addEventListener("abort", abortInner, { once: true });
+  if (signal.aborted) inner.abort();
+  const followFrom = (id: string): AsyncIterator<LoggedTurnEvent> => follow(id, inner.signal)[Symbol.asyncIterator]();
   let iterator = followFrom(afterId);
   // Not Promise.race against one promise that settles on loss: every race adds a reaction to that long-lived
   // promise which keeps the race's result, so a stream held every event it relayed until it ended (20 MB for a
@@ -168,6 +172,7 @@ export async function* followWhileAvailable(
     }
   } finally {
     stop();
+    signal.removeEventListener("abort", abortInner);
     inner.abort();
   }
 }

@@ -1,6 +1,6 @@
 import { scopeId, type ErrorEvent, type LoggedTurnEvent, type MultitaskStrategy, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { compareEntryIds, handOnSession, InMemoryTurnOwners, isSessionOrdered, newTurnId, QueueFullError, sessionKeyOf, type CancelMode, type SessionTurns, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import { compareEntryIds, handOnSession, InMemoryTurnOwners, isSessionOrdered, newTurnId, QueueFullError, sessionKeyOf, tap, type CancelMode, type SessionTurns, type TapHooks, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
 import { ApiError } from "./http/errors.js";
 import { DisconnectCancels } from "./turn-followers.js";
 import type { z } from "zod";
@@ -205,13 +205,14 @@ export class TurnService {
 
   private followers = 0;
 
-  private async *counted(events: AsyncIterable<LoggedTurnEvent>): AsyncIterable<LoggedTurnEvent> {
-    this.followers += 1;
-    try {
-      yield* events;
-    } finally {
-      this.followers -= 1;
-    }
+  /** One hooks object for every follower (a tap, not a generator layer: it stays with every idle open stream). */
+  private readonly followerCount: TapHooks<LoggedTurnEvent> = {
+    onStart: () => void (this.followers += 1),
+    onEnd: () => void (this.followers -= 1),
+  };
+
+  private counted(events: AsyncIterable<LoggedTurnEvent>): AsyncIterable<LoggedTurnEvent> {
+    return tap(events, this.followerCount);
   }
 
   /**

@@ -8,6 +8,8 @@
  *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed); the
  *               figures of a profiled run go to results/prof/profile.* (never over latest.*)
  *   --only=ttft,throughput,ordering,runner,fanout   run some sections only (for iteration; writes results/tmp/only.*)
+ *   --cluster   instead of the sections above: TTFT c=1 and the fan-out section on one redis-server and on a 3-master
+ *               Redis Cluster, in the same run (sections/cluster.ts); writes results/cluster.* (quick: results/tmp/)
  */
 import { Redis } from "ioredis";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,6 +19,8 @@ import type { BenchContext } from "./context.js";
 import { codeVersion, distMtime, PROF_DIR, Stack } from "./procs.js";
 import { summarizeProfiles } from "./profile-summary.js";
 import { evaluateTargets, markdown, svg, type Results } from "./report.js";
+import { clusterRedis, singleRedis } from "./backend.js";
+import { clusterFanout, clusterMarkdown, clusterTtft, type ClusterResults, type ClusterTtft } from "./sections/cluster.js";
 import { runFanout, type FanoutResult } from "./sections/fanout.js";
 import { runOrdering, type OrderingResult } from "./sections/ordering.js";
 import { runRunner, type RunnerResult } from "./sections/runner.js";
@@ -27,14 +31,17 @@ import { round } from "./stats.js";
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const quick = args.includes("--quick");
 const profile = args.includes("--profile");
+const clusterRun = args.includes("--cluster");
+const CLUSTER_MASTERS = 3;
 const onlyArg = args.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
-const unknown = args.filter((a) => !["--quick", "--profile"].includes(a) && !a.startsWith("--only="));
+const unknown = args.filter((a) => !["--quick", "--profile", "--cluster"].includes(a) && !a.startsWith("--only="));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--only=ttft,throughput,ordering,runner,fanout]\n`);
+  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--cluster] [--only=ttft,throughput,ordering,runner,fanout]\n`);
   process.exit(2);
 }
-const want = (s: string): boolean => only === undefined || only.has(s);
+// --cluster runs the cluster variants (named cluster-<section>) instead of the sections; --only picks among them too.
+const want = (s: string): boolean => (clusterRun ? s.startsWith("cluster-") && (only === undefined || only.has(s.slice(8))) : only === undefined || only.has(s));
 
 const P = quick
   ? { ttftRequestsC1: 30, ttftRequestsC100: 200, throughputStreams: 100, throughputTokens: 100, runnerTurns: 100, fanoutStreams: 200, fanoutEvents: 4, fanoutIntervalMs: 250, naiveXreadMaxStreams: 200 }
@@ -52,6 +59,7 @@ const throughput: ThroughputResult[] = [];
 let runner: RunnerResult | undefined;
 const fanout: FanoutResult[] = [];
 const ordering: OrderingResult[] = [];
+const clusterTtftResults: ClusterTtft[] = [];
 let redisVersion = "?";
 const loadStart = loadavg().map((v) => round(v, 2));
 const code = codeVersion();
@@ -148,6 +156,22 @@ try {
     const broken = fanout.filter((x) => x.error !== undefined && x.design === "multiplexed");
     if (broken.length > 0) throw new Error(broken.map((b) => `${b.design}: ${b.error ?? ""}`).join("; "));
   });
+
+  if (clusterRun) {
+    const cluster = await stack.redisCluster(CLUSTER_MASTERS);
+    const clustered = clusterRedis(cluster);
+    stack.register("cluster admin connections", async () => clustered.close());
+    log(`redis cluster on ${cluster.nodesEnv} (${CLUSTER_MASTERS} masters, a replica each)`);
+    const backends = [singleRedis(redis.url, admin), clustered];
+    await section("cluster-ttft", async () => {
+      for (const b of backends) clusterTtftResults.push(await clusterTtft(ctx, b, modelEnv, P.ttftRequestsC1));
+    });
+    await section("cluster-fanout", async () => {
+      for (const b of backends) fanout.push(await clusterFanout(ctx, b, { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs }));
+      const broken = fanout.filter((x) => x.error !== undefined);
+      if (broken.length > 0) throw new Error(broken.map((b) => `${b.redis ?? "redis"}: ${b.error ?? ""}`).join("; "));
+    });
+  }
 } catch (err) {
   errors.push(`setup: ${err instanceof Error ? err.message.split("\n").slice(0, 5).join(" | ") : String(err)}`);
   log(`FAILED ${errors.at(-1) ?? ""}`);
@@ -160,6 +184,7 @@ if (distMtime() !== distAtStart) warnings.push("the services' dist was rebuilt d
 // Exit status: non-zero only when the harness itself is broken — a section crashed, a process did not start,
 // or a measurement got nothing at all (every request failed, no event delivered). Partial failures are
 // findings about the system under test: reported as warnings, never a threshold.
+for (const x of clusterTtftResults) if (x.ttft.n === 0) errors.push(`ttft on ${x.redis}: every request failed`);
 for (const x of ttft) if (x.ttft.n === 0) errors.push(`ttft ${x.target} c=${x.concurrency}: every request failed`);
 for (const x of throughput) if (x.failures >= x.streams) errors.push(`throughput ${x.target}: every stream failed`);
 if (runner && runner.failures >= runner.turns) errors.push("runner: every turn failed");
@@ -172,11 +197,34 @@ for (const x of fanout) {
   }
 }
 
-const base: Omit<Results, "targets"> = {
-  kind: quick ? "quick" : "full",
-  startedAt: startedAt.toISOString(),
-  durationS: round((Date.now() - t0) / 1000, 1),
-  machine: {
+if (clusterRun) {
+  const results: ClusterResults = {
+    kind: quick ? "quick" : "full",
+    startedAt: startedAt.toISOString(),
+    durationS: round((Date.now() - t0) / 1000, 1),
+    machine: machineNow(),
+    code,
+    params: { ttftRequestsC1: P.ttftRequestsC1, fanoutStreams: P.fanoutStreams, fanoutEvents: P.fanoutEvents, fanoutIntervalMs: P.fanoutIntervalMs },
+    masters: CLUSTER_MASTERS,
+    ttft: clusterTtftResults,
+    fanout,
+    warnings,
+    errors,
+  };
+  // A quick or partial run goes to results/tmp/ (gitignored).
+  const dir = fileURLToPath(new URL(quick || only ? "../results/tmp/" : "../results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const md = clusterMarkdown(results);
+  writeFileSync(`${dir}cluster.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${dir}cluster.md`, md);
+  process.stdout.write(`${md}\n`);
+  for (const w of warnings) log(`WARNING ${w}`);
+  log(`wrote ${dir}cluster.json, .md${errors.length ? `; ${errors.length} harness error(s)` : ""}`);
+  process.exit(errors.length > 0 ? 1 : 0);
+}
+
+function machineNow(): Results["machine"] {
+  return {
     cores: cpus().length,
     cpu: cpus()[0]?.model.trim() ?? "?",
     memGiB: round(totalmem() / 2 ** 30, 1),
@@ -185,7 +233,14 @@ const base: Omit<Results, "targets"> = {
     os: `${platform()} ${release()}`,
     loadavgStart: loadStart,
     loadavgEnd: loadavg().map((v) => round(v, 2)),
-  },
+  };
+}
+
+const base: Omit<Results, "targets"> = {
+  kind: quick ? "quick" : "full",
+  startedAt: startedAt.toISOString(),
+  durationS: round((Date.now() - t0) / 1000, 1),
+  machine: machineNow(),
   code,
   params: P,
   ttft,

@@ -1,5 +1,5 @@
 /** Starting and stopping the processes of a bench run; everything started is registered for cleanup. */
-import { freePort, startRedis, startService, type PrivateRedis, type ServiceProcess } from "@acb/testkit";
+import { freePort, startRedis, startRedisCluster, startService, type PrivateRedis, type PrivateRedisCluster, type ServiceProcess } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -69,6 +69,17 @@ export class Stack {
     await admin.config("SET", "maxclients", "19000").catch(() => undefined);
     admin.disconnect();
     return { ...r, stop };
+  }
+
+  /** A private Redis Cluster (`masters` masters, a replica each), room for 10,000+ clients on every node. */
+  async redisCluster(masters: number): Promise<PrivateRedisCluster> {
+    const c = await startRedisCluster({ masters });
+    this.register("redis cluster", () => c.stop());
+    // A node that misses 2 s of pings on a loaded 2-core box is failed over (the testkit's timeout, for failover
+    // tests); a bench must measure the same masters from start to end.
+    for (const n of c.nodes) c.cli(n.port, "CONFIG", "SET", "maxclients", "19000");
+    for (const n of c.nodes) c.cli(n.port, "CONFIG", "SET", "cluster-node-timeout", "60000");
+    return c;
   }
 
   /** The scripted upstream in its own process. */

@@ -42,7 +42,7 @@ export interface TargetRow {
   readonly met: boolean | undefined;
 }
 
-const f = (v: number, unit = ""): string => (Number.isFinite(v) ? `${round(v, 2)}${unit}` : "n/a");
+export const f = (v: number, unit = ""): string => (Number.isFinite(v) ? `${round(v, 2)}${unit}` : "n/a");
 
 export function evaluateTargets(r: Omit<Results, "targets">, fullStreams: number): TargetRow[] {
   const rows: TargetRow[] = [];

@@ -3,6 +3,7 @@ export * from "./keys.js";
 export * from "./turn-errors.js";
 export * from "./process-turn.js";
 export * from "./coalesce.js";
+export * from "./tap.js";
 export * from "./event-log/types.js";
 export * from "./event-log/memory.js";
 export * from "./event-log/redis.js";

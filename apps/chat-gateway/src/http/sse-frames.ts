@@ -7,20 +7,40 @@ export interface SseFramesOptions {
   readonly headers?: Record<string, string>;
   /** Called once when the client stops reading before the frames ended (a `break` in an SDK, a closed tab). */
   readonly onClientGone?: () => void;
+  /**
+   * When it aborts, the frames' signal aborts too, but the stream stays writable: the frames may still say goodbye
+   * (the gateway's drain: `retry:`). The listener is removed when the frames end (it may live as long as the process).
+   */
+  readonly drain?: AbortSignal;
 }
 
 /**
  * A `text/event-stream` Response writing already-formatted SSE frames (the OpenAI and AI SDK doors write
- * data-only frames). `frames` receives a signal that aborts when the client goes away.
+ * data-only frames). `frames` receives a signal that aborts when the client goes away (or `drain` aborts).
+ *
+ * One AbortController per stream: with 10,000 idle streams open every signal is ~1 KiB of heap (its listener
+ * maps and shape), so the drain shares this one instead of a second controller (see infra/bench, heap per stream).
  */
 export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable<string>, options: SseFramesOptions): Response {
   const encoder = new TextEncoder();
   const abort = new AbortController();
+  const drain = options.drain;
   let stopHeartbeat: (() => void) | undefined;
   let finished = false;
   // Back-pressure: once the client's socket and this stream's queue hold SSE_BUFFER_BYTES, stop pulling frames until
   // the client reads; the frames' source (the turn's durable event log) waits meanwhile, not this process' memory.
   let resume: (() => void) | undefined;
+  // The client went away (or its socket failed): nothing more can be written. `abort` alone may be the drain.
+  let gone = false;
+  const leave = (): void => {
+    gone = true;
+    abort.abort();
+    resume?.();
+  };
+  const onDrain = (): void => {
+    abort.abort();
+    resume?.();
+  };
   const body = new ReadableStream<Uint8Array>({
     pull() {
       resume?.();
@@ -32,18 +52,19 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
       void (async () => {
       const beat = { lastWrite: Date.now(), ping: () => void write(SSE_HEARTBEAT) };
       const write = (text: string): boolean => {
-        if (abort.signal.aborted) return false;
+        if (gone) return false;
         try {
           controller.enqueue(encoder.encode(text));
           beat.lastWrite = Date.now();
           return true;
         } catch {
-          abort.abort();
+          leave();
           return false;
         }
       };
       stopHeartbeat = heartbeat(options.heartbeatMs, beat);
-      abort.signal.addEventListener("abort", () => resume?.(), { once: true });
+      drain?.addEventListener("abort", onDrain, { once: true });
+      if (drain?.aborted === true) abort.abort();
       const drained = async (): Promise<void> => {
         while ((controller.desiredSize ?? 1) <= 0 && !abort.signal.aborted) await new Promise<void>((r) => (resume = r));
       };
@@ -53,9 +74,10 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
           await drained();
         }
       } finally {
-        finished = !abort.signal.aborted;
+        drain?.removeEventListener("abort", onDrain);
+        finished = !gone;
         stopHeartbeat?.();
-        if (!abort.signal.aborted) {
+        if (!gone) {
           try {
             controller.close();
           } catch {
@@ -73,7 +95,7 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
     },
     cancel() {
       stopHeartbeat?.();
-      abort.abort();
+      leave();
       if (!finished) options.onClientGone?.();
     },
   }, new ByteLengthQueuingStrategy({ highWaterMark: SSE_BUFFER_BYTES }));

@@ -22,26 +22,19 @@ export const DRAIN_RETRY_MS = 500;
  */
 export function sseResponse(follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>, options: SseStreamOptions): Response {
   const drain = options.drain;
+  // `signal` aborts when the client leaves or the gateway drains (sseFramesResponse's `drain`); the stream stays
+  // writable after a drain, so the client is told to reconnect.
   return sseFramesResponse(async function* (signal) {
-    // The stream stops when its client leaves or the gateway drains. (Not AbortSignal.any: the drain signal
-    // lives as long as the process, and every stream's listener is removed when the stream ends.)
-    const stop = new AbortController();
-    const onStop = (): void => stop.abort();
-    signal.addEventListener("abort", onStop, { once: true });
-    drain?.addEventListener("abort", onStop, { once: true });
-    if (signal.aborted || drain?.aborted === true) stop.abort();
     let ended = false;
     try {
-      for await (const entry of follow(stop.signal)) {
+      for await (const entry of follow(signal)) {
         if (entry.event.event === "done") ended = true;
         yield formatSse({ id: entry.id, event: entry.event.event, data: entry.event.data });
       }
     } catch {
       yield formatSse({ event: "error", data: "the event stream failed" });
-    } finally {
-      signal.removeEventListener("abort", onStop);
-      drain?.removeEventListener("abort", onStop);
     }
-    if (!ended && drain?.aborted === true && !signal.aborted) yield `retry: ${DRAIN_RETRY_MS}\n\n`;
+    // (A client that left gets nothing: sseFramesResponse writes no frame after it has gone.)
+    if (!ended && drain?.aborted === true) yield `retry: ${DRAIN_RETRY_MS}\n\n`;
   }, options);
 }

@@ -8,10 +8,10 @@
  */
 import { scopeId } from "@acb/schemas";
 import { RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
-import { Redis } from "ioredis";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { cpuSeconds, heapUsedBytes, redisClientLines, redisCommandStats, redisConnections, redisCpu, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import { commandStats, cpuPerMaster, flushAll, resetStats, sameMasters, singleRedis, type RedisBackend } from "../backend.js";
+import { cpuSeconds, heapUsedBytes, redisClientLines, redisConnections, rssMiB, rssSampler, type BenchChild } from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
 export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
@@ -43,6 +43,9 @@ export interface FanoutResult {
   /** CPU seconds used during the append phase by the server process and by redis-server. */
   readonly serverCpuS: number;
   readonly redisCpuS: number;
+  /** Where the services' Redis was (absent: one redis-server), and each master's CPU seconds during the append phase. */
+  readonly redis?: RedisBackend["kind"];
+  readonly redisCpuPerMasterS?: number[];
   /** Redis commands during the append phase (calls, µs per call), the read side's especially. */
   readonly redisCommands: Record<string, { calls: number; usecPerCall: number; usec: number }>;
   /** A few of the server's CLIENT LIST lines mid-run (name, sub, cmd, buffers), for diagnosis. */
@@ -59,16 +62,19 @@ const eventsKey = (turnId: string): string => `${PREFIX}turn:{${turnId}}:events`
 export async function runFanout(
   ctx: BenchContext,
   design: FanoutDesign,
-  opts: { streams: number; events: number; intervalMs: number; note?: string },
+  opts: { streams: number; events: number; intervalMs: number; note?: string; backend?: RedisBackend },
 ): Promise<FanoutResult> {
   const { streams: n, events: m, intervalMs } = opts;
+  // The naive servers speak to one redis-server only.
+  const backend = opts.backend ?? singleRedis(ctx.redisUrl, ctx.admin);
+  if (backend.kind === "cluster" && design !== "multiplexed") throw new Error(`fanout ${design}: the naive servers run on one redis-server only`);
   const idPrefix = `fanout-${design}-${Date.now().toString(36)}`;
   const ids = Array.from({ length: n }, (_, i) => `${idPrefix}-${i}`);
-  const appender = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null, connectionName: "acb-bench-appender" });
+  const appender = backend.connect("acb-bench-appender");
   const eventLog = new RedisTurnEventLog(appender, { prefix: PREFIX });
   let stopServer: () => Promise<void> = async () => undefined;
   let client: BenchChild | undefined;
-  const base: Partial<FanoutResult> = { design, streams: n, eventsPerStream: m, intervalMs, ...(opts.note ? { note: opts.note } : {}) };
+  const base: Partial<FanoutResult> = { design, streams: n, eventsPerStream: m, intervalMs, ...(opts.backend ? { redis: backend.kind } : {}), ...(opts.note ? { note: opts.note } : {}) };
   try {
     let pid: number;
     let url: string;
@@ -76,7 +82,7 @@ export async function runFanout(
     let connName: string;
     let heap: (() => Promise<number>) | undefined;
     if (design === "multiplexed") {
-      const g = await ctx.stack.gateway({ REDIS_URL: ctx.redisUrl, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" }, { heapProbe: true });
+      const g = await ctx.stack.gateway({ ...backend.env, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" }, { heapProbe: true });
       heap = () => heapUsedBytes(g.proc);
       pid = g.pid;
       url = g.url;
@@ -110,9 +116,10 @@ export async function runFanout(
     const rssIdle = rssMiB(pid);
     const heapOpen = heap ? await heap() : Number.NaN;
     const sampler = rssSampler(pid);
-    await ctx.admin.config("RESETSTAT");
+    await resetStats(backend);
     const cpu0 = cpuSeconds(pid);
-    const redisCpu0 = await redisCpu(ctx.admin);
+    const redisCpu0 = await cpuPerMaster(backend);
+    const masters0 = backend.masters();
 
     // Appends: event k of stream i is due at t0 + (k·n + i)·interval/n; the (m+1)-th event is `done`.
     const total = (m + 1) * n;
@@ -140,12 +147,12 @@ export async function runFanout(
         await Promise.all(batch);
       }
       if (Number.isNaN(connections) && now - t0 > intervalMs) {
-        connections = await redisConnections(ctx.admin, connName);
-        clients = await redisClientLines(ctx.admin, connName);
+        connections = await connectionsOf(backend, connName);
+        clients = (await Promise.all(backend.masters().map((a) => redisClientLines(a, connName)))).flat();
       }
       await sleep(2);
     }
-    if (Number.isNaN(connections)) connections = await redisConnections(ctx.admin, connName);
+    if (Number.isNaN(connections)) connections = await connectionsOf(backend, connName);
 
     // Wait for the followers to see their `done` (bounded).
     const until = Date.now() + Math.max(ctx.quick ? 5_000 : 30_000, intervalMs * 5);
@@ -157,9 +164,11 @@ export async function runFanout(
     }
     const rssPeak = sampler.stop();
     const serverCpuS = cpuSeconds(pid) - cpu0;
-    const redisCpuS = (await redisCpu(ctx.admin)) - redisCpu0;
-    const allCommands = await redisCommandStats(ctx.admin);
-    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|ssubscribe|psubscribe|unsubscribe|evalsha|eval|exists|client.*)$/.test(name)));
+    if (!sameMasters(masters0, backend.masters())) ctx.warnings.push(`fanout ${design} on ${backend.kind}: a master changed during the run (failover): its Redis CPU per master mixes nodes`);
+    const redisCpuPerMasterS = (await cpuPerMaster(backend)).map((v, i) => round(v - (redisCpu0[i] ?? 0), 2));
+    const redisCpuS = redisCpuPerMasterS.reduce((a, b) => a + b, 0);
+    const allCommands = await commandStats(backend);
+    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|ssubscribe|spublish|psubscribe|unsubscribe|evalsha|eval|exists|client.*)$/.test(name)));
     client.send("report");
     const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as { tokens: number; done: number; lag: Summary };
     return {
@@ -179,6 +188,7 @@ export async function runFanout(
       redisConnections: connections,
       serverCpuS: round(serverCpuS, 2),
       redisCpuS: round(redisCpuS, 2),
+      ...(opts.backend ? { redisCpuPerMasterS } : {}),
       redisCommands,
       redisClients: clients,
       serverWarnings: serverLog()
@@ -212,7 +222,12 @@ export async function runFanout(
     await client?.stop();
     await stopServer();
     appender.disconnect();
-    await ctx.admin.flushdb();
+    await flushAll(backend);
   }
+}
+
+/** Connections named `name` on every master (a cluster client connects to each). */
+async function connectionsOf(backend: RedisBackend, name: string): Promise<number> {
+  return (await Promise.all(backend.masters().map((a) => redisConnections(a, name)))).reduce((x, y) => x + y, 0);
 }
 

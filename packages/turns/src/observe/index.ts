@@ -6,6 +6,7 @@ import type { LoggedTurnEvent, TurnJob } from "@acb/schemas";
 import { currentTraceCarrier, inSpan, SpanKind, tracingEnabled, type GatewayMetrics } from "@acb/telemetry";
 import type { TurnEventLog } from "../event-log/types.js";
 import type { TurnQueue } from "../queue/types.js";
+import { tap, type TapHooks } from "../tap.js";
 
 /**
  * Enqueues inside a `send` producer span and carries its W3C context in the job (`trace`), so the runner's
@@ -48,28 +49,8 @@ function entryMs(id: string): number {
  */
 export function observedEventLog(log: TurnEventLog, metrics: Pick<GatewayMetrics, "followers" | "followedTurns" | "fanoutLag">): TurnEventLog {
   const perTurn = new Map<string, number>();
-  async function* follow(turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    const since = Date.now();
-    metrics.followers.inc();
-    const n = (perTurn.get(turnId) ?? 0) + 1;
-    perTurn.set(turnId, n);
-    if (n === 1) metrics.followedTurns.inc();
-    try {
-      for await (const entry of log.follow(turnId, afterId, signal)) {
-        const appended = entryMs(entry.id);
-        if (appended >= since) metrics.fanoutLag.observe(Math.max(0, Date.now() - appended) / 1000);
-        yield entry;
-      }
-    } finally {
-      metrics.followers.dec();
-      const left = (perTurn.get(turnId) ?? 1) - 1;
-      if (left > 0) perTurn.set(turnId, left);
-      else {
-        perTurn.delete(turnId);
-        metrics.followedTurns.dec();
-      }
-    }
-  }
+  // A tap (not an async generator layer): it stays with every idle open stream (see tap.ts).
+  const follow = (turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> => tap(log.follow(turnId, afterId, signal), new ObservedFollow(turnId, perTurn, metrics));
   return new Proxy(log, {
     get(target, prop, receiver) {
       if (prop === "follow") return follow;
@@ -77,4 +58,38 @@ export function observedEventLog(log: TurnEventLog, metrics: Pick<GatewayMetrics
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/** One reader's metrics: counted while open, each live event timed from its append. */
+class ObservedFollow implements TapHooks<LoggedTurnEvent> {
+  private since = 0;
+
+  constructor(
+    private readonly turnId: string,
+    private readonly perTurn: Map<string, number>,
+    private readonly metrics: Pick<GatewayMetrics, "followers" | "followedTurns" | "fanoutLag">,
+  ) {}
+
+  onStart(): void {
+    this.since = Date.now();
+    this.metrics.followers.inc();
+    const n = (this.perTurn.get(this.turnId) ?? 0) + 1;
+    this.perTurn.set(this.turnId, n);
+    if (n === 1) this.metrics.followedTurns.inc();
+  }
+
+  onItem(entry: LoggedTurnEvent): void {
+    const appended = entryMs(entry.id);
+    if (appended >= this.since) this.metrics.fanoutLag.observe(Math.max(0, Date.now() - appended) / 1000);
+  }
+
+  onEnd(): void {
+    this.metrics.followers.dec();
+    const left = (this.perTurn.get(this.turnId) ?? 1) - 1;
+    if (left > 0) this.perTurn.set(this.turnId, left);
+    else {
+      this.perTurn.delete(this.turnId);
+      this.metrics.followedTurns.dec();
+    }
+  }
 }
