@@ -26,9 +26,18 @@ const redisUrl = `redis://127.0.0.1:${redisPort}`;
 // `pnpm stack` builds first (here rather than in package.json's script, so that Ctrl-C reaches a plain node
 // process and pnpm sees its exit code 0 instead of a shell killed by SIGINT).
 if (process.argv.includes("--build")) {
-  const filters = ["--filter=@acb/chat-gateway...", "--filter=@acb/agent-runner...", "--filter=@acb/mcp-fileserver", "--filter=@acb/mcp-docs"];
+  const filters = [
+    "--filter=@acb/chat-gateway...",
+    "--filter=@acb/agent-runner...",
+    "--filter=@acb/mcp-fileserver",
+    "--filter=@acb/mcp-docs",
+  ];
   const turbo = join(repo, "node_modules", ".bin", "turbo");
-  const built = spawnSync(turbo, ["run", "build", ...filters, "--output-logs=errors-only"], { cwd: repo, stdio: "inherit", env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" } });
+  const built = spawnSync(turbo, ["run", "build", ...filters, "--output-logs=errors-only"], {
+    cwd: repo,
+    stdio: "inherit",
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+  });
   if (built.status !== 0) {
     console.error("stack: the build failed");
     process.exit(built.status ?? 1);
@@ -50,7 +59,12 @@ function start(name, command, args, env = {}) {
   const reset = process.stdout.isTTY ? "\x1b[0m" : "";
   // Own process group: a terminal's Ctrl-C reaches this script only, which then stops the services in order
   // (otherwise redis-server would get it too and quit under the draining runners).
-  const child = spawn(command, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(command, args, {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const prefix = `${color}${name.padEnd(14)}${reset}| `;
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = "";
@@ -61,13 +75,15 @@ function start(name, command, args, env = {}) {
       for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
     });
   }
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => {
-    if (!stopping) {
-      process.stdout.write(`${prefix}exited unexpectedly (${signal ?? code})\n`);
-      void stop(1);
-    }
-    resolve();
-  }));
+  const exited = new Promise((resolve) =>
+    child.once("exit", (code, signal) => {
+      if (!stopping) {
+        process.stdout.write(`${prefix}exited unexpectedly (${signal ?? code})\n`);
+        void stop(1);
+      }
+      resolve();
+    }),
+  );
   children.push({ name, child, exited });
   return child;
 }
@@ -124,10 +140,45 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 // The services live in their own process groups: never leave them behind, whatever ends this script.
 process.on("exit", killAll);
 
-start("redis", "redis-server", ["--port", redisPort, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"]);
-start("mcp-fileserver", process.execPath, ["apps/mcp-fileserver/dist/main.js", "--root", filesRoot, "--transport", "http", "--port", filesPort, "--host", "127.0.0.1"]);
+start("redis", "redis-server", [
+  "--port",
+  redisPort,
+  "--bind",
+  "127.0.0.1",
+  "--save",
+  "",
+  "--appendonly",
+  "no",
+  "--dir",
+  dir,
+  "--loglevel",
+  "warning",
+]);
+start("mcp-fileserver", process.execPath, [
+  "apps/mcp-fileserver/dist/main.js",
+  "--root",
+  filesRoot,
+  "--transport",
+  "http",
+  "--port",
+  filesPort,
+  "--host",
+  "127.0.0.1",
+]);
 // --seed: an empty collection is filled from the sample before the server listens (about 0.3 s)
-start("mcp-docs", process.execPath, ["apps/mcp-docs/dist/main.js", "--transport", "http", "--port", docsPort, "--host", "127.0.0.1", "--data-dir", join(dir, "docs"), "--seed", "apps/mcp-docs/sample"]);
+start("mcp-docs", process.execPath, [
+  "apps/mcp-docs/dist/main.js",
+  "--transport",
+  "http",
+  "--port",
+  docsPort,
+  "--host",
+  "127.0.0.1",
+  "--data-dir",
+  join(dir, "docs"),
+  "--seed",
+  "apps/mcp-docs/sample",
+]);
 await waitFor(`http://127.0.0.1:${filesPort}/healthz`, "the file server");
 await waitFor(`http://127.0.0.1:${docsPort}/healthz`, "the docs server");
 const mcpServers = {
@@ -135,10 +186,19 @@ const mcpServers = {
   docs: { transport: "streamable_http", url: `http://127.0.0.1:${docsPort}/mcp` },
 };
 const shared = { REDIS_URL: redisUrl, MCP_SERVERS: JSON.stringify(mcpServers), HOST: "127.0.0.1" };
-start("agent-runner-1", process.execPath, ["apps/agent-runner/dist/main.js"], { ...shared, METRICS_PORT: String(runnerPort) });
-start("agent-runner-2", process.execPath, ["apps/agent-runner/dist/main.js"], { ...shared, METRICS_PORT: String(runnerPort + 1) });
+start("agent-runner-1", process.execPath, ["apps/agent-runner/dist/main.js"], {
+  ...shared,
+  METRICS_PORT: String(runnerPort),
+});
+start("agent-runner-2", process.execPath, ["apps/agent-runner/dist/main.js"], {
+  ...shared,
+  METRICS_PORT: String(runnerPort + 1),
+});
 start("chat-gateway", process.execPath, ["apps/chat-gateway/dist/main.js"], { ...shared, PORT: gatewayPort });
 await waitFor(`http://127.0.0.1:${gatewayPort}/healthz`, "the gateway");
 await waitFor(`http://127.0.0.1:${runnerPort}/readiness`, "the first runner");
 await waitFor(`http://127.0.0.1:${runnerPort + 1}/readiness`, "the second runner");
-if (!stopping) process.stdout.write(`\nstack: up — gateway http://localhost:${gatewayPort} (distributed), redis ${redisUrl}, files at ${filesRoot}, docs: the sample collection. Ctrl-C stops it.\n\n`);
+if (!stopping)
+  process.stdout.write(
+    `\nstack: up — gateway http://localhost:${gatewayPort} (distributed), redis ${redisUrl}, files at ${filesRoot}, docs: the sample collection. Ctrl-C stops it.\n\n`,
+  );

@@ -32,6 +32,8 @@ export TURBO_TELEMETRY_DISABLED=1
 "${PNPM[@]}" exec tsc -b tsconfig.test.json
 node scripts/copy-assets.mjs
 "${PNPM[@]}" exec eslint . --quiet
+# The formatter: code that is not as prettier writes it fails here (`pnpm format` fixes it).
+"${PNPM[@]}" exec prettier --check . --log-level warn
 # Two packages at a time (the box has 2 cores; most test time is spent waiting on real processes and sockets).
 # --only: the build above already ran, turbo need not re-check it.
 log=$(mktemp)

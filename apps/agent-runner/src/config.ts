@@ -1,4 +1,16 @@
-import { envInt, envString, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import {
+  envInt,
+  envString,
+  envUrl,
+  HistoryEnv,
+  LogLevel,
+  McpEnv,
+  ModelEnv,
+  parseEnv,
+  TurnsEnv,
+  type Env,
+  type ParsedEnv,
+} from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
@@ -15,7 +27,15 @@ const RunnerEnv = z.object({
   RUNNER_HEARTBEAT_MS: envInt(5_000, 200, 60_000),
   // The probe listener (/healthz, /readiness, /metrics). 0 turns it off.
   METRICS_PORT: envInt(9464, 0, 65_535),
-  HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" }).default("127.0.0.1")),
+  HOST: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" })
+      .default("127.0.0.1"),
+  ),
   ...ModelEnv.shape,
   ...HistoryEnv.shape,
   ...McpEnv.shape,
@@ -49,7 +69,12 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   const e = parsed.value;
   const redis = redisTargetFromEnv(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
   if (!redis.ok) return redis;
-  if (redis.value === undefined) return { ok: false, message: "invalid configuration: REDIS_URL (or REDIS_CLUSTER_NODES) is required (the runner takes turns from Redis)" };
+  if (redis.value === undefined)
+    return {
+      ok: false,
+      message:
+        "invalid configuration: REDIS_URL (or REDIS_CLUSTER_NODES) is required (the runner takes turns from Redis)",
+    };
   const mcp = mcpServersFromEnv(e);
   if (!mcp.ok) return { ok: false, message: `invalid configuration: ${mcp.message}` };
   return {
@@ -63,7 +88,13 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
       probes: { host: e.HOST, port: e.METRICS_PORT },
       model: modelConfigFromEnv(e),
-      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
+      history: {
+        keyPrefix: e.HISTORY_KEY_PREFIX,
+        maxMessages: e.HISTORY_MAX_MESSAGES,
+        ttlSeconds: e.HISTORY_TTL_SECONDS,
+        maxBytes: e.HISTORY_MAX_BYTES,
+        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
+      },
       prefix: e.REDIS_KEY_PREFIX,
       eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
       eventMaxLen: e.TURN_EVENTS_MAXLEN,

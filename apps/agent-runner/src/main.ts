@@ -3,9 +3,36 @@
 import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor, type ToolSource } from "@acb/engine";
 import { bestEffort, createLogger, exitOnFatal, failStart, listenFailure } from "@acb/logger";
-import { createMetricsRegistry, exposition, instrumentToolCalls, RedisStateLog, startTracing, toolMetrics, tracedTurnExecutor, tracingConfigFromEnv, tracingEnabled, turnMetrics, turnObserver } from "@acb/telemetry";
+import {
+  createMetricsRegistry,
+  exposition,
+  instrumentToolCalls,
+  RedisStateLog,
+  startTracing,
+  toolMetrics,
+  tracedTurnExecutor,
+  tracingConfigFromEnv,
+  tracingEnabled,
+  turnMetrics,
+  turnObserver,
+} from "@acb/telemetry";
 import { RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, processTurn, RedisRunnerRegistry, RedisSessionTurns, RunnerShutdownError, RedisTurnCanceller, RedisTurnEventLog, RedisTurnJournal, RedisTurnLimits, RedisUsageMeter, sessionGraceMs, sessionOrdered, TurnWorker, warnUnlessDurable } from "@acb/turns";
+import {
+  BullTurnQueue,
+  processTurn,
+  RedisRunnerRegistry,
+  RedisSessionTurns,
+  RunnerShutdownError,
+  RedisTurnCanceller,
+  RedisTurnEventLog,
+  RedisTurnJournal,
+  RedisTurnLimits,
+  RedisUsageMeter,
+  sessionGraceMs,
+  sessionOrdered,
+  TurnWorker,
+  warnUnlessDurable,
+} from "@acb/turns";
 import { connectRedis, type RedisClient } from "@acb/turns";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -35,7 +62,12 @@ const connect = (): RedisClient => {
 };
 const redis = connect();
 const history = new RedisChatHistoryStore(redis, config.history);
-const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
+const eventLog = new RedisTurnEventLog(redis, {
+  prefix: config.prefix,
+  retentionMs: config.eventRetentionMs,
+  maxLen: config.eventMaxLen,
+  log,
+});
 const canceller = new RedisTurnCanceller(redis, config.prefix, log);
 const registry = new RedisRunnerRegistry(redis, config.prefix);
 // Completed steps per turn: when a runner dies, the runner that gets its job takes the turn over from them.
@@ -58,7 +90,10 @@ const execute = tracedTurnExecutor(
     usage: new RedisUsageMeter(redis, config.prefix),
     observeModel: {
       trace: tracingEnabled(),
-      onUsage: (input, output) => (metrics.turns.modelTokens.inc({ type: "input" }, input), metrics.turns.modelTokens.inc({ type: "output" }, output)),
+      onUsage: (input, output) => (
+        metrics.turns.modelTokens.inc({ type: "input" }, input),
+        metrics.turns.modelTokens.inc({ type: "output" }, output)
+      ),
       onCall: (outcome) => metrics.turns.modelCalls.inc({ outcome }),
     },
   }),
@@ -71,21 +106,47 @@ const nextTurns = new BullTurnQueue({ prefix: config.prefix, connection: redis }
 nextTurns.on("error", (err) => redisState.error(err));
 
 const worker = new TurnWorker(
-  { prefix: config.prefix, connection: connect(), concurrency: config.concurrency, lockMs: config.lockMs, name: runnerId },
-  sessionOrdered(async (job) => {
-    const started = Date.now();
-    const outcome = await processTurn(job, { eventLog, execute, canceller, journal, shutdownSignal: shutdown.signal, log, observer });
-    log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
-    // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
-    await bestEffort(limits.release(job.turn_id), log.child({ turn_id: job.turn_id }), "releasing the tenant's concurrency slot");
-    return outcome;
-  }, { sessions, queue: nextTurns, log }),
+  {
+    prefix: config.prefix,
+    connection: connect(),
+    concurrency: config.concurrency,
+    lockMs: config.lockMs,
+    name: runnerId,
+  },
+  sessionOrdered(
+    async (job) => {
+      const started = Date.now();
+      const outcome = await processTurn(job, {
+        eventLog,
+        execute,
+        canceller,
+        journal,
+        shutdownSignal: shutdown.signal,
+        log,
+        observer,
+      });
+      log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
+      // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
+      await bestEffort(
+        limits.release(job.turn_id),
+        log.child({ turn_id: job.turn_id }),
+        "releasing the tenant's concurrency slot",
+      );
+      return outcome;
+    },
+    { sessions, queue: nextTurns, log },
+  ),
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
 worker.on("error", (err) => redisState.error(err));
 
 async function beat(): Promise<void> {
-  await registry.beat({ id: runnerId, seen: Date.now(), concurrency: config.concurrency, mcp: toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })) });
+  await registry.beat({
+    id: runnerId,
+    seen: Date.now(),
+    concurrency: config.concurrency,
+    mcp: toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })),
+  });
 }
 // Connect to the MCP servers up front so the first turn does not pay for it and /readiness shows them.
 void bestEffort(toolbox.tools().then(beat), log, "announcing the MCP servers");
@@ -99,7 +160,11 @@ if (config.probes.port !== 0) {
   probes = await startProbeServer({
     ...config.probes,
     checks: [
-      { name: "redis", check: async () => (redis.status === "ready" ? { ok: (await redis.ping()) === "PONG" } : { ok: false, detail: redis.status }) },
+      {
+        name: "redis",
+        check: async () =>
+          redis.status === "ready" ? { ok: (await redis.ping()) === "PONG" } : { ok: false, detail: redis.status },
+      },
       { name: "worker", check: async () => ({ ok: workerState === "taking turns", detail: workerState }) },
     ],
     routes: {
@@ -113,14 +178,22 @@ if (config.probes.port !== 0) {
   }).catch((err: unknown) => {
     // A runner without its probes and metrics is invisible to its orchestrator: fail the start, visibly.
     const { msg, fields } = listenFailure(err, config.probes.host, config.probes.port);
-    return failStart(log, `probe listener: ${msg}`, { ...fields, hint: "set METRICS_PORT to a free port, or 0 to turn it off" });
+    return failStart(log, `probe listener: ${msg}`, {
+      ...fields,
+      hint: "set METRICS_PORT to a free port, or 0 to turn it off",
+    });
   });
   if (probes !== undefined) log.info("probes listening", { host: config.probes.host, port: probes.port });
 }
 await worker.waitUntilReady();
 workerState = "taking turns";
 await bestEffort(beat(), log, "runner heartbeat");
-log.info("ready", { runner: runnerId, concurrency: config.concurrency, model: config.model.provider === "offline" ? "offline demo model" : config.model.model, mcp_servers: Object.keys(config.mcpServers).join(",") });
+log.info("ready", {
+  runner: runnerId,
+  concurrency: config.concurrency,
+  model: config.model.provider === "offline" ? "offline demo model" : config.model.model,
+  mcp_servers: Object.keys(config.mcpServers).join(","),
+});
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

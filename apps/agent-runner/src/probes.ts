@@ -39,7 +39,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
   const routes = options.routes ?? {};
-  for (const path of Object.keys(routes)) if (PROBE_PATHS.has(path)) throw new Error(`probe server: ${path} is a probe path and cannot be replaced`);
+  for (const path of Object.keys(routes))
+    if (PROBE_PATHS.has(path)) throw new Error(`probe server: ${path} is a probe path and cannot be replaced`);
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -25,7 +25,11 @@ describe("agent-runner configuration", () => {
   }
 
   it("the built runner (dist/main.js) refuses to start with a bad setting: exit 1, one stderr line naming it", () => {
-    const r = spawnSync(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? "", REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" }, encoding: "utf8", timeout: 15_000 });
+    const r = spawnSync(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? "", REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);

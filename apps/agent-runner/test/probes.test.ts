@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 // No model key, no MCP server reachable: the runner must still be alive and ready (tools are optional).
-const ENV = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, MODEL_PROVIDER: undefined, MCP_SERVERS: undefined, MCP_SERVER_URL: "http://127.0.0.1:1/mcp", LOG_LEVEL: "info", RUNNER_SHUTDOWN_GRACE_MS: "1000" };
+const ENV = {
+  OPENAI_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  MODEL_PROVIDER: undefined,
+  MCP_SERVERS: undefined,
+  MCP_SERVER_URL: "http://127.0.0.1:1/mcp",
+  LOG_LEVEL: "info",
+  RUNNER_SHUTDOWN_GRACE_MS: "1000",
+};
 
 async function startRunner(redisUrl: string, port: number): Promise<ServiceProcess> {
   return await startService(process.execPath, [MAIN], {
@@ -39,7 +47,10 @@ describe("the runner's probe listener (METRICS_PORT)", () => {
     for (const path of ["/readiness", "/readyz"]) {
       const ready = await fetch(`${base}${path}`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: "ready", checks: { redis: { ok: true }, worker: { ok: true, detail: "taking turns" } } });
+      expect(await ready.json()).toEqual({
+        status: "ready",
+        checks: { redis: { ok: true }, worker: { ok: true, detail: "taking turns" } },
+      });
     }
   });
 
@@ -87,7 +98,10 @@ describe("a probe port already taken", () => {
 
   it("stops the runner: one JSON line naming the port, METRICS_PORT and EADDRINUSE, exit 1", async () => {
     // A runner its orchestrator cannot probe or scrape is invisible: it fails its start instead (issue 11).
-    const runner = await startService(process.execPath, [MAIN], { name: "agent-runner", env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" } });
+    const runner = await startService(process.execPath, [MAIN], {
+      name: "agent-runner",
+      env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" },
+    });
     expect(await runner.exited).toBe(1);
     const lines = runner.output().trim().split("\n");
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();

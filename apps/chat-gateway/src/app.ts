@@ -80,22 +80,53 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   app.use(secureHeaders());
   app.use(hostGuard(security.allowedHosts));
   if (security.corsOrigins.length > 0) {
-    app.use(cors({ origin: [...security.corsOrigins], allowMethods: ["GET", "POST", "OPTIONS"], allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Last-Event-ID"], exposeHeaders: ["X-Turn-Id", "X-Session-Id"], maxAge: 600 }));
+    app.use(
+      cors({
+        origin: [...security.corsOrigins],
+        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Last-Event-ID"],
+        exposeHeaders: ["X-Turn-Id", "X-Session-Id"],
+        maxAge: 600,
+      }),
+    );
   }
   app.use("/ws/*", wsOriginGuard(security.corsOrigins));
-  app.use(authMiddleware(security.authenticator, { sessionScope: security.sessionScope, openPaths: ["/healthz", "/readiness", "/readyz"], log: deps.log }));
+  app.use(
+    authMiddleware(security.authenticator, {
+      sessionScope: security.sessionScope,
+      openPaths: ["/healthz", "/readiness", "/readyz"],
+      log: deps.log,
+    }),
+  );
   app.use("/v1/*", unavailableGuard(deps.availability));
   app.use("/ws/*", unavailableGuard(deps.availability));
   if (deps.telemetry !== undefined) app.route("/", metricsRoutes(deps.telemetry.registry));
-  app.route("/", healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined));
+  app.route(
+    "/",
+    healthRoutes(deps.mode, deps.readiness, (c) => c.var.identity !== undefined),
+  );
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
   app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
   app.route("/v1", turnCancelRoutes(deps.turns));
   app.route("/", docsRoutes({ modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
   if (deps.playground !== false) app.route("/", playgroundRoutes());
-  app.route("/v1", uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), { ...deps, resumableMs: deps.turnTimeoutMs + 10 * 60_000 }));
+  app.route(
+    "/v1",
+    uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), {
+      ...deps,
+      resumableMs: deps.turnTimeoutMs + 10 * 60_000,
+    }),
+  );
   if (deps.usage) app.route("/v1", usageRoutes(deps.usage));
-  app.route("/", wsRoutes(deps.turns, upgradeWebSocket(app), { maxMessageBytes: deps.maxBodyBytes, maxBacklog: deps.wsMaxBacklog ?? 8, log: deps.log, onReject: rejectionCounter(deps.telemetry) }));
+  app.route(
+    "/",
+    wsRoutes(deps.turns, upgradeWebSocket(app), {
+      maxMessageBytes: deps.maxBodyBytes,
+      maxBacklog: deps.wsMaxBacklog ?? 8,
+      log: deps.log,
+      onReject: rejectionCounter(deps.telemetry),
+    }),
+  );
   return app;
 }

@@ -67,7 +67,8 @@ export class RedisAvailability implements Availability {
   onLost(listener: () => void): () => void {
     this.listeners.add(listener);
     // Already lost for a while: tell at once.
-    if (this.lostTimer !== undefined && !this.available()) queueMicrotask(() => this.listeners.has(listener) && listener());
+    if (this.lostTimer !== undefined && !this.available())
+      queueMicrotask(() => this.listeners.has(listener) && listener());
     return () => this.listeners.delete(listener);
   }
 }
@@ -92,7 +93,10 @@ export function unavailableResponse(): Response {
 /** The ioredis errors that mean "Redis is unreachable" (offline queue off, command timeout, retries exhausted). */
 export function isStoreUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === "MaxRetriesPerRequestError" || /enableOfflineQueue|Command timed out|Connection is closed|ECONNREFUSED/.test(err.message);
+  return (
+    err.name === "MaxRetriesPerRequestError" ||
+    /enableOfflineQueue|Command timed out|Connection is closed|ECONNREFUSED/.test(err.message)
+  );
 }
 
 /** How long an open stream waits for Redis to answer again after a read failed, before it ends (error + done). */
@@ -131,7 +135,10 @@ export async function* followWhileAvailable(
   let cursor = afterId;
   let failingSince: number | undefined;
   const end = (): LoggedTurnEvent[] => [
-    { id: cursor, event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" } },
+    {
+      id: cursor,
+      event: { event: "error", data: "the gateway lost its store; resume this turn shortly", code: "internal" },
+    },
     { id: cursor, event: { event: "done", data: sessionId ?? "" } },
   ];
   try {

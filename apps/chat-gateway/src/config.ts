@@ -1,4 +1,17 @@
-import { envBool, envInt, envString, envUrl, HistoryEnv, LogLevel, McpEnv, ModelEnv, parseEnv, TurnsEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import {
+  envBool,
+  envInt,
+  envString,
+  envUrl,
+  HistoryEnv,
+  LogLevel,
+  McpEnv,
+  ModelEnv,
+  parseEnv,
+  TurnsEnv,
+  type Env,
+  type ParsedEnv,
+} from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
 import type { HistoryOptions } from "@acb/history";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
@@ -115,7 +128,13 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       playground: e.PLAYGROUND,
       limits: limits.value,
       model: modelConfigFromEnv(e),
-      history: { keyPrefix: e.HISTORY_KEY_PREFIX, maxMessages: e.HISTORY_MAX_MESSAGES, ttlSeconds: e.HISTORY_TTL_SECONDS, maxBytes: e.HISTORY_MAX_BYTES, maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES },
+      history: {
+        keyPrefix: e.HISTORY_KEY_PREFIX,
+        maxMessages: e.HISTORY_MAX_MESSAGES,
+        ttlSeconds: e.HISTORY_TTL_SECONDS,
+        maxBytes: e.HISTORY_MAX_BYTES,
+        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
+      },
     },
   };
 }

@@ -20,11 +20,21 @@ export interface DefaultMcpOptions {
  */
 export function defaultMcpServers(o: DefaultMcpOptions, cwd: string = process.cwd()): Record<string, McpServerConfig> {
   return {
-    files: { transport: "stdio", command: process.execPath, args: [appFile("mcp-fileserver/dist/main.js"), "--root", o.filesRoot ?? cwd] },
+    files: {
+      transport: "stdio",
+      command: process.execPath,
+      args: [appFile("mcp-fileserver/dist/main.js"), "--root", o.filesRoot ?? cwd],
+    },
     docs: {
       transport: "stdio",
       command: process.execPath,
-      args: [appFile("mcp-docs/dist/main.js"), "--data-dir", o.docsDataDir ?? join(cwd, ".mcp-docs"), "--seed", appFile("mcp-docs/sample")],
+      args: [
+        appFile("mcp-docs/dist/main.js"),
+        "--data-dir",
+        o.docsDataDir ?? join(cwd, ".mcp-docs"),
+        "--seed",
+        appFile("mcp-docs/sample"),
+      ],
     },
   };
 }

@@ -7,7 +7,12 @@ import type { Pipeline } from "./pipelines.js";
 import type { GatewayTelemetry } from "./telemetry.js";
 
 /** The app's dependencies from the config and the pipeline: one place, for main.ts and in-process tests. */
-export function gatewayDeps(config: GatewayConfig, pipeline: Pipeline, log: Logger, telemetry?: GatewayTelemetry): GatewayDeps {
+export function gatewayDeps(
+  config: GatewayConfig,
+  pipeline: Pipeline,
+  log: Logger,
+  telemetry?: GatewayTelemetry,
+): GatewayDeps {
   return {
     turns: pipeline.turns,
     mode: pipeline.mode,

@@ -17,15 +17,18 @@ export interface Gateway {
 }
 
 /** The whole gateway for a config: pipeline, app and WebSocket upgrade; main.ts serves it, tests drive it in-process. */
-export function createGateway(config: GatewayConfig, log: Logger, telemetry: GatewayTelemetry = gatewayTelemetry()): Gateway {
-  const pipeline = config.redis ? distributedPipeline(config, config.redis, log, telemetry) : embeddedPipeline(config, log, telemetry);
+export function createGateway(
+  config: GatewayConfig,
+  log: Logger,
+  telemetry: GatewayTelemetry = gatewayTelemetry(),
+): Gateway {
+  const pipeline = config.redis
+    ? distributedPipeline(config, config.redis, log, telemetry)
+    : embeddedPipeline(config, log, telemetry);
   let ws: ReturnType<typeof createNodeWebSocket> | undefined;
-  const app = createApp(
-    gatewayDeps(config, pipeline, log, telemetry),
-    (root) => {
-      ws = nodeWebSocket(root, config.maxBodyBytes);
-      return ws.upgradeWebSocket;
-    },
-  );
+  const app = createApp(gatewayDeps(config, pipeline, log, telemetry), (root) => {
+    ws = nodeWebSocket(root, config.maxBodyBytes);
+    return ws.upgradeWebSocket;
+  });
   return { app, pipeline, attach: (server) => ws?.injectWebSocket(server) };
 }

@@ -21,7 +21,16 @@ const tracing = startTracing(tracingConfig.value);
 const { app, pipeline, attach } = createGateway(config, log);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  log.info("listening", { host: config.host, port: info.port, mode: pipeline.mode, auth: config.security.authModes.join(","), ...(pipeline.mode === "embedded" ? { model: config.model.provider === "offline" ? "offline demo model" : config.model.model } : {}), tracing: tracing.enabled });
+  log.info("listening", {
+    host: config.host,
+    port: info.port,
+    mode: pipeline.mode,
+    auth: config.security.authModes.join(","),
+    ...(pipeline.mode === "embedded"
+      ? { model: config.model.provider === "offline" ? "offline demo model" : config.model.model }
+      : {}),
+    tracing: tracing.enabled,
+  });
 });
 server.on("error", (err) => {
   const { msg, fields } = listenFailure(err, config.host, config.port);

@@ -3,8 +3,35 @@ import { McpToolbox } from "@acb/chains";
 import { createTurnExecutor } from "@acb/engine";
 import { bestEffort, type Logger } from "@acb/logger";
 import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
-import { BullTurnQueue, InMemoryTurnCanceller, InMemoryTurnEventLog, InMemoryTurnJournal, InMemoryTurnLimits, InMemoryTurnOwners, InMemoryUsageMeter, InProcessTurnQueue, observedEventLog, observedTurnQueue, processTurn, RedisRunnerRegistry, RedisTurnCanceller, RedisTurnEventLog, RedisTurnLimits, RedisTurnOwners, RedisUsageMeter, warnUnlessDurable, type UsageMeter } from "@acb/turns";
-import { instrumentToolCalls, RedisStateLog, sampledGauge, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
+import {
+  BullTurnQueue,
+  InMemoryTurnCanceller,
+  InMemoryTurnEventLog,
+  InMemoryTurnJournal,
+  InMemoryTurnLimits,
+  InMemoryTurnOwners,
+  InMemoryUsageMeter,
+  InProcessTurnQueue,
+  observedEventLog,
+  observedTurnQueue,
+  processTurn,
+  RedisRunnerRegistry,
+  RedisTurnCanceller,
+  RedisTurnEventLog,
+  RedisTurnLimits,
+  RedisTurnOwners,
+  RedisUsageMeter,
+  warnUnlessDurable,
+  type UsageMeter,
+} from "@acb/turns";
+import {
+  instrumentToolCalls,
+  RedisStateLog,
+  sampledGauge,
+  tracedTurnExecutor,
+  tracingEnabled,
+  turnObserver,
+} from "@acb/telemetry";
 import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
 import { connectRedis, type RedisClient, type RedisTarget } from "@acb/turns";
 import type { TurnJob } from "@acb/schemas";
@@ -33,17 +60,30 @@ export interface Pipeline {
 export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
   const history = new InMemoryChatHistoryStore(config.history);
   const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-  const toolbox = new McpToolbox(config.mcpServers ?? defaultMcpServers({ filesRoot: config.filesRoot, docsDataDir: config.docsDataDir }), {
-    toolTimeoutMs: config.mcpToolTimeoutMs,
-    connectTimeoutMs: config.mcpConnectTimeoutMs,
-    log: log.child({ component: "mcp" }),
-    instrument: instrumentToolCalls(telemetry?.tools),
-  });
+  const toolbox = new McpToolbox(
+    config.mcpServers ?? defaultMcpServers({ filesRoot: config.filesRoot, docsDataDir: config.docsDataDir }),
+    {
+      toolTimeoutMs: config.mcpToolTimeoutMs,
+      connectTimeoutMs: config.mcpConnectTimeoutMs,
+      log: log.child({ component: "mcp" }),
+      instrument: instrumentToolCalls(telemetry?.tools),
+    },
+  );
   // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
   void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const usage = new InMemoryUsageMeter();
   const limits = new InMemoryTurnLimits();
-  const execute = tracedTurnExecutor(createTurnExecutor({ history, model: config.model, tools: toolbox, useToolsInChat: config.useToolsInChat, log, usage, observeModel: modelTelemetry(telemetry) }));
+  const execute = tracedTurnExecutor(
+    createTurnExecutor({
+      history,
+      model: config.model,
+      tools: toolbox,
+      useToolsInChat: config.useToolsInChat,
+      log,
+      usage,
+      observeModel: modelTelemetry(telemetry),
+    }),
+  );
   const canceller = new InMemoryTurnCanceller();
   const journal = new InMemoryTurnJournal();
   const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
@@ -56,16 +96,38 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
     log,
   });
   const runOrdered: (job: TurnJob) => Promise<void> = sessionOrdered(
-    (job) => processTurn(job, { eventLog, execute, canceller, journal, log, ...(observer !== undefined ? { observer } : {}) }).then(() => limits.release(job.turn_id)),
+    (job) =>
+      processTurn(job, {
+        eventLog,
+        execute,
+        canceller,
+        journal,
+        log,
+        ...(observer !== undefined ? { observer } : {}),
+      }).then(() => limits.release(job.turn_id)),
     { sessions, queue: inProcess, log },
   );
   const queue = observedTurnQueue(inProcess, telemetry?.http);
-  const admission = new TurnAdmission(limits, config.limits, async () => inProcess.backlog(), rejectionCounter(telemetry));
+  const admission = new TurnAdmission(
+    limits,
+    config.limits,
+    async () => inProcess.backlog(),
+    rejectionCounter(telemetry),
+  );
   return {
     mode: "embedded",
     activeChats: new InMemoryActiveChats(),
     usage,
-    turns: new TurnService({ queue, eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog, turnTimeoutMs: config.turnTimeoutMs, ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) }, canceller, admission, sessions, log }),
+    turns: new TurnService({
+      queue,
+      eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog,
+      turnTimeoutMs: config.turnTimeoutMs,
+      ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) },
+      canceller,
+      admission,
+      sessions,
+      log,
+    }),
     readiness: [
       { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
@@ -82,20 +144,35 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
 }
 
 /** REDIS_URL or REDIS_CLUSTER_NODES set: every turn goes through the queue to the runners; the gateway never calls a model. */
-export function distributedPipeline(config: GatewayConfig, target: RedisTarget, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
+export function distributedPipeline(
+  config: GatewayConfig,
+  target: RedisTarget,
+  log: Logger,
+  telemetry?: GatewayTelemetry,
+): Pipeline {
   const connect = (): RedisClient => {
     // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
     // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
     // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
     // The same options on a Redis Cluster (redis-connection.ts applies them to every node).
-    const r = connectRedis(target, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 1_500, connectionName: `acb-gateway:${process.pid}` });
+    const r = connectRedis(target, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      commandTimeout: 1_500,
+      connectionName: `acb-gateway:${process.pid}`,
+    });
     redisState.watchClient(r);
     return r;
   };
   const redisState = new RedisStateLog(log, "gateway");
   const redis = connect();
   const history = new RedisChatHistoryStore(redis, config.history);
-  const eventLog = new RedisTurnEventLog(redis, { prefix: config.prefix, retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen, log });
+  const eventLog = new RedisTurnEventLog(redis, {
+    prefix: config.prefix,
+    retentionMs: config.eventRetentionMs,
+    maxLen: config.eventMaxLen,
+    log,
+  });
   const bullQueue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
   bullQueue.on("error", (err) => redisState.error(err));
   const queue = observedTurnQueue(bullQueue, telemetry?.http);
@@ -103,11 +180,21 @@ export function distributedPipeline(config: GatewayConfig, target: RedisTarget, 
   const runners = () => registry.list(30_000);
   const canceller = new RedisTurnCanceller(redis, config.prefix);
   // Waiting turns over all tenants: BullMQ's counts are a few O(1) reads in one script (README, Security › Limits).
-  const admission = new TurnAdmission(new RedisTurnLimits(redis, config.prefix), config.limits, async () => (await queue.counts()).waiting ?? 0, rejectionCounter(telemetry));
+  const admission = new TurnAdmission(
+    new RedisTurnLimits(redis, config.prefix),
+    config.limits,
+    async () => (await queue.counts()).waiting ?? 0,
+    rejectionCounter(telemetry),
+  );
   const availability = new RedisAvailability(redis);
   void bestEffort(warnUnlessDurable(redis, log), log, "checking the Redis settings");
   const queuedGuard = new QueuedTurnGuard(queue, eventLog, 2_000, log);
-  if (telemetry !== undefined) distributedGauges(telemetry, () => queue.counts(), async () => (await runners()).length);
+  if (telemetry !== undefined)
+    distributedGauges(
+      telemetry,
+      () => queue.counts(),
+      async () => (await runners()).length,
+    );
   const turns = new TurnService({
     queue,
     eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog,
@@ -137,18 +224,26 @@ export function distributedPipeline(config: GatewayConfig, target: RedisTarget, 
           return { ok: true, detail: `waiting ${counts.waiting ?? 0}, active ${counts.active ?? 0}` };
         },
       },
-      { name: "runners", check: async () => {
+      {
+        name: "runners",
+        check: async () => {
           const live = await runners();
           return { ok: live.length > 0, detail: `${live.length} runner(s) seen in the last 30 s` };
-        } },
+        },
+      },
       // No model check: in distributed mode the gateway never calls a model (the runners report theirs).
       mcpCheck(async () => {
         // Runners own the MCP connections; report the union of what they see.
         const byName = new Map<string, { name: string; connected: boolean; tools: number }>();
-        for (const r of await runners()) for (const s of r.mcp) if (!byName.get(s.name)?.connected) byName.set(s.name, { ...s });
+        for (const r of await runners())
+          for (const s of r.mcp) if (!byName.get(s.name)?.connected) byName.set(s.name, { ...s });
         return [...byName.values()];
       }),
-      { name: "fanout", optional: true, check: async () => ({ ok: true, detail: `${eventLog.readerConnections()} fan-out subscriber connection(s)` }) },
+      {
+        name: "fanout",
+        optional: true,
+        check: async () => ({ ok: true, detail: `${eventLog.readerConnections()} fan-out subscriber connection(s)` }),
+      },
     ],
     async close() {
       turns.close();
@@ -166,25 +261,42 @@ function ownershipTtlMs(config: GatewayConfig): number {
 }
 
 function modelCheck(config: GatewayConfig): ReadinessCheck {
-  return { name: "model", optional: true, check: async () => ({ ok: true, detail: config.model.provider === "offline" ? "offline demo model" : `openai-compatible: ${config.model.model}` }) };
+  return {
+    name: "model",
+    optional: true,
+    check: async () => ({
+      ok: true,
+      detail: config.model.provider === "offline" ? "offline demo model" : `openai-compatible: ${config.model.model}`,
+    }),
+  };
 }
 
 /** MCP is reported, never gating: without tools, chat falls back to the plain chain. */
-function mcpCheck(status: () => Array<{ name: string; connected: boolean; tools: number }> | Promise<Array<{ name: string; connected: boolean; tools: number }>>): ReadinessCheck {
+function mcpCheck(
+  status: () =>
+    | Array<{ name: string; connected: boolean; tools: number }>
+    | Promise<Array<{ name: string; connected: boolean; tools: number }>>,
+): ReadinessCheck {
   return {
     name: "mcp",
     optional: true,
     check: async () => {
       const servers = await status();
       const up = servers.filter((s) => s.connected);
-      const detail = servers.map((s) => `${s.name}: ${s.connected ? `${s.tools} tools` : "unreachable (chat falls back to the plain chain)"}`).join("; ");
+      const detail = servers
+        .map(
+          (s) => `${s.name}: ${s.connected ? `${s.tools} tools` : "unreachable (chat falls back to the plain chain)"}`,
+        )
+        .join("; ");
       return { ok: servers.length > 0 && up.length === servers.length, detail: detail || "no MCP servers" };
     },
   };
 }
 
 /** Model-call telemetry for the executor: usage and call counts always, `chat {model}` spans when tracing is on. */
-function modelTelemetry(telemetry: GatewayTelemetry | undefined): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
+function modelTelemetry(
+  telemetry: GatewayTelemetry | undefined,
+): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
   if (telemetry === undefined) return undefined;
   return {
     trace: tracingEnabled(),
@@ -197,12 +309,20 @@ function modelTelemetry(telemetry: GatewayTelemetry | undefined): Parameters<typ
 }
 
 /** Queue depth and live runners, read from Redis when scraped (cached 2 s). */
-function distributedGauges(telemetry: GatewayTelemetry, counts: () => Promise<Record<string, number>>, liveRunners: () => Promise<number>): void {
+function distributedGauges(
+  telemetry: GatewayTelemetry,
+  counts: () => Promise<Record<string, number>>,
+  liveRunners: () => Promise<number>,
+): void {
   sampledGauge(telemetry.registry, {
     name: "acb_queue_jobs",
     help: "Turn jobs in the queue, by state (waiting, active, delayed, failed)",
     labelNames: ["state"],
     sample: async () => Object.entries(await counts()).map(([state, value]) => ({ labels: { state }, value })),
   });
-  sampledGauge(telemetry.registry, { name: "acb_runners_alive", help: "Runners that sent a heartbeat in the last 30 s", sample: async () => [{ value: await liveRunners() }] });
+  sampledGauge(telemetry.registry, {
+    name: "acb_runners_alive",
+    help: "Runners that sent a heartbeat in the last 30 s",
+    sample: async () => [{ value: await liveRunners() }],
+  });
 }

@@ -1,4 +1,13 @@
-import { createMetricsRegistry, gatewayMetrics, toolMetrics, turnMetrics, type GatewayMetrics, type Registry, type ToolMetrics, type TurnMetrics } from "@acb/telemetry";
+import {
+  createMetricsRegistry,
+  gatewayMetrics,
+  toolMetrics,
+  turnMetrics,
+  type GatewayMetrics,
+  type Registry,
+  type ToolMetrics,
+  type TurnMetrics,
+} from "@acb/telemetry";
 import type { OnReject } from "./limits/admission.js";
 
 /** The gateway's metrics: its HTTP surface and fan-out, and (embedded mode) the turns and tool calls it runs itself. */

@@ -27,7 +27,11 @@ export class DisconnectCancels {
     return this.followers.has(turnId);
   }
 
-  async *follow(turnId: string, events: AsyncIterable<LoggedTurnEvent>, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
+  async *follow(
+    turnId: string,
+    events: AsyncIterable<LoggedTurnEvent>,
+    signal: AbortSignal,
+  ): AsyncIterable<LoggedTurnEvent> {
     this.followers.set(turnId, (this.followers.get(turnId) ?? 0) + 1);
     let ended = false;
     try {
@@ -41,7 +45,12 @@ export class DisconnectCancels {
       else if (left > 0) this.followers.set(turnId, left);
       else if (this.followers.has(turnId)) {
         this.followers.delete(turnId);
-        if (signal.aborted && !this.draining()) void bestEffort(this.cancel(turnId), this.log.child({ turn_id: turnId }), "cancelling a turn whose last follower left");
+        if (signal.aborted && !this.draining())
+          void bestEffort(
+            this.cancel(turnId),
+            this.log.child({ turn_id: turnId }),
+            "cancelling a turn whose last follower left",
+          );
       }
     }
   }

@@ -47,7 +47,10 @@ export class QueuedTurnGuard {
           await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
           this.unfinished.delete(job.turn_id);
         } catch (err) {
-          this.log.debug("ending a lost turn failed; trying again next period", { turn_id: job.turn_id, error: errorMessage(err) });
+          this.log.debug("ending a lost turn failed; trying again next period", {
+            turn_id: job.turn_id,
+            error: errorMessage(err),
+          });
         }
       }
       for (const job of [...this.waiting.values()]) {
@@ -56,7 +59,10 @@ export class QueuedTurnGuard {
           verdict = await this.vanished(job);
         } catch (err) {
           // Redis unreachable right now: try again next period.
-          this.log.debug("checking that a queued turn's job still exists failed", { turn_id: job.turn_id, error: errorMessage(err) });
+          this.log.debug("checking that a queued turn's job still exists failed", {
+            turn_id: job.turn_id,
+            error: errorMessage(err),
+          });
         }
         // Started: the runner (or a takeover, or the watchdog) ends it. Past its deadline: the watchdog's business.
         if (verdict !== "waiting" || job.deadline_at < Date.now()) this.waiting.delete(job.turn_id);
@@ -73,8 +79,15 @@ export class QueuedTurnGuard {
       return "waiting";
     }
     if (await this.eventLog.exists(job.turn_id)) return "started";
-    this.log.warn("a queued turn's job vanished (Redis restarted without persistence, or evicted keys): ending the turn", { turn_id: job.turn_id });
-    const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "the turn was lost before a runner took it (the queue lost it); please send the message again", code: "runner_lost" });
+    this.log.warn(
+      "a queued turn's job vanished (Redis restarted without persistence, or evicted keys): ending the turn",
+      { turn_id: job.turn_id },
+    );
+    const ended = await this.eventLog.append(job.turn_id, {
+      event: "error",
+      data: "the turn was lost before a runner took it (the queue lost it); please send the message again",
+      code: "runner_lost",
+    });
     if (ended !== undefined) {
       // The `done` must follow, or the turn's followers wait for ever: retried each period until it goes through.
       this.unfinished.set(job.turn_id, job);

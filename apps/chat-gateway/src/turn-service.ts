@@ -1,6 +1,31 @@
-import { scopeId, type ErrorEvent, type LoggedTurnEvent, type MultitaskStrategy, type TurnJob, type TurnMode, type TurnOptions, type TurnScope } from "@acb/schemas";
+import {
+  scopeId,
+  type ErrorEvent,
+  type LoggedTurnEvent,
+  type MultitaskStrategy,
+  type TurnJob,
+  type TurnMode,
+  type TurnOptions,
+  type TurnScope,
+} from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { compareEntryIds, handOnSession, InMemoryTurnOwners, isSessionOrdered, newTurnId, QueueFullError, sessionKeyOf, tap, type CancelMode, type SessionTurns, type TapHooks, type TurnCanceller, type TurnEventLog, type TurnOwners, type TurnQueue } from "@acb/turns";
+import {
+  compareEntryIds,
+  handOnSession,
+  InMemoryTurnOwners,
+  isSessionOrdered,
+  newTurnId,
+  QueueFullError,
+  sessionKeyOf,
+  tap,
+  type CancelMode,
+  type SessionTurns,
+  type TapHooks,
+  type TurnCanceller,
+  type TurnEventLog,
+  type TurnOwners,
+  type TurnQueue,
+} from "@acb/turns";
 import { ApiError } from "./http/errors.js";
 import { DisconnectCancels } from "./turn-followers.js";
 import type { z } from "zod";
@@ -98,7 +123,11 @@ export class TurnService {
     this.sessions = deps.sessions;
     this.log = deps.log ?? silentLogger;
     // A stream closed by the gateway's drain is not a client leaving: its client resumes on another gateway.
-    this.disconnectCancels = new DisconnectCancels((turnId) => this.cancel(turnId), this.log, () => this.draining.aborted);
+    this.disconnectCancels = new DisconnectCancels(
+      (turnId) => this.cancel(turnId),
+      this.log,
+      () => this.draining.aborted,
+    );
   }
 
   async start(turn: StartTurn): Promise<TurnJob> {
@@ -118,7 +147,10 @@ export class TurnService {
       ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
       ...(turn.scope?.subject !== undefined ? { subject: turn.scope.subject } : {}),
     };
-    await this.admission?.admit(job, turn.caller ?? { bucket: turn.scope?.tenant !== undefined ? `t.${turn.scope.tenant}` : "-" });
+    await this.admission?.admit(
+      job,
+      turn.caller ?? { bucket: turn.scope?.tenant !== undefined ? `t.${turn.scope.tenant}` : "-" },
+    );
     try {
       if (this.sessions !== undefined && isSessionOrdered(job)) {
         // The session decides first (a rejected turn leaves nothing behind); the owner is recorded before the
@@ -126,7 +158,9 @@ export class TurnService {
         const strategy = turn.multitaskStrategy ?? "enqueue";
         const admitted = await this.sessions.submit(sessionKeyOf(job), job, strategy);
         if (admitted.status === "busy") {
-          throw new ApiError(409, "conflict", "the session is already running a turn (multitask_strategy is reject)", [{ field: "running_turn_id", message: admitted.active }]);
+          throw new ApiError(409, "conflict", "the session is already running a turn (multitask_strategy is reject)", [
+            { field: "running_turn_id", message: admitted.active },
+          ]);
         }
         await this.ownership.owners.claim(job.turn_id, scopeId(turn.scope ?? {}), this.ownership.ttlMs);
         if (turn.cancelOnDisconnect === true) this.disconnectCancels.track(job.turn_id, this.turnTimeoutMs);
@@ -136,7 +170,8 @@ export class TurnService {
         } else {
           // Waiting behind the session's active turn: no job exists yet, so the queued-turn guard must not watch it.
           if (admitted.promoted !== undefined) await this.queue.enqueue(admitted.promoted);
-          if (strategy === "interrupt" || strategy === "rollback") await this.canceller?.cancel(admitted.active, strategy === "rollback" ? "rollback" : "interrupt");
+          if (strategy === "interrupt" || strategy === "rollback")
+            await this.canceller?.cancel(admitted.active, strategy === "rollback" ? "rollback" : "interrupt");
         }
       } else {
         // Owner first: a client that follows its turn at once must never see a 404.
@@ -155,16 +190,24 @@ export class TurnService {
   }
 
   private watch(job: TurnJob): void {
-    const timer = setTimeout(() => {
-      this.watchdogs.delete(timer);
-      const endTurn = async (): Promise<void> => {
-        const ended = await this.eventLog.append(job.turn_id, { event: "error", data: "no runner finished the turn in time", code: "timeout" });
-        if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
-        // Whoever should have ended it is gone: its session must not wait for it any longer.
-        if (this.sessions !== undefined) await handOnSession(job, { sessions: this.sessions, queue: this.queue, log: this.log });
-      };
-      void bestEffort(endTurn(), this.log.child({ turn_id: job.turn_id }), "the watchdog ending an overdue turn");
-    }, job.deadline_at - Date.now() + (this.watchdogGraceMs ?? 0));
+    const timer = setTimeout(
+      () => {
+        this.watchdogs.delete(timer);
+        const endTurn = async (): Promise<void> => {
+          const ended = await this.eventLog.append(job.turn_id, {
+            event: "error",
+            data: "no runner finished the turn in time",
+            code: "timeout",
+          });
+          if (ended !== undefined) await this.eventLog.append(job.turn_id, { event: "done", data: job.session_id });
+          // Whoever should have ended it is gone: its session must not wait for it any longer.
+          if (this.sessions !== undefined)
+            await handOnSession(job, { sessions: this.sessions, queue: this.queue, log: this.log });
+        };
+        void bestEffort(endTurn(), this.log.child({ turn_id: job.turn_id }), "the watchdog ending an overdue turn");
+      },
+      job.deadline_at - Date.now() + (this.watchdogGraceMs ?? 0),
+    );
     timer.unref();
     this.watchdogs.add(timer);
   }
@@ -194,8 +237,16 @@ export class TurnService {
     const events =
       this.availability === undefined
         ? this.eventLog.follow(turnId, afterId, signal)
-        : followWhileAvailable((from, s) => this.eventLog.follow(turnId, from, s), signal, this.availability, this.queuedGuard?.sessionOf(turnId), afterId);
-    return this.counted(this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events);
+        : followWhileAvailable(
+            (from, s) => this.eventLog.follow(turnId, from, s),
+            signal,
+            this.availability,
+            this.queuedGuard?.sessionOf(turnId),
+            afterId,
+          );
+    return this.counted(
+      this.disconnectCancels.tracks(turnId) ? this.disconnectCancels.follow(turnId, events, signal) : events,
+    );
   }
 
   /** Streams (SSE, WebSocket, waiting JSON requests) following a turn through this gateway right now. */
@@ -229,7 +280,11 @@ export class TurnService {
     const withdrawn = sessionKey !== undefined ? await this.sessions?.withdraw(sessionKey, turnId) : undefined;
     if (withdrawn !== undefined) {
       // Off the line: no runner will ever take it, so its clients hear the end from here.
-      const ended = await this.eventLog.append(turnId, { event: "error", data: "the turn was cancelled", code: "cancelled" });
+      const ended = await this.eventLog.append(turnId, {
+        event: "error",
+        data: "the turn was cancelled",
+        code: "cancelled",
+      });
       if (ended !== undefined) await this.eventLog.append(turnId, { event: "done", data: withdrawn.session_id });
     }
     return true;
@@ -278,7 +333,10 @@ export class TurnService {
   }
 }
 
-export function turnOptions(req: { model?: string | null | undefined; temperature?: number | null | undefined }): TurnOptions {
+export function turnOptions(req: {
+  model?: string | null | undefined;
+  temperature?: number | null | undefined;
+}): TurnOptions {
   return {
     ...(req.model != null ? { model: req.model } : {}),
     ...(req.temperature != null ? { temperature: req.temperature } : {}),
@@ -286,7 +344,10 @@ export function turnOptions(req: { model?: string | null | undefined; temperatur
 }
 
 /** The turn control fields of a request (multitask_strategy, cancel_on_disconnect), as `StartTurn` takes them. */
-export function turnControl(req: { multitask_strategy?: MultitaskStrategy | null | undefined; cancel_on_disconnect?: boolean | null | undefined }): Pick<StartTurn, "multitaskStrategy" | "cancelOnDisconnect"> {
+export function turnControl(req: {
+  multitask_strategy?: MultitaskStrategy | null | undefined;
+  cancel_on_disconnect?: boolean | null | undefined;
+}): Pick<StartTurn, "multitaskStrategy" | "cancelOnDisconnect"> {
   return {
     ...(req.multitask_strategy != null ? { multitaskStrategy: req.multitask_strategy } : {}),
     ...(req.cancel_on_disconnect != null ? { cancelOnDisconnect: req.cancel_on_disconnect } : {}),

@@ -17,7 +17,13 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "acb-ui-"));
   writeFileSync(join(root, "notes.txt"), "hello\n");
   upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "10000" });
+  gw = await startInProcessGateway({
+    OPENAI_API_KEY: "sk-test-not-real",
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    FILES_ROOT: root,
+    TURN_TIMEOUT_MS: "10000",
+  });
   transport = new DefaultChatTransport({ api: `${gw.url}/v1/ui/chat` });
 });
 afterAll(async () => {
@@ -26,7 +32,11 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const userMessage = (text: string, id = `u-${Math.random().toString(36).slice(2)}`): UIMessage => ({ id, role: "user", parts: [{ type: "text", text }] });
+const userMessage = (text: string, id = `u-${Math.random().toString(36).slice(2)}`): UIMessage => ({
+  id,
+  role: "user",
+  parts: [{ type: "text", text }],
+});
 
 async function finalMessage(stream: ReadableStream<UIMessageChunk>): Promise<UIMessage | undefined> {
   let last: UIMessage | undefined;
@@ -36,7 +46,10 @@ async function finalMessage(stream: ReadableStream<UIMessageChunk>): Promise<UIM
 
 describe("AI SDK UI message stream v1", () => {
   it("text: one assistant message with the streamed text, from the client's whole conversation", async () => {
-    upstream.script((req) => ({ kind: "text", chunks: ["Hi ", "Ada, ", `you sent ${req.body.messages.length - 1} messages.`] }));
+    upstream.script((req) => ({
+      kind: "text",
+      chunks: ["Hi ", "Ada, ", `you sent ${req.body.messages.length - 1} messages.`],
+    }));
     const before = upstream.requests.length;
     const chatId = `chat-${Date.now()}`;
     const stream = await transport.sendMessages({
@@ -44,12 +57,22 @@ describe("AI SDK UI message stream v1", () => {
       trigger: "submit-message",
       messageId: undefined,
       abortSignal: undefined,
-      messages: [userMessage("I am Ada"), { id: "a1", role: "assistant", parts: [{ type: "text", text: "Hello Ada" }] }, userMessage("who am I?")],
+      messages: [
+        userMessage("I am Ada"),
+        { id: "a1", role: "assistant", parts: [{ type: "text", text: "Hello Ada" }] },
+        userMessage("who am I?"),
+      ],
     });
     const message = await finalMessage(stream);
     expect(message?.role).toBe("assistant");
-    expect(message?.parts.filter((p) => p.type === "text").map((p) => (p.type === "text" ? p.text : ""))).toEqual(["Hi Ada, you sent 3 messages."]);
-    expect(upstream.requests[before]?.body.messages.slice(1).map((m) => `${m.role}: ${String(m.content)}`)).toEqual(["user: I am Ada", "assistant: Hello Ada", "user: who am I?"]);
+    expect(message?.parts.filter((p) => p.type === "text").map((p) => (p.type === "text" ? p.text : ""))).toEqual([
+      "Hi Ada, you sent 3 messages.",
+    ]);
+    expect(upstream.requests[before]?.body.messages.slice(1).map((m) => `${m.role}: ${String(m.content)}`)).toEqual([
+      "user: I am Ada",
+      "assistant: Hello Ada",
+      "user: who am I?",
+    ]);
     // Finished: nothing to resume.
     expect(await transport.reconnectToStream({ chatId })).toBeNull();
   });
@@ -60,11 +83,25 @@ describe("AI SDK UI message stream v1", () => {
         ? { kind: "text", chunks: ["There ", "is ", "notes.txt."] }
         : { kind: "tool_calls", calls: [{ id: "call_ui_1", name: "files__list_dir", arguments: '{"path":"."}' }] },
     );
-    const stream = await transport.sendMessages({ chatId: `chat-tools-${Date.now()}`, trigger: "submit-message", messageId: undefined, abortSignal: undefined, messages: [userMessage("what files?")] });
+    const stream = await transport.sendMessages({
+      chatId: `chat-tools-${Date.now()}`,
+      trigger: "submit-message",
+      messageId: undefined,
+      abortSignal: undefined,
+      messages: [userMessage("what files?")],
+    });
     const message = await finalMessage(stream);
     const tool = message?.parts.find((p) => p.type === "dynamic-tool");
-    expect(tool).toMatchObject({ type: "dynamic-tool", toolName: "files__list_dir", toolCallId: "call_ui_1", state: "output-available", input: { path: "." } });
-    expect(tool?.type === "dynamic-tool" && tool.state === "output-available" ? String(tool.output) : "").toContain("notes.txt");
+    expect(tool).toMatchObject({
+      type: "dynamic-tool",
+      toolName: "files__list_dir",
+      toolCallId: "call_ui_1",
+      state: "output-available",
+      input: { path: "." },
+    });
+    expect(tool?.type === "dynamic-tool" && tool.state === "output-available" ? String(tool.output) : "").toContain(
+      "notes.txt",
+    );
     const texts = message?.parts.filter((p) => p.type === "text").map((p) => (p.type === "text" ? p.text : ""));
     expect(texts?.join("")).toBe("There is notes.txt.");
   });
@@ -74,7 +111,13 @@ describe("AI SDK UI message stream v1", () => {
     upstream.script(() => ({ kind: "text", chunks: words, delayMs: 25 }));
     const chatId = `chat-cut-${Date.now()}`;
     const cut = new AbortController();
-    const stream = await transport.sendMessages({ chatId, trigger: "submit-message", messageId: undefined, abortSignal: cut.signal, messages: [userMessage("talk")] });
+    const stream = await transport.sendMessages({
+      chatId,
+      trigger: "submit-message",
+      messageId: undefined,
+      abortSignal: cut.signal,
+      messages: [userMessage("talk")],
+    });
     const reader = stream.getReader();
     let deltas = 0;
     while (deltas < 3) {
@@ -94,7 +137,11 @@ describe("AI SDK UI message stream v1", () => {
   it("resume with Last-Event-ID sends only what follows; an unknown chat is 204; bad input is a 400 naming the field", async () => {
     upstream.script(() => ({ kind: "text", chunks: Array.from({ length: 20 }, (_, i) => `t${i} `), delayMs: 20 }));
     const chatId = `chat-lei-${Date.now()}`;
-    const post = await fetch(`${gw.url}/v1/ui/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: chatId, messages: [userMessage("go")], trigger: "submit-message" }) });
+    const post = await fetch(`${gw.url}/v1/ui/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: chatId, messages: [userMessage("go")], trigger: "submit-message" }),
+    });
     expect(post.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
     // Read until the first frame with an id, then hang up and resume after it.
     const reader = post.body!.getReader();
@@ -110,7 +157,10 @@ describe("AI SDK UI message stream v1", () => {
     const rest = await resumed.text();
     expect(rest).not.toContain('"type":"start"');
     expect(rest.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    const deltas = [...(text.split(/\n\n/).filter((f) => /^id: /m.test(f) || f.includes("text-delta"))), ...rest.split(/\n\n/)]
+    const deltas = [
+      ...text.split(/\n\n/).filter((f) => /^id: /m.test(f) || f.includes("text-delta")),
+      ...rest.split(/\n\n/),
+    ]
       .flatMap((f) => /data: (\{.*\})/.exec(f)?.[1] ?? [])
       .map((d) => JSON.parse(d) as { type: string; delta?: string })
       .filter((d) => d.type === "text-delta")
@@ -119,7 +169,11 @@ describe("AI SDK UI message stream v1", () => {
     expect(deltas.join("")).toBe(Array.from({ length: 20 }, (_, i) => `t${i} `).join(""));
 
     expect((await fetch(`${gw.url}/v1/ui/chat/nobody-${Date.now()}/stream`)).status).toBe(204);
-    const bad = await fetch(`${gw.url}/v1/ui/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "../x", messages: [] }) });
+    const bad = await fetch(`${gw.url}/v1/ui/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "../x", messages: [] }),
+    });
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { error: { details: Array<{ field: string }> } };
     expect(body.error.details.map((d) => d.field)).toEqual(expect.arrayContaining(["id", "messages"]));

@@ -12,8 +12,15 @@ const ISSUER = "https://issuer.test";
 const AUDIENCE = "chat-gateway";
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const hs256 = (claims: Record<string, unknown>, opts: { exp?: string | number; iss?: string; aud?: string; secret?: string; iat?: number } = {}) => {
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setIssuedAt(opts.iat).setIssuer(opts.iss ?? ISSUER).setAudience(opts.aud ?? AUDIENCE);
+const hs256 = (
+  claims: Record<string, unknown>,
+  opts: { exp?: string | number; iss?: string; aud?: string; secret?: string; iat?: number } = {},
+) => {
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt(opts.iat)
+    .setIssuer(opts.iss ?? ISSUER)
+    .setAudience(opts.aud ?? AUDIENCE);
   if (opts.exp !== undefined) jwt = jwt.setExpirationTime(opts.exp);
   return jwt.sign(new TextEncoder().encode(opts.secret ?? SECRET));
 };
@@ -22,7 +29,9 @@ const hs256 = (claims: Record<string, unknown>, opts: { exp?: string | number; i
 async function expectRefused(res: Response, missing = false): Promise<void> {
   expect(res.status).toBe(401);
   expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="chat-gateway"/);
-  expect(await res.json()).toEqual({ error: { code: "unauthorized", message: missing ? "authentication required" : "invalid credentials" } });
+  expect(await res.json()).toEqual({
+    error: { code: "unauthorized", message: missing ? "authentication required" : "invalid credentials" },
+  });
 }
 
 describe("AUTH_MODE=api_key", () => {
@@ -37,7 +46,12 @@ describe("AUTH_MODE=api_key", () => {
   });
 
   it("refuses a wrong key, a key of another case, a Basic header and an empty bearer the same way", async () => {
-    for (const headers of [bearer("wrong-key-0123456789abcdef"), { "x-api-key": KEY_ACME.toUpperCase() }, { authorization: `Basic ${Buffer.from(`acme:${KEY_ACME}`).toString("base64")}` }, { authorization: "Bearer " }]) {
+    for (const headers of [
+      bearer("wrong-key-0123456789abcdef"),
+      { "x-api-key": KEY_ACME.toUpperCase() },
+      { authorization: `Basic ${Buffer.from(`acme:${KEY_ACME}`).toString("base64")}` },
+      { authorization: "Bearer " },
+    ]) {
       await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, headers)));
     }
   });
@@ -59,7 +73,10 @@ describe("AUTH_MODE=api_key", () => {
     const bare = await gw.app.request("/readiness");
     expect(bare.status).toBe(200);
     expect(await bare.json()).toEqual({ status: "ready" });
-    const full = (await (await gw.app.request("/readiness", { headers: bearer(KEY_ACME) })).json()) as Record<string, unknown>;
+    const full = (await (await gw.app.request("/readiness", { headers: bearer(KEY_ACME) })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(full).toMatchObject({ status: "ready", mode: "embedded" });
     expect(full.checks).toBeDefined();
   });
@@ -68,10 +85,17 @@ describe("AUTH_MODE=api_key", () => {
 describe("AUTH_MODE=jwt with JWT_SECRET (HS256)", () => {
   let gw: InProcessGateway;
   beforeAll(() => {
-    gw = gatewayFromEnv({ AUTH_MODE: "jwt", JWT_SECRET: SECRET, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_CLOCK_TOLERANCE_S: "30" });
+    gw = gatewayFromEnv({
+      AUTH_MODE: "jwt",
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWT_CLOCK_TOLERANCE_S: "30",
+    });
   });
   afterAll(async () => gw.close());
-  const chat = (headers: Record<string, string>) => gw.app.request("/v1/chat", json({ session_id: "s", input: "hello" }, headers));
+  const chat = (headers: Record<string, string>) =>
+    gw.app.request("/v1/chat", json({ session_id: "s", input: "hello" }, headers));
 
   it("accepts a valid token, and one expired within the clock tolerance", async () => {
     expect((await chat(bearer(await hs256({ tenant: "acme", sub: "alice" }, { exp: "5m" })))).status).toBe(200);
@@ -112,9 +136,16 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL (RS256 / ES256) and key rotation", () 
   const keys: Record<string, { privateKey: CryptoKey; jwk: JWK; alg: string }> = {};
 
   beforeAll(async () => {
-    for (const [kid, alg] of [["old", "RS256"], ["new", "ES256"]] as const) {
+    for (const [kid, alg] of [
+      ["old", "RS256"],
+      ["new", "ES256"],
+    ] as const) {
       const pair = await generateKeyPair(alg, { extractable: true });
-      keys[kid] = { privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" }, alg };
+      keys[kid] = {
+        privateKey: pair.privateKey,
+        jwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" },
+        alg,
+      };
     }
     served = [keys.old!.jwk];
     jwks = createServer((_req, res) => {
@@ -123,10 +154,13 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL (RS256 / ES256) and key rotation", () 
     });
     await new Promise<void>((r) => jwks.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
-    gw = gatewayFromEnv({ AUTH_MODE: "jwt", JWT_JWKS_URL: url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_TENANT_CLAIM: "org" }, (c) => ({
-      ...c,
-      security: { ...c.security, jwt: c.security.jwt && { ...c.security.jwt, jwksCooldownMs: 0 } },
-    }));
+    gw = gatewayFromEnv(
+      { AUTH_MODE: "jwt", JWT_JWKS_URL: url, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_TENANT_CLAIM: "org" },
+      (c) => ({
+        ...c,
+        security: { ...c.security, jwt: c.security.jwt && { ...c.security.jwt, jwksCooldownMs: 0 } },
+      }),
+    );
   });
   afterAll(async () => {
     await gw.close();
@@ -134,7 +168,12 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL (RS256 / ES256) and key rotation", () 
   });
 
   const sign = (kid: string, claims: Record<string, unknown> = { org: "acme" }) =>
-    new SignJWT(claims).setProtectedHeader({ alg: keys[kid]!.alg, kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime("5m").sign(keys[kid]!.privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: keys[kid]!.alg, kid })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime("5m")
+      .sign(keys[kid]!.privateKey);
   const chat = (token: string) => gw.app.request("/v1/chat", json({ session_id: "s", input: "hello" }, bearer(token)));
 
   it("verifies against the fetched keys and caches them", async () => {
@@ -157,27 +196,50 @@ describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
   let upstream: ScriptedOpenAI;
   beforeAll(async () => {
     upstream = await startScriptedOpenAI();
-    gw = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", AUTH_MODE: "api_key,jwt", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}`, JWT_SECRET: SECRET });
+    gw = gatewayFromEnv({
+      MODEL_PROVIDER: "openai",
+      OPENAI_BASE_URL: upstream.url,
+      MODEL_MAX_RETRIES: "0",
+      AUTH_MODE: "api_key,jwt",
+      API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}`,
+      JWT_SECRET: SECRET,
+    });
   });
   afterAll(async () => {
     await gw.close();
     await upstream.close();
   });
-  const lastSent = () => upstream.requests.at(-1)?.body.messages.map((m) => String(m.content)).join("\n") ?? "";
+  const lastSent = () =>
+    upstream.requests
+      .at(-1)
+      ?.body.messages.map((m) => String(m.content))
+      .join("\n") ?? "";
 
   it("another tenant's session_id is a different, empty conversation", async () => {
-    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "acme secret: the red door" }, bearer(KEY_ACME)));
+    await gw.app.request(
+      "/v1/chat",
+      json({ session_id: "shared", input: "acme secret: the red door" }, bearer(KEY_ACME)),
+    );
     await gw.app.request("/v1/chat", json({ session_id: "shared", input: "what was the secret?" }, bearer(KEY_GLOBEX)));
     expect(lastSent()).not.toContain("red door");
     await gw.app.request("/v1/chat", json({ session_id: "shared", input: "and again?" }, bearer(KEY_ACME)));
     expect(lastSent()).toContain("acme secret: the red door");
     // A JWT for tenant acme is the same tenant as acme's API key.
-    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "via jwt" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m", iss: "x", aud: "y" }))));
+    await gw.app.request(
+      "/v1/chat",
+      json(
+        { session_id: "shared", input: "via jwt" },
+        bearer(await hs256({ tenant: "acme" }, { exp: "5m", iss: "x", aud: "y" })),
+      ),
+    );
     expect(lastSent()).toContain("acme secret: the red door");
   });
 
   it("another tenant's turn id is 404, exactly like a turn that never existed", async () => {
-    const started = await gw.app.request("/v1/chat/stream", json({ session_id: "mine", input: "private" }, bearer(KEY_ACME)));
+    const started = await gw.app.request(
+      "/v1/chat/stream",
+      json({ session_id: "mine", input: "private" }, bearer(KEY_ACME)),
+    );
     const turnId = started.headers.get("x-turn-id") ?? "";
     expect((await sseEvents(started)).at(-1)).toMatchObject({ event: "done", data: "mine" });
 
@@ -192,7 +254,9 @@ describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
     expect([...foreign.headers.entries()]).toEqual([...unknown.headers.entries()]);
     expect(await foreign.text()).toBe(await unknown.text());
     // Resume with Last-Event-ID: the same 404.
-    const resume = await gw.app.request(`/v1/turns/${turnId}/events`, { headers: { ...bearer(KEY_GLOBEX), "last-event-id": "0-1" } });
+    const resume = await gw.app.request(`/v1/turns/${turnId}/events`, {
+      headers: { ...bearer(KEY_GLOBEX), "last-event-id": "0-1" },
+    });
     expect(resume.status).toBe(404);
   });
 });
@@ -202,7 +266,13 @@ describe("SESSION_SCOPE=subject", () => {
   let upstream: ScriptedOpenAI;
   beforeAll(async () => {
     upstream = await startScriptedOpenAI();
-    gw = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_BASE_URL: upstream.url, AUTH_MODE: "jwt", JWT_SECRET: SECRET, SESSION_SCOPE: "subject" });
+    gw = gatewayFromEnv({
+      MODEL_PROVIDER: "openai",
+      OPENAI_BASE_URL: upstream.url,
+      AUTH_MODE: "jwt",
+      JWT_SECRET: SECRET,
+      SESSION_SCOPE: "subject",
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -216,10 +286,20 @@ describe("SESSION_SCOPE=subject", () => {
     const turnId = res.headers.get("x-turn-id") ?? "";
     await res.text();
     await gw.app.request("/v1/chat", json({ session_id: "s", input: "bob here" }, bob));
-    expect(upstream.requests.at(-1)?.body.messages.map((m) => String(m.content)).join("\n")).not.toContain("alice's note");
+    expect(
+      upstream.requests
+        .at(-1)
+        ?.body.messages.map((m) => String(m.content))
+        .join("\n"),
+    ).not.toContain("alice's note");
     expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: bob })).status).toBe(404);
     expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: alice })).status).toBe(200);
-    await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "x" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m" })))));
+    await expectRefused(
+      await gw.app.request(
+        "/v1/chat",
+        json({ session_id: "s", input: "x" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m" }))),
+      ),
+    );
   });
 });
 
@@ -252,7 +332,14 @@ describe("browser and network", () => {
     await open.close();
   });
   const preflight = (app: InProcessGateway["app"], origin: string) =>
-    app.request("/v1/chat", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+    app.request("/v1/chat", {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
+    });
 
   it("answers a CORS preflight for an allowed origin, and gives a foreign one nothing", async () => {
     const ok = await preflight(gw.app, "https://app.example.com");

@@ -9,7 +9,16 @@ let gw: ListeningGateway;
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();
   // USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e).
-  gw = await startInProcessGateway({ USE_MCP_IN_CHAT: "false", ALLOWED_MODELS: "*", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "4000", MODEL_TIMEOUT_MS: "3000" });
+  gw = await startInProcessGateway({
+    USE_MCP_IN_CHAT: "false",
+    ALLOWED_MODELS: "*",
+    OPENAI_API_KEY: "sk-test-not-real",
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    SSE_HEARTBEAT_MS: "200",
+    TURN_TIMEOUT_MS: "4000",
+    MODEL_TIMEOUT_MS: "3000",
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -48,7 +57,10 @@ describe("POST /v1/chat (real ChatOpenAI against the scripted upstream)", () => 
 
   it("passes per-request model and temperature to the upstream", async () => {
     const before = upstream.requests.length;
-    await fetch(`${gw.url}/v1/chat`, json({ session_id: sid(), input: "x", model: "my-local-model", temperature: 1.5 }));
+    await fetch(
+      `${gw.url}/v1/chat`,
+      json({ session_id: sid(), input: "x", model: "my-local-model", temperature: 1.5 }),
+    );
     expect(upstream.requests[before]?.body.model).toBe("my-local-model");
     expect(upstream.requests[before]?.body.temperature).toBe(1.5);
   });
@@ -75,14 +87,22 @@ describe("POST /v1/chat (real ChatOpenAI against the scripted upstream)", () => 
 describe("POST /v1/chat/stream and stream:true", () => {
   it("streams token events in order, an id on every event, then done with the session id", async () => {
     const s = sid();
-    const res = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: s, input: "one two three" }, { accept: "text/event-stream" }));
+    const res = await readSse(
+      `${gw.url}/v1/chat/stream`,
+      json({ session_id: s, input: "one two three" }, { accept: "text/event-stream" }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(res.headers.get("x-turn-id")).toBeTruthy();
     const names = res.messages.map((m) => m.event);
     expect(names.at(-1)).toBe("done");
     expect(names.slice(0, -1).every((n) => n === "token")).toBe(true);
-    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toBe("echo: one two three");
+    expect(
+      res.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toBe("echo: one two three");
     expect(res.messages.at(-1)?.data).toBe(s);
     expect(res.messages.every((m) => typeof m.id === "string" && m.id.length > 0)).toBe(true);
     expect(new Set(res.messages.map((m) => m.id)).size).toBe(res.messages.length);
@@ -92,7 +112,10 @@ describe("POST /v1/chat/stream and stream:true", () => {
     const chunks = ["line one\nline two\n", "\n", "tail\r\nend", " "];
     upstream.script(() => ({ kind: "text", chunks }));
     const res = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: sid(), input: "x" }));
-    const text = res.messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+    const text = res.messages
+      .filter((m) => m.event === "token")
+      .map((m) => m.data)
+      .join("");
     // \r\n is an SSE line end: it is normalised to \n, the one ambiguity SSE itself has.
     expect(text).toBe("line one\nline two\n\ntail\nend ");
   });
@@ -101,7 +124,12 @@ describe("POST /v1/chat/stream and stream:true", () => {
     const s = sid();
     const res = await readSse(`${gw.url}/v1/chat`, json({ session_id: s, input: "streamed", stream: true }));
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toBe("echo: streamed");
+    expect(
+      res.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toBe("echo: streamed");
     expect(res.messages.at(-1)).toMatchObject({ event: "done", data: s });
   });
 
@@ -126,7 +154,10 @@ describe("POST /v1/chat/stream and stream:true", () => {
     const s = sid();
     upstream.script(() => ({ kind: "text", chunks: ["alpha ", "beta ", "gamma ", "delta"], delayMs: 150 }));
     const ac = new AbortController();
-    const res = await fetch(`${gw.url}/v1/chat/stream`, { ...json({ session_id: s, input: "first" }), signal: ac.signal });
+    const res = await fetch(`${gw.url}/v1/chat/stream`, {
+      ...json({ session_id: s, input: "first" }),
+      signal: ac.signal,
+    });
     for await (const m of streamSse(res)) {
       if (m.event === "token") break;
     }
@@ -146,7 +177,9 @@ describe("GET /v1/turns/{id}/events", () => {
     const first = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: s, input: "a b c d e f" }));
     const turnId = first.headers.get("x-turn-id") ?? "";
     const cut = 3;
-    const resumed = await readSse(`${gw.url}/v1/turns/${turnId}/events`, { headers: { "last-event-id": first.messages[cut - 1]?.id ?? "" } });
+    const resumed = await readSse(`${gw.url}/v1/turns/${turnId}/events`, {
+      headers: { "last-event-id": first.messages[cut - 1]?.id ?? "" },
+    });
     expect(resumed.messages).toEqual(first.messages.slice(cut));
     const replay = await readSse(`${gw.url}/v1/turns/${turnId}/events`);
     expect(replay.messages).toEqual(first.messages);
@@ -155,24 +188,33 @@ describe("GET /v1/turns/{id}/events", () => {
   it("an unknown turn is a 404, a malformed id or Last-Event-ID a 400", async () => {
     expect((await fetch(`${gw.url}/v1/turns/AAAAAAAAAAAAAAAAAAAA/events`)).status).toBe(404);
     expect((await fetch(`${gw.url}/v1/turns/..%2F..%2Fetc/events`)).status).toBe(400);
-    const r = await fetch(`${gw.url}/v1/turns/AAAAAAAAAAAAAAAAAAAA/events`, { headers: { "last-event-id": "drop table" } });
+    const r = await fetch(`${gw.url}/v1/turns/AAAAAAAAAAAAAAAAAAAA/events`, {
+      headers: { "last-event-id": "drop table" },
+    });
     expect(r.status).toBe(400);
-    expect(((await r.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]?.field).toBe("Last-Event-ID");
+    expect(((await r.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]?.field).toBe(
+      "Last-Event-ID",
+    );
   });
 });
 
 describe("WS /ws/chat (real ws client)", () => {
-  function open(): Promise<{ ws: WebSocket; frames: Array<{ event: string; data?: string }>; next: (event: string) => Promise<void> }> {
+  function open(): Promise<{
+    ws: WebSocket;
+    frames: Array<{ event: string; data?: string }>;
+    next: (event: string) => Promise<void>;
+  }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws/chat`);
       const frames: Array<{ event: string; data?: string }> = [];
       const waiters: Array<{ event: string; resolve: () => void; from: number }> = [];
       ws.on("message", (raw) => {
         frames.push(JSON.parse(String(raw)) as { event: string; data?: string });
-        for (const w of [...waiters]) if (frames.slice(w.from).some((f) => f.event === w.event)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
+        for (const w of [...waiters])
+          if (frames.slice(w.from).some((f) => f.event === w.event)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
       });
       ws.once("open", () =>
         resolve({
@@ -191,13 +233,22 @@ describe("WS /ws/chat (real ws client)", () => {
     let done = next("done");
     ws.send(JSON.stringify({ session_id: s, input: "hello ws" }));
     await done;
-    expect(frames.filter((f) => f.event === "token").map((f) => f.data).join("")).toBe("echo: hello ws");
+    expect(
+      frames
+        .filter((f) => f.event === "token")
+        .map((f) => f.data)
+        .join(""),
+    ).toBe("echo: hello ws");
     expect(frames.at(-1)).toMatchObject({ event: "done", data: s });
     const before = upstream.requests.length;
     done = next("done");
     ws.send(JSON.stringify({ session_id: s, input: "again" }));
     await done;
-    expect(transcript(upstream.requests[before]?.body.messages ?? []).slice(1)).toEqual(["user: hello ws", "assistant: echo: hello ws", "user: again"]);
+    expect(transcript(upstream.requests[before]?.body.messages ?? []).slice(1)).toEqual([
+      "user: hello ws",
+      "assistant: echo: hello ws",
+      "user: again",
+    ]);
     ws.close();
   });
 
@@ -213,7 +264,12 @@ describe("WS /ws/chat (real ws client)", () => {
     const done = next("done");
     ws.send(JSON.stringify({ session_id: sid(), input: "still here" }));
     await done;
-    expect(frames.filter((f) => f.event === "token").map((f) => f.data).join("")).toBe("echo: still here");
+    expect(
+      frames
+        .filter((f) => f.event === "token")
+        .map((f) => f.data)
+        .join(""),
+    ).toBe("echo: still here");
     ws.close();
   });
 });

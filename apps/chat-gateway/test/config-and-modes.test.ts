@@ -30,13 +30,22 @@ describe("configuration (the parser main.ts uses, no process)", () => {
     const r = loadGatewayConfig({});
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value).toMatchObject({ port: 8000, host: "127.0.0.1", redisUrl: undefined, model: { provider: "offline" } });
+    expect(r.value).toMatchObject({
+      port: 8000,
+      host: "127.0.0.1",
+      redisUrl: undefined,
+      model: { provider: "offline" },
+    });
   });
 });
 
 describe("the built gateway (node dist/main.js): start-up, config errors, signals", () => {
   it("refuses to start with a bad setting: exit 1 and one stderr line naming it (each setting: the parser tests above)", () => {
-    const r = spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? "", REDIS_URL: "localhost:6379" }, encoding: "utf8", timeout: 10_000 });
+    const r = spawnSync(process.execPath, [GATEWAY_MAIN], {
+      env: { PATH: process.env.PATH ?? "", REDIS_URL: "localhost:6379" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
@@ -51,7 +60,9 @@ describe("the built gateway (node dist/main.js): start-up, config errors, signal
       const tokens = res.messages.filter((m) => m.event === "token");
       expect(tokens.length).toBeGreaterThan(3);
       expect(tokens.map((m) => m.data).join("")).toMatch(/offline/i);
-      const again = await (await fetch(`${gw.url}/v1/chat`, json({ session_id: "off", input: "what is my name?" }))).json();
+      const again = await (
+        await fetch(`${gw.url}/v1/chat`, json({ session_id: "off", input: "what is my name?" }))
+      ).json();
       expect(JSON.stringify(again)).toContain("Ada");
     } finally {
       expect(await gw.process.stop()).toBe(0);
@@ -67,7 +78,12 @@ describe("turn timeout", () => {
   afterAll(async () => upstream?.close());
 
   it("bounds every turn: SSE gets error then done, /v1/chat a 504", async () => {
-    const gw = await startInProcessGateway({ OPENAI_BASE_URL: upstream.url, TURN_TIMEOUT_MS: "1500", MODEL_TIMEOUT_MS: "60000", MODEL_MAX_RETRIES: "0" });
+    const gw = await startInProcessGateway({
+      OPENAI_BASE_URL: upstream.url,
+      TURN_TIMEOUT_MS: "1500",
+      MODEL_TIMEOUT_MS: "60000",
+      MODEL_MAX_RETRIES: "0",
+    });
     try {
       const started = Date.now();
       const sse = await readSse(`${gw.url}/v1/chat/stream`, json({ session_id: "t", input: "x" }));
@@ -103,7 +119,11 @@ describe("REDIS_URL: distributed mode", () => {
     try {
       const res = await fetch(`${gw.url}/readiness`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: "not_ready", mode: "distributed", checks: { redis: { ok: false }, history: { ok: false } } });
+      expect(await res.json()).toMatchObject({
+        status: "not_ready",
+        mode: "distributed",
+        checks: { redis: { ok: false }, history: { ok: false } },
+      });
     } finally {
       await gw.stop();
     }

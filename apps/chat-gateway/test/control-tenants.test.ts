@@ -38,22 +38,32 @@ describe("turn control is per tenant", () => {
     const ws = new WebSocket(`ws://${host}/ws/chat`, { headers: globex });
     try {
       await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-      const frame = new Promise<{ event: string; data?: string }>((resolve) => ws.once("message", (raw) => resolve(JSON.parse(String(raw)) as { event: string; data?: string })));
+      const frame = new Promise<{ event: string; data?: string }>((resolve) =>
+        ws.once("message", (raw) => resolve(JSON.parse(String(raw)) as { event: string; data?: string })),
+      );
       ws.send(JSON.stringify({ type: "cancel", turn_id: turnId }));
       expect(await frame).toEqual({ event: "error", data: "no such turn (it may have expired)", turn_id: turnId });
     } finally {
       ws.terminate();
     }
   });
-
 });
 
 describe("sessions are ordered per tenant", () => {
   let upstream: ScriptedOpenAI;
   let gw: InProcessGateway;
   beforeAll(async () => {
-    upstream = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["slow ", "answer ", "here"], delayMs: 300 }) });
-    gw = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", AUTH_MODE: "api_key", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}` });
+    upstream = await startScriptedOpenAI({
+      script: () => ({ kind: "text", chunks: ["slow ", "answer ", "here"], delayMs: 300 }),
+    });
+    gw = gatewayFromEnv({
+      MODEL_PROVIDER: "openai",
+      OPENAI_API_KEY: "sk-test-not-real",
+      OPENAI_BASE_URL: upstream.url,
+      MODEL_MAX_RETRIES: "0",
+      AUTH_MODE: "api_key",
+      API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}`,
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -62,8 +72,14 @@ describe("sessions are ordered per tenant", () => {
 
   it("reject: a busy session of one tenant is 409 for that tenant only; another tenant's equal session id runs", async () => {
     const first = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "long one" }, acme));
-    const sameTenant = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme));
-    const otherTenant = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex));
+    const sameTenant = await gw.app.request(
+      "/v1/chat/stream",
+      json({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme),
+    );
+    const otherTenant = await gw.app.request(
+      "/v1/chat/stream",
+      json({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex),
+    );
     expect(sameTenant.status).toBe(409);
     expect(otherTenant.status).toBe(200);
     const [a, b] = await Promise.all([sseEvents(first), sseEvents(otherTenant)]);

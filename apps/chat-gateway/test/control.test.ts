@@ -23,7 +23,14 @@ function slowScript(req: RecordedRequest) {
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();
   upstream.script(slowScript);
-  gw = await startInProcessGateway({ USE_MCP_IN_CHAT: "false", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "20000" });
+  gw = await startInProcessGateway({
+    USE_MCP_IN_CHAT: "false",
+    OPENAI_API_KEY: "sk-test-not-real",
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    SSE_HEARTBEAT_MS: "200",
+    TURN_TIMEOUT_MS: "20000",
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -60,7 +67,10 @@ class TurnStream {
   }
 
   get text(): string {
-    return this.messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+    return this.messages
+      .filter((m) => m.event === "token")
+      .map((m) => m.data)
+      .join("");
   }
 
   async tokens(n: number): Promise<void> {
@@ -121,7 +131,9 @@ describe("cancel", () => {
     const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws/chat`);
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const frames: Array<{ event: string; data?: string; turn_id?: string }> = [];
-    ws.on("message", (raw) => frames.push(JSON.parse(String(raw)) as { event: string; data?: string; turn_id?: string }));
+    ws.on("message", (raw) =>
+      frames.push(JSON.parse(String(raw)) as { event: string; data?: string; turn_id?: string }),
+    );
     onTestFinished(() => ws.terminate());
     ws.send(JSON.stringify({ session_id: sid(), input: LONG }));
     await until(() => frames.some((f) => f.event === "token"), "a token");
@@ -135,7 +147,12 @@ describe("cancel", () => {
     ws.send(JSON.stringify({ type: "cancel", turn_id: "nosuchturn0000000000" }));
     ws.send(JSON.stringify({ type: "cancel", turn_id: "../etc" }));
     await until(() => frames.filter((f) => f.event === "error").length >= 3, "two error frames");
-    expect(frames.slice(-2).map((f) => f.data).sort()).toEqual(["invalid message: turn_id is not a valid turn id", "no such turn (it may have expired)"]);
+    expect(
+      frames
+        .slice(-2)
+        .map((f) => f.data)
+        .sort(),
+    ).toEqual(["invalid message: turn_id is not a valid turn id", "no such turn (it may have expired)"]);
   });
 
   it("cancel_on_disconnect: the last follower leaving cancels the turn; by default the turn finishes and is kept", async () => {
@@ -157,7 +174,10 @@ describe("cancel", () => {
 
   it("a cancel of a turn still queued behind its session's running turn ends it at once; it never runs", async () => {
     const session = sid();
-    const running = await TurnStream.open(gw.url, { session_id: session, input: "slow:60:alpha beta gamma delta epsilon" });
+    const running = await TurnStream.open(gw.url, {
+      session_id: session,
+      input: "slow:60:alpha beta gamma delta epsilon",
+    });
     await running.tokens(1);
     const queued = await TurnStream.open(gw.url, { session_id: session, input: "never runs" });
     expect((await cancel(queued.turnId)).status).toBe(202);
@@ -167,7 +187,10 @@ describe("cancel", () => {
     expect(running.messages.some((m) => m.event === "done")).toBe(false);
     await running.end();
     expect(upstream.requests.some((r) => transcript(r.body.messages).includes("user: never runs"))).toBe(false);
-    expect(await historySeenBy(session)).toEqual(["user: slow:60:alpha beta gamma delta epsilon", "assistant: alpha beta gamma delta epsilon"]);
+    expect(await historySeenBy(session)).toEqual([
+      "user: slow:60:alpha beta gamma delta epsilon",
+      "assistant: alpha beta gamma delta epsilon",
+    ]);
   });
 });
 
@@ -183,7 +206,8 @@ describe("one session, in order (multitask_strategy)", () => {
     const sent = transcript(first?.body.messages ?? []).slice(1);
     // Whichever was admitted first, the other one saw it whole.
     const order = sent.length === 3 ? "a-then-b" : "b-then-a";
-    if (order === "a-then-b") expect(sent).toEqual(["user: slow:20:first answer here", "assistant: first answer here", "user: second"]);
+    if (order === "a-then-b")
+      expect(sent).toEqual(["user: slow:20:first answer here", "assistant: first answer here", "user: second"]);
     else expect(sent).toEqual(["user: second"]);
     expect(events(a.messages).at(-1)).toBe("done");
     expect(events(b.messages).at(-1)).toBe("done");
@@ -192,9 +216,18 @@ describe("one session, in order (multitask_strategy)", () => {
   it("reject: 409 naming the running turn; the running turn is untouched", async () => {
     const session = sid();
     const running = await TurnStream.open(gw.url, { session_id: session, input: "slow:30:one two three" });
-    const res = await fetch(`${gw.url}/v1/chat/stream`, json({ session_id: session, input: "impatient", multitask_strategy: "reject" }));
+    const res = await fetch(
+      `${gw.url}/v1/chat/stream`,
+      json({ session_id: session, input: "impatient", multitask_strategy: "reject" }),
+    );
     expect(res.status).toBe(409);
-    expect(await res.json()).toEqual({ error: { code: "conflict", message: expect.stringContaining("reject") as string, details: [{ field: "running_turn_id", message: running.turnId }] } });
+    expect(await res.json()).toEqual({
+      error: {
+        code: "conflict",
+        message: expect.stringContaining("reject") as string,
+        details: [{ field: "running_turn_id", message: running.turnId }],
+      },
+    });
     await running.end();
     expect(running.text).toBe("one two three");
     expect(await historySeenBy(session)).toEqual(["user: slow:30:one two three", "assistant: one two three"]);
@@ -204,12 +237,21 @@ describe("one session, in order (multitask_strategy)", () => {
     const session = sid();
     const running = await TurnStream.open(gw.url, { session_id: session, input: LONG });
     await running.tokens(2);
-    const next = await TurnStream.open(gw.url, { session_id: session, input: "instead", multitask_strategy: "interrupt" });
+    const next = await TurnStream.open(gw.url, {
+      session_id: session,
+      input: "instead",
+      multitask_strategy: "interrupt",
+    });
     const cut = await running.end();
     expect(events(cut).slice(-2)).toEqual(["error", "done"]);
     await next.end();
     expect(next.text).toBe("echo: instead");
-    expect(await historySeenBy(session)).toEqual([`user: ${LONG}`, `assistant: ${running.text}`, "user: instead", "assistant: echo: instead"]);
+    expect(await historySeenBy(session)).toEqual([
+      `user: ${LONG}`,
+      `assistant: ${running.text}`,
+      "user: instead",
+      "assistant: echo: instead",
+    ]);
   });
 
   it("rollback: the running turn is cancelled and nothing of it stays in history", async () => {
@@ -221,7 +263,12 @@ describe("one session, in order (multitask_strategy)", () => {
     const next = await TurnStream.open(gw.url, { session_id: session, input: "redo", multitask_strategy: "rollback" });
     expect(events(await running.end()).slice(-2)).toEqual(["error", "done"]);
     await next.end();
-    expect(await historySeenBy(session)).toEqual(["user: kept", "assistant: echo: kept", "user: redo", "assistant: echo: redo"]);
+    expect(await historySeenBy(session)).toEqual([
+      "user: kept",
+      "assistant: echo: kept",
+      "user: redo",
+      "assistant: echo: redo",
+    ]);
   });
 
   it("sessions of different ids do not wait on each other", async () => {
@@ -247,7 +294,12 @@ describe("resume", () => {
     expect(res.status).toBe(200);
     const followed: SseMessage[] = [];
     for await (const m of streamSse(res)) followed.push(m);
-    expect(followed.filter((m) => m.event === "token").map((m) => m.data).join("")).toBe("echo: queued one");
+    expect(
+      followed
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toBe("echo: queued one");
     expect(followed.at(-1)?.event).toBe("done");
     await running.end();
     const doneId = followed.at(-1)?.id ?? "";
@@ -290,10 +342,19 @@ describe("hostile turn control fields", () => {
 
 describe("drain, in-process", () => {
   it("a draining gateway refuses new turns (503 not_ready), tells open streams to reconnect (retry:), and they resume with Last-Event-ID", async () => {
-    const own = gatewayFromEnv({ MODEL_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "200" });
+    const own = gatewayFromEnv({
+      MODEL_PROVIDER: "openai",
+      OPENAI_API_KEY: "sk-test-not-real",
+      OPENAI_BASE_URL: upstream.url,
+      MODEL_MAX_RETRIES: "0",
+      SSE_HEARTBEAT_MS: "200",
+    });
     onTestFinished(() => own.close());
     const base = `http://${await own.listen()}`;
-    const res = await fetch(`${base}/v1/chat/stream`, json({ session_id: sid(), input: "slow:40:a b c d e f g h i j k l" }));
+    const res = await fetch(
+      `${base}/v1/chat/stream`,
+      json({ session_id: sid(), input: "slow:40:a b c d e f g h i j k l" }),
+    );
     const turnId = res.headers.get("x-turn-id") ?? "";
     const parser = new SseParser();
     const seen: SseMessage[] = [];
@@ -316,10 +377,24 @@ describe("drain, in-process", () => {
     expect(seen.map((m) => m.event)).not.toContain("done");
     // A drained gateway's streams all end so: the resume goes to another replica (infra/e2e). Here, the same
     // in-memory log read from the resume point continues exactly.
-    expect((await fetch(`${base}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "0" } })).headers.get("content-type")).toContain("text/event-stream");
+    expect(
+      (
+        await fetch(`${base}/v1/turns/${turnId}/events`, { headers: { "last-event-id": seen.at(-1)?.id ?? "0" } })
+      ).headers.get("content-type"),
+    ).toContain("text/event-stream");
     let restText = "";
-    for await (const { event } of own.pipeline.turns.follow(turnId, seen.at(-1)?.id ?? "0", AbortSignal.timeout(10_000))) if (event.event === "token") restText += event.data;
-    expect(seen.filter((m) => m.event === "token").map((m) => m.data).join("") + restText).toBe("a b c d e f g h i j k l");
+    for await (const { event } of own.pipeline.turns.follow(
+      turnId,
+      seen.at(-1)?.id ?? "0",
+      AbortSignal.timeout(10_000),
+    ))
+      if (event.event === "token") restText += event.data;
+    expect(
+      seen
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join("") + restText,
+    ).toBe("a b c d e f g h i j k l");
   });
 });
 
@@ -328,7 +403,10 @@ describe("cancel_on_disconnect on the JSON answer", () => {
     const session = sid();
     const abort = new AbortController();
     const before = upstream.requests.length;
-    const pending = fetch(`${gw.url}/v1/chat`, { ...json({ session_id: session, input: LONG, cancel_on_disconnect: true }), signal: abort.signal }).catch(() => undefined);
+    const pending = fetch(`${gw.url}/v1/chat`, {
+      ...json({ session_id: session, input: LONG, cancel_on_disconnect: true }),
+      signal: abort.signal,
+    }).catch(() => undefined);
     await until(() => upstream.requests.length > before, "the upstream request");
     await new Promise((r) => setTimeout(r, 200));
     const aborted = upstream.abortedStreams;

@@ -14,16 +14,33 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const toolEvents = (messages: Array<{ event?: string; data: string }>) => messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event} ${m.data}`);
-const tokens = (messages: Array<{ event?: string; data: string }>) => messages.filter((m) => m.event === "token").map((m) => m.data).join("");
-const TOOL_ORDER = ["tool_start docs__vector_search", "tool_end docs__vector_search", "tool_start docs__doc_get", "tool_end docs__doc_get"];
+const toolEvents = (messages: Array<{ event?: string; data: string }>) =>
+  messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event} ${m.data}`);
+const tokens = (messages: Array<{ event?: string; data: string }>) =>
+  messages
+    .filter((m) => m.event === "token")
+    .map((m) => m.data)
+    .join("");
+const TOOL_ORDER = [
+  "tool_start docs__vector_search",
+  "tool_end docs__vector_search",
+  "tool_start docs__doc_get",
+  "tool_end docs__doc_get",
+];
 
 describe("embedded mode attaches the docs server next to the file server", { timeout: 60_000 }, () => {
   let upstream: ScriptedOpenAI;
   let gw: ListeningGateway;
   beforeAll(async () => {
     upstream = await startScriptedOpenAI();
-    gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "30000", MCP_CONNECT_TIMEOUT_MS: "30000" });
+    gw = await startInProcessGateway({
+      OPENAI_API_KEY: "sk-test-not-real",
+      OPENAI_BASE_URL: upstream.url,
+      MODEL_MAX_RETRIES: "0",
+      FILES_ROOT: root,
+      TURN_TIMEOUT_MS: "30000",
+      MCP_CONNECT_TIMEOUT_MS: "30000",
+    });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -33,7 +50,10 @@ describe("embedded mode attaches the docs server next to the file server", { tim
   it("an agent turn searches the shipped sample and reads the best hit: tool events in the stream, tool output back to the model", async () => {
     upstream.script(docsAgentScript("what is the offline demo model"));
     const before = upstream.requests.length;
-    const res = await readSse(`${gw.url}/v1/agent/chat/stream`, json({ input: "what is the offline demo model?", session_id: "docs-embedded" }));
+    const res = await readSse(
+      `${gw.url}/v1/agent/chat/stream`,
+      json({ input: "what is the offline demo model?", session_id: "docs-embedded" }),
+    );
     expect(res.status).toBe(200);
     expect(toolEvents(res.messages)).toEqual(TOOL_ORDER);
     expect(res.messages.at(-1)?.event).toBe("done");
@@ -67,11 +87,16 @@ describe("the offline demo model (no key) uses the docs tools out of the box", {
   });
 
   it("'what do the docs say about …' streams vector_search then doc_get, then quotes the passage", async () => {
-    const res = await readSse(`${gw.url}/v1/agent/chat/stream`, json({ input: "What do the docs say about the offline demo model?", session_id: "docs-offline" }));
+    const res = await readSse(
+      `${gw.url}/v1/agent/chat/stream`,
+      json({ input: "What do the docs say about the offline demo model?", session_id: "docs-offline" }),
+    );
     expect(res.status).toBe(200);
     expect(toolEvents(res.messages)).toEqual(TOOL_ORDER);
     const text = tokens(res.messages);
-    expect(text).toMatch(/^\[offline demo model\] The docs answer this in The offline demo model — guides\/offline-model\.md \(chunk \d+ of \d+/);
+    expect(text).toMatch(
+      /^\[offline demo model\] The docs answer this in The offline demo model — guides\/offline-model\.md \(chunk \d+ of \d+/,
+    );
     expect(res.messages.at(-1)?.event).toBe("done");
   });
 });

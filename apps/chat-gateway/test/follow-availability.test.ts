@@ -25,7 +25,9 @@ function follower(entries: LoggedTurnEvent[], seen: AbortSignal[]) {
   return async function* (_afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
     seen.push(signal);
     yield* entries;
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
   };
 }
 
@@ -37,7 +39,13 @@ describe("followWhileAvailable", () => {
     const seen: AbortSignal[] = [];
     const client = new AbortController();
     const got: LoggedTurnEvent[] = [];
-    for await (const e of followWhileAvailable(follower([token("1-0"), token("2-0")], seen), client.signal, availability, "s1", "0")) {
+    for await (const e of followWhileAvailable(
+      follower([token("1-0"), token("2-0")], seen),
+      client.signal,
+      availability,
+      "s1",
+      "0",
+    )) {
       got.push(e);
       if (e.id === "2-0") setTimeout(() => availability.lose(), 10);
     }
@@ -55,7 +63,13 @@ describe("followWhileAvailable", () => {
     const seen: AbortSignal[] = [];
     const client = new AbortController();
     const got: string[] = [];
-    for await (const e of followWhileAvailable(follower([token("1-0")], seen), client.signal, fakeAvailability(), "s1", "0")) {
+    for await (const e of followWhileAvailable(
+      follower([token("1-0")], seen),
+      client.signal,
+      fakeAvailability(),
+      "s1",
+      "0",
+    )) {
       got.push(e.id);
       client.abort();
     }
@@ -71,7 +85,10 @@ describe("followWhileAvailable", () => {
     const add = client.signal.addEventListener.bind(client.signal);
     const remove = client.signal.removeEventListener.bind(client.signal);
     client.signal.addEventListener = ((...a: Parameters<typeof add>) => (added++, add(...a))) as typeof add;
-    client.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (removed++, remove(...a))) as typeof remove;
+    client.signal.removeEventListener = ((...a: Parameters<typeof remove>) => (
+      removed++,
+      remove(...a)
+    )) as typeof remove;
     const availability = fakeAvailability();
     const many = Array.from({ length: 50 }, (_, i) => token(`${i + 1}-0`));
     let n = 0;

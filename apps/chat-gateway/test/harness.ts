@@ -52,7 +52,12 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
 }
 
 /** gatewayFromEnv's defaults: the offline model, no MCP servers, nothing from the developer's shell. */
-export const BASE_ENV = { MODEL_PROVIDER: "offline", MCP_SERVER_URL: "http://127.0.0.1:9/mcp", USE_MCP_IN_CHAT: "false", LOG_LEVEL: "silent" };
+export const BASE_ENV = {
+  MODEL_PROVIDER: "offline",
+  MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+  USE_MCP_IN_CHAT: "false",
+  LOG_LEVEL: "silent",
+};
 
 export interface InProcessGateway {
   /** The Hono app: drive routes with `app.request()`, no socket involved. */
@@ -97,7 +102,10 @@ function inProcessGateway(env: Record<string, string | undefined>, options: InPr
   }
   const config = (options.tweak ?? ((c) => c))(loaded.value);
   const logs: string[] = [];
-  const log = options.captureLogs === true ? createLogger("chat-gateway", "debug", { destination: { write: (line: string) => void logs.push(line) } }) : createLogger("chat-gateway", config.logLevel);
+  const log =
+    options.captureLogs === true
+      ? createLogger("chat-gateway", "debug", { destination: { write: (line: string) => void logs.push(line) } })
+      : createLogger("chat-gateway", config.logLevel);
   const gateway = createGateway(config, log);
   let server: ServerType | undefined;
   // upgraded (WebSocket) sockets are not the HTTP server's to close: ended here so that close() does not wait on them
@@ -137,7 +145,10 @@ function inProcessGateway(env: Record<string, string | undefined>, options: InPr
 }
 
 /** The gateway as main.ts wires it, from BASE_ENV + env, with `tweak` for settings tests need; logs captured. */
-export function gatewayFromEnv(env: Record<string, string>, tweak: (c: GatewayConfig) => GatewayConfig = (c) => c): InProcessGateway {
+export function gatewayFromEnv(
+  env: Record<string, string>,
+  tweak: (c: GatewayConfig) => GatewayConfig = (c) => c,
+): InProcessGateway {
   return inProcessGateway({ ...BASE_ENV, ...env }, { tweak, captureLogs: true });
 }
 
@@ -169,7 +180,8 @@ export async function sseEvents(res: Response): Promise<Array<{ event: string; d
     .filter((block) => block.split("\n").some((l) => l.startsWith("event:")))
     .map((block) => {
       const lines = block.split("\n");
-      const field = (name: string) => lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).replace(/^ /, ""));
+      const field = (name: string) =>
+        lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).replace(/^ /, ""));
       const id = field("id")[0];
       return { event: field("event")[0] ?? "", data: field("data").join("\n"), ...(id !== undefined ? { id } : {}) };
     });

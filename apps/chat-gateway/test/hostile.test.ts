@@ -45,7 +45,12 @@ const CASES: Case[] = [
   { name: "session_id with a space", body: j({ ...ok, session_id: "a b" }), status: 400, field: "session_id" },
   { name: "session_id with a newline", body: j({ ...ok, session_id: "a\nb" }), status: 400, field: "session_id" },
   { name: "session_id with a Redis hash tag", body: j({ ...ok, session_id: "{x}" }), status: 400, field: "session_id" },
-  { name: "session_id path traversal", body: j({ ...ok, session_id: "../../etc/passwd" }), status: 400, field: "session_id" },
+  {
+    name: "session_id path traversal",
+    body: j({ ...ok, session_id: "../../etc/passwd" }),
+    status: 400,
+    field: "session_id",
+  },
   { name: "empty input", body: j({ ...ok, input: "" }), status: 400, field: "input" },
   { name: "input over 32,000 chars", body: j({ ...ok, input: "x".repeat(32_001) }), status: 400, field: "input" },
   { name: "input as an object", body: j({ ...ok, input: { $gt: "" } }), status: 400, field: "input" },
@@ -53,21 +58,41 @@ const CASES: Case[] = [
   { name: "temperature below 0", body: j({ ...ok, temperature: -0.1 }), status: 400, field: "temperature" },
   { name: "temperature above 2", body: j({ ...ok, temperature: 2.5 }), status: 400, field: "temperature" },
   { name: "temperature as a string", body: j({ ...ok, temperature: "hot" }), status: 400, field: "temperature" },
-  { name: "temperature NaN-ish (1e999 = Infinity)", body: `{"session_id":"s","input":"hi","temperature":1e999}`, status: 400, field: "temperature" },
+  {
+    name: "temperature NaN-ish (1e999 = Infinity)",
+    body: `{"session_id":"s","input":"hi","temperature":1e999}`,
+    status: 400,
+    field: "temperature",
+  },
   { name: "model with a newline", body: j({ ...ok, model: "gpt\nx" }), status: 400, field: "model" },
   { name: "model over 128 chars", body: j({ ...ok, model: "m".repeat(129) }), status: 400, field: "model" },
   { name: "an unknown field", body: j({ ...ok, role: "system" }), status: 400, field: "role" },
-  { name: "__proto__ pollution", body: `{"session_id":"s","input":"hi","__proto__":{"admin":true}}`, status: 400, field: "__proto__" },
+  {
+    name: "__proto__ pollution",
+    body: `{"session_id":"s","input":"hi","__proto__":{"admin":true}}`,
+    status: 400,
+    field: "__proto__",
+  },
   { name: "text/plain content type", body: j(ok), contentType: "text/plain", status: 415 },
   { name: "no content type", body: j(ok), contentType: null, status: 415 },
-  { name: "form content type", body: "session_id=s&input=hi", contentType: "application/x-www-form-urlencoded", status: 415 },
+  {
+    name: "form content type",
+    body: "session_id=s&input=hi",
+    contentType: "application/x-www-form-urlencoded",
+    status: 415,
+  },
   { name: "a body over 256 KiB", body: j({ ...ok, input: "x".repeat(300 * 1024) }), status: 413 },
-  { name: "invalid UTF-8", body: new Uint8Array([0x7b, 0x22, 0x69, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), status: 400 },
+  {
+    name: "invalid UTF-8",
+    body: new Uint8Array([0x7b, 0x22, 0x69, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    status: 400,
+  },
   { name: "deeply nested JSON", body: `${"[".repeat(100_000)}${"]".repeat(100_000)}`, status: 400 },
 ];
 
 function assertSafe(text: string): void {
-  for (const leak of ["    at ", "/work/", "/home/", "/root/", "node_modules", "Error:"]) expect(text).not.toContain(leak);
+  for (const leak of ["    at ", "/work/", "/home/", "/root/", "node_modules", "Error:"])
+    expect(text).not.toContain(leak);
 }
 
 describe(`hostile input corpus (${CASES.length} cases × endpoints)`, () => {
@@ -90,7 +115,12 @@ describe(`hostile input corpus (${CASES.length} cases × endpoints)`, () => {
   }
 
   it("unknown routes and wrong methods get a JSON 404", async () => {
-    for (const [method, path] of [["GET", "/v1/chat"], ["DELETE", "/v1/chat/stream"], ["GET", "/v1/../../etc/passwd"], ["GET", "/nope"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/v1/chat"],
+      ["DELETE", "/v1/chat/stream"],
+      ["GET", "/v1/../../etc/passwd"],
+      ["GET", "/nope"],
+    ] as const) {
       const res = await gw.app.request(path, { method });
       expect(res.status).toBe(404);
       ErrorBody.parse(await res.json());
@@ -101,7 +131,11 @@ describe(`hostile input corpus (${CASES.length} cases × endpoints)`, () => {
     expect((await gw.app.request("/healthz")).status).toBe(200);
     // Over the listening socket too: the server survived the corpus, not only the app.
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
-    const res = await readSse(`${gw.url}/v1/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: j({ session_id: "after", input: "hello" }) });
+    const res = await readSse(`${gw.url}/v1/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: j({ session_id: "after", input: "hello" }),
+    });
     expect(res.messages.at(-1)).toMatchObject({ event: "done", data: "after" });
     expect(gw.server.listening).toBe(true);
   });
@@ -115,7 +149,11 @@ describe("hostile WebSocket messages", () => {
     { name: "missing input", send: j({ session_id: "s" }), match: /input/ },
     { name: "bad session_id", send: j({ session_id: "a b", input: "x" }), match: /session_id/ },
     { name: "input too long", send: j({ session_id: "s", input: "x".repeat(32_001) }), match: /input/ },
-    { name: "temperature out of range", send: j({ session_id: "s", input: "x", temperature: 9 }), match: /temperature/ },
+    {
+      name: "temperature out of range",
+      send: j({ session_id: "s", input: "x", temperature: 9 }),
+      match: /temperature/,
+    },
     { name: "over the size limit", send: j({ session_id: "s", input: "x".repeat(300 * 1024) }), match: /larger than/ },
     { name: "unknown field", send: j({ session_id: "s", input: "x", evil: 1 }), match: /evil/ },
   ];

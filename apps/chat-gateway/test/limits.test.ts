@@ -23,8 +23,17 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => upstream.close());
-const model = () => ({ MODEL_PROVIDER: "openai", OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "sk-test", MODEL_MAX_RETRIES: "0" });
-const inputsSent = (prefix: string) => upstream.requests.filter((r) => { const c = r.body.messages.at(-1)?.content; return typeof c === "string" && c.startsWith(prefix); }).length;
+const model = () => ({
+  MODEL_PROVIDER: "openai",
+  OPENAI_BASE_URL: upstream.url,
+  OPENAI_API_KEY: "sk-test",
+  MODEL_MAX_RETRIES: "0",
+});
+const inputsSent = (prefix: string) =>
+  upstream.requests.filter((r) => {
+    const c = r.body.messages.at(-1)?.content;
+    return typeof c === "string" && c.startsWith(prefix);
+  }).length;
 
 describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
   let gw: InProcessGateway;
@@ -34,10 +43,13 @@ describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
   afterAll(async () => gw.close());
 
   it("answers 429 rate_limited with Retry-After and RateLimit headers past the quota; another tenant is unaffected", async () => {
-    for (let i = 0; i < 2; i++) expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(ACME)))).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(ACME)))).status).toBe(200);
     const res = await gw.app.request("/v1/chat/stream", json({ session_id: "r", input: "hi" }, as(ACME)));
     expect(res.status).toBe(429);
-    expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "rate limit reached: turns per minute" } });
+    expect(await res.json()).toEqual({
+      error: { code: "rate_limited", message: "rate limit reached: turns per minute" },
+    });
     const retry = Number(res.headers.get("retry-after"));
     expect(retry).toBeGreaterThanOrEqual(25);
     expect(retry).toBeLessThanOrEqual(30);
@@ -73,9 +85,13 @@ describe("MAX_CONCURRENT_TURNS_PER_TENANT and per-key limits", () => {
     expect(second.status).toBe(429);
     expect(second.headers.get("ratelimit-policy")).toBe('"concurrent";q=1;qu="concurrent-requests"');
     expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await gw.app.request("/v1/chat/stream", json({ session_id: "c3", input: "hi" }, as(GLOBEX)))).status).toBe(200);
+    expect((await gw.app.request("/v1/chat/stream", json({ session_id: "c3", input: "hi" }, as(GLOBEX)))).status).toBe(
+      200,
+    );
     expect((await sseEvents(first)).at(-1)?.event).toBe("done");
-    await expect.poll(async () => (await gw.app.request("/v1/chat", json({ session_id: "c4", input: "hi" }, as(ACME)))).status).toBe(200);
+    await expect
+      .poll(async () => (await gw.app.request("/v1/chat", json({ session_id: "c4", input: "hi" }, as(ACME)))).status)
+      .toBe(200);
   });
 });
 
@@ -87,7 +103,11 @@ describe("MAX_QUEUED_TURNS (embedded: the in-process queue's backlog)", () => {
   afterAll(async () => gw.close());
 
   it("answers 503 queue_full with Retry-After instead of queuing without end", async () => {
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => gw.app.request("/v1/chat/stream", json({ session_id: `q${i}`, input: "slow:100" }))));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        gw.app.request("/v1/chat/stream", json({ session_id: `q${i}`, input: "slow:100" })),
+      ),
+    );
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     const refused = answers.filter((r) => r.status === 503);
@@ -107,8 +127,12 @@ describe("ALLOWED_MODELS", () => {
       const body = (await res.json()) as { error: { code: string; details: Array<{ field: string }> } };
       expect(body.error.code).toBe("bad_request");
       expect(body.error.details[0]?.field).toBe("model");
-      expect((await gw.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(200);
-      expect((await gw.app.request("/v1/agent/chat/stream", json({ input: "hi", model: "o1-pro-expensive" }))).status).toBe(400);
+      expect(
+        (await gw.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status,
+      ).toBe(200);
+      expect(
+        (await gw.app.request("/v1/agent/chat/stream", json({ input: "hi", model: "o1-pro-expensive" }))).status,
+      ).toBe(400);
     } finally {
       await gw.close();
     }
@@ -118,9 +142,15 @@ describe("ALLOWED_MODELS", () => {
     const list = gatewayFromEnv({ ALLOWED_MODELS: "a-model, b-model" });
     const any = gatewayFromEnv({ ALLOWED_MODELS: "*" });
     try {
-      expect((await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "b-model" }))).status).toBe(200);
-      expect((await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status).toBe(400);
-      expect((await any.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "whatever" }))).status).toBe(200);
+      expect(
+        (await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "b-model" }))).status,
+      ).toBe(200);
+      expect(
+        (await list.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "gpt-4o-mini" }))).status,
+      ).toBe(400);
+      expect(
+        (await any.app.request("/v1/chat", json({ session_id: "m", input: "hi", model: "whatever" }))).status,
+      ).toBe(200);
     } finally {
       await Promise.all([list.close(), any.close()]);
     }
@@ -133,10 +163,17 @@ describe("GET /v1/usage", () => {
     gw = gatewayFromEnv({ ...KEYS, ...model() });
   });
   afterAll(async () => gw.close());
-  type Usage = { tenant: string; days: Array<{ input_tokens: number; output_tokens: number; turns: number; counted_turns: number }> };
+  type Usage = {
+    tenant: string;
+    days: Array<{ input_tokens: number; output_tokens: number; turns: number; counted_turns: number }>;
+  };
 
   it("shows the caller's own tenant only; no parameter reaches another tenant", async () => {
-    for (let i = 0; i < 3; i++) expect((await gw.app.request("/v1/chat", json({ session_id: "u", input: "count these words please" }, as(ACME)))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await gw.app.request("/v1/chat", json({ session_id: "u", input: "count these words please" }, as(ACME))))
+          .status,
+      ).toBe(200);
     const acme = (await (await gw.app.request("/v1/usage", { headers: as(ACME) })).json()) as Usage;
     expect(acme.tenant).toBe("acme");
     expect(acme.days[0]).toMatchObject({ turns: 3, counted_turns: 3 });
@@ -146,7 +183,9 @@ describe("GET /v1/usage", () => {
     expect(globex).toMatchObject({ tenant: "globex", days: [] });
     const hostile = await gw.app.request("/v1/usage?tenant=acme", { headers: as(GLOBEX) });
     expect(hostile.status).toBe(400);
-    expect(((await hostile.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]?.field).toBe("tenant");
+    expect(((await hostile.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]?.field).toBe(
+      "tenant",
+    );
     expect((await gw.app.request("/v1/usage?days=9999", { headers: as(ACME) })).status).toBe(400);
     expect((await gw.app.request("/v1/usage")).status).toBe(401);
   });

@@ -5,7 +5,18 @@
  */
 import { createLogger } from "@acb/logger";
 import { startTracing, tracingConfigFromEnv, type Tracing } from "@acb/telemetry";
-import { freePort, readSse, startRedis, startScriptedOpenAI, startService, type PrivateRedis, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply, type ServiceProcess } from "@acb/testkit";
+import {
+  freePort,
+  readSse,
+  startRedis,
+  startScriptedOpenAI,
+  startService,
+  type PrivateRedis,
+  type RecordedRequest,
+  type ScriptedOpenAI,
+  type ScriptedReply,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -27,7 +38,13 @@ const FILESERVER = fileURLToPath(new URL("../../mcp-fileserver/dist/main.js", im
 
 interface OtlpAttr {
   key: string;
-  value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: unknown };
+  value: {
+    stringValue?: string;
+    intValue?: string | number;
+    doubleValue?: number;
+    boolValue?: boolean;
+    arrayValue?: unknown;
+  };
 }
 interface ReceivedSpan {
   service: string;
@@ -41,7 +58,12 @@ interface ReceivedSpan {
 
 function attrs(list: OtlpAttr[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const a of list ?? []) out[a.key] = a.value.stringValue ?? (a.value.intValue !== undefined ? Number(a.value.intValue) : (a.value.doubleValue ?? a.value.boolValue ?? a.value.arrayValue));
+  for (const a of list ?? [])
+    out[a.key] =
+      a.value.stringValue ??
+      (a.value.intValue !== undefined
+        ? Number(a.value.intValue)
+        : (a.value.doubleValue ?? a.value.boolValue ?? a.value.arrayValue));
   return out;
 }
 
@@ -56,11 +78,33 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-        resourceSpans?: Array<{ resource?: { attributes?: OtlpAttr[] }; scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttr[] }> }> }>;
+        resourceSpans?: Array<{
+          resource?: { attributes?: OtlpAttr[] };
+          scopeSpans?: Array<{
+            spans?: Array<{
+              traceId: string;
+              spanId: string;
+              parentSpanId?: string;
+              name: string;
+              kind: number;
+              attributes?: OtlpAttr[];
+            }>;
+          }>;
+        }>;
       };
       for (const rs of body.resourceSpans ?? []) {
         const service = String(attrs(rs.resource?.attributes)["service.name"]);
-        for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attrs(s.attributes) });
+        for (const ss of rs.scopeSpans ?? [])
+          for (const s of ss.spans ?? [])
+            spans.push({
+              service,
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? "",
+              name: s.name,
+              kind: s.kind,
+              attributes: attrs(s.attributes),
+            });
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
@@ -97,7 +141,8 @@ function script(req: RecordedRequest): ScriptedReply {
   if (last?.role === "tool") return { kind: "text", chunks: ["the ", "files ", "are ", "listed"], usage: true };
   if (/fail/.test(input)) return { kind: "http_error", status: 500 };
   const tools = (req.body.tools ?? []).map((t) => (t as { function?: { name?: string } }).function?.name ?? "");
-  if (/list files/.test(input) && tools.includes("list_dir")) return { kind: "tool_calls", calls: [{ name: "list_dir", arguments: JSON.stringify({ path: "." }) }] };
+  if (/list files/.test(input) && tools.includes("list_dir"))
+    return { kind: "tool_calls", calls: [{ name: "list_dir", arguments: JSON.stringify({ path: "." }) }] };
   return { kind: "text", chunks: ["echo: ", input], usage: true };
 }
 
@@ -130,17 +175,25 @@ beforeAll(async () => {
   redis = await startRedis();
   upstream = await startScriptedOpenAI({ script });
   otlp = await startOtlpReceiver();
-  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "100" };
+  const otel = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_BSP_SCHEDULE_DELAY: "100",
+  };
 
   const root = mkdtempSync(join(tmpdir(), "acb-obs-"));
   writeFileSync(join(root, "notes.txt"), "the secret content of the notes\n");
   const fsPort = await freePort();
   fileServerUrl = `http://127.0.0.1:${fsPort}`;
-  fileServer = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(fsPort), "--host", "127.0.0.1"], {
-    name: "mcp-fileserver",
-    env: { LOG_LEVEL: "info", MCP_AUTH_TOKEN: undefined, ...otel },
-    ready: async () => (await fetch(`${fileServerUrl}/healthz`)).ok,
-  });
+  fileServer = await startService(
+    process.execPath,
+    [FILESERVER, "--root", root, "--transport", "http", "--port", String(fsPort), "--host", "127.0.0.1"],
+    {
+      name: "mcp-fileserver",
+      env: { LOG_LEVEL: "info", MCP_AUTH_TOKEN: undefined, ...otel },
+      ready: async () => (await fetch(`${fileServerUrl}/healthz`)).ok,
+    },
+  );
 
   const metricsPort = await freePort();
   runnerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -177,10 +230,14 @@ beforeAll(async () => {
   await once(server, "listening");
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // A runner is seen (the gateway's readiness needs one) before the known traffic.
-  for (let i = 0; i < 100 && (await fetch(`${base}/readiness`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await fetch(`${base}/readiness`)).status !== 200; i++)
+    await new Promise((r) => setTimeout(r, 100));
 
   // The known traffic: one agent turn with one tool call, one chat turn, one chat turn the upstream fails.
-  const agent = await readSse(`${base}/v1/agent/chat/stream`, json({ session_id: "obs-agent", input: "list files please" }));
+  const agent = await readSse(
+    `${base}/v1/agent/chat/stream`,
+    json({ session_id: "obs-agent", input: "list files please" }),
+  );
   expect(agent.messages.map((m) => m.event)).toContain("tool_end");
   const chat = await readSse(`${base}/v1/chat/stream`, json({ session_id: "obs-chat", input: "hello there" }));
   expect(chat.messages.at(-2)?.event).toBe("token");
@@ -236,8 +293,12 @@ describe("/metrics after known traffic", () => {
     const text = await res.text();
     expect(sample(text, "acb_turns_enqueued_total", { mode: "agent" })).toBe(1);
     expect(sample(text, "acb_turns_enqueued_total", { mode: "chat" })).toBe(2);
-    expect(sample(text, "acb_http_requests_total", { method: "POST", route: "/v1/agent/chat/stream", status: "200" })).toBe(1);
-    expect(sample(text, "acb_http_requests_total", { method: "POST", route: "/v1/chat/stream", status: "200" })).toBe(2);
+    expect(
+      sample(text, "acb_http_requests_total", { method: "POST", route: "/v1/agent/chat/stream", status: "200" }),
+    ).toBe(1);
+    expect(sample(text, "acb_http_requests_total", { method: "POST", route: "/v1/chat/stream", status: "200" })).toBe(
+      2,
+    );
     expect(sample(text, "acb_queue_jobs", { state: "waiting" })).toBe(0);
     expect(sample(text, "acb_queue_jobs", { state: "active" })).toBe(0);
     expect(sample(text, "acb_runners_alive")).toBe(1);
@@ -251,22 +312,41 @@ describe("/metrics after known traffic", () => {
     const lines = gatewayLog.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
     const turns = lines.filter((l) => l.msg === "request" && l.route === "/v1/chat/stream");
     expect(turns).toHaveLength(2);
-    for (const l of turns) expect(l).toMatchObject({ level: "info", method: "POST", status: 200, turn_id: expect.any(String), trace_id: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    for (const l of turns)
+      expect(l).toMatchObject({
+        level: "info",
+        method: "POST",
+        status: 200,
+        turn_id: expect.any(String),
+        trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
   });
 });
 
 describe("one trace per turn: gateway → queue → runner → model → tool → MCP server", () => {
   it("the agent turn's spans share one trace id across the three services, with GenAI names and attributes and no content", async () => {
-    const want = ["POST /v1/agent/chat/stream", "send acb-turns", "invoke_agent acb", "chat gpt-4o-mini", "execute_tool list_dir"];
+    const want = [
+      "POST /v1/agent/chat/stream",
+      "send acb-turns",
+      "invoke_agent acb",
+      "chat gpt-4o-mini",
+      "execute_tool list_dir",
+    ];
     let trace: ReceivedSpan[] = [];
     await tracing.shutdown(); // flushes the in-process gateway's spans
     for (let i = 0; i < 100; i++) {
       const root = otlp.spans.find((s) => s.name === "POST /v1/agent/chat/stream");
       trace = root === undefined ? [] : otlp.spans.filter((s) => s.traceId === root.traceId);
-      if (want.every((n) => trace.some((s) => s.name === n)) && trace.filter((s) => s.name === "execute_tool list_dir").length === 2 && trace.filter((s) => s.name.startsWith("chat ")).length === 2) break;
+      if (
+        want.every((n) => trace.some((s) => s.name === n)) &&
+        trace.filter((s) => s.name === "execute_tool list_dir").length === 2 &&
+        trace.filter((s) => s.name.startsWith("chat ")).length === 2
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const by = (name: string, service: string): ReceivedSpan | undefined => trace.find((s) => s.name === name && s.service === service);
+    const by = (name: string, service: string): ReceivedSpan | undefined =>
+      trace.find((s) => s.name === name && s.service === service);
     const request = by("POST /v1/agent/chat/stream", "chat-gateway");
     const send = by("send acb-turns", "chat-gateway");
     const agent = by("invoke_agent acb", "agent-runner");
@@ -281,23 +361,49 @@ describe("one trace per turn: gateway → queue → runner → model → tool �
     for (const c of chats) expect(c.parentSpanId).toBe(agent?.spanId);
     expect(toolClient?.parentSpanId).toBe(agent?.spanId);
     expect(toolServer?.parentSpanId).toBe(toolClient?.spanId);
-    expect(request?.attributes).toMatchObject({ "http.route": "/v1/agent/chat/stream", "http.response.status_code": 200 });
-    expect(agent?.attributes).toMatchObject({ "gen_ai.operation.name": "invoke_agent", "gen_ai.conversation.id": "obs-agent", "acb.turn.mode": "agent" });
-    expect(chats[1]?.attributes).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.output_tokens": expect.any(Number) });
-    expect(toolClient?.attributes).toMatchObject({ "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "list_dir", "mcp.server.name": "files" });
+    expect(request?.attributes).toMatchObject({
+      "http.route": "/v1/agent/chat/stream",
+      "http.response.status_code": 200,
+    });
+    expect(agent?.attributes).toMatchObject({
+      "gen_ai.operation.name": "invoke_agent",
+      "gen_ai.conversation.id": "obs-agent",
+      "acb.turn.mode": "agent",
+    });
+    expect(chats[1]?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.usage.output_tokens": expect.any(Number),
+    });
+    expect(toolClient?.attributes).toMatchObject({
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": "list_dir",
+      "mcp.server.name": "files",
+    });
     // No message content, tool result or key in any span.
     const all = JSON.stringify(trace);
-    for (const secret of ["list files please", "the secret content", "notes.txt", "sk-test-never-logged"]) expect(all).not.toContain(secret);
+    for (const secret of ["list files please", "the secret content", "notes.txt", "sk-test-never-logged"])
+      expect(all).not.toContain(secret);
   });
 });
 
 describe("logs", () => {
   it("the runner's lines are all JSON and the failed turn's cause is there once: code, error classes, upstream status, no key or prompt", () => {
-    const lines = runner.output().split("\n").filter((l) => l !== "");
+    const lines = runner
+      .output()
+      .split("\n")
+      .filter((l) => l !== "");
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const failures = parsed.filter((l) => l.msg === "turn failed");
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ level: "warn", code: "upstream", upstream_status: 500, error_kind: "upstream", error_class: expect.stringMatching(/TurnFailedError < ModelError < \w+/) });
+    expect(failures[0]).toMatchObject({
+      level: "warn",
+      code: "upstream",
+      upstream_status: 500,
+      error_kind: "upstream",
+      error_class: expect.stringMatching(/TurnFailedError < ModelError < \w+/),
+    });
     expect(runner.output()).not.toContain("sk-test-never-logged");
     expect(runner.output()).not.toContain("please fail");
   });

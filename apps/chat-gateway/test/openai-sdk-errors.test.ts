@@ -47,11 +47,21 @@ async function refusal(call: Promise<unknown>): Promise<unknown> {
 
 describe("401 through the openai SDK", () => {
   it("a wrong key on chat.completions.create is an AuthenticationError in OpenAI's shape", async () => {
-    const err = await refusal(sdk("sk-wrong-0123456789abcdef").chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] }));
+    const err = await refusal(
+      sdk("sk-wrong-0123456789abcdef").chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    );
     expect(err).toBeInstanceOf(AuthenticationError);
     const e = err as AuthenticationError;
     expect(e.status).toBe(401);
-    expect(e.error).toEqual({ message: "invalid credentials", type: "authentication_error", code: "unauthorized", param: null });
+    expect(e.error).toEqual({
+      message: "invalid credentials",
+      type: "authentication_error",
+      code: "unauthorized",
+      param: null,
+    });
     expect(e.headers.get("www-authenticate")).toBe('Bearer realm="chat-gateway", error="invalid_token"');
     expect(upstream.requests).toHaveLength(0);
   });
@@ -59,28 +69,47 @@ describe("401 through the openai SDK", () => {
   it("a wrong key on models.list is an AuthenticationError too", async () => {
     const err = await refusal(sdk("sk-wrong-0123456789abcdef").models.list());
     expect(err).toBeInstanceOf(AuthenticationError);
-    expect((err as AuthenticationError).error).toMatchObject({ type: "authentication_error", code: "unauthorized", param: null });
+    expect((err as AuthenticationError).error).toMatchObject({
+      type: "authentication_error",
+      code: "unauthorized",
+      param: null,
+    });
   });
 
   it("no credential at all: the raw body is exactly OpenAI's shape (stream or not)", async () => {
     for (const stream of [false, true]) {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, json({ model: MODEL, stream, messages: [{ role: "user", content: "hi" }] }));
+      const res = await fetch(
+        `${gw.url}/v1/chat/completions`,
+        json({ model: MODEL, stream, messages: [{ role: "user", content: "hi" }] }),
+      );
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(await res.json()).toEqual({ error: { message: "authentication required", type: "authentication_error", code: "unauthorized", param: null } });
+      expect(await res.json()).toEqual({
+        error: { message: "authentication required", type: "authentication_error", code: "unauthorized", param: null },
+      });
     }
     const models = await fetch(`${gw.url}/v1/models`);
-    expect(await models.json()).toEqual({ error: { message: "authentication required", type: "authentication_error", code: "unauthorized", param: null } });
+    expect(await models.json()).toEqual({
+      error: { message: "authentication required", type: "authentication_error", code: "unauthorized", param: null },
+    });
   });
 
   it("a route the door does not have (models.retrieve) is a NotFoundError in OpenAI's shape", async () => {
     const err = await refusal(sdk(KEY).models.retrieve(MODEL));
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as NotFoundError).error).toEqual({ message: "no such route", type: "not_found_error", code: "not_found", param: null });
+    expect((err as NotFoundError).error).toEqual({
+      message: "no such route",
+      type: "not_found_error",
+      code: "not_found",
+      param: null,
+    });
   });
 
   it("the seed's routes keep the seed's shape", async () => {
-    const res = await fetch(`${gw.url}/v1/chat`, json({ session_id: "s", input: "hi" }, { authorization: "Bearer sk-wrong-0123456789abcdef" }));
+    const res = await fetch(
+      `${gw.url}/v1/chat`,
+      json({ session_id: "s", input: "hi" }, { authorization: "Bearer sk-wrong-0123456789abcdef" }),
+    );
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: { code: "unauthorized", message: "invalid credentials" } });
   });
@@ -89,16 +118,26 @@ describe("401 through the openai SDK", () => {
 describe("429 through the openai SDK (RATE_LIMIT_TURNS_PER_MINUTE=1)", () => {
   it("the second request in a minute is a RateLimitError in OpenAI's shape, with Retry-After, and is not retried", async () => {
     const client = sdk(KEY);
-    const first = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "first" }] });
+    const first = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "first" }],
+    });
     expect(first.choices[0]?.message.content).toBe("echo: first");
     const seen = upstream.requests.length;
     for (const stream of [false, true] as const) {
       const started = Date.now();
-      const err = await refusal(client.chat.completions.create({ model: MODEL, stream, messages: [{ role: "user", content: "second" }] }));
+      const err = await refusal(
+        client.chat.completions.create({ model: MODEL, stream, messages: [{ role: "user", content: "second" }] }),
+      );
       expect(err).toBeInstanceOf(RateLimitError);
       const e = err as RateLimitError;
       expect(e.status).toBe(429);
-      expect(e.error).toEqual({ message: "rate limit reached: turns per minute", type: "rate_limit_error", code: "rate_limited", param: null });
+      expect(e.error).toEqual({
+        message: "rate limit reached: turns per minute",
+        type: "rate_limit_error",
+        code: "rate_limited",
+        param: null,
+      });
       const retryAfter = Number(e.headers.get("retry-after"));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(60);
@@ -108,26 +147,56 @@ describe("429 through the openai SDK (RATE_LIMIT_TURNS_PER_MINUTE=1)", () => {
     }
     expect(upstream.requests.length).toBe(seen);
     // Another tenant still gets its answer.
-    const other = await sdk(OTHER).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "other" }] });
+    const other = await sdk(OTHER).chat.completions.create({
+      model: MODEL,
+      messages: [{ role: "user", content: "other" }],
+    });
     expect(other.choices[0]?.message.content).toBe("echo: other");
   });
 
   it("the seed's routes answer the same limit in the seed's shape", async () => {
-    const res = await fetch(`${gw.url}/v1/chat`, json({ session_id: "s", input: "hi" }, { authorization: `Bearer ${KEY}` }));
+    const res = await fetch(
+      `${gw.url}/v1/chat`,
+      json({ session_id: "s", input: "hi" }, { authorization: `Bearer ${KEY}` }),
+    );
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).not.toBeNull();
-    expect(await res.json()).toEqual({ error: { code: "rate_limited", message: "rate limit reached: turns per minute" } });
+    expect(await res.json()).toEqual({
+      error: { code: "rate_limited", message: "rate limit reached: turns per minute" },
+    });
   });
 });
 
 describe("the OpenAI door's turns belong to the caller's tenant", () => {
   it("X-Session-Id is a session of the caller's tenant: another tenant naming it sees none of its history", async () => {
     // Fresh gateway: the limit above is spent. No limit here.
-    const own = await startInProcessGateway({ MODEL_PROVIDER: "openai", OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "sk-test", CHAT_MODEL_ID: MODEL, MODEL_MAX_RETRIES: "0", MCP_SERVER_URL: "http://127.0.0.1:9/mcp", USE_MCP_IN_CHAT: "false", AUTH_MODE: "api_key", API_KEYS: `acme:${KEY},globex:${OTHER}` });
+    const own = await startInProcessGateway({
+      MODEL_PROVIDER: "openai",
+      OPENAI_BASE_URL: upstream.url,
+      OPENAI_API_KEY: "sk-test",
+      CHAT_MODEL_ID: MODEL,
+      MODEL_MAX_RETRIES: "0",
+      MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+      USE_MCP_IN_CHAT: "false",
+      AUTH_MODE: "api_key",
+      API_KEYS: `acme:${KEY},globex:${OTHER}`,
+    });
     try {
-      const client = (apiKey: string) => new OpenAI({ baseURL: `${own.url}/v1`, apiKey, maxRetries: 0, defaultHeaders: { "x-session-id": "shared-name" } });
-      await client(KEY).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "acme secret 42" }] });
-      await client(OTHER).chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "what did I say?" }] });
+      const client = (apiKey: string) =>
+        new OpenAI({
+          baseURL: `${own.url}/v1`,
+          apiKey,
+          maxRetries: 0,
+          defaultHeaders: { "x-session-id": "shared-name" },
+        });
+      await client(KEY).chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "acme secret 42" }],
+      });
+      await client(OTHER).chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "what did I say?" }],
+      });
       const sent = upstream.requests.at(-1)?.body.messages.map((m) => String(m.content)) ?? [];
       expect(sent.some((m) => m.includes("what did I say?"))).toBe(true);
       expect(sent.some((m) => m.includes("acme secret 42"))).toBe(false);

@@ -10,7 +10,12 @@ let gw: ListeningGateway;
 
 beforeAll(async () => {
   upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" });
+  gw = await startInProcessGateway({
+    OPENAI_API_KEY: "sk-test-not-real",
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    USE_MCP_IN_CHAT: "false",
+  });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -31,30 +36,51 @@ describe("GET /openapi.json", () => {
     const result = await validate(structuredClone(doc) as never);
     expect(result.valid, result.valid ? "" : compileErrors(result)).toBe(true);
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/chat", "/v1/chat/stream", "/v1/agent/chat/stream", "/v1/turns/{turn_id}/events", "/v1/models", "/v1/chat/completions", "/v1/ui/chat", "/v1/ui/chat/{chatId}/stream"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/chat",
+        "/v1/chat/stream",
+        "/v1/agent/chat/stream",
+        "/v1/turns/{turn_id}/events",
+        "/v1/models",
+        "/v1/chat/completions",
+        "/v1/ui/chat",
+        "/v1/ui/chat/{chatId}/stream",
+      ]),
+    );
   });
 
   it("every documented operation answers its example as documented (status and content type)", async () => {
-    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     let checked = 0;
     for (const [template, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         let path = template;
-        for (const p of op.parameters ?? []) if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(p.example ?? "x"));
+        for (const p of op.parameters ?? [])
+          if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(p.example ?? "x"));
         const example = op.requestBody ? Object.values(op.requestBody.content)[0]?.example : undefined;
         const res = await fetch(`${gw.url}${path}`, {
           method: method.toUpperCase(),
-          ...(example !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(example) } : {}),
+          ...(example !== undefined
+            ? { headers: { "content-type": "application/json" }, body: JSON.stringify(example) }
+            : {}),
         });
         const documented = op.responses[String(res.status)];
         expect(documented, `${method} ${template} answered ${res.status}, not documented`).toBeDefined();
         const type = (res.headers.get("content-type") ?? "").split(";")[0] ?? "";
-        if (documented?.content !== undefined) expect(Object.keys(documented.content), `${method} ${template} answered ${type}`).toContain(type);
+        if (documented?.content !== undefined)
+          expect(Object.keys(documented.content), `${method} ${template} answered ${type}`).toContain(type);
         else expect(await res.text()).toBe("");
         await res.body?.cancel().catch(() => undefined);
         // A bad body on every operation that takes one is a documented 400 too.
         if (op.requestBody) {
-          const bad = await fetch(`${gw.url}${path}`, { method: method.toUpperCase(), headers: { "content-type": "application/json" }, body: "{}" });
+          const bad = await fetch(`${gw.url}${path}`, {
+            method: method.toUpperCase(),
+            headers: { "content-type": "application/json" },
+            body: "{}",
+          });
           expect(op.responses[String(bad.status)], `${method} ${template} answered ${bad.status} to {}`).toBeDefined();
           expect(bad.status).toBe(400);
         }

@@ -21,7 +21,13 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "acb-pg-"));
   writeFileSync(join(root, "treasure-map.txt"), "X\n");
   upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({ OPENAI_API_KEY: "sk-test-not-real", OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", FILES_ROOT: root, TURN_TIMEOUT_MS: "30000" });
+  gw = await startInProcessGateway({
+    OPENAI_API_KEY: "sk-test-not-real",
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    FILES_ROOT: root,
+    TURN_TIMEOUT_MS: "30000",
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -35,7 +41,16 @@ afterAll(async () => {
 interface TextNodes {
   childNodes: ArrayLike<{ nodeType: number; textContent: string | null }>;
 }
-const assistantText = (page: Page) => page.locator(".msg.assistant").last().evaluate((el: TextNodes) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent ?? "").join(""));
+const assistantText = (page: Page) =>
+  page
+    .locator(".msg.assistant")
+    .last()
+    .evaluate((el: TextNodes) =>
+      Array.from(el.childNodes)
+        .filter((n) => n.nodeType === 3)
+        .map((n) => n.textContent ?? "")
+        .join(""),
+    );
 
 async function ask(page: Page, text: string): Promise<void> {
   await page.fill("#input", text);
@@ -92,7 +107,16 @@ describe("playground", { timeout: 60_000 }, () => {
     await ask(page, "never stop");
     await expect.poll(() => assistantText(page)).toContain("n3 ");
     await page.click("#stop");
-    await expect.poll(() => page.locator(".msg.assistant .err").textContent().catch(() => null), { timeout: 5_000 }).toContain("cancelled");
+    await expect
+      .poll(
+        () =>
+          page
+            .locator(".msg.assistant .err")
+            .textContent()
+            .catch(() => null),
+        { timeout: 5_000 },
+      )
+      .toContain("cancelled");
     await expect.poll(() => upstream.abortedStreams).toBe(aborted + 1);
     expect(await page.isDisabled("#send")).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, "playground-stopped.png"), fullPage: true });

@@ -49,12 +49,16 @@ async function rejections(): Promise<Record<string, number>> {
   const res = await gw.app.request("/metrics", { headers: as("ops") });
   expect(res.status).toBe(200);
   const counts: Record<string, number> = {};
-  for (const m of (await res.text()).matchAll(/^acb_rejections_total\{[^}]*reason="([a-z_]+)"[^}]*\} (\d+)$/gm)) counts[m[1] ?? ""] = Number(m[2]);
+  for (const m of (await res.text()).matchAll(/^acb_rejections_total\{[^}]*reason="([a-z_]+)"[^}]*\} (\d+)$/gm))
+    counts[m[1] ?? ""] = Number(m[2]);
   return counts;
 }
 
 const chat = (tenant: (typeof TENANTS)[number], body: Record<string, unknown>, path = "/v1/chat/stream") =>
-  gw.app.request(path, json({ session_id: `s-${tenant}-${Math.random().toString(36).slice(2)}`, input: "hi", ...body }, as(tenant)));
+  gw.app.request(
+    path,
+    json({ session_id: `s-${tenant}-${Math.random().toString(36).slice(2)}`, input: "hi", ...body }, as(tenant)),
+  );
 
 const slowRequests = () => upstream.requests.filter((r) => r.body.messages.at(-1)?.content === "slow").length;
 
@@ -117,6 +121,13 @@ describe("acb_rejections_total", () => {
     await expect.poll(() => frames.find((f) => f.event === "error")).toMatchObject({ code: "backlog_full" });
     await expect.poll(() => frames.some((f) => f.event === "done"), { timeout: 10_000 }).toBe(true);
     ws.close();
-    expect(await rejections()).toEqual({ model_not_allowed: 1, input_chars: 1, concurrency: 1, rate_limited: 1, queue_full: 1, backlog_full: 1 });
+    expect(await rejections()).toEqual({
+      model_not_allowed: 1,
+      input_chars: 1,
+      concurrency: 1,
+      rate_limited: 1,
+      queue_full: 1,
+      backlog_full: 1,
+    });
   });
 });

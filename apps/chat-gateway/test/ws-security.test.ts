@@ -12,9 +12,15 @@ interface Opened {
 }
 
 /** Opens a socket; resolves with it once open, or with the HTTP status the upgrade was refused with. */
-function open(url: string, options: { protocols?: string[]; headers?: Record<string, string>; origin?: string } = {}): Promise<Opened> {
+function open(
+  url: string,
+  options: { protocols?: string[]; headers?: Record<string, string>; origin?: string } = {},
+): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { ...(options.headers ? { headers: options.headers } : {}), ...(options.origin ? { origin: options.origin } : {}) });
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+    });
     ws.once("open", () => resolve({ ws }));
     ws.once("unexpected-response", (_req, res) => {
       resolve({ status: res.statusCode ?? 0 });
@@ -81,8 +87,12 @@ describe("WS /ws/chat: credentials (AUTH_MODE=api_key)", () => {
 
   it("refuses an upgrade without credentials or with a wrong one (401)", async () => {
     expect((await open(`ws://${base}/ws/chat`)).status).toBe(401);
-    expect((await open(`ws://${base}/ws/chat`, { headers: { authorization: "Bearer wrong-key-0123456789abcdef" } })).status).toBe(401);
-    expect((await open(`ws://${base}/ws/chat`, { protocols: ["acb.v1", "acb.bearer.wrong-key-0123456789abcdef"] })).status).toBe(401);
+    expect(
+      (await open(`ws://${base}/ws/chat`, { headers: { authorization: "Bearer wrong-key-0123456789abcdef" } })).status,
+    ).toBe(401);
+    expect(
+      (await open(`ws://${base}/ws/chat`, { protocols: ["acb.v1", "acb.bearer.wrong-key-0123456789abcdef"] })).status,
+    ).toBe(401);
   });
 
   it("accepts the Authorization header (non-browser clients)", async () => {
@@ -105,17 +115,29 @@ describe("WS /ws/chat: credentials (AUTH_MODE=api_key)", () => {
     ws!.close();
     const turnId = done?.turn_id ?? "";
     expect(turnId).not.toBe("");
-    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: { "x-api-key": KEY_GLOBEX } })).status).toBe(404);
-    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: { "x-api-key": KEY_ACME } })).status).toBe(200);
+    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: { "x-api-key": KEY_GLOBEX } })).status).toBe(
+      404,
+    );
+    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: { "x-api-key": KEY_ACME } })).status).toBe(
+      200,
+    );
   });
 });
 
 describe("configuration of identity", () => {
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? "", MODEL_PROVIDER: "offline", ...env }, encoding: "utf8", timeout: 10_000 });
+    spawnSync(process.execPath, [GATEWAY_MAIN], {
+      env: { PATH: process.env.PATH ?? "", MODEL_PROVIDER: "offline", ...env },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
 
   it("refuses to start without auth on a non-loopback address, in one line", () => {
-    const envs: Array<Record<string, string>> = [{ HOST: "0.0.0.0" }, { HOST: "0.0.0.0", AUTH_MODE: "none" }, { HOST: "10.1.2.3", AUTH_MODE: "none" }];
+    const envs: Array<Record<string, string>> = [
+      { HOST: "0.0.0.0" },
+      { HOST: "0.0.0.0", AUTH_MODE: "none" },
+      { HOST: "10.1.2.3", AUTH_MODE: "none" },
+    ];
     for (const env of envs) {
       const r = run(env);
       expect(r.status, JSON.stringify(env)).toBe(1);
@@ -146,7 +168,7 @@ describe("configuration of identity", () => {
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain(name);
       expect(r.stderr).not.toContain(secret);
-      expect(r.stderr).not.toContain("short\"");
+      expect(r.stderr).not.toContain('short"');
       expect(r.stderr).not.toContain("    at ");
     });
   }

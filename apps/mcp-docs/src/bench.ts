@@ -51,18 +51,29 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 interface StoreFactory {
   readonly name: string;
-  open(tag: string): Promise<VectorStore & { exactSearch(v: readonly number[], k: number): Promise<Array<{ chunk: { id: string } }>> }>;
+  open(
+    tag: string,
+  ): Promise<VectorStore & { exactSearch(v: readonly number[], k: number): Promise<Array<{ chunk: { id: string } }>> }>;
   close(): Promise<void>;
 }
 
 async function lanceFactory(): Promise<StoreFactory> {
   const dir = mkdtempSync(join(tmpdir(), "mcpdocs-bench-lance-"));
-  return { name: "lance (IVF_HNSW_SQ)", open: (tag) => LanceStore.open(dir, tag), close: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    name: "lance (IVF_HNSW_SQ)",
+    open: (tag) => LanceStore.open(dir, tag),
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 async function postgresFactory(): Promise<StoreFactory> {
   const url = process.env.DOCS_BENCH_DATABASE_URL;
-  if (url !== undefined && url !== "") return { name: "postgres (server, HNSW)", open: async (tag) => PostgresStore.open(url, tag, 4), close: async () => undefined };
+  if (url !== undefined && url !== "")
+    return {
+      name: "postgres (server, HNSW)",
+      open: async (tag) => PostgresStore.open(url, tag, 4),
+      close: async () => undefined,
+    };
   const { PGlite } = await import("@electric-sql/pglite");
   const { vector } = await import("@electric-sql/pglite/vector");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
@@ -88,20 +99,32 @@ async function benchIngest(f: StoreFactory): Promise<void> {
   const r = rng(7);
   for (let i = 0; i < 200; i++) {
     mkdirSync(join(root, `d${i % 10}`), { recursive: true });
-    const sections = Array.from({ length: 6 }, (_, s) => `## Section ${s}\n\n${sentence(r, 120)}\n\n${sentence(r, 80)}\n`).join("\n");
+    const sections = Array.from(
+      { length: 6 },
+      (_, s) => `## Section ${s}\n\n${sentence(r, 120)}\n\n${sentence(r, 80)}\n`,
+    ).join("\n");
     writeFileSync(join(root, `d${i % 10}`, `doc${i}.md`), `# Document ${i}\n\n${sections}`);
   }
   const store = await f.open("ingest");
   try {
     const s = await ingest({
-      config: { root, deny: [...DEFAULT_DENY], maxFileBytes: 5 * 1024 * 1024, chunkSize: 1000, chunkOverlap: 150, progress: "quiet" },
+      config: {
+        root,
+        deny: [...DEFAULT_DENY],
+        maxFileBytes: 5 * 1024 * 1024,
+        chunkSize: 1000,
+        chunkOverlap: 150,
+        progress: "quiet",
+      },
       store,
       embedder: hashingEmbedder(DIM),
       log,
       progress: createProgress("quiet"),
       rebuild: true,
     });
-    process.stdout.write(`${f.name}: ingest ${s.files} files, ${s.chunks} chunks in ${s.ms} ms = ${Math.round((s.chunks / s.ms) * 1000)} chunks/s (hashing embedder, ${DIM} dims)\n`);
+    process.stdout.write(
+      `${f.name}: ingest ${s.files} files, ${s.chunks} chunks in ${s.ms} ms = ${Math.round((s.chunks / s.ms) * 1000)} chunks/s (hashing embedder, ${DIM} dims)\n`,
+    );
   } finally {
     await store.close();
     rmSync(root, { recursive: true, force: true });
@@ -126,9 +149,30 @@ async function benchSearch(f: StoreFactory, n: number): Promise<void> {
         all.set(vector, ids.length * DIM);
         const id = chunkId(meta.id, source, o);
         ids.push(id);
-        chunks.push({ id, source, hash: "h", ordinal: o, title: source, heading: "", format: "markdown", text, vector });
+        chunks.push({
+          id,
+          source,
+          hash: "h",
+          ordinal: o,
+          title: source,
+          heading: "",
+          format: "markdown",
+          text,
+          vector,
+        });
       }
-      await store.putDocument({ source, hash: "h", title: source, format: "markdown", bytes: 0, chunks: chunks.length, ingestedAt: new Date().toISOString() }, chunks);
+      await store.putDocument(
+        {
+          source,
+          hash: "h",
+          title: source,
+          format: "markdown",
+          bytes: 0,
+          chunks: chunks.length,
+          ingestedAt: new Date().toISOString(),
+        },
+        chunks,
+      );
     }
     const tLoad = Date.now() - t0;
     const t1 = Date.now();
@@ -187,7 +231,8 @@ function bruteForce(all: Float32Array, n: number, q: readonly number[], k: numbe
 async function main(): Promise<void> {
   const full = process.argv.includes("--full");
   const storesArg = process.argv[process.argv.indexOf("--stores") + 1];
-  const wanted = process.argv.includes("--stores") && storesArg !== undefined ? storesArg.split(",") : ["lance", "postgres"];
+  const wanted =
+    process.argv.includes("--stores") && storesArg !== undefined ? storesArg.split(",") : ["lance", "postgres"];
   const sizes = full ? [10_000, 100_000] : [10_000];
   process.stdout.write(`mcp-docs bench: ${DIM} dims, ${QUERIES} queries, k=${K}, sizes ${sizes.join(", ")}\n`);
   for (const kind of wanted) {

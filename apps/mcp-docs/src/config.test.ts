@@ -15,7 +15,11 @@ describe("mcp-docs serve config", () => {
   };
 
   it("reads DOCS_* serving variables, flags first", () => {
-    const c = loadConfig(["--port", "9000"], { DOCS_TRANSPORT: "http", DOCS_PORT: "8999", DOCS_ALLOWED_ORIGINS: "https://a.example, https://b.example" });
+    const c = loadConfig(["--port", "9000"], {
+      DOCS_TRANSPORT: "http",
+      DOCS_PORT: "8999",
+      DOCS_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+    });
     if (c.command !== "serve") throw new Error("expected serve");
     expect(c.transport).toBe("http");
     expect(c.http.port).toBe(9000);
@@ -24,7 +28,9 @@ describe("mcp-docs serve config", () => {
   });
 
   it("refuses a non-loopback address without MCP_AUTH_TOKEN, naming the variable", () => {
-    expect(fail([], { DOCS_TRANSPORT: "http", DOCS_HOST: "0.0.0.0" }).message).toBe("DOCS_HOST 0.0.0.0 is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine");
+    expect(fail([], { DOCS_TRANSPORT: "http", DOCS_HOST: "0.0.0.0" }).message).toBe(
+      "DOCS_HOST 0.0.0.0 is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine",
+    );
   });
 
   it("never echoes a rejected MCP_AUTH_TOKEN in the error", () => {

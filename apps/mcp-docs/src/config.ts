@@ -4,7 +4,16 @@
  * `mcp-docs [serve]` (the MCP server) and `mcp-docs ingest --root DIR` (the ingestion CLI).
  */
 import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
-import { bool, intIn, list, loadServing, parseFlags, pick, type Env, type HttpConfig } from "@acb/mcp-fileserver/config";
+import {
+  bool,
+  intIn,
+  list,
+  loadServing,
+  parseFlags,
+  pick,
+  type Env,
+  type HttpConfig,
+} from "@acb/mcp-fileserver/config";
 import { HelpRequested } from "@acb/mcp-fileserver/errors";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
@@ -17,7 +26,14 @@ export type StoreConfig =
 
 export type EmbeddingsConfig =
   | { readonly kind: "hashing"; readonly dimensions: number }
-  | { readonly kind: "openai"; readonly model: string; readonly baseURL: string | undefined; readonly apiKey: string; readonly dimensions: number | undefined; readonly batchSize: number };
+  | {
+      readonly kind: "openai";
+      readonly model: string;
+      readonly baseURL: string | undefined;
+      readonly apiKey: string;
+      readonly dimensions: number | undefined;
+      readonly batchSize: number;
+    };
 
 export interface SearchLimits {
   readonly defaultK: number;
@@ -98,49 +114,145 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     help: { type: "boolean", short: "h" },
   });
   const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
-    pick(intIn(min, max), flagValue ?? env[envName] ?? def, flagValue !== undefined ? flag : envName, `an integer ${min}-${max}`);
+    pick(
+      intIn(min, max),
+      flagValue ?? env[envName] ?? def,
+      flagValue !== undefined ? flag : envName,
+      `an integer ${min}-${max}`,
+    );
 
-  const collection = pick(z.string().regex(COLLECTION_NAME), v.collection ?? env.DOCS_COLLECTION ?? "docs", v.collection !== undefined ? "--collection" : "DOCS_COLLECTION", "a name of a-z, 0-9 and _ starting with a letter (at most 48)");
-  const storeKind = pick(z.enum(["lance", "postgres"]), v.store ?? env.DOCS_STORE ?? (set(env.DOCS_DATABASE_URL) ? "postgres" : "lance"), v.store !== undefined ? "--store" : "DOCS_STORE", "lance or postgres");
+  const collection = pick(
+    z.string().regex(COLLECTION_NAME),
+    v.collection ?? env.DOCS_COLLECTION ?? "docs",
+    v.collection !== undefined ? "--collection" : "DOCS_COLLECTION",
+    "a name of a-z, 0-9 and _ starting with a letter (at most 48)",
+  );
+  const storeKind = pick(
+    z.enum(["lance", "postgres"]),
+    v.store ?? env.DOCS_STORE ?? (set(env.DOCS_DATABASE_URL) ? "postgres" : "lance"),
+    v.store !== undefined ? "--store" : "DOCS_STORE",
+    "lance or postgres",
+  );
   let store: StoreConfig;
   if (storeKind === "postgres") {
-    if (!set(env.DOCS_DATABASE_URL)) throw new ConfigError("DOCS_DATABASE_URL is required with DOCS_STORE=postgres (postgres://user:pass@host:5432/db)");
-    const url = pick(z.string().regex(/^postgres(ql)?:\/\/\S+$/), env.DOCS_DATABASE_URL, "DOCS_DATABASE_URL", "a postgres:// URL");
+    if (!set(env.DOCS_DATABASE_URL))
+      throw new ConfigError(
+        "DOCS_DATABASE_URL is required with DOCS_STORE=postgres (postgres://user:pass@host:5432/db)",
+      );
+    const url = pick(
+      z.string().regex(/^postgres(ql)?:\/\/\S+$/),
+      env.DOCS_DATABASE_URL,
+      "DOCS_DATABASE_URL",
+      "a postgres:// URL",
+    );
     store = { kind: "postgres", url, collection, poolSize: num("", "DOCS_DATABASE_POOL_SIZE", "4", 1, 100, undefined) };
   } else {
-    const dataDir = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), v["data-dir"] ?? env.DOCS_DATA_DIR ?? ".mcp-docs", v["data-dir"] !== undefined ? "--data-dir" : "DOCS_DATA_DIR", "a directory path");
+    const dataDir = pick(
+      z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((s) => !s.includes("\0")),
+      v["data-dir"] ?? env.DOCS_DATA_DIR ?? ".mcp-docs",
+      v["data-dir"] !== undefined ? "--data-dir" : "DOCS_DATA_DIR",
+      "a directory path",
+    );
     store = { kind: "lance", dataDir, collection };
   }
 
   const model = set(env.DOCS_EMBEDDINGS_MODEL) ? env.DOCS_EMBEDDINGS_MODEL.trim() : undefined;
-  const embKind = pick(z.enum(["hashing", "openai"]), env.DOCS_EMBEDDINGS ?? (model !== undefined ? "openai" : "hashing"), "DOCS_EMBEDDINGS", "hashing or openai");
+  const embKind = pick(
+    z.enum(["hashing", "openai"]),
+    env.DOCS_EMBEDDINGS ?? (model !== undefined ? "openai" : "hashing"),
+    "DOCS_EMBEDDINGS",
+    "hashing or openai",
+  );
   let embeddings: EmbeddingsConfig;
   if (embKind === "openai") {
-    if (model === undefined) throw new ConfigError("DOCS_EMBEDDINGS_MODEL is required with DOCS_EMBEDDINGS=openai (e.g. text-embedding-3-small)");
-    const baseRaw = set(env.DOCS_EMBEDDINGS_BASE_URL) ? env.DOCS_EMBEDDINGS_BASE_URL : set(env.OPENAI_BASE_URL) ? env.OPENAI_BASE_URL : undefined;
-    const baseURL = baseRaw === undefined ? undefined : pick(z.url({ protocol: /^https?$/ }), baseRaw, set(env.DOCS_EMBEDDINGS_BASE_URL) ? "DOCS_EMBEDDINGS_BASE_URL" : "OPENAI_BASE_URL", "an http(s) URL");
-    const apiKey = set(env.DOCS_EMBEDDINGS_API_KEY) ? env.DOCS_EMBEDDINGS_API_KEY : set(env.OPENAI_API_KEY) ? env.OPENAI_API_KEY : undefined;
-    if (apiKey === undefined && baseURL === undefined) throw new ConfigError("OPENAI_API_KEY (or DOCS_EMBEDDINGS_API_KEY, or DOCS_EMBEDDINGS_BASE_URL for a keyless local server) is required with DOCS_EMBEDDINGS=openai");
-    const dimensions = set(env.DOCS_EMBEDDINGS_DIMENSIONS) ? num("", "DOCS_EMBEDDINGS_DIMENSIONS", "0", 8, 8192, undefined) : undefined;
+    if (model === undefined)
+      throw new ConfigError(
+        "DOCS_EMBEDDINGS_MODEL is required with DOCS_EMBEDDINGS=openai (e.g. text-embedding-3-small)",
+      );
+    const baseRaw = set(env.DOCS_EMBEDDINGS_BASE_URL)
+      ? env.DOCS_EMBEDDINGS_BASE_URL
+      : set(env.OPENAI_BASE_URL)
+        ? env.OPENAI_BASE_URL
+        : undefined;
+    const baseURL =
+      baseRaw === undefined
+        ? undefined
+        : pick(
+            z.url({ protocol: /^https?$/ }),
+            baseRaw,
+            set(env.DOCS_EMBEDDINGS_BASE_URL) ? "DOCS_EMBEDDINGS_BASE_URL" : "OPENAI_BASE_URL",
+            "an http(s) URL",
+          );
+    const apiKey = set(env.DOCS_EMBEDDINGS_API_KEY)
+      ? env.DOCS_EMBEDDINGS_API_KEY
+      : set(env.OPENAI_API_KEY)
+        ? env.OPENAI_API_KEY
+        : undefined;
+    if (apiKey === undefined && baseURL === undefined)
+      throw new ConfigError(
+        "OPENAI_API_KEY (or DOCS_EMBEDDINGS_API_KEY, or DOCS_EMBEDDINGS_BASE_URL for a keyless local server) is required with DOCS_EMBEDDINGS=openai",
+      );
+    const dimensions = set(env.DOCS_EMBEDDINGS_DIMENSIONS)
+      ? num("", "DOCS_EMBEDDINGS_DIMENSIONS", "0", 8, 8192, undefined)
+      : undefined;
     // a keyless local server (Ollama, llama.cpp) still needs a non-empty key for the client
     embeddings = { kind: "openai", model, baseURL, apiKey: apiKey ?? "not-needed", dimensions, batchSize: 64 };
   } else {
     embeddings = { kind: "hashing", dimensions: num("", "DOCS_HASHING_DIMENSIONS", "512", 64, 8192, undefined) };
   }
-  const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
+  const logLevel = pick(
+    z.enum(["debug", "info", "warn", "error"]),
+    (env.LOG_LEVEL ?? "info").toLowerCase(),
+    "LOG_LEVEL",
+    "debug, info, warn or error",
+  );
 
   const ingestFrom = (rootRaw: string, rootName: string, progress: IngestConfig["progress"]): IngestConfig => {
-    const root = pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), rootRaw, rootName, "a directory path");
-    const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.DOCS_DEFAULT_DENY ?? "true", "DOCS_DEFAULT_DENY", "true or false");
+    const root = pick(
+      z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((s) => !s.includes("\0")),
+      rootRaw,
+      rootName,
+      "a directory path",
+    );
+    const defaultDeny =
+      v["no-default-deny"] === true
+        ? false
+        : pick(bool, env.DOCS_DEFAULT_DENY ?? "true", "DOCS_DEFAULT_DENY", "true or false");
     const extraDeny = [...list(env.DOCS_DENY), ...(v.deny ?? [])];
-    for (const d of extraDeny) pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")), d, "DOCS_DENY/--deny", "a relative glob without '..'");
+    for (const d of extraDeny)
+      pick(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")),
+        d,
+        "DOCS_DENY/--deny",
+        "a relative glob without '..'",
+      );
     const chunkSize = num("--chunk-size", "DOCS_CHUNK_SIZE", "1000", 100, 20_000, v["chunk-size"]);
     const chunkOverlap = num("--chunk-overlap", "DOCS_CHUNK_OVERLAP", "150", 0, 5_000, v["chunk-overlap"]);
-    if (chunkOverlap >= chunkSize) throw new ConfigError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
+    if (chunkOverlap >= chunkSize)
+      throw new ConfigError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
     return {
       root,
       deny: [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny],
-      maxFileBytes: num("--max-file-bytes", "DOCS_MAX_FILE_BYTES", String(5 * 1024 * 1024), 1024, 1024 * 1024 * 1024, v["max-file-bytes"]),
+      maxFileBytes: num(
+        "--max-file-bytes",
+        "DOCS_MAX_FILE_BYTES",
+        String(5 * 1024 * 1024),
+        1024,
+        1024 * 1024 * 1024,
+        v["max-file-bytes"],
+      ),
       chunkSize,
       chunkOverlap,
       progress,
@@ -150,11 +262,28 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   if (command === "ingest") {
     const rootRaw = v.root ?? env.DOCS_ROOT;
     if (!set(rootRaw)) throw new ConfigError("--root (or DOCS_ROOT) is required: the directory to ingest");
-    const progress = pick(z.enum(["auto", "lines", "quiet"]), v.progress ?? "auto", "--progress", "auto, lines or quiet");
-    return { command, store, embeddings, logLevel, ingest: ingestFrom(rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", progress) };
+    const progress = pick(
+      z.enum(["auto", "lines", "quiet"]),
+      v.progress ?? "auto",
+      "--progress",
+      "auto, lines or quiet",
+    );
+    return {
+      command,
+      store,
+      embeddings,
+      logLevel,
+      ingest: ingestFrom(rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", progress),
+    };
   }
 
-  const { transport, host, port, token, allowedOrigins: origins } = loadServing(v, env, {
+  const {
+    transport,
+    host,
+    port,
+    token,
+    allowedOrigins: origins,
+  } = loadServing(v, env, {
     transport: "DOCS_TRANSPORT",
     port: "DOCS_PORT",
     host: "DOCS_HOST",
@@ -170,7 +299,22 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     logLevel,
     seed: set(seedRaw) ? ingestFrom(seedRaw, v.seed !== undefined ? "--seed" : "DOCS_SEED", "quiet") : undefined,
     transport,
-    http: { host, port, token, allowedOrigins: origins, maxBodyBytes: num("", "DOCS_MAX_BODY_BYTES", String(256 * 1024), 1024, 64 * 1024 * 1024, undefined), maxSessions: 256, maxSessionsPerClient: 16, sessionIdleMs: 5 * 60_000 },
-    limits: { defaultK: Math.min(5, maxK), maxK, maxQueryChars: 4000, maxNeighbours: 5, toolTimeoutMs: num("", "DOCS_TOOL_TIMEOUT_MS", "30000", 100, 600_000, undefined) },
+    http: {
+      host,
+      port,
+      token,
+      allowedOrigins: origins,
+      maxBodyBytes: num("", "DOCS_MAX_BODY_BYTES", String(256 * 1024), 1024, 64 * 1024 * 1024, undefined),
+      maxSessions: 256,
+      maxSessionsPerClient: 16,
+      sessionIdleMs: 5 * 60_000,
+    },
+    limits: {
+      defaultK: Math.min(5, maxK),
+      maxK,
+      maxQueryChars: 4000,
+      maxNeighbours: 5,
+      toolTimeoutMs: num("", "DOCS_TOOL_TIMEOUT_MS", "30000", 100, 600_000, undefined),
+    },
   };
 }

@@ -1,7 +1,8 @@
 /** Typed errors of the docs server. Messages never contain a host path or a secret. */
 import { CodedError, ConfigError } from "@acb/mcp-fileserver/errors";
 
-export type DocsErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "OTHER_COLLECTION" | "NOT_INGESTED" | "EMBEDDINGS" | "STORE" | "INTERNAL";
+export type DocsErrorCode =
+  "INVALID_ARGUMENT" | "NOT_FOUND" | "OTHER_COLLECTION" | "NOT_INGESTED" | "EMBEDDINGS" | "STORE" | "INTERNAL";
 
 export class DocsError extends CodedError<DocsErrorCode> {}
 

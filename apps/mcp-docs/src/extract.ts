@@ -68,7 +68,9 @@ function clip(s: string, n = 200): string {
 export function extract(raw: string, format: DocFormat, fallbackTitle: string): Extracted {
   if (format === "html") {
     const titleTag = /<title[^>]*>([\s\S]{0,1000}?)<\/title>/i.exec(raw)?.[1];
-    const text = convert(raw, HTML_OPTIONS).replace(/\n{3,}/g, "\n\n").trim();
+    const text = convert(raw, HTML_OPTIONS)
+      .replace(/\n{3,}/g, "\n\n")
+      .trim();
     const title = titleTag !== undefined ? convert(titleTag, { wordwrap: false }).trim() : undefined;
     return { title: clip(title || firstHeading(text) || fallbackTitle), text };
   }

@@ -57,12 +57,26 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   try {
     roots = await resolveRoots([config.root]);
   } catch {
-    throw new DocsError("INVALID_ARGUMENT", "--root does not exist or is not a directory (the file system root is refused too)");
+    throw new DocsError(
+      "INVALID_ARGUMENT",
+      "--root does not exist or is not a directory (the file system root is refused too)",
+    );
   }
   const policy = new PathPolicy({ roots, deny: new DenyList(config.deny), maxPathLength: 4096 });
   const dimensions = (await embedder.embeddings.embedQuery("dimension probe")).length;
   const meta = await store.prepare(embedder.id, dimensions, o.rebuild === true);
-  const summary: IngestSummary = { files: 0, added: 0, updated: 0, unchanged: 0, deleted: 0, chunks: 0, orphansSwept: 0, skipped: {}, interrupted: false, ms: 0 };
+  const summary: IngestSummary = {
+    files: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    deleted: 0,
+    chunks: 0,
+    orphansSwept: 0,
+    skipped: {},
+    interrupted: false,
+    ms: 0,
+  };
   const skip = (why: string) => (summary.skipped[why] = (summary.skipped[why] ?? 0) + 1);
 
   summary.orphansSwept = await store.sweepOrphans();
@@ -133,7 +147,11 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   summary.ms = Date.now() - t0;
   return summary;
 
-  async function ingestFile(source: string, format: DocFormat, entry: Parameters<PathPolicy["entryTarget"]>[0]): Promise<string> {
+  async function ingestFile(
+    source: string,
+    format: DocFormat,
+    entry: Parameters<PathPolicy["entryTarget"]>[0],
+  ): Promise<string> {
     const target = await policy.entryTarget(entry);
     if (target.stat.size > config.maxFileBytes) {
       skip("too large");
@@ -167,7 +185,10 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     const extracted = extract(new TextDecoder("utf-8").decode(bytes), format, name.replace(/\.[^.]+$/, ""));
     const chunks = await chunkText(extracted.text, config.chunkSize, config.chunkOverlap);
     // the title leads each chunk's embedded text: a chunk deep in a page still says what page it is from
-    const vectors = chunks.length === 0 ? [] : await embedder.embeddings.embedDocuments(chunks.map((c) => `${extracted.title}\n${c.heading}\n${c.text}`));
+    const vectors =
+      chunks.length === 0
+        ? []
+        : await embedder.embeddings.embedDocuments(chunks.map((c) => `${extracted.title}\n${c.heading}\n${c.text}`));
     const stored: StoredChunk[] = chunks.map((c, i) => ({
       id: chunkId(meta.id, source, c.ordinal),
       source,
@@ -179,7 +200,15 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
       text: c.text,
       vector: vectors[i] ?? [],
     }));
-    const doc: DocumentRecord = { source, hash, title: extracted.title, format, bytes: bytes.length, chunks: stored.length, ingestedAt: new Date().toISOString() };
+    const doc: DocumentRecord = {
+      source,
+      hash,
+      title: extracted.title,
+      format,
+      bytes: bytes.length,
+      chunks: stored.length,
+      ingestedAt: new Date().toISOString(),
+    };
     await store.putDocument(doc, stored);
     summary.chunks += stored.length;
     if (prior === undefined) summary.added += 1;

@@ -16,7 +16,12 @@ function fail(message: string, code = 2): never {
   return exitWith("mcp-docs", message, code);
 }
 
-async function runIngest(config: IngestCommandConfig, store: VectorStore, log: Logger, rebuild: boolean): Promise<void> {
+async function runIngest(
+  config: IngestCommandConfig,
+  store: VectorStore,
+  log: Logger,
+  rebuild: boolean,
+): Promise<void> {
   let stops = 0;
   process.on("SIGINT", () => {
     stops += 1;
@@ -32,7 +37,9 @@ async function runIngest(config: IngestCommandConfig, store: VectorStore, log: L
     rebuild,
     stopped: () => stops > 0,
   });
-  const skipped = Object.entries(summary.skipped).map(([k, n]) => `${n} ${k}`).join(", ");
+  const skipped = Object.entries(summary.skipped)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ");
   process.stderr.write(
     `mcp-docs: ${summary.interrupted ? "INTERRUPTED after" : "ingested"} ${summary.files} files in ${summary.ms} ms: ${summary.added} added, ${summary.updated} updated, ` +
       `${summary.unchanged} unchanged, ${summary.deleted} deleted, ${summary.chunks} chunks embedded${skipped !== "" ? `; skipped ${skipped}` : ""}\n`,
@@ -48,15 +55,23 @@ async function runServe(config: ServeConfig, store: VectorStore, log: Logger): P
   // Only a collection no ingestion run has finished in is seeded (generation 1 = created, never touched: a seed cut
   // off by a connect timeout resumes on the next start); one that holds a finished run is never rewritten here.
   if ((meta === undefined || meta.generation <= 1) && config.seed !== undefined) {
-    const s = await ingest({ config: config.seed, store, embedder, log, progress: createProgress("quiet") }).catch((err: unknown) => {
-      // ingest names --root; here the directory came from --seed
-      throw err instanceof DocsError && err.code === "INVALID_ARGUMENT" ? new DocsError("INVALID_ARGUMENT", "--seed does not exist or is not a directory") : err;
-    });
+    const s = await ingest({ config: config.seed, store, embedder, log, progress: createProgress("quiet") }).catch(
+      (err: unknown) => {
+        // ingest names --root; here the directory came from --seed
+        throw err instanceof DocsError && err.code === "INVALID_ARGUMENT"
+          ? new DocsError("INVALID_ARGUMENT", "--seed does not exist or is not a directory")
+          : err;
+      },
+    );
     log.info(`seeded the empty collection: ${s.files} files, ${s.added} added, ${s.chunks} chunks in ${s.ms} ms`);
     meta = await store.meta();
   }
-  if (meta === undefined) log.warn("the collection is empty: tools answer NOT_INGESTED until `mcp-docs ingest --root DIR` has run");
-  else if (meta.embedder !== embedder.id) log.warn(`the collection was built with ${meta.embedder}, queries would use ${embedder.id}: tools answer EMBEDDINGS errors`);
+  if (meta === undefined)
+    log.warn("the collection is empty: tools answer NOT_INGESTED until `mcp-docs ingest --root DIR` has run");
+  else if (meta.embedder !== embedder.id)
+    log.warn(
+      `the collection was built with ${meta.embedder}, queries would use ${embedder.id}: tools answer EMBEDDINGS errors`,
+    );
   const server = buildServer(store, embedder, config.limits, log);
   let close: () => Promise<void>;
   if (config.transport === "stdio") {
@@ -66,7 +81,9 @@ async function runServe(config: ServeConfig, store: VectorStore, log: Logger): P
     close = () => server.stop();
   } else {
     const front = await startHttp(server, config.http, log);
-    log.info(`serving the ${store.kind} collection at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`);
+    log.info(
+      `serving the ${store.kind} collection at ${front.url}${config.http.token === undefined ? " (no token: loopback only)" : " (bearer token required)"}`,
+    );
     close = () => front.close();
   }
   exitOnSignals(() => close().then(() => store.close()));
@@ -75,7 +92,12 @@ async function runServe(config: ServeConfig, store: VectorStore, log: Logger): P
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const rebuild = argv.includes("--rebuild");
-  const config = configOrExit("mcp-docs", () => loadConfig(argv.filter((a) => a !== "--rebuild"), process.env));
+  const config = configOrExit("mcp-docs", () =>
+    loadConfig(
+      argv.filter((a) => a !== "--rebuild"),
+      process.env,
+    ),
+  );
   const log = createLogger(config.logLevel);
   let store: VectorStore;
   try {

@@ -10,11 +10,19 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(mode: "auto" | "lines" | "quiet", stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  mode: "auto" | "lines" | "quiet",
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (mode === "quiet") return { start: () => undefined, step: () => undefined, stop: () => undefined };
   if (mode === "auto" && stream.isTTY === true) {
     const bar = new cliProgress.SingleBar(
-      { stream, format: "ingest [{bar}] {percentage}% | {value}/{total} files | {file}", hideCursor: true, clearOnComplete: false },
+      {
+        stream,
+        format: "ingest [{bar}] {percentage}% | {value}/{total} files | {file}",
+        hideCursor: true,
+        clearOnComplete: false,
+      },
       cliProgress.Presets.shades_classic,
     );
     return {

@@ -34,9 +34,13 @@ export class Retriever {
   /** The collection's metadata, checked against this embedder. */
   async collection(): Promise<CollectionMeta> {
     const meta = await this.store.meta();
-    if (meta === undefined) throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
+    if (meta === undefined)
+      throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
     if (meta.embedder !== this.embedder.id) {
-      throw new DocsError("EMBEDDINGS", `the collection was built with ${meta.embedder} but the server embeds queries with ${this.embedder.id}; set the same DOCS_EMBEDDINGS* values as at ingestion`);
+      throw new DocsError(
+        "EMBEDDINGS",
+        `the collection was built with ${meta.embedder} but the server embeds queries with ${this.embedder.id}; set the same DOCS_EMBEDDINGS* values as at ingestion`,
+      );
     }
     return meta;
   }

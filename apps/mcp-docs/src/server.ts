@@ -15,7 +15,8 @@ export function buildServer(store: VectorStore, embedder: Embedder, limits: Sear
   const server = new FastMCP({
     name: SERVER_NAME,
     version: SERVER_VERSION,
-    instructions: "Read-only search over an ingested document collection: vector_search finds chunks, doc_get fetches one with its document and neighbours.",
+    instructions:
+      "Read-only search over an ingested document collection: vector_search finds chunks, doc_get fetches one with its document and neighbours.",
     logger: fastmcpLogger(log),
     roots: { enabled: false },
     ping: { enabled: false },

@@ -21,7 +21,14 @@ afterAll(async () => {
 
 describe("OpenAI-compatible embeddings", () => {
   it("embeds in batches through the real client, with the configured model and key", async () => {
-    const e = openAIEmbedder({ kind: "openai", model: "scripted-embed", baseURL: srv.baseURL, apiKey: KEY, dimensions: undefined, batchSize: 4 });
+    const e = openAIEmbedder({
+      kind: "openai",
+      model: "scripted-embed",
+      baseURL: srv.baseURL,
+      apiKey: KEY,
+      dimensions: undefined,
+      batchSize: 4,
+    });
     const before = srv.requests.length;
     const vs = await e.embeddings.embedDocuments(["a", "b", "c", "d", "e", "f"]);
     expect(vs.length).toBe(6);
@@ -33,12 +40,21 @@ describe("OpenAI-compatible embeddings", () => {
   });
 
   it("ingests and serves with it; an upstream failure is an EMBEDDINGS tool error that leaks no key", async () => {
-    const env = { DOCS_DATA_DIR: join(base, "data"), DOCS_EMBEDDINGS_MODEL: "scripted-embed", DOCS_EMBEDDINGS_BASE_URL: srv.baseURL, OPENAI_API_KEY: KEY };
+    const env = {
+      DOCS_DATA_DIR: join(base, "data"),
+      DOCS_EMBEDDINGS_MODEL: "scripted-embed",
+      DOCS_EMBEDDINGS_BASE_URL: srv.baseURL,
+      OPENAI_API_KEY: KEY,
+    };
     const summary = await ingestCli(SAMPLE, env);
     expect(summary.added).toBe(11);
     const conn = await connectStdio([], env);
     try {
-      const o = await call(conn.client, "vector_search", { query: "How do I cancel a running turn?", k: 3, mode: "vector" });
+      const o = await call(conn.client, "vector_search", {
+        query: "How do I cancel a running turn?",
+        k: 3,
+        mode: "vector",
+      });
       expect(o.refused).toBe(false);
       expect((o.structured?.hits as Array<{ source: string }>)[0]?.source).toBe("reference/turns-and-streams.md");
       srv.failNext(500);

@@ -18,14 +18,33 @@ export function createIngestFixture(): IngestFixture {
   const base = realpathSync(mkdtempSync(join(tmpdir(), "mcpdocs-ingest-")));
   const root = join(base, "root");
   const outside = join(base, "outside");
-  for (const d of [root, outside, join(root, "guides"), join(root, ".git"), join(root, "config")]) mkdirSync(d, { recursive: true });
+  for (const d of [root, outside, join(root, "guides"), join(root, ".git"), join(root, "config")])
+    mkdirSync(d, { recursive: true });
   const write = (rel: string, text: string) => writeFileSync(join(root, rel), text);
-  write("alpha.md", "# Alpha\n\nThe alpha page talks about kettles and teapots.\n\n" + "Kettles boil water for the pot. ".repeat(8) + "\n\n## Brewing\n\nSteep green tea for two minutes.\n");
+  write(
+    "alpha.md",
+    "# Alpha\n\nThe alpha page talks about kettles and teapots.\n\n" +
+      "Kettles boil water for the pot. ".repeat(8) +
+      "\n\n## Brewing\n\nSteep green tea for two minutes.\n",
+  );
   write("guides/beta.txt", "Beta guide\n\nBicycles need chains and gears.\n");
-  write("guides/gamma.html", "<html><head><title>Gamma page</title><script>var x = 'scriptcontent';</script></head><body><h1>Gamma</h1><h2>Sailing</h2><p>Boats use sails and rudders.</p></body></html>");
+  write(
+    "guides/gamma.html",
+    "<html><head><title>Gamma page</title><script>var x = 'scriptcontent';</script></head><body><h1>Gamma</h1><h2>Sailing</h2><p>Boats use sails and rudders.</p></body></html>",
+  );
   write("image.png", "\x89PNG not a document");
   write("binary.md", "text then a NUL \u0000 byte");
-  for (const p of [".env", ".env.md", "server.pem", "private.key", "id_rsa.md", ".git/notes.md", "config/.env.local.md", "SECRETS.PEM"]) write(p, `${SECRET} in ${p}\n`);
+  for (const p of [
+    ".env",
+    ".env.md",
+    "server.pem",
+    "private.key",
+    "id_rsa.md",
+    ".git/notes.md",
+    "config/.env.local.md",
+    "SECRETS.PEM",
+  ])
+    write(p, `${SECRET} in ${p}\n`);
   writeFileSync(join(outside, "leak.md"), `# Leak\n\n${SECRET} outside the root\n`);
   mkdirSync(join(outside, "dir"));
   writeFileSync(join(outside, "dir", "inner.md"), `${SECRET} in a linked directory\n`);
@@ -34,5 +53,12 @@ export function createIngestFixture(): IngestFixture {
   symlinkSync(join(outside, "dir"), join(root, "dir-link"));
   symlinkSync("alpha.md", join(root, "inside-link.md"));
   symlinkSync("missing.md", join(root, "dangling.md"));
-  return { base, root, data: join(base, "data"), write, remove: (rel) => rmSync(join(root, rel)), cleanup: () => rmSync(base, { recursive: true, force: true }) };
+  return {
+    base,
+    root,
+    data: join(base, "data"),
+    write,
+    remove: (rel) => rmSync(join(root, rel)),
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
 }

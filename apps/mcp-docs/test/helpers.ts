@@ -6,7 +6,15 @@ import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js
 import * as fileServer from "../../mcp-fileserver/test/helpers.js";
 import type { Conn, HttpProc } from "../../mcp-fileserver/test/helpers.js";
 
-export { call, connectHttp, firstText, freePort, type Conn, type HttpProc, type Outcome } from "../../mcp-fileserver/test/helpers.js";
+export {
+  call,
+  connectHttp,
+  firstText,
+  freePort,
+  type Conn,
+  type HttpProc,
+  type Outcome,
+} from "../../mcp-fileserver/test/helpers.js";
 
 export const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = join(APP, "dist/main.js");
@@ -20,7 +28,10 @@ export interface Run {
 }
 
 export async function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...getDefaultEnvironment(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...getDefaultEnvironment(), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -29,12 +40,18 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   return { code, stdout, stderr };
 }
 
-export async function ingestCli(root: string, env: Record<string, string>, extra: string[] = []): Promise<Record<string, unknown>> {
+export async function ingestCli(
+  root: string,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<Record<string, unknown>> {
   const r = await runCli(["ingest", "--root", root, "--progress", "lines", ...extra], env);
   if (r.code !== 0) throw new Error(`ingest failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
 }
 
-export const connectStdio = (args: string[], env: Record<string, string> = {}): Promise<Conn> => fileServer.connectStdio(args, env, MAIN);
+export const connectStdio = (args: string[], env: Record<string, string> = {}): Promise<Conn> =>
+  fileServer.connectStdio(args, env, MAIN);
 
-export const startHttpServer = (args: string[], env: Record<string, string> = {}): Promise<HttpProc> => fileServer.startHttpServer(args, env, MAIN);
+export const startHttpServer = (args: string[], env: Record<string, string> = {}): Promise<HttpProc> =>
+  fileServer.startHttpServer(args, env, MAIN);

@@ -38,9 +38,23 @@ async function allChunks(store: VectorStore): Promise<ChunkRecord[]> {
 describe("ingest", () => {
   let fx: IngestFixture;
   let store: LanceStore;
-  const config = (): IngestConfig => ({ root: fx.root, deny: [...DEFAULT_DENY], maxFileBytes: 1024 * 1024, chunkSize: 200, chunkOverlap: 20, progress: "quiet" });
+  const config = (): IngestConfig => ({
+    root: fx.root,
+    deny: [...DEFAULT_DENY],
+    maxFileBytes: 1024 * 1024,
+    chunkSize: 200,
+    chunkOverlap: 20,
+    progress: "quiet",
+  });
   const run = (embedder: Embedder, stopped?: () => boolean): Promise<IngestSummary> =>
-    ingest({ config: config(), store, embedder, log, progress: createProgress("quiet"), ...(stopped !== undefined ? { stopped } : {}) });
+    ingest({
+      config: config(),
+      store,
+      embedder,
+      log,
+      progress: createProgress("quiet"),
+      ...(stopped !== undefined ? { stopped } : {}),
+    });
 
   beforeEach(async () => {
     fx = createIngestFixture();
@@ -53,7 +67,11 @@ describe("ingest", () => {
 
   it("ingests Markdown, text and HTML only: no link, no denied name, no binary, nothing from outside the root", async () => {
     const s = await run(counting());
-    expect((await store.documents()).map((d) => d.source).sort()).toEqual(["alpha.md", "guides/beta.txt", "guides/gamma.html"]);
+    expect((await store.documents()).map((d) => d.source).sort()).toEqual([
+      "alpha.md",
+      "guides/beta.txt",
+      "guides/gamma.html",
+    ]);
     expect(s).toMatchObject({ added: 3, updated: 0, unchanged: 0, deleted: 0 });
     expect(s.skipped).toMatchObject({ binary: 1, "unsupported type": 1, "symbolic link": 1 });
     const chunks = await allChunks(store);
@@ -94,7 +112,11 @@ describe("ingest", () => {
     expect((await store.documents()).map((d) => d.source)).toContain("guides/gamma.html");
     const rest = await run(counting());
     expect(rest.interrupted).toBe(false);
-    expect((await store.documents()).map((d) => d.source).sort()).toEqual(["alpha.md", "guides/beta.txt", "guides/delta.md"]);
+    expect((await store.documents()).map((d) => d.source).sort()).toEqual([
+      "alpha.md",
+      "guides/beta.txt",
+      "guides/delta.md",
+    ]);
   });
 });
 
@@ -129,9 +151,15 @@ describe("ingest CLI", () => {
   it("survives SIGKILL mid-run: the re-run leaves every document whole", async () => {
     for (let i = 0; i < 150; i++) {
       mkdirSync(join(fx.root, `bulk/d${i % 10}`), { recursive: true });
-      writeFileSync(join(fx.root, `bulk/d${i % 10}/f${i}.md`), `# File ${i}\n\n${"Paragraph about topic " + i + ". ".repeat(1)}\n\n`.repeat(20));
+      writeFileSync(
+        join(fx.root, `bulk/d${i % 10}/f${i}.md`),
+        `# File ${i}\n\n${"Paragraph about topic " + i + ". ".repeat(1)}\n\n`.repeat(20),
+      );
     }
-    const child = spawn(process.execPath, [MAIN, "ingest", "--root", fx.root, "--progress", "lines"], { env: { ...getDefaultEnvironment(), DOCS_DATA_DIR: fx.data }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, "ingest", "--root", fx.root, "--progress", "lines"], {
+      env: { ...getDefaultEnvironment(), DOCS_DATA_DIR: fx.data },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     await new Promise<void>((resolve) => {
       let err = "";
       child.stderr.on("data", (b: Buffer) => {

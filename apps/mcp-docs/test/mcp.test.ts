@@ -6,7 +6,19 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, connectHttp, connectStdio, firstText, ingestCli, runCli, SAMPLE, startHttpServer, TOKEN, type Conn, type HttpProc } from "./helpers.js";
+import {
+  call,
+  connectHttp,
+  connectStdio,
+  firstText,
+  ingestCli,
+  runCli,
+  SAMPLE,
+  startHttpServer,
+  TOKEN,
+  type Conn,
+  type HttpProc,
+} from "./helpers.js";
 import { startPglite, type PgHandle } from "./pglite.js";
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), "mcpdocs-mcp-")));
@@ -45,19 +57,28 @@ function noLeak(text: string): void {
 }
 
 const setups: Array<[string, () => Promise<{ conn: Conn; stop: () => Promise<void> }>]> = [
-  ["lance over stdio", async () => {
-    const conn = await connectStdio([], lanceEnv);
-    return { conn, stop: () => conn.close() };
-  }],
-  ["lance over streamable HTTP with a bearer token", async () => {
-    const proc = await startHttpServer([], { ...lanceEnv, MCP_AUTH_TOKEN: TOKEN });
-    const conn = await connectHttp(proc.base, TOKEN, proc.output);
-    return { conn, stop: async () => (await conn.close(), await proc.stop()) };
-  }],
-  ["postgres (PGlite + pgvector over the wire) over stdio", async () => {
-    const conn = await connectStdio([], pgEnv());
-    return { conn, stop: () => conn.close() };
-  }],
+  [
+    "lance over stdio",
+    async () => {
+      const conn = await connectStdio([], lanceEnv);
+      return { conn, stop: () => conn.close() };
+    },
+  ],
+  [
+    "lance over streamable HTTP with a bearer token",
+    async () => {
+      const proc = await startHttpServer([], { ...lanceEnv, MCP_AUTH_TOKEN: TOKEN });
+      const conn = await connectHttp(proc.base, TOKEN, proc.output);
+      return { conn, stop: async () => (await conn.close(), await proc.stop()) };
+    },
+  ],
+  [
+    "postgres (PGlite + pgvector over the wire) over stdio",
+    async () => {
+      const conn = await connectStdio([], pgEnv());
+      return { conn, stop: () => conn.close() };
+    },
+  ],
 ];
 
 describe.each(setups)("%s", (_name, setup) => {
@@ -85,7 +106,9 @@ describe.each(setups)("%s", (_name, setup) => {
     expect(hits.length).toBe(5);
     expect(hits[0]?.source).toBe("reference/turns-and-streams.md");
     expect(hits[0]?.title).toBe("Turns, queues and streams");
-    expect(hits.some((h) => h.heading.includes("Cancelling") && h.text.includes("/v1/turns/{turn_id}/cancel"))).toBe(true);
+    expect(hits.some((h) => h.heading.includes("Cancelling") && h.text.includes("/v1/turns/{turn_id}/cancel"))).toBe(
+      true,
+    );
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
     expect(firstText(o)).toContain("reference/turns-and-streams.md");
     noLeak(o.text);
@@ -96,27 +119,53 @@ describe.each(setups)("%s", (_name, setup) => {
       const o = await call(conn.client, "vector_search", { query: "deny-list .env pem", k: 3, mode });
       expect(hitsOf(o)[0]?.source, mode).toBe("reference/mcp-fileserver.md");
     }
-    const html = await call(conn.client, "vector_search", { query: "scaling runners", k: 10, filter: { formats: ["html"] } });
+    const html = await call(conn.client, "vector_search", {
+      query: "scaling runners",
+      k: 10,
+      filter: { formats: ["html"] },
+    });
     expect(hitsOf(html).length).toBeGreaterThan(0);
     expect(hitsOf(html).every((h) => h.source === "guides/deployment.html")).toBe(true);
-    const guides = await call(conn.client, "vector_search", { query: "model", k: 10, filter: { source_prefix: "guides/" } });
+    const guides = await call(conn.client, "vector_search", {
+      query: "model",
+      k: 10,
+      filter: { source_prefix: "guides/" },
+    });
     expect(hitsOf(guides).every((h) => h.source.startsWith("guides/"))).toBe(true);
     const one = await call(conn.client, "vector_search", { query: "model", k: 10, filter: { sources: ["faq.txt"] } });
     expect(new Set(hitsOf(one).map((h) => h.source))).toEqual(new Set(["faq.txt"]));
-    const none = await call(conn.client, "vector_search", { query: "model", filter: { sources: ["../../etc/passwd"] } });
+    const none = await call(conn.client, "vector_search", {
+      query: "model",
+      filter: { sources: ["../../etc/passwd"] },
+    });
     expect(none.refused).toBe(false);
     expect(hitsOf(none)).toEqual([]);
   });
 
   it("doc_get returns the chunk, its document's metadata and its neighbours", async () => {
-    const s = await call(conn.client, "vector_search", { query: "WebSocket client sends session_id and input", k: 1, filter: { sources: ["reference/http-api.md"] } });
+    const s = await call(conn.client, "vector_search", {
+      query: "WebSocket client sends session_id and input",
+      k: 1,
+      filter: { sources: ["reference/http-api.md"] },
+    });
     const hit = hitsOf(s)[0] as Hit;
     const o = await call(conn.client, "doc_get", { id: hit.id, neighbours: 1 });
     expect(o.refused).toBe(false);
-    const d = o.structured as { id: string; text: string; ordinal: number; document: { source: string; title: string; format: string; chunks: number; bytes: number }; before: Array<{ ordinal: number }>; after: Array<{ ordinal: number }> };
+    const d = o.structured as {
+      id: string;
+      text: string;
+      ordinal: number;
+      document: { source: string; title: string; format: string; chunks: number; bytes: number };
+      before: Array<{ ordinal: number }>;
+      after: Array<{ ordinal: number }>;
+    };
     expect(d.id).toBe(hit.id);
     expect(d.text).toBe(hit.text);
-    expect(d.document).toMatchObject({ source: "reference/http-api.md", title: "HTTP API reference", format: "markdown" });
+    expect(d.document).toMatchObject({
+      source: "reference/http-api.md",
+      title: "HTTP API reference",
+      format: "markdown",
+    });
     expect(d.document.chunks).toBeGreaterThan(1);
     expect([...d.before, ...d.after].length).toBeGreaterThan(0);
     for (const b of d.before) expect(b.ordinal).toBe(d.ordinal - 1);
@@ -209,26 +258,69 @@ describe("collection state", () => {
 describe("HTTP front", () => {
   let proc: HttpProc;
   beforeAll(async () => {
-    proc = await startHttpServer(["--max-k", "10"], { ...lanceEnv, MCP_AUTH_TOKEN: TOKEN, DOCS_MAX_BODY_BYTES: "4096" });
+    proc = await startHttpServer(["--max-k", "10"], {
+      ...lanceEnv,
+      MCP_AUTH_TOKEN: TOKEN,
+      DOCS_MAX_BODY_BYTES: "4096",
+    });
   });
   afterAll(async () => {
     await proc.stop();
   });
-  const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+  const init = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  });
   const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
   it("answers /healthz without a token, and refuses /mcp without one or with a wrong one", async () => {
     expect((await fetch(`${proc.base}/healthz`)).status).toBe(200);
     expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers, body: init })).status).toBe(401);
-    expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers: { ...headers, authorization: "Bearer wrong-token-0123456789" }, body: init })).status).toBe(401);
-    expect((await fetch(`${proc.base}/mcp?access_token=${TOKEN}`, { method: "POST", headers, body: init })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${proc.base}/mcp`, {
+          method: "POST",
+          headers: { ...headers, authorization: "Bearer wrong-token-0123456789" },
+          body: init,
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${proc.base}/mcp?access_token=${TOKEN}`, { method: "POST", headers, body: init })).status,
+    ).toBe(401);
   });
 
   it("refuses a foreign Origin and a body over the limit", async () => {
     const auth = { ...headers, authorization: `Bearer ${TOKEN}` };
-    expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers: { ...auth, origin: "https://evil.example" }, body: init })).status).toBe(403);
-    expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers: auth, body: JSON.stringify({ pad: "x".repeat(8192) }) })).status).toBe(413);
-    expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers: { ...auth, origin: "http://localhost:3000" }, body: init })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${proc.base}/mcp`, {
+          method: "POST",
+          headers: { ...auth, origin: "https://evil.example" },
+          body: init,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await fetch(`${proc.base}/mcp`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ pad: "x".repeat(8192) }),
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (
+        await fetch(`${proc.base}/mcp`, {
+          method: "POST",
+          headers: { ...auth, origin: "http://localhost:3000" },
+          body: init,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("applies --max-k to the tool", async () => {

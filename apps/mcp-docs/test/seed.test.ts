@@ -17,9 +17,14 @@ interface Hit {
   id: string;
   source: string;
 }
-const sourcesOf = (o: { structured: Record<string, unknown> | undefined }) => ((o.structured?.hits ?? []) as Hit[]).map((h) => h.source);
+const sourcesOf = (o: { structured: Record<string, unknown> | undefined }) =>
+  ((o.structured?.hits ?? []) as Hit[]).map((h) => h.source);
 
-async function withServer<T>(args: string[], env: Record<string, string>, body: (conn: Conn) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  args: string[],
+  env: Record<string, string>,
+  body: (conn: Conn) => Promise<T>,
+): Promise<T> {
   const conn = await connectStdio(args, env);
   try {
     return await body(conn);

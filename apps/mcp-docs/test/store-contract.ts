@@ -6,7 +6,13 @@ import type { DocFormat, DocumentRecord, StoredChunk, VectorStore } from "../src
 
 const DIM = 64;
 
-export function doc(collection: string, source: string, texts: string[], format: DocFormat = "markdown", hash = `h-${texts.join("|").length}`): { doc: DocumentRecord; chunks: StoredChunk[] } {
+export function doc(
+  collection: string,
+  source: string,
+  texts: string[],
+  format: DocFormat = "markdown",
+  hash = `h-${texts.join("|").length}`,
+): { doc: DocumentRecord; chunks: StoredChunk[] } {
   const chunks = texts.map((text, ordinal) => ({
     id: chunkId(collection, source, ordinal),
     source,
@@ -18,7 +24,18 @@ export function doc(collection: string, source: string, texts: string[], format:
     text,
     vector: hashingVector(text, DIM),
   }));
-  return { doc: { source, hash, title: `Title of ${source}`, format, bytes: 100, chunks: chunks.length, ingestedAt: "2026-01-01T00:00:00.000Z" }, chunks };
+  return {
+    doc: {
+      source,
+      hash,
+      title: `Title of ${source}`,
+      format,
+      bytes: 100,
+      chunks: chunks.length,
+      ingestedAt: "2026-01-01T00:00:00.000Z",
+    },
+    chunks,
+  };
 }
 
 export function storeContract(name: string, open: () => Promise<VectorStore>): void {
@@ -44,10 +61,19 @@ export function storeContract(name: string, open: () => Promise<VectorStore>): v
 
     it("stores documents and finds the nearest chunk first, with cosine similarity", async () => {
       const a = doc(cid, "guides/alpha.md", ["redis streams carry turn events", "bullmq queue enqueues turns"]);
-      const b = doc(cid, "reference/beta.md", ["bearer token and origin allow list", "deny list hides .env files"], "markdown");
+      const b = doc(
+        cid,
+        "reference/beta.md",
+        ["bearer token and origin allow list", "deny list hides .env files"],
+        "markdown",
+      );
       const c = doc(cid, "notes/gamma.txt", ["offline model streams word by word"], "text");
       for (const d of [a, b, c]) await store.putDocument(d.doc, d.chunks);
-      expect((await store.documents()).map((d) => d.source).sort()).toEqual(["guides/alpha.md", "notes/gamma.txt", "reference/beta.md"]);
+      expect((await store.documents()).map((d) => d.source).sort()).toEqual([
+        "guides/alpha.md",
+        "notes/gamma.txt",
+        "reference/beta.md",
+      ]);
       const hits = await store.vectorSearch(hashingVector("bearer token origin", DIM), 3, undefined);
       expect(hits[0]?.chunk.source).toBe("reference/beta.md");
       expect(hits[0]?.chunk.ordinal).toBe(0);
@@ -65,7 +91,10 @@ export function storeContract(name: string, open: () => Promise<VectorStore>): v
       expect(bySources.map((h) => h.chunk.source)).toEqual(["notes/gamma.txt"]);
       const byFormat = await store.vectorSearch(q, 10, { formats: ["text"] });
       expect(byFormat.map((h) => h.chunk.format)).toEqual(["text"]);
-      const hostile = await store.vectorSearch(q, 10, { sources: ["x' OR '1'='1", "a'); DROP TABLE docs_chunks; --"], sourcePrefix: "' OR 1=1 --" });
+      const hostile = await store.vectorSearch(q, 10, {
+        sources: ["x' OR '1'='1", "a'); DROP TABLE docs_chunks; --"],
+        sourcePrefix: "' OR 1=1 --",
+      });
       expect(hostile).toEqual([]);
       expect((await store.documents()).length).toBe(3);
     });

@@ -49,7 +49,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < FILES; i++) writeFileSync(join(dir, `file-${String(i).padStart(5, "0")}.txt`), body);
 
   const main = join(dirname(fileURLToPath(import.meta.url)), "main.js");
-  const transport = new StdioClientTransport({ command: process.execPath, args: [main, "--root", base], env: getDefaultEnvironment(), stderr: "ignore" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [main, "--root", base],
+    env: getDefaultEnvironment(),
+    stderr: "ignore",
+  });
   const client = new Client({ name: "bench", version: "1.0.0" });
   await client.connect(transport);
 

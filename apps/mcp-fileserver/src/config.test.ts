@@ -42,7 +42,10 @@ describe("loadConfig", () => {
   });
 
   it("allows a non-loopback bind with a token", () => {
-    const c = loadConfig(["--transport", "http", "--host", "0.0.0.0"], { ...env, MCP_AUTH_TOKEN: "a-long-enough-token" });
+    const c = loadConfig(["--transport", "http", "--host", "0.0.0.0"], {
+      ...env,
+      MCP_AUTH_TOKEN: "a-long-enough-token",
+    });
     expect(c.http.token).toBe("a-long-enough-token");
   });
 
@@ -73,7 +76,8 @@ describe("loadConfig", () => {
 
   it("knows loopback hosts", () => {
     for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) expect(isLoopbackHost(h)).toBe(true);
-    for (const h of ["0.0.0.0", "10.0.0.1", "::", "example.com", "localhost.evil.example"]) expect(isLoopbackHost(h)).toBe(false);
+    for (const h of ["0.0.0.0", "10.0.0.1", "::", "example.com", "localhost.evil.example"])
+      expect(isLoopbackHost(h)).toBe(false);
   });
 });
 

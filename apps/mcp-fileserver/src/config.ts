@@ -77,7 +77,9 @@ export function pick<T>(schema: z.ZodType<T>, value: unknown, name: string, expe
 }
 
 export const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-export const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+export const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
 
 export function list(value: string | undefined): string[] {
   return (value ?? "")
@@ -92,13 +94,19 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
-type FlagValues<O extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: O }>>["values"];
+type FlagValues<O extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: O }>
+>["values"];
 
 /**
  * Both servers' argv reader: strict flags, no positionals. A parse error becomes one ConfigError line;
  * `--help` (every server declares it) becomes HelpRequested carrying the usage text.
  */
-export function parseFlags<const O extends FlagOptions>(argv: readonly string[], usage: string, options: O): FlagValues<O> {
+export function parseFlags<const O extends FlagOptions>(
+  argv: readonly string[],
+  usage: string,
+  options: O,
+): FlagValues<O> {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options });
@@ -127,11 +135,32 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
   });
 
   const rootsFromFlags = v.root ?? [];
-  const roots = rootsFromFlags.length > 0 ? rootsFromFlags : env.FILES_ROOT !== undefined && env.FILES_ROOT !== "" ? [env.FILES_ROOT] : [];
+  const roots =
+    rootsFromFlags.length > 0
+      ? rootsFromFlags
+      : env.FILES_ROOT !== undefined && env.FILES_ROOT !== ""
+        ? [env.FILES_ROOT]
+        : [];
   if (roots.length === 0) throw new ConfigError("FILES_ROOT (or --root) is required: the directory to serve");
-  for (const r of roots) pick(z.string().min(1).max(4096).refine((s) => !s.includes("\0")), r, rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT", "a directory path");
+  for (const r of roots)
+    pick(
+      z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((s) => !s.includes("\0")),
+      r,
+      rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT",
+      "a directory path",
+    );
 
-  const { transport, host, port, token, allowedOrigins: origins } = loadServing(v, env, {
+  const {
+    transport,
+    host,
+    port,
+    token,
+    allowedOrigins: origins,
+  } = loadServing(v, env, {
     transport: "FILESERVER_TRANSPORT",
     port: "FILESERVER_PORT",
     host: "FILESERVER_HOST",
@@ -139,41 +168,100 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     defaultPort: "8080",
   });
 
-  const defaultDeny = v["no-default-deny"] === true ? false : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
+  const defaultDeny =
+    v["no-default-deny"] === true
+      ? false
+      : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
   const extraDeny = [...list(env.FILESERVER_DENY), ...(v.deny ?? [])];
   for (const d of extraDeny) {
     const body = d.startsWith("!") ? d.slice(1).replace(/\/$/, "") : "";
-    pick(z.string().min(1).max(256).refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\") && !body.includes("/")), d, "FILESERVER_DENY/--deny", "a relative glob without '..' ('!name' exceptions: one name, no '/')");
+    pick(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\") && !body.includes("/")),
+      d,
+      "FILESERVER_DENY/--deny",
+      "a relative glob without '..' ('!name' exceptions: one name, no '/')",
+    );
   }
   const deny = [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny];
 
   const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
-    pick(intIn(min, max), flagValue ?? env[envName] ?? def, flagValue !== undefined ? flag : envName, `an integer ${min}-${max}`);
+    pick(
+      intIn(min, max),
+      flagValue ?? env[envName] ?? def,
+      flagValue !== undefined ? flag : envName,
+      `an integer ${min}-${max}`,
+    );
 
   const limits: Limits = {
     maxPathLength: 4096,
     defaultReadBytes: 100_000,
-    maxReadBytes: num("--max-read-bytes", "FILESERVER_MAX_READ_BYTES", String(4 * 1024 * 1024), 1024, 256 * 1024 * 1024, v["max-read-bytes"]),
+    maxReadBytes: num(
+      "--max-read-bytes",
+      "FILESERVER_MAX_READ_BYTES",
+      String(4 * 1024 * 1024),
+      1024,
+      256 * 1024 * 1024,
+      v["max-read-bytes"],
+    ),
     maxEntries: num("--max-entries", "FILESERVER_MAX_ENTRIES", "10000", 10, 1_000_000, v["max-entries"]),
     maxDepth: 20,
     toolTimeoutMs: num("--tool-timeout-ms", "FILESERVER_TOOL_TIMEOUT_MS", "15000", 100, 600_000, v["tool-timeout-ms"]),
     searchTimeMs: num("", "FILESERVER_SEARCH_TIME_MS", "5000", 10, 600_000, undefined),
-    searchMaxFileBytes: num("", "FILESERVER_SEARCH_MAX_FILE_BYTES", String(4 * 1024 * 1024), 1024, 1024 * 1024 * 1024, undefined),
+    searchMaxFileBytes: num(
+      "",
+      "FILESERVER_SEARCH_MAX_FILE_BYTES",
+      String(4 * 1024 * 1024),
+      1024,
+      1024 * 1024 * 1024,
+      undefined,
+    ),
     lineScanBytes: 64 * 1024 * 1024,
   };
   const maxSessions = num("", "FILESERVER_MAX_SESSIONS", "256", 1, 100_000, undefined);
-  const maxSessionsPerClient = Math.min(maxSessions, num("", "FILESERVER_MAX_SESSIONS_PER_CLIENT", "16", 1, 100_000, undefined));
+  const maxSessionsPerClient = Math.min(
+    maxSessions,
+    num("", "FILESERVER_MAX_SESSIONS_PER_CLIENT", "16", 1, 100_000, undefined),
+  );
   const sessionIdleMs = num("", "FILESERVER_SESSION_IDLE_MS", String(5 * 60_000), 1000, 24 * 3600_000, undefined);
-  const maxBodyBytes = num("--max-body-bytes", "FILESERVER_MAX_BODY_BYTES", String(1024 * 1024), 1024, 64 * 1024 * 1024, v["max-body-bytes"]);
-  const logLevel = pick(z.enum(["debug", "info", "warn", "error"]), (env.LOG_LEVEL ?? "info").toLowerCase(), "LOG_LEVEL", "debug, info, warn or error");
+  const maxBodyBytes = num(
+    "--max-body-bytes",
+    "FILESERVER_MAX_BODY_BYTES",
+    String(1024 * 1024),
+    1024,
+    64 * 1024 * 1024,
+    v["max-body-bytes"],
+  );
+  const logLevel = pick(
+    z.enum(["debug", "info", "warn", "error"]),
+    (env.LOG_LEVEL ?? "info").toLowerCase(),
+    "LOG_LEVEL",
+    "debug, info, warn or error",
+  );
 
   return {
     roots,
     rootsFrom: rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT",
     transport,
-    http: { host, port, token, allowedOrigins: origins, maxBodyBytes, maxSessions, maxSessionsPerClient, sessionIdleMs },
+    http: {
+      host,
+      port,
+      token,
+      allowedOrigins: origins,
+      maxBodyBytes,
+      maxSessions,
+      maxSessionsPerClient,
+      sessionIdleMs,
+    },
     deny,
-    limits: { ...limits, defaultReadBytes: Math.min(limits.defaultReadBytes, limits.maxReadBytes), searchTimeMs: Math.min(limits.searchTimeMs, Math.max(10, limits.toolTimeoutMs - 500)) },
+    limits: {
+      ...limits,
+      defaultReadBytes: Math.min(limits.defaultReadBytes, limits.maxReadBytes),
+      searchTimeMs: Math.min(limits.searchTimeMs, Math.max(10, limits.toolTimeoutMs - 500)),
+    },
     logLevel,
   };
 }
@@ -206,22 +294,58 @@ export function loadServing(
 ): Serving {
   const transportName = v.transport !== undefined ? "--transport" : names.transport;
   const transport = pick(
-    z.enum(["stdio", "http", "streamable-http", "streamable_http"]).transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
+    z
+      .enum(["stdio", "http", "streamable-http", "streamable_http"])
+      .transform((t) => (t === "stdio" ? "stdio" : "http") as "stdio" | "http"),
     v.transport ?? env[names.transport] ?? "stdio",
     transportName,
     "stdio or http",
   );
-  const port = pick(intIn(0, 65535), v.port ?? env[names.port] ?? names.defaultPort, v.port !== undefined ? "--port" : names.port, "an integer 0-65535");
+  const port = pick(
+    intIn(0, 65535),
+    v.port ?? env[names.port] ?? names.defaultPort,
+    v.port !== undefined ? "--port" : names.port,
+    "an integer 0-65535",
+  );
   const hostName = v.host !== undefined ? "--host" : names.host;
-  const host = pick(z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]-]+$/), v.host ?? env[names.host] ?? "127.0.0.1", hostName, "a host name or IP address");
+  const host = pick(
+    z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9.:[\]-]+$/),
+    v.host ?? env[names.host] ?? "127.0.0.1",
+    hostName,
+    "a host name or IP address",
+  );
   const tokenRaw = env.MCP_AUTH_TOKEN;
-  const token = tokenRaw === undefined || tokenRaw === "" ? undefined : pick(z.string().min(16).max(4096).regex(/^[\x21-\x7e]+$/), tokenRaw, "MCP_AUTH_TOKEN", "16 or more printable characters without spaces");
+  const token =
+    tokenRaw === undefined || tokenRaw === ""
+      ? undefined
+      : pick(
+          z
+            .string()
+            .min(16)
+            .max(4096)
+            .regex(/^[\x21-\x7e]+$/),
+          tokenRaw,
+          "MCP_AUTH_TOKEN",
+          "16 or more printable characters without spaces",
+        );
   if (transport === "http" && !isLoopbackHost(host) && token === undefined) {
-    throw new ConfigError(`${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`);
+    throw new ConfigError(
+      `${hostName} ${host} is not a loopback address: set MCP_AUTH_TOKEN before serving beyond this machine`,
+    );
   }
   const originsFromFlags = v["allowed-origin"] ?? [];
   const allowedOrigins = originsFromFlags.length > 0 ? originsFromFlags : list(env[names.allowedOrigins]);
   const originName = originsFromFlags.length > 0 ? "--allowed-origin" : names.allowedOrigins;
-  for (const o of allowedOrigins) pick(z.string().regex(/^https?:\/\/[^/\s]+$/), o, originName, "an origin like https://app.example.com (scheme://host[:port], no path)");
+  for (const o of allowedOrigins)
+    pick(
+      z.string().regex(/^https?:\/\/[^/\s]+$/),
+      o,
+      originName,
+      "an origin like https://app.example.com (scheme://host[:port], no path)",
+    );
   return { transport, host, port, token, allowedOrigins };
 }

@@ -22,7 +22,8 @@ const HEALTH_PATHS = new Set(["/healthz", "/health"]);
 const QUERY_TOKEN_NAMES = ["access_token", "token", "auth", "authorization", "api_key", "apikey", "key"];
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
+  "access-control-allow-headers":
+    "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
   "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate",
   "access-control-max-age": "600",
 };
@@ -87,7 +88,8 @@ function hostOf(hostHeader: string): string {
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers["content-length"];
-  if (declared !== undefined && Number(declared) > limit) throw new HttpError(413, `request body larger than ${limit} bytes`);
+  if (declared !== undefined && Number(declared) > limit)
+    throw new HttpError(413, `request body larger than ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -136,14 +138,16 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
     if (origin !== undefined) guardOrigin(origin);
     guardHost(req);
     if (HEALTH_PATHS.has(url.pathname)) return;
-    if (url.pathname !== MCP_PATH && !(url.pathname === METRICS_PATH && metrics !== undefined)) throw new HttpError(404, "not found");
+    if (url.pathname !== MCP_PATH && !(url.pathname === METRICS_PATH && metrics !== undefined))
+      throw new HttpError(404, "not found");
     if (QUERY_TOKEN_NAMES.some((n) => url.searchParams.has(n))) {
       throw new HttpError(401, "credentials in the query string are not accepted; send Authorization: Bearer <token>");
     }
     if (cfg.token !== undefined) {
       const header = req.headers.authorization ?? "";
       const m = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
-      if (m === null || !tokenMatches(m[1] ?? "", cfg.token)) throw new HttpError(401, "missing or invalid bearer token");
+      if (m === null || !tokenMatches(m[1] ?? "", cfg.token))
+        throw new HttpError(401, "missing or invalid bearer token");
     }
   };
 
@@ -159,7 +163,9 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
         body = JSON.parse(raw.toString("utf8"));
       } catch {
         res.writeHead(400, { "content-type": "application/json" });
-        res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error: invalid JSON" }, id: null }));
+        res.end(
+          JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error: invalid JSON" }, id: null }),
+        );
         return;
       }
     }
@@ -178,7 +184,8 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
       }
       return;
     }
-    if (method !== "POST" || !isInitializeRequest(body)) throw new HttpError(400, "Mcp-Session-Id header is required (or send an initialize request)");
+    if (method !== "POST" || !isInitializeRequest(body))
+      throw new HttpError(400, "Mcp-Session-Id header is required (or send an initialize request)");
     const client = clientKey(req);
     if (heldBy(client) >= cfg.maxSessionsPerClient) {
       throw new HttpError(
@@ -188,7 +195,8 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
     }
     let total = 0;
     for (const n of opening.values()) total += n;
-    if (sessions.size + total >= cfg.maxSessions) throw new HttpError(503, "too many sessions on this server; retry later");
+    if (sessions.size + total >= cfg.maxSessions)
+      throw new HttpError(503, "too many sessions on this server; retry later");
     opening.set(client, (opening.get(client) ?? 0) + 1);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -255,12 +263,19 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
         if (err instanceof HttpError) {
           if (err.status === 401 || err.status === 403) {
             const path = (req.url ?? "/").split("?")[0] ?? "/"; // never log a query string: it may hold a token
-            log.warn("request refused", { status: err.status, method: req.method ?? "?", path, from: req.socket.remoteAddress ?? "?", reason: err.message });
+            log.warn("request refused", {
+              status: err.status,
+              method: req.method ?? "?",
+              path,
+              from: req.socket.remoteAddress ?? "?",
+              reason: err.message,
+            });
           }
           const headers: Record<string, string> = {};
           if (err.status === 401) headers["www-authenticate"] = 'Bearer realm="mcp-fileserver"';
           if (err.status === 413) headers.connection = "close";
-          if (err.status === 429 || err.status === 503) headers["retry-after"] = String(Math.max(1, Math.ceil(cfg.sessionIdleMs / 1000)));
+          if (err.status === 429 || err.status === 503)
+            headers["retry-after"] = String(Math.max(1, Math.ceil(cfg.sessionIdleMs / 1000)));
           sendError(res, err.status, err.message, headers);
           if (err.status === 413) req.resume();
           return;
@@ -273,15 +288,18 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = 120_000;
 
-  const sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const [id, s] of sessions) {
-      if (s.active === 0 && now - s.lastSeen > cfg.sessionIdleMs) {
-        sessions.delete(id);
-        void bestEffort(s.transport.close(), log, "closing an idle session");
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, s] of sessions) {
+        if (s.active === 0 && now - s.lastSeen > cfg.sessionIdleMs) {
+          sessions.delete(id);
+          void bestEffort(s.transport.close(), log, "closing an idle session");
+        }
       }
-    }
-  }, Math.min(60_000, Math.max(250, Math.floor(cfg.sessionIdleMs / 4))));
+    },
+    Math.min(60_000, Math.max(250, Math.floor(cfg.sessionIdleMs / 4))),
+  );
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,13 @@
 import { loadConfig } from "./config.js";
 import { startHttp } from "./http.js";
 import { createLogger, errorFields, exitOnFatal, failStart, listenFailure, type Logger } from "@acb/logger";
-import { createMetricsRegistry, instrumentServedTools, servedToolMetrics, startTracing, tracingConfigFromEnv } from "@acb/telemetry";
+import {
+  createMetricsRegistry,
+  instrumentServedTools,
+  servedToolMetrics,
+  startTracing,
+  tracingConfigFromEnv,
+} from "@acb/telemetry";
 import { UserError } from "fastmcp";
 import { resolveRoots, type Root } from "./paths.js";
 import { configOrExit, exitOnSignals, exitWith } from "./lifecycle.js";
@@ -25,15 +31,20 @@ async function main(): Promise<void> {
   // Metrics are served on the HTTP front (/metrics); over stdio there is nowhere to serve them.
   const registry = config.transport === "http" ? createMetricsRegistry({ service: "mcp-fileserver" }) : undefined;
   // A tool error the client sees is `error`; an unexpected failure (answered "INTERNAL: …") is `internal`.
-  const instrument = instrumentServedTools(registry !== undefined ? servedToolMetrics(registry) : undefined, (err) => (err instanceof UserError && !err.message.startsWith("INTERNAL:") ? "error" : "internal"));
+  const instrument = instrumentServedTools(registry !== undefined ? servedToolMetrics(registry) : undefined, (err) =>
+    err instanceof UserError && !err.message.startsWith("INTERNAL:") ? "error" : "internal",
+  );
   let roots: Root[];
   try {
     roots = await resolveRoots(config.roots);
   } catch {
     const bad = await firstBadRoot(config.roots);
-    fail(`config: ${config.rootsFrom} ${bad} does not exist or is not a directory (the file system root is refused too)`);
+    fail(
+      `config: ${config.rootsFrom} ${bad} does not exist or is not a directory (the file system root is refused too)`,
+    );
   }
-  if (!linearRegexAvailable()) log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
+  if (!linearRegexAvailable())
+    log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
 
   const server = buildServer(config, roots, log, instrument);
   const roster = roots.map((r) => `${r.name}=${r.real}`).join(", ");
@@ -48,7 +59,11 @@ async function main(): Promise<void> {
       const { msg, fields } = listenFailure(err, config.http.host, config.http.port);
       return failStart(log, msg, fields);
     });
-    log.info("serving", { roots: roster, url: front.url, auth: config.http.token === undefined ? "no token: loopback only" : "bearer token required" });
+    log.info("serving", {
+      roots: roster,
+      url: front.url,
+      auth: config.http.token === undefined ? "no token: loopback only" : "bearer token required",
+    });
     close = () => front.close();
   }
   exitOnSignals(() => close().then(() => tracing.shutdown()));

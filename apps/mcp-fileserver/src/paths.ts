@@ -70,7 +70,8 @@ const MAX_SEGMENT_BYTES = 255;
 const MAX_LINK_HOPS = 32;
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-type Parsed = { readonly kind: "top" } | { readonly kind: "rel"; readonly root: Root; readonly segments: readonly string[] };
+type Parsed =
+  { readonly kind: "top" } | { readonly kind: "rel"; readonly root: Root; readonly segments: readonly string[] };
 
 export class PathPolicy {
   readonly roots: readonly Root[];
@@ -101,7 +102,8 @@ export class PathPolicy {
     if (input.length > this.maxPathLength || Buffer.byteLength(input) > this.maxPathLength) {
       throw new FsError("INVALID_ARGUMENT", `${field} is longer than ${this.maxPathLength} bytes`);
     }
-    if (input.includes("\\")) throw new FsError("INVALID_ARGUMENT", `${field} must use '/' as separator (backslashes are refused)`);
+    if (input.includes("\\"))
+      throw new FsError("INVALID_ARGUMENT", `${field} must use '/' as separator (backslashes are refused)`);
     if (isAbsolute(input) || input.startsWith("/")) {
       throw new FsError("OUTSIDE_ROOT", `${field} must be relative to the root; absolute paths are refused`);
     }
@@ -118,14 +120,16 @@ export class PathPolicy {
       if (segments.length === 0) return { kind: "top" };
       const first = segments[0] ?? "";
       const found = this.roots.find((r) => r.name === first);
-      if (found === undefined) throw new FsError("NOT_FOUND", `'${segments.join("/")}' was not found (the first segment names a root)`);
+      if (found === undefined)
+        throw new FsError("NOT_FOUND", `'${segments.join("/")}' was not found (the first segment names a root)`);
       root = found;
       rest = segments.slice(1);
     } else {
       root = this.roots[0] as Root;
       rest = segments;
     }
-    if (this.deny.isDenied(rest)) throw new FsError("DENIED", `'${this.display(root, rest)}' is hidden by the server's deny-list`);
+    if (this.deny.isDenied(rest))
+      throw new FsError("DENIED", `'${this.display(root, rest)}' is hidden by the server's deny-list`);
     return { kind: "rel", root, segments: rest };
   }
 
@@ -139,7 +143,8 @@ export class PathPolicy {
   /** Resolves a path that must be a directory. */
   async resolveDir(input: unknown, field = "path"): Promise<Target> {
     const t = await this.resolve(input, field);
-    if (t.kind === "real" && !t.stat.isDirectory()) throw new FsError("NOT_A_DIRECTORY", `'${t.display}' is not a directory`);
+    if (t.kind === "real" && !t.stat.isDirectory())
+      throw new FsError("NOT_A_DIRECTORY", `'${t.display}' is not a directory`);
     return t;
   }
 
@@ -160,7 +165,8 @@ export class PathPolicy {
 
   /** Segment-by-segment resolution from the root; never looks anything up outside it. */
   private async walk(root: Root, segments: readonly string[], asked: string): Promise<{ real: string[]; stat: Stats }> {
-    const linkRefused = () => new FsError("LINK_REFUSED", `'${asked}' goes through a symbolic link that leaves the root or does not resolve`);
+    const linkRefused = () =>
+      new FsError("LINK_REFUSED", `'${asked}' goes through a symbolic link that leaves the root or does not resolve`);
     const notFound = () => new FsError("NOT_FOUND", `'${asked}' was not found`);
     const rootStat = await this.lstatOrThrow(root.real, asked, notFound);
     const queue: Array<{ seg: string; fromLink: boolean }> = segments.map((seg) => ({ seg, fromLink: false }));
@@ -216,7 +222,8 @@ export class PathPolicy {
       if (code === "ENOENT" || code === "ENOTDIR") throw missing();
       if (code === "ELOOP") throw missing();
       if (code === "ENAMETOOLONG") throw new FsError("INVALID_ARGUMENT", "path is too long");
-      if (code === "EACCES" || code === "EPERM") throw new FsError("DENIED", `'${asked}' is not readable by the server`);
+      if (code === "EACCES" || code === "EPERM")
+        throw new FsError("DENIED", `'${asked}' is not readable by the server`);
       throw new FsError("INTERNAL", `'${asked}' could not be inspected`);
     }
   }
@@ -224,20 +231,24 @@ export class PathPolicy {
   /** Opens a validated target as a regular file (rule 5). The caller closes the handle. */
   async openFile(t: Target): Promise<FileHandle> {
     if (t.kind === "top") throw new FsError("NOT_A_FILE", "'.' is not a regular file (directory)");
-    if (!t.stat.isFile()) throw new FsError("NOT_A_FILE", `'${t.display}' is not a regular file (${describeKind(t.stat)})`);
+    if (!t.stat.isFile())
+      throw new FsError("NOT_A_FILE", `'${t.display}' is not a regular file (${describeKind(t.stat)})`);
     let fh: FileHandle;
     try {
       fh = await open(join(t.root.real, ...t.segments), OPEN_FLAGS);
     } catch (err) {
       const code = errnoCode(err);
-      if (code === "ELOOP" || code === "ENOENT" || code === "ENOTDIR") throw new FsError("CHANGED", `'${t.display}' changed while it was being opened`);
-      if (code === "EACCES" || code === "EPERM") throw new FsError("DENIED", `'${t.display}' is not readable by the server`);
+      if (code === "ELOOP" || code === "ENOENT" || code === "ENOTDIR")
+        throw new FsError("CHANGED", `'${t.display}' changed while it was being opened`);
+      if (code === "EACCES" || code === "EPERM")
+        throw new FsError("DENIED", `'${t.display}' is not readable by the server`);
       throw new FsError("INTERNAL", `'${t.display}' could not be opened`);
     }
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new FsError("NOT_A_FILE", `'${t.display}' is not a regular file (${describeKind(st)})`);
-      if (st.dev !== t.stat.dev || st.ino !== t.stat.ino) throw new FsError("CHANGED", `'${t.display}' changed while it was being opened`);
+      if (st.dev !== t.stat.dev || st.ino !== t.stat.ino)
+        throw new FsError("CHANGED", `'${t.display}' changed while it was being opened`);
       return fh;
     } catch (err) {
       await fh.close();
@@ -261,11 +272,13 @@ export class PathPolicy {
     try {
       dirents = await readdir(dir, { withFileTypes: true });
       const after = await lstat(dir);
-      if (after.dev !== t.stat.dev || after.ino !== t.stat.ino) throw new FsError("CHANGED", `'${t.display}' changed while it was being listed`);
+      if (after.dev !== t.stat.dev || after.ino !== t.stat.ino)
+        throw new FsError("CHANGED", `'${t.display}' changed while it was being listed`);
     } catch (err) {
       if (err instanceof FsError) throw err;
       const code = errnoCode(err);
-      if (code === "EACCES" || code === "EPERM") throw new FsError("DENIED", `'${t.display}' is not readable by the server`);
+      if (code === "EACCES" || code === "EPERM")
+        throw new FsError("DENIED", `'${t.display}' is not readable by the server`);
       throw new FsError("CHANGED", `'${t.display}' changed while it was being listed`);
     }
     const out: DirEntry[] = [];
@@ -292,7 +305,11 @@ export class PathPolicy {
   /** The target an entry stands for (lstat, never following a link). */
   async entryTarget(e: DirEntry): Promise<RealTarget> {
     if (e.target !== undefined) return e.target;
-    const st = await this.lstatOrThrow(join(e.root.real, ...e.segments), e.display, () => new FsError("CHANGED", `'${e.display}' changed while it was being listed`));
+    const st = await this.lstatOrThrow(
+      join(e.root.real, ...e.segments),
+      e.display,
+      () => new FsError("CHANGED", `'${e.display}' changed while it was being listed`),
+    );
     if (st.isSymbolicLink()) throw new FsError("CHANGED", `'${e.display}' changed while it was being listed`);
     return { kind: "real", root: e.root, segments: e.segments, display: e.display, stat: st };
   }
@@ -322,7 +339,11 @@ export async function resolveRoots(paths: readonly string[]): Promise<Root[]> {
     const st = await lstat(real);
     if (!st.isDirectory()) throw new Error(`${p} is not a directory`);
     if (real === "/") throw new Error(`${p} is the file system root; refusing to serve it`);
-    const base = real.split("/").filter((s) => s.length > 0).at(-1) ?? "root";
+    const base =
+      real
+        .split("/")
+        .filter((s) => s.length > 0)
+        .at(-1) ?? "root";
     let name = base;
     for (let n = 2; used.has(name); n++) name = `${base}-${n}`;
     used.add(name);

@@ -76,15 +76,20 @@ export function withoutCaptures(source: string): string {
 
 /** A global (`g`) linear-time regex without capture groups: set `lastIndex`, then `exec`. */
 export function compileSafeRegex(source: string, caseSensitive: boolean): RegExp {
-  if (source.length > MAX_REGEX_LENGTH) throw new FsError("INVALID_ARGUMENT", `query is longer than ${MAX_REGEX_LENGTH} characters`);
-  if (!linearRegexAvailable()) throw new FsError("INVALID_ARGUMENT", "regex search is not available on this runtime; use a literal query");
+  if (source.length > MAX_REGEX_LENGTH)
+    throw new FsError("INVALID_ARGUMENT", `query is longer than ${MAX_REGEX_LENGTH} characters`);
+  if (!linearRegexAvailable())
+    throw new FsError("INVALID_ARGUMENT", "regex search is not available on this runtime; use a literal query");
   const flags = caseSensitive ? "lg" : "ilg";
   try {
     new RegExp(source, flags); // validates, and refuses what needs backtracking, with the client's own pattern
   } catch (err) {
     const msg = err instanceof Error ? err.message : "";
     if (msg.includes("linear")) {
-      throw new FsError("INVALID_ARGUMENT", "regex needs backtracking (backreferences or lookaround), which is refused; simplify it");
+      throw new FsError(
+        "INVALID_ARGUMENT",
+        "regex needs backtracking (backreferences or lookaround), which is refused; simplify it",
+      );
     }
     throw new FsError("INVALID_ARGUMENT", "query is not a valid regular expression");
   }

@@ -10,7 +10,12 @@ import type { ServedToolInstrument } from "@acb/telemetry";
 export const SERVER_NAME = "FileServer";
 export const SERVER_VERSION = "0.1.0";
 
-export function buildServer(config: Config, roots: readonly Root[], log: Logger, instrument?: ServedToolInstrument): FastMCP {
+export function buildServer(
+  config: Config,
+  roots: readonly Root[],
+  log: Logger,
+  instrument?: ServedToolInstrument,
+): FastMCP {
   const policy = new PathPolicy({ roots, deny: new DenyList(config.deny), maxPathLength: config.limits.maxPathLength });
   const server = new FastMCP({
     name: SERVER_NAME,

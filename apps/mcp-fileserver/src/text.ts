@@ -72,14 +72,25 @@ export interface ReadResult {
 }
 
 /** The first `maxBytes` bytes (cut on a character boundary), like the seed's `read_bytes()[:max_bytes]`. */
-export async function readHeadBytes(fh: FileHandle, display: string, size: number, maxBytes: number): Promise<ReadResult> {
+export async function readHeadBytes(
+  fh: FileHandle,
+  display: string,
+  size: number,
+  maxBytes: number,
+): Promise<ReadResult> {
   // size bounds the buffer; reading one byte more than asked tells a file that grew (or is longer) apart
   const raw = await readAt(fh, 0, Math.min(maxBytes, size) + 1);
   const truncated = raw.length > maxBytes;
   const body = truncated ? raw.subarray(0, utf8Boundary(raw, maxBytes)) : raw;
   if (looksBinary(body)) throw binary(display, size);
   const { text, invalidUtf8 } = decode(body);
-  return { text, bytes: body.length, truncated, invalidUtf8, ...(truncated ? { note: `truncated at ${body.length} of ${size} bytes` } : {}) };
+  return {
+    text,
+    bytes: body.length,
+    truncated,
+    invalidUtf8,
+    ...(truncated ? { note: `truncated at ${body.length} of ${size} bytes` } : {}),
+  };
 }
 
 /** Lines [offset, offset+limit) (1-based), at most `maxBytes` of output, scanning at most `scanCap` bytes. */
@@ -154,7 +165,10 @@ export async function readLineRange(
   const { text, invalidUtf8 } = decode(Buffer.concat(out));
   const endsWithNewline = eof && size > 0 && (await readAt(fh, size - 1, 1))[0] === 10;
   const totalLines = eof ? (endsWithNewline ? line - 1 : pos === 0 ? 0 : line) : undefined;
-  const more = endByte >= 0 ? endByte < size : !eof || (lastIncluded !== undefined && totalLines !== undefined && lastIncluded < totalLines);
+  const more =
+    endByte >= 0
+      ? endByte < size
+      : !eof || (lastIncluded !== undefined && totalLines !== undefined && lastIncluded < totalLines);
   return {
     text,
     bytes: outBytes,
@@ -168,7 +182,15 @@ export async function readLineRange(
 }
 
 /** The last `n` lines, at most `maxBytes` of output. */
-export async function readTailLines(fh: FileHandle, display: string, size: number, n: number, maxBytes: number, scanCap: number, stop: () => boolean): Promise<ReadResult> {
+export async function readTailLines(
+  fh: FileHandle,
+  display: string,
+  size: number,
+  n: number,
+  maxBytes: number,
+  scanCap: number,
+  stop: () => boolean,
+): Promise<ReadResult> {
   if (size === 0) return { text: "", bytes: 0, truncated: false, invalidUtf8: false, totalLines: 0 };
   const endsWithNewline = (await readAt(fh, size - 1, 1))[0] === 10;
   const need = n + (endsWithNewline ? 1 : 0);
@@ -220,7 +242,9 @@ export async function readTailLines(fh: FileHandle, display: string, size: numbe
     bytes: body.length,
     truncated,
     invalidUtf8,
-    ...(totalLines !== undefined && returnedLines > 0 ? { startLine: totalLines - returnedLines + 1, endLine: totalLines } : {}),
+    ...(totalLines !== undefined && returnedLines > 0
+      ? { startLine: totalLines - returnedLines + 1, endLine: totalLines }
+      : {}),
     ...(totalLines !== undefined ? { totalLines } : {}),
     ...(note !== undefined ? { note } : {}),
   };

@@ -27,7 +27,14 @@ export async function walk(policy: PathPolicy, start: Target, options: WalkOptio
   await walkDir(policy, start, "", 1, options, visit);
 }
 
-async function walkDir(policy: PathPolicy, dir: Target, rel: string, depth: number, options: WalkOptions, visit: Visitor): Promise<boolean> {
+async function walkDir(
+  policy: PathPolicy,
+  dir: Target,
+  rel: string,
+  depth: number,
+  options: WalkOptions,
+  visit: Visitor,
+): Promise<boolean> {
   if (options.stop()) return true;
   let entries: DirEntry[];
   try {

@@ -6,7 +6,16 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, connectHttp, connectStdio, firstText, startHttpServer, TOKEN, type Conn, type HttpProc } from "./helpers.js";
+import {
+  call,
+  connectHttp,
+  connectStdio,
+  firstText,
+  startHttpServer,
+  TOKEN,
+  type Conn,
+  type HttpProc,
+} from "./helpers.js";
 
 const MARK = "CREDENTIAL_MARK";
 
@@ -55,7 +64,13 @@ export const SECRET_FILES = [
 ] as const;
 
 /** Look like secrets but are not: stay visible. */
-const PUBLIC_FILES = ["id_ed25519.pub", "id_rsa.pub", "keys/id_rsa_github.pub", "docs/identity.md", "id_card.txt"] as const;
+const PUBLIC_FILES = [
+  "id_ed25519.pub",
+  "id_rsa.pub",
+  "keys/id_rsa_github.pub",
+  "docs/identity.md",
+  "id_card.txt",
+] as const;
 
 let base: string;
 let root: string;
@@ -110,7 +125,8 @@ describe.each(["stdio", "http"] as const)("default deny-list over %s", (kind) =>
     for (const o of [listing, tree, found]) {
       expect(o.refused, o.text.slice(0, 200)).toBe(false);
       for (const p of SECRET_FILES) expect(o.text, p).not.toMatch(new RegExp(`"${p.replace(/[.]/g, "\\.")}"`));
-      for (const dir of [".ssh", ".aws", ".gnupg", ".kube", ".azure", "gcloud"]) expect(o.text).not.toContain(`"${dir}`);
+      for (const dir of [".ssh", ".aws", ".gnupg", ".kube", ".azure", "gcloud"])
+        expect(o.text).not.toContain(`"${dir}`);
     }
     const files = listing.structured?.files as string[];
     for (const p of PUBLIC_FILES) expect(files, p).toContain(p);

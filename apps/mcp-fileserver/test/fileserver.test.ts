@@ -5,7 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertNoLeak, assertRefused, CORPUS } from "./corpus.js";
 import { createFixture, type Fixture } from "./fixture.js";
-import { call, connectHttp, connectStdio, firstText, startHttpServer, TOKEN, type Conn, type HttpProc } from "./helpers.js";
+import {
+  call,
+  connectHttp,
+  connectStdio,
+  firstText,
+  startHttpServer,
+  TOKEN,
+  type Conn,
+  type HttpProc,
+} from "./helpers.js";
 
 let fx: Fixture;
 
@@ -45,7 +54,14 @@ describe.each(["stdio", "http"] as const)("over %s", (kind) => {
   describe("happy paths", () => {
     it("lists the six read-only tools with output schemas", async () => {
       const { tools } = await conn.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(["directory_tree", "get_file_info", "list_dir", "read_text", "search_files", "search_text"]);
+      expect(tools.map((t) => t.name).sort()).toEqual([
+        "directory_tree",
+        "get_file_info",
+        "list_dir",
+        "read_text",
+        "search_files",
+        "search_text",
+      ]);
       for (const t of tools) {
         expect(t.annotations?.readOnlyHint).toBe(true);
         expect(t.annotations?.destructiveHint).toBe(false);
@@ -72,7 +88,10 @@ describe.each(["stdio", "http"] as const)("over %s", (kind) => {
 
     it("list_dir filters with a glob, recursively with **, and says when truncated", async () => {
       expect((await ok("list_dir", { pattern: "*.md" })).structured?.files).toEqual(["notes.md"]);
-      expect((await ok("list_dir", { path: "docs", pattern: "*.md" })).structured?.files).toEqual(["guide.md", "readme.md"]);
+      expect((await ok("list_dir", { path: "docs", pattern: "*.md" })).structured?.files).toEqual([
+        "guide.md",
+        "readme.md",
+      ]);
       const deep = await ok("list_dir", { path: "docs", pattern: "**/*.txt" });
       expect(deep.structured?.files).toEqual(["deep/a/b/c.txt"]);
       const capped = await ok("list_dir", { path: "many", max_entries: 5 });
@@ -96,11 +115,21 @@ describe.each(["stdio", "http"] as const)("over %s", (kind) => {
 
     it("read_text reads line ranges: offset/limit, head, tail", async () => {
       const r = await ok("read_text", { path: "lines.txt", offset: 10, limit: 3 });
-      expect(r.structured).toMatchObject({ text: "line 10\nline 11\nline 12\n", start_line: 10, end_line: 12, next_offset: 13 });
+      expect(r.structured).toMatchObject({
+        text: "line 10\nline 11\nline 12\n",
+        start_line: 10,
+        end_line: 12,
+        next_offset: 13,
+      });
       const h = await ok("read_text", { path: "lines.txt", head: 2 });
       expect(h.structured?.text).toBe("line 1\nline 2\n");
       const t = await ok("read_text", { path: "lines.txt", tail: 2 });
-      expect(t.structured).toMatchObject({ text: "line 999\nline 1000\n", start_line: 999, end_line: 1000, total_lines: 1000 });
+      expect(t.structured).toMatchObject({
+        text: "line 999\nline 1000\n",
+        start_line: 999,
+        end_line: 1000,
+        total_lines: 1000,
+      });
       const last3 = await ok("read_text", { path: "lines.txt", offset: 998, limit: 3 });
       expect(last3.structured).toMatchObject({ text: "line 998\nline 999\nline 1000\n", end_line: 1000 });
       expect(last3.structured?.next_offset).toBeUndefined();

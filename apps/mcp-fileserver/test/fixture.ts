@@ -24,7 +24,16 @@ export async function createFixture(): Promise<Fixture> {
   const root2 = join(base, "second");
   const evil = join(base, "root_evil");
   const outside = join(base, "outside");
-  for (const d of [root, root2, evil, outside, join(root, "docs/deep/a/b"), join(root, ".git"), join(root, "config"), join(root, "many")]) {
+  for (const d of [
+    root,
+    root2,
+    evil,
+    outside,
+    join(root, "docs/deep/a/b"),
+    join(root, ".git"),
+    join(root, "config"),
+    join(root, "many"),
+  ]) {
     mkdirSync(d, { recursive: true });
   }
   const w = (p: string, data: string | Uint8Array) => writeFileSync(join(root, p), data);
@@ -44,7 +53,8 @@ export async function createFixture(): Promise<Fixture> {
   truncateSync(join(root, "sparse.bin"), 10 * 1024 * 1024 * 1024); // 10 GiB of zeros, sparse
   for (let i = 0; i < 30; i++) w(`many/f${String(i).padStart(2, "0")}.txt`, `file ${i}\n`);
   // deny-listed files, each with the secret mark
-  for (const p of [".env", ".env.local", "server.pem", "private.key", "id_rsa", ".git/config", "config/.env"]) w(p, `${SECRET_MARK} in ${p}\n`);
+  for (const p of [".env", ".env.local", "server.pem", "private.key", "id_rsa", ".git/config", "config/.env"])
+    w(p, `${SECRET_MARK} in ${p}\n`);
   w("id_rsa.pub", "ssh-rsa AAAAB3NzaC1yc2E public key\n"); // a public key is not a secret
   // outside the root
   writeFileSync(join(evil, "secret.txt"), `${SECRET_MARK} evil sibling\n`);

@@ -65,8 +65,15 @@ export interface HttpProc {
   exited: Promise<number | null>;
 }
 
-export function spawnServer(args: string[], env: Record<string, string> = {}, main = MAIN): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [main, ...args], { env: { ...getDefaultEnvironment(), ...env }, stdio: ["pipe", "pipe", "pipe"] });
+export function spawnServer(
+  args: string[],
+  env: Record<string, string> = {},
+  main = MAIN,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [main, ...args], {
+    env: { ...getDefaultEnvironment(), ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
@@ -74,7 +81,11 @@ export function spawnServer(args: string[], env: Record<string, string> = {}, ma
   return { child, output: () => out, exited };
 }
 
-export async function startHttpServer(args: string[], env: Record<string, string> = {}, main = MAIN): Promise<HttpProc> {
+export async function startHttpServer(
+  args: string[],
+  env: Record<string, string> = {},
+  main = MAIN,
+): Promise<HttpProc> {
   const port = await freePort();
   const p = spawnServer(["--transport", "http", "--host", "127.0.0.1", "--port", String(port), ...args], env, main);
   const base = `http://127.0.0.1:${port}`;
@@ -123,11 +134,24 @@ export async function call(client: Client, name: string, args: unknown): Promise
     const r = plainObject
       ? await client.callTool({ name, arguments: args as Record<string, unknown> })
       : // not even an object: bypass every client-side type, as a hostile client would
-        await client.request({ method: "tools/call", params: { name, arguments: args as Record<string, unknown> } }, CallToolResultSchema);
+        await client.request(
+          { method: "tools/call", params: { name, arguments: args as Record<string, unknown> } },
+          CallToolResultSchema,
+        );
     const text = JSON.stringify(r);
-    return { refused: r.isError === true, text, structured: r.structuredContent as Record<string, unknown> | undefined, ms: Date.now() - t0 };
+    return {
+      refused: r.isError === true,
+      text,
+      structured: r.structuredContent as Record<string, unknown> | undefined,
+      ms: Date.now() - t0,
+    };
   } catch (err) {
-    return { refused: true, text: err instanceof Error ? err.message : String(err), structured: undefined, ms: Date.now() - t0 };
+    return {
+      refused: true,
+      text: err instanceof Error ? err.message : String(err),
+      structured: undefined,
+      ms: Date.now() - t0,
+    };
   }
 }
 

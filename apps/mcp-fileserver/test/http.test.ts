@@ -21,10 +21,22 @@ interface RawResponse {
 }
 
 /** node:http rather than fetch, so the test can set any header (Host, Origin) and send any body. */
-async function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer, until: "end" | "headers" = "end"): Promise<RawResponse> {
+async function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+  until: "end" | "headers" = "end",
+): Promise<RawResponse> {
   return await new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: srv.port, method, path, headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers } },
+      {
+        host: "127.0.0.1",
+        port: srv.port,
+        method,
+        path,
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
+      },
       (res) => {
         if (until === "headers") {
           // An initialize answered as an event stream stays open for a while: status and headers are all these tests read.
@@ -52,7 +64,10 @@ const init = JSON.stringify(INIT);
 
 beforeAll(async () => {
   fx = await createFixture();
-  srv = await startHttpServer(["--root", fx.root, "--allowed-origin", "https://app.example.com", "--max-body-bytes", "65536"], { MCP_AUTH_TOKEN: TOKEN });
+  srv = await startHttpServer(
+    ["--root", fx.root, "--allowed-origin", "https://app.example.com", "--max-body-bytes", "65536"],
+    { MCP_AUTH_TOKEN: TOKEN },
+  );
 });
 
 afterAll(async () => {
@@ -102,26 +117,38 @@ describe("bearer token", () => {
 });
 
 describe("Origin and Host", () => {
-  it.each(["https://evil.example", "null", "http://localhost.evil.example", "https://app.example.com.evil.example"])("403 for Origin %s", async (origin) => {
-    const r = await raw("POST", "/mcp", { ...auth, origin }, init);
-    expect(r.status).toBe(403);
-  });
+  it.each(["https://evil.example", "null", "http://localhost.evil.example", "https://app.example.com.evil.example"])(
+    "403 for Origin %s",
+    async (origin) => {
+      const r = await raw("POST", "/mcp", { ...auth, origin }, init);
+      expect(r.status).toBe(403);
+    },
+  );
 
   it("403 for a foreign Origin even on the health endpoint", async () => {
     expect((await raw("GET", "/healthz", { origin: "https://evil.example" })).status).toBe(403);
   });
 
-  it.each(["https://app.example.com", "http://localhost:6274", "http://127.0.0.1:3000"])("allows Origin %s", async (origin) => {
-    const r = await raw("POST", "/mcp", { ...auth, origin }, init, "headers");
-    expect(r.status).toBe(200);
-  });
+  it.each(["https://app.example.com", "http://localhost:6274", "http://127.0.0.1:3000"])(
+    "allows Origin %s",
+    async (origin) => {
+      const r = await raw("POST", "/mcp", { ...auth, origin }, init, "headers");
+      expect(r.status).toBe(200);
+    },
+  );
 
   it("answers a CORS preflight from an allowed origin only, without a token", async () => {
-    const ok = await raw("OPTIONS", "/mcp", { origin: "https://app.example.com", "access-control-request-method": "POST" });
+    const ok = await raw("OPTIONS", "/mcp", {
+      origin: "https://app.example.com",
+      "access-control-request-method": "POST",
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers["access-control-allow-origin"]).toBe("https://app.example.com");
     expect(String(ok.headers["access-control-allow-headers"])).toContain("authorization");
-    const bad = await raw("OPTIONS", "/mcp", { origin: "https://evil.example", "access-control-request-method": "POST" });
+    const bad = await raw("OPTIONS", "/mcp", {
+      origin: "https://evil.example",
+      "access-control-request-method": "POST",
+    });
     expect(bad.status).toBe(403);
     expect(bad.headers["access-control-allow-origin"]).toBeUndefined();
   });
@@ -155,7 +182,16 @@ describe("requests", () => {
   });
 
   it("404 for an unknown session and for other paths, 405 for other methods", async () => {
-    expect((await raw("POST", "/mcp", { ...auth, "mcp-session-id": "no-such-session" }, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }))).status).toBe(404);
+    expect(
+      (
+        await raw(
+          "POST",
+          "/mcp",
+          { ...auth, "mcp-session-id": "no-such-session" },
+          JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+        )
+      ).status,
+    ).toBe(404);
     expect((await raw("GET", "/etc/passwd", auth)).status).toBe(404);
     expect((await raw("PUT", "/mcp", auth, init)).status).toBe(405);
   });
@@ -168,7 +204,10 @@ describe("requests", () => {
   it("several SDK clients get separate sessions that all work", async () => {
     const a = await connectHttp(srv.base, TOKEN, srv.output);
     const b = await connectHttp(srv.base, TOKEN, srv.output);
-    const [ra, rb] = await Promise.all([call(a.client, "read_text", { path: "hello.txt" }), call(b.client, "list_dir", {})]);
+    const [ra, rb] = await Promise.all([
+      call(a.client, "read_text", { path: "hello.txt" }),
+      call(b.client, "list_dir", {}),
+    ]);
     expect(ra.structured?.text).toBe("hello world\n");
     expect(rb.structured?.files).toContain("hello.txt");
     await a.close();

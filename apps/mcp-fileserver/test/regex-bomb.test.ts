@@ -25,7 +25,11 @@ let conn: Conn;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mcpfs-bomb-"));
   writeFileSync(join(dir, "line.txt"), `${"a".repeat(4 * 1024 * 1024)}\n`);
-  srv = await startHttpServer(["--root", dir], { MCP_AUTH_TOKEN: TOKEN, FILESERVER_SEARCH_TIME_MS: String(SEARCH_MS), FILESERVER_SEARCH_MAX_FILE_BYTES: String(8 * 1024 * 1024) });
+  srv = await startHttpServer(["--root", dir], {
+    MCP_AUTH_TOKEN: TOKEN,
+    FILESERVER_SEARCH_TIME_MS: String(SEARCH_MS),
+    FILESERVER_SEARCH_MAX_FILE_BYTES: String(8 * 1024 * 1024),
+  });
   conn = await connectHttp(srv.base, TOKEN, srv.output);
 });
 
@@ -39,46 +43,54 @@ describe("search_text regex bombs on a 4 MiB one-line file", () => {
   it.each([
     ["a?{100}a{100}b (no captures)", `${"a?".repeat(100)}${"a".repeat(100)}b`],
     ["(a?){240}b (capture registers)", `${"(a?)".repeat(240)}b`],
-  ])("%s: bounded memory, answered within the time cap, server still serving", async (_name, query) => {
-    const pid = srv.child.pid ?? 0;
-    const base = statusKb(pid, "VmRSS");
-    let peakSeen = base;
-    let killed = false;
-    let healthOk = 0;
-    const watch = setInterval(() => {
-      try {
-        const rss = statusKb(pid, "VmRSS");
-        peakSeen = Math.max(peakSeen, rss);
-        if (rss - base > LIMIT_KB && !killed) {
-          killed = true;
-          srv.child.kill("SIGKILL");
+  ])(
+    "%s: bounded memory, answered within the time cap, server still serving",
+    async (_name, query) => {
+      const pid = srv.child.pid ?? 0;
+      const base = statusKb(pid, "VmRSS");
+      let peakSeen = base;
+      let killed = false;
+      let healthOk = 0;
+      const watch = setInterval(() => {
+        try {
+          const rss = statusKb(pid, "VmRSS");
+          peakSeen = Math.max(peakSeen, rss);
+          if (rss - base > LIMIT_KB && !killed) {
+            killed = true;
+            srv.child.kill("SIGKILL");
+          }
+        } catch {
+          // the process is gone
         }
-      } catch {
-        // the process is gone
-      }
-    }, 25);
-    // another client's health checks keep being answered while the search runs
-    const probe = setInterval(() => {
-      void fetch(`${srv.base}/healthz`, { signal: AbortSignal.timeout(1500) }).then((r) => (healthOk += r.ok ? 1 : 0), () => undefined);
-    }, 200);
-    const o = await Promise.race([
-      call(conn.client, "search_text", { query, regex: true }),
-      new Promise<null>((r) => setTimeout(() => r(null), SEARCH_MS + 8000)),
-    ]);
-    clearInterval(watch);
-    clearInterval(probe);
-    const hwm = killed ? peakSeen : statusKb(pid, "VmHWM");
-    console.log(`[bomb] ${_name}: rss before ${base} kB, peak ${hwm} kB (+${((hwm - base) / 1024).toFixed(1)} MB), ${o?.ms ?? "no answer"} ms, killed=${killed}`);
-    expect(killed, `server RSS went past +150 MB (peak seen ${peakSeen} kB from ${base} kB)`).toBe(false);
-    expect(o, "no answer").not.toBeNull();
-    expect(o?.ms ?? Infinity).toBeLessThan(SEARCH_MS + 3000);
-    expect(hwm - base).toBeLessThan(LIMIT_KB);
-    expect(o?.refused, o?.text.slice(0, 300)).toBe(false);
-    expect(o?.structured).toMatchObject({ truncated: true, truncated_reason: "time" });
-    expect(JSON.stringify(o?.structured?.notes ?? [])).toMatch(/window/);
-    expect(healthOk).toBeGreaterThan(0);
-  }, 30_000);
-
+      }, 25);
+      // another client's health checks keep being answered while the search runs
+      const probe = setInterval(() => {
+        void fetch(`${srv.base}/healthz`, { signal: AbortSignal.timeout(1500) }).then(
+          (r) => (healthOk += r.ok ? 1 : 0),
+          () => undefined,
+        );
+      }, 200);
+      const o = await Promise.race([
+        call(conn.client, "search_text", { query, regex: true }),
+        new Promise<null>((r) => setTimeout(() => r(null), SEARCH_MS + 8000)),
+      ]);
+      clearInterval(watch);
+      clearInterval(probe);
+      const hwm = killed ? peakSeen : statusKb(pid, "VmHWM");
+      console.log(
+        `[bomb] ${_name}: rss before ${base} kB, peak ${hwm} kB (+${((hwm - base) / 1024).toFixed(1)} MB), ${o?.ms ?? "no answer"} ms, killed=${killed}`,
+      );
+      expect(killed, `server RSS went past +150 MB (peak seen ${peakSeen} kB from ${base} kB)`).toBe(false);
+      expect(o, "no answer").not.toBeNull();
+      expect(o?.ms ?? Infinity).toBeLessThan(SEARCH_MS + 3000);
+      expect(hwm - base).toBeLessThan(LIMIT_KB);
+      expect(o?.refused, o?.text.slice(0, 300)).toBe(false);
+      expect(o?.structured).toMatchObject({ truncated: true, truncated_reason: "time" });
+      expect(JSON.stringify(o?.structured?.notes ?? [])).toMatch(/window/);
+      expect(healthOk).toBeGreaterThan(0);
+    },
+    30_000,
+  );
 });
 
 describe("a very long line searched in windows", () => {
@@ -87,7 +99,11 @@ describe("a very long line searched in windows", () => {
   let slow: HttpProc;
   let slowConn: Conn;
   beforeAll(async () => {
-    slow = await startHttpServer(["--root", dir], { MCP_AUTH_TOKEN: TOKEN, FILESERVER_SEARCH_TIME_MS: "25000", FILESERVER_SEARCH_MAX_FILE_BYTES: String(8 * 1024 * 1024) });
+    slow = await startHttpServer(["--root", dir], {
+      MCP_AUTH_TOKEN: TOKEN,
+      FILESERVER_SEARCH_TIME_MS: "25000",
+      FILESERVER_SEARCH_MAX_FILE_BYTES: String(8 * 1024 * 1024),
+    });
     slowConn = await connectHttp(slow.base, TOKEN, slow.output);
   });
   afterAll(async () => {

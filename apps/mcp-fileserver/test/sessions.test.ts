@@ -38,7 +38,9 @@ async function initialize(port: number, from = "127.0.0.1", headers: Record<stri
       (res) => {
         let body = "";
         res.on("data", (b: Buffer) => (body += b.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, sid: res.headers["mcp-session-id"] as string | undefined, body }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, sid: res.headers["mcp-session-id"] as string | undefined, body }),
+        );
       },
     );
     req.on("error", reject);
@@ -49,7 +51,13 @@ async function initialize(port: number, from = "127.0.0.1", headers: Record<stri
 async function toolsList(port: number, sid: string, headers: Record<string, string> = {}): Promise<number> {
   const r = await fetch(`http://127.0.0.1:${port}/mcp`, {
     method: "POST",
-    headers: { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18", ...headers },
+    headers: {
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      "mcp-session-id": sid,
+      "mcp-protocol-version": "2025-06-18",
+      ...headers,
+    },
     body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
   });
   await r.text();
@@ -86,7 +94,10 @@ describe("one client cannot use up every session (defaults, no token, loopback)"
     expect(accepted).toBeGreaterThan(0);
     expect(accepted).toBe(16); // FILESERVER_MAX_SESSIONS_PER_CLIENT's default
     expect(refusal?.status).toBe(429);
-    expect(JSON.parse(refusal?.body ?? "{}")).toMatchObject({ jsonrpc: "2.0", error: { code: -32000, message: expect.stringMatching(/sessions/) } });
+    expect(JSON.parse(refusal?.body ?? "{}")).toMatchObject({
+      jsonrpc: "2.0",
+      error: { code: -32000, message: expect.stringMatching(/sessions/) },
+    });
     const other = await initialize(srv.port, "127.0.0.2");
     expect(other.status).toBe(200);
     expect(other.sid).toBeTypeOf("string");
@@ -97,7 +108,11 @@ describe("per-client cap and idle expiry (configured)", () => {
   let srv: HttpProc;
   const auth = { authorization: `Bearer ${TOKEN}` };
   beforeAll(async () => {
-    srv = await startHttpServer(["--root", dir], { MCP_AUTH_TOKEN: TOKEN, FILESERVER_MAX_SESSIONS_PER_CLIENT: "3", FILESERVER_SESSION_IDLE_MS: "1500" });
+    srv = await startHttpServer(["--root", dir], {
+      MCP_AUTH_TOKEN: TOKEN,
+      FILESERVER_MAX_SESSIONS_PER_CLIENT: "3",
+      FILESERVER_SESSION_IDLE_MS: "1500",
+    });
   });
   afterAll(async () => {
     await srv.stop();

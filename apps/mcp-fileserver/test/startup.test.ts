@@ -35,7 +35,11 @@ describe("bad configuration fails at start with one line naming the setting", ()
     await failsToStart(["--root", fx.root, "--root", `${fx.base}/missing`], {}, /--root .*missing does not exist/);
   });
   it("a non-loopback bind without a token", async () => {
-    await failsToStart(["--root", fx.root, "--transport", "http", "--host", "0.0.0.0"], { MCP_AUTH_TOKEN: "" }, /--host 0\.0\.0\.0 .*MCP_AUTH_TOKEN/);
+    await failsToStart(
+      ["--root", fx.root, "--transport", "http", "--host", "0.0.0.0"],
+      { MCP_AUTH_TOKEN: "" },
+      /--host 0\.0\.0\.0 .*MCP_AUTH_TOKEN/,
+    );
   });
   it("an unknown flag", async () => {
     await failsToStart(["--root", fx.root, "--write-access"], {}, /write-access/);
@@ -43,7 +47,12 @@ describe("bad configuration fails at start with one line naming the setting", ()
 });
 
 describe("configuration errors never print a secret", () => {
-  async function failsQuietly(args: string[], env: Record<string, string>, names: RegExp, secrets: string[]): Promise<void> {
+  async function failsQuietly(
+    args: string[],
+    env: Record<string, string>,
+    names: RegExp,
+    secrets: string[],
+  ): Promise<void> {
     const p = spawnServer(args, env);
     p.child.stdin?.end();
     expect(await p.exited).toBe(2);
@@ -56,14 +65,18 @@ describe("configuration errors never print a secret", () => {
     ["with a space", "s3cr3t value that is long enough"],
     ["with a control character", "s3cr3t-long-enough-\u0007-value"],
   ])("a bad MCP_AUTH_TOKEN (%s) is named, never shown", async (_why, token) => {
-    await failsQuietly(["--root", fx.root, "--transport", "http"], { MCP_AUTH_TOKEN: token }, /MCP_AUTH_TOKEN/, [token, "s3cr3t"]);
+    await failsQuietly(["--root", fx.root, "--transport", "http"], { MCP_AUTH_TOKEN: token }, /MCP_AUTH_TOKEN/, [
+      token,
+      "s3cr3t",
+    ]);
   });
   it("an allowed origin with credentials in it is shown without them", async () => {
-    await failsQuietly(["--root", fx.root, "--transport", "http"], { FILESERVER_ALLOWED_ORIGINS: "https://admin:0r1g1n-pw@app.example.com/path?key=q5ecret" }, /FILESERVER_ALLOWED_ORIGINS/, [
-      "0r1g1n-pw",
-      "q5ecret",
-      "admin",
-    ]);
+    await failsQuietly(
+      ["--root", fx.root, "--transport", "http"],
+      { FILESERVER_ALLOWED_ORIGINS: "https://admin:0r1g1n-pw@app.example.com/path?key=q5ecret" },
+      /FILESERVER_ALLOWED_ORIGINS/,
+      ["0r1g1n-pw", "q5ecret", "admin"],
+    );
   });
 });
 
@@ -77,7 +90,6 @@ describe("stdio", () => {
     expect(await p.exited).toBe(0);
     expect(stdout).toBe("");
   });
-
 });
 
 describe("several roots", () => {
@@ -101,7 +113,11 @@ describe("several roots", () => {
 
 describe("caps", () => {
   it("search_text stops at its time cap and says so (root from FILES_ROOT)", async () => {
-    const c = await connectStdio([], { FILES_ROOT: fx.root, FILESERVER_SEARCH_TIME_MS: "10", FILESERVER_SEARCH_MAX_FILE_BYTES: String(64 * 1024 * 1024) });
+    const c = await connectStdio([], {
+      FILES_ROOT: fx.root,
+      FILESERVER_SEARCH_TIME_MS: "10",
+      FILESERVER_SEARCH_MAX_FILE_BYTES: String(64 * 1024 * 1024),
+    });
     expect((await call(c.client, "read_text", { path: "hello.txt" })).structured?.text).toBe("hello world\n");
     const o = await call(c.client, "search_text", { query: "no such text anywhere" });
     expect(o.structured).toMatchObject({ truncated: true, truncated_reason: "time" });
@@ -110,7 +126,15 @@ describe("caps", () => {
   });
 
   it("--max-read-bytes lowers the largest max_bytes a client may ask for; --deny and --no-default-deny", async () => {
-    const c = await connectStdio(["--root", fx.root, "--max-read-bytes", "2048", "--deny", "*.md", "--no-default-deny"]);
+    const c = await connectStdio([
+      "--root",
+      fx.root,
+      "--max-read-bytes",
+      "2048",
+      "--deny",
+      "*.md",
+      "--no-default-deny",
+    ]);
     expect(firstText(await call(c.client, "read_text", { path: "notes.md" }))).toMatch(/^DENIED/);
     expect(firstText(await call(c.client, "read_text", { path: "docs/readme.md" }))).toMatch(/^DENIED/);
     expect((await call(c.client, "read_text", { path: ".env" })).structured?.text).toContain("in .env");

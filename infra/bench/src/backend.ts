@@ -38,12 +38,19 @@ export function clusterRedis(cluster: PrivateRedisCluster): RedisBackend & { clo
     }
     return a;
   };
-  const nodes = cluster.nodesEnv.split(",").map((hp) => ({ host: hp.split(":")[0] ?? "127.0.0.1", port: Number(hp.split(":")[1]) }));
+  const nodes = cluster.nodesEnv
+    .split(",")
+    .map((hp) => ({ host: hp.split(":")[0] ?? "127.0.0.1", port: Number(hp.split(":")[1]) }));
   return {
     kind: "cluster",
     env: { REDIS_CLUSTER_NODES: cluster.nodesEnv },
-    connect: (connectionName) => connectRedis({ kind: "cluster", nodes }, { maxRetriesPerRequest: null, connectionName }),
-    masters: () => cluster.masters().sort((a, b) => a - b).map(adminOf),
+    connect: (connectionName) =>
+      connectRedis({ kind: "cluster", nodes }, { maxRetriesPerRequest: null, connectionName }),
+    masters: () =>
+      cluster
+        .masters()
+        .sort((a, b) => a - b)
+        .map(adminOf),
     close: () => {
       for (const a of admins.values()) a.disconnect();
     },

@@ -22,33 +22,45 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-const frame = (event: string, data: string): string => `event: ${event}\ndata: ${data.split("\n").join("\ndata: ")}\n\n`;
+const frame = (event: string, data: string): string =>
+  `event: ${event}\ndata: ${data.split("\n").join("\ndata: ")}\n\n`;
 
 async function stream(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { input } = JSON.parse(await readBody(req)) as { input: string };
   const body = JSON.stringify({ model: "bench", stream: true, messages: [{ role: "user", content: input }] });
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  const up = request({ hostname: upstream.hostname, port: upstream.port, path: completions, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (ur) => {
-    let buf = "";
-    ur.setEncoding("utf8");
-    ur.on("data", (text: string) => {
-      buf += text;
-      let out = "";
-      let i: number;
-      while ((i = buf.indexOf("\n\n")) !== -1) {
-        const msg = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (!msg.startsWith("data: ")) continue;
-        const data = msg.slice(6);
-        if (data === "[DONE]") continue;
-        const content = (JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content;
-        if (content) out += frame("token", content);
-      }
-      if (out !== "") res.write(out);
-    });
-    ur.on("end", () => res.end(frame("done", "bare")));
-    ur.on("error", () => res.end(frame("error", "upstream failed")));
-  });
+  const up = request(
+    {
+      hostname: upstream.hostname,
+      port: upstream.port,
+      path: completions,
+      method: "POST",
+      agent,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    },
+    (ur) => {
+      let buf = "";
+      ur.setEncoding("utf8");
+      ur.on("data", (text: string) => {
+        buf += text;
+        let out = "";
+        let i: number;
+        while ((i = buf.indexOf("\n\n")) !== -1) {
+          const msg = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          if (!msg.startsWith("data: ")) continue;
+          const data = msg.slice(6);
+          if (data === "[DONE]") continue;
+          const content = (JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]
+            ?.delta?.content;
+          if (content) out += frame("token", content);
+        }
+        if (out !== "") res.write(out);
+      });
+      ur.on("end", () => res.end(frame("done", "bare")));
+      ur.on("error", () => res.end(frame("error", "upstream failed")));
+    },
+  );
   up.on("error", () => res.end(frame("error", "upstream failed")));
   res.on("close", () => up.destroy());
   up.end(body);

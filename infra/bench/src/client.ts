@@ -35,10 +35,21 @@ export type Dialect = "gateway" | "openai";
 const TOKEN = /t\d+ /g;
 const countTokens = (text: string): number => text.match(TOKEN)?.length ?? 0;
 
-export function streamOnce(agent: Agent, base: string, dialect: Dialect, input: string, sessionId: string, timeoutMs = 120_000): Promise<StreamResult> {
+export function streamOnce(
+  agent: Agent,
+  base: string,
+  dialect: Dialect,
+  input: string,
+  sessionId: string,
+  timeoutMs = 120_000,
+): Promise<StreamResult> {
   const expected = Number(/bench:(\d+):/.exec(input)?.[1] ?? "0");
   const url = new URL(dialect === "gateway" ? `${base}/v1/chat/stream` : `${base}/chat/completions`);
-  const body = JSON.stringify(dialect === "gateway" ? { session_id: sessionId, input } : { model: "bench", stream: true, messages: [{ role: "user", content: input }] });
+  const body = JSON.stringify(
+    dialect === "gateway"
+      ? { session_id: sessionId, input }
+      : { model: "bench", stream: true, messages: [{ role: "user", content: input }] },
+  );
   return new Promise((resolve) => {
     const startedAt = nowMs();
     let ttft = Number.NaN;
@@ -50,10 +61,30 @@ export function streamOnce(agent: Agent, base: string, dialect: Dialect, input: 
       settled = true;
       clearTimeout(timer);
       const endedAt = nowMs();
-      resolve({ ok, status, ttftMs: ttft, totalMs: endedAt - startedAt, tokens, startedAt, endedAt, ...(error !== undefined ? { error } : {}) });
+      resolve({
+        ok,
+        status,
+        ttftMs: ttft,
+        totalMs: endedAt - startedAt,
+        tokens,
+        startedAt,
+        endedAt,
+        ...(error !== undefined ? { error } : {}),
+      });
     };
     const req = request(
-      { hostname: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, headers: { "content-type": "application/json", accept: "text/event-stream", "content-length": Buffer.byteLength(body) } },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
       (res) => {
         status = res.statusCode ?? 0;
         const parser = new SseParser();
@@ -97,7 +128,12 @@ export function streamOnce(agent: Agent, base: string, dialect: Dialect, input: 
  * Closed-loop load: `concurrency` workers each send requests back to back until `total` are done.
  * Returns every result (failures included).
  */
-export async function closedLoop(total: number, concurrency: number, one: (i: number, agent: Agent) => Promise<StreamResult>, warmUrl?: string): Promise<StreamResult[]> {
+export async function closedLoop(
+  total: number,
+  concurrency: number,
+  one: (i: number, agent: Agent) => Promise<StreamResult>,
+  warmUrl?: string,
+): Promise<StreamResult[]> {
   const agent = freshAgent();
   // Open the connections first (a few hundred at a time, under the server's listen backlog), so a burst of
   // N requests measures the service, not N TCP handshakes racing for the accept queue.
@@ -140,11 +176,16 @@ async function warmConnections(agent: Agent, url: string, n: number): Promise<vo
       ),
     );
   }
-  await Promise.all(held.map((res) => new Promise<void>((resolve) => {
-    res.on("end", () => resolve());
-    res.on("error", () => resolve());
-    res.resume();
-  })));
+  await Promise.all(
+    held.map(
+      (res) =>
+        new Promise<void>((resolve) => {
+          res.on("end", () => resolve());
+          res.on("error", () => resolve());
+          res.resume();
+        }),
+    ),
+  );
   // Let the agent take the sockets back into its free pool.
   await new Promise((r) => setImmediate(r));
 }
@@ -152,7 +193,11 @@ async function warmConnections(agent: Agent, url: string, n: number): Promise<vo
 /** Warm-up requests are not measured, but a failing one is news (e.g. a follower that never got its events). */
 export const WARM_TIMEOUT_MS = 30_000;
 
-export function warnFailures(ctx: { log(message: string): void; warnings: string[] }, what: string, results: StreamResult[]): void {
+export function warnFailures(
+  ctx: { log(message: string): void; warnings: string[] },
+  what: string,
+  results: StreamResult[],
+): void {
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return;
   const msg = `${what}: ${failed.length}/${results.length} failed (${failed[0]?.error ?? ""})`;

@@ -15,7 +15,12 @@ import { GATEWAY, Stack } from "./procs.js";
 import { sleep } from "./context.js";
 
 const n = Number(process.argv[2] ?? "2000");
-const extraEnv = Object.fromEntries((process.argv[3] ?? "").split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+const extraEnv = Object.fromEntries(
+  (process.argv[3] ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((kv) => kv.split("=") as [string, string]),
+);
 const stack = new Stack(false);
 const dir = mkdtempSync(join(tmpdir(), "acb-heapdiff-"));
 const r = await startRedis();
@@ -25,7 +30,20 @@ try {
   const url = `http://127.0.0.1:${port}`;
   const g = await startService(process.execPath, ["--heapsnapshot-signal=SIGUSR2", GATEWAY], {
     cwd: dir,
-    env: { OPENAI_API_KEY: "x", MODEL_PROVIDER: "openai", USE_MCP_IN_CHAT: "false", LOG_LEVEL: "warn", NODE_OPTIONS: undefined, HOST: "127.0.0.1", PORT: String(port), REDIS_URL: r.url, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000", MCP_SERVERS: undefined, ...extraEnv },
+    env: {
+      OPENAI_API_KEY: "x",
+      MODEL_PROVIDER: "openai",
+      USE_MCP_IN_CHAT: "false",
+      LOG_LEVEL: "warn",
+      NODE_OPTIONS: undefined,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      REDIS_URL: r.url,
+      SSE_HEARTBEAT_MS: "30000",
+      WATCHDOG_GRACE_MS: "3600000",
+      MCP_SERVERS: undefined,
+      ...extraEnv,
+    },
     ready: async () => (await fetch(`${url}/healthz`)).ok,
     readyTimeoutMs: 30_000,
   });
@@ -36,8 +54,10 @@ try {
   const owners = new RedisTurnOwners(redis, "acb:");
   const prefix = `hd-${Date.now().toString(36)}`;
   const ids = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-  for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => owners.claim(id, scopeId({}), 3_600_000)));
-  for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => log.append(id, { event: "token", data: "0" })));
+  for (let i = 0; i < n; i += 500)
+    await Promise.all(ids.slice(i, i + 500).map((id) => owners.claim(id, scopeId({}), 3_600_000)));
+  for (let i = 0; i < n; i += 500)
+    await Promise.all(ids.slice(i, i + 500).map((id) => log.append(id, { event: "token", data: "0" })));
   // Warm the paths once (code, caches) with a few streams, so the diff is per stream, not first-use.
   const client = await stack.child("fanout-client.ts", [], "ready");
   const snapshot = async (): Promise<string> => {
@@ -81,7 +101,8 @@ try {
   rows.sort((x, y) => y[2] - x[2]);
   const total = rows.reduce((s, x) => s + x[2], 0);
   process.stdout.write(`per stream: ${(total / 1024).toFixed(2)} KiB self size growth (N=${n})\n`);
-  for (const [k, c, bytes] of rows.slice(0, 60)) process.stdout.write(`${bytes.toFixed(0).padStart(7)} B ${c.toFixed(2).padStart(7)}x  ${k}\n`);
+  for (const [k, c, bytes] of rows.slice(0, 60))
+    process.stdout.write(`${bytes.toFixed(0).padStart(7)} B ${c.toFixed(2).padStart(7)}x  ${k}\n`);
   await client.stop();
 } finally {
   await stack.stopAll();
@@ -89,7 +110,11 @@ try {
 }
 
 function count(file: string): Map<string, { n: number; bytes: number }> {
-  const snap = JSON.parse(readFileSync(file, "utf8")) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
+  const snap = JSON.parse(readFileSync(file, "utf8")) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
   const f = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
   const step = f.length;
@@ -131,8 +156,13 @@ function retainers(fa: string, fb: string, n: number): void {
   const types = B.snapshot.meta.node_types[0];
   const ef = B.snapshot.meta.edge_fields;
   const etypes = B.snapshot.meta.edge_types[0];
-  const iType = nf.indexOf("type"), iName = nf.indexOf("name"), iSize = nf.indexOf("self_size"), iEc = nf.indexOf("edge_count");
-  const eType = ef.indexOf("type"), eName = ef.indexOf("name_or_index"), eTo = ef.indexOf("to_node");
+  const iType = nf.indexOf("type"),
+    iName = nf.indexOf("name"),
+    iSize = nf.indexOf("self_size"),
+    iEc = nf.indexOf("edge_count");
+  const eType = ef.indexOf("type"),
+    eName = ef.indexOf("name_or_index"),
+    eTo = ef.indexOf("to_node");
   const count = B.nodes.length / step;
   const parent = new Int32Array(count).fill(-1);
   const parentEdge: string[] = new Array(count);
@@ -151,12 +181,16 @@ function retainers(fa: string, fb: string, n: number): void {
   }
   const label = (ni: number): string => {
     const t = types[B.nodes[ni * step + iType] ?? 0] ?? "?";
-    const name = t === "string" || t === "concatenated string" ? "" : (B.strings[B.nodes[ni * step + iName] ?? 0] ?? "").slice(0, 50);
+    const name =
+      t === "string" || t === "concatenated string"
+        ? ""
+        : (B.strings[B.nodes[ni * step + iName] ?? 0] ?? "").slice(0, 50);
     return `${t}:${name}`;
   };
   const where = new Map<number, string>();
   const loc = B.locations ?? [];
-  for (let i = 0; i < loc.length; i += 4) where.set((loc[i] ?? 0) / step, `@${loc[i + 1]}:${(loc[i + 2] ?? 0) + 1}:${(loc[i + 3] ?? 0) + 1}`);
+  for (let i = 0; i < loc.length; i += 4)
+    where.set((loc[i] ?? 0) / step, `@${loc[i + 1]}:${(loc[i + 2] ?? 0) + 1}:${(loc[i + 3] ?? 0) + 1}`);
   const closures = new Map<string, number>();
   const groups = new Map<string, { n: number; bytes: number }>();
   for (let ni = 0; ni < count; ni++) {
@@ -166,16 +200,18 @@ function retainers(fa: string, fb: string, n: number): void {
     }
     if (old.has(B.nodes[ni * step + iId] ?? 0)) continue;
     const p = parent[ni] ?? -1;
-    const pp = p >= 0 ? parent[p] ?? -1 : -1;
-    const key = `${label(ni)}  <-${parentEdge[ni] ?? ""}- ${p >= 0 ? label(p) : "root"}  <-${p >= 0 ? parentEdge[p] ?? "" : ""}- ${pp >= 0 ? label(pp) : ""}`;
+    const pp = p >= 0 ? (parent[p] ?? -1) : -1;
+    const key = `${label(ni)}  <-${parentEdge[ni] ?? ""}- ${p >= 0 ? label(p) : "root"}  <-${p >= 0 ? (parentEdge[p] ?? "") : ""}- ${pp >= 0 ? label(pp) : ""}`;
     const g = groups.get(key) ?? { n: 0, bytes: 0 };
     g.n += 1;
     g.bytes += B.nodes[ni * step + iSize] ?? 0;
     groups.set(key, g);
   }
   process.stdout.write(`--- new closures by location (per stream) ---\n`);
-  for (const [k, c] of [...closures].sort((x, y) => y[1] - x[1]).slice(0, 40)) process.stdout.write(`${(c / n).toFixed(2).padStart(6)}x  ${k}\n`);
+  for (const [k, c] of [...closures].sort((x, y) => y[1] - x[1]).slice(0, 40))
+    process.stdout.write(`${(c / n).toFixed(2).padStart(6)}x  ${k}\n`);
   const rows = [...groups].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, 90);
   process.stdout.write(`--- new objects by retainer (per stream) ---\n`);
-  for (const [k, g] of rows) process.stdout.write(`${(g.bytes / n).toFixed(0).padStart(6)} B ${(g.n / n).toFixed(2).padStart(6)}x  ${k}\n`);
+  for (const [k, g] of rows)
+    process.stdout.write(`${(g.bytes / n).toFixed(0).padStart(6)} B ${(g.n / n).toFixed(2).padStart(6)}x  ${k}\n`);
 }

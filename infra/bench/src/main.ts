@@ -20,7 +20,13 @@ import { codeVersion, distMtime, PROF_DIR, Stack } from "./procs.js";
 import { summarizeProfiles } from "./profile-summary.js";
 import { evaluateTargets, markdown, svg, type Results } from "./report.js";
 import { clusterRedis, singleRedis } from "./backend.js";
-import { clusterFanout, clusterMarkdown, clusterTtft, type ClusterResults, type ClusterTtft } from "./sections/cluster.js";
+import {
+  clusterFanout,
+  clusterMarkdown,
+  clusterTtft,
+  type ClusterResults,
+  type ClusterTtft,
+} from "./sections/cluster.js";
 import { runFanout, type FanoutResult } from "./sections/fanout.js";
 import { runOrdering, type OrderingResult } from "./sections/ordering.js";
 import { runRunner, type RunnerResult } from "./sections/runner.js";
@@ -37,19 +43,45 @@ const onlyArg = args.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
 const unknown = args.filter((a) => !["--quick", "--profile", "--cluster"].includes(a) && !a.startsWith("--only="));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--cluster] [--only=ttft,throughput,ordering,runner,fanout]\n`);
+  process.stderr.write(
+    `bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--cluster] [--only=ttft,throughput,ordering,runner,fanout]\n`,
+  );
   process.exit(2);
 }
 // --cluster runs the cluster variants (named cluster-<section>) instead of the sections; --only picks among them too.
-const want = (s: string): boolean => (clusterRun ? s.startsWith("cluster-") && (only === undefined || only.has(s.slice(8))) : only === undefined || only.has(s));
+const want = (s: string): boolean =>
+  clusterRun
+    ? s.startsWith("cluster-") && (only === undefined || only.has(s.slice(8)))
+    : only === undefined || only.has(s);
 
 const P = quick
-  ? { ttftRequestsC1: 30, ttftRequestsC100: 200, throughputStreams: 100, throughputTokens: 100, runnerTurns: 100, fanoutStreams: 200, fanoutEvents: 4, fanoutIntervalMs: 250, naiveXreadMaxStreams: 200 }
-  : { ttftRequestsC1: 300, ttftRequestsC100: 2000, throughputStreams: 100, throughputTokens: 1000, runnerTurns: 1000, fanoutStreams: 10_000, fanoutEvents: 8, fanoutIntervalMs: 2000, naiveXreadMaxStreams: 9_500 };
+  ? {
+      ttftRequestsC1: 30,
+      ttftRequestsC100: 200,
+      throughputStreams: 100,
+      throughputTokens: 100,
+      runnerTurns: 100,
+      fanoutStreams: 200,
+      fanoutEvents: 4,
+      fanoutIntervalMs: 250,
+      naiveXreadMaxStreams: 200,
+    }
+  : {
+      ttftRequestsC1: 300,
+      ttftRequestsC100: 2000,
+      throughputStreams: 100,
+      throughputTokens: 1000,
+      runnerTurns: 1000,
+      fanoutStreams: 10_000,
+      fanoutEvents: 8,
+      fanoutIntervalMs: 2000,
+      naiveXreadMaxStreams: 9_500,
+    };
 
 const startedAt = new Date();
 const t0 = Date.now();
-const log = (message: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+const log = (message: string): void =>
+  void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
 const stack = new Stack(profile);
 const errors: string[] = [];
 const warnings: string[] = [];
@@ -94,8 +126,19 @@ try {
   redisVersion = /redis_version:(\S+)/.exec(await admin.info("server"))?.[1] ?? "?";
   const upstream = await stack.upstream();
   roles.set(upstream.pid, "upstream");
-  log(`redis ${redisVersion} on ${redis.url}, upstream ${upstream.url}${profile ? `, profiling into ${PROF_DIR}` : ""}`);
-  const ctx: BenchContext = { stack, quick, redisUrl: redis.url, admin, upstreamUrl: upstream.url, log, roles, warnings };
+  log(
+    `redis ${redisVersion} on ${redis.url}, upstream ${upstream.url}${profile ? `, profiling into ${PROF_DIR}` : ""}`,
+  );
+  const ctx: BenchContext = {
+    stack,
+    quick,
+    redisUrl: redis.url,
+    admin,
+    upstreamUrl: upstream.url,
+    log,
+    roles,
+    warnings,
+  };
   const modelEnv = { OPENAI_BASE_URL: upstream.url, CHAT_MODEL_ID: "bench" };
 
   if (want("ttft") || want("throughput") || want("ordering") || want("runner")) {
@@ -117,7 +160,8 @@ try {
       { name: "distributed", base: distributed.url, dialect: "gateway" },
     ];
     await section("ttft", async () => {
-      for (const c of [1, 100]) for (const t of targets) ttft.push(await runTtft(ctx, t, c, c === 1 ? P.ttftRequestsC1 : P.ttftRequestsC100));
+      for (const c of [1, 100])
+        for (const t of targets) ttft.push(await runTtft(ctx, t, c, c === 1 ? P.ttftRequestsC1 : P.ttftRequestsC100));
     });
     await section("throughput", async () => {
       const pids: Record<TtftTarget["name"], Record<string, number>> = {
@@ -126,7 +170,16 @@ try {
         embedded: { upstream: upstream.pid, gateway: embedded.pid },
         distributed: { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid },
       };
-      for (const t of targets) throughput.push(await runThroughput(ctx, { name: t.name, base: t.base, dialect: t.dialect }, P.throughputStreams, P.throughputTokens, pids[t.name]));
+      for (const t of targets)
+        throughput.push(
+          await runThroughput(
+            ctx,
+            { name: t.name, base: t.base, dialect: t.dialect },
+            P.throughputStreams,
+            P.throughputTokens,
+            pids[t.name],
+          ),
+        );
     });
     await section("ordering", async () => {
       ordering.push(...(await runOrdering(ctx, distributed.url, { c1: P.ttftRequestsC1, c100: P.ttftRequestsC100 })));
@@ -134,7 +187,13 @@ try {
     await embedded.stop();
     await bare.stop();
     await section("runner", async () => {
-      runner = await runRunner(ctx, distributed.url, P.runnerTurns, { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid }, () => run.proc.output());
+      runner = await runRunner(
+        ctx,
+        distributed.url,
+        P.runnerTurns,
+        { upstream: upstream.pid, gateway: distributed.pid, runner: run.pid },
+        () => run.proc.output(),
+      );
     });
     await distributed.stop();
     await run.stop();
@@ -142,17 +201,34 @@ try {
   }
 
   await section("fanout", async () => {
-    fanout.push(await runFanout(ctx, "multiplexed", { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs }));
+    fanout.push(
+      await runFanout(ctx, "multiplexed", {
+        streams: P.fanoutStreams,
+        events: P.fanoutEvents,
+        intervalMs: P.fanoutIntervalMs,
+      }),
+    );
     const xreadStreams = Math.min(P.fanoutStreams, P.naiveXreadMaxStreams);
     fanout.push(
       await runFanout(ctx, "xread", {
         streams: xreadStreams,
         events: P.fanoutEvents,
         intervalMs: P.fanoutIntervalMs,
-        ...(xreadStreams < P.fanoutStreams ? { note: `capped at ${xreadStreams}: one HTTP + one Redis socket per stream exceeds the 20,000 fds a process may open here` } : {}),
+        ...(xreadStreams < P.fanoutStreams
+          ? {
+              note: `capped at ${xreadStreams}: one HTTP + one Redis socket per stream exceeds the 20,000 fds a process may open here`,
+            }
+          : {}),
       }),
     );
-    fanout.push(await runFanout(ctx, "pubsub", { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs, note: "one shared subscriber, SUBSCRIBE per turn" }));
+    fanout.push(
+      await runFanout(ctx, "pubsub", {
+        streams: P.fanoutStreams,
+        events: P.fanoutEvents,
+        intervalMs: P.fanoutIntervalMs,
+        note: "one shared subscriber, SUBSCRIBE per turn",
+      }),
+    );
     const broken = fanout.filter((x) => x.error !== undefined && x.design === "multiplexed");
     if (broken.length > 0) throw new Error(broken.map((b) => `${b.design}: ${b.error ?? ""}`).join("; "));
   });
@@ -167,7 +243,14 @@ try {
       for (const b of backends) clusterTtftResults.push(await clusterTtft(ctx, b, modelEnv, P.ttftRequestsC1));
     });
     await section("cluster-fanout", async () => {
-      for (const b of backends) fanout.push(await clusterFanout(ctx, b, { streams: P.fanoutStreams, events: P.fanoutEvents, intervalMs: P.fanoutIntervalMs }));
+      for (const b of backends)
+        fanout.push(
+          await clusterFanout(ctx, b, {
+            streams: P.fanoutStreams,
+            events: P.fanoutEvents,
+            intervalMs: P.fanoutIntervalMs,
+          }),
+        );
       const broken = fanout.filter((x) => x.error !== undefined);
       if (broken.length > 0) throw new Error(broken.map((b) => `${b.redis ?? "redis"}: ${b.error ?? ""}`).join("; "));
     });
@@ -179,7 +262,10 @@ try {
   await stack.stopAll();
 }
 
-if (distMtime() !== distAtStart) warnings.push("the services' dist was rebuilt during the run (another build ran): the figures mix two versions; run again");
+if (distMtime() !== distAtStart)
+  warnings.push(
+    "the services' dist was rebuilt during the run (another build ran): the figures mix two versions; run again",
+  );
 
 // Exit status: non-zero only when the harness itself is broken — a section crashed, a process did not start,
 // or a measurement got nothing at all (every request failed, no event delivered). Partial failures are
@@ -188,12 +274,22 @@ for (const x of clusterTtftResults) if (x.ttft.n === 0) errors.push(`ttft on ${x
 for (const x of ttft) if (x.ttft.n === 0) errors.push(`ttft ${x.target} c=${x.concurrency}: every request failed`);
 for (const x of throughput) if (x.failures >= x.streams) errors.push(`throughput ${x.target}: every stream failed`);
 if (runner && runner.failures >= runner.turns) errors.push("runner: every turn failed");
-for (const x of fanout) if (x.error === undefined && x.tokensReceived === 0) errors.push(`fanout ${x.design}: no event delivered at all`);
-const failedRequests = [...ttft.map((x) => x.failures), ...throughput.map((x) => x.failures), runner?.failures ?? 0].reduce((a, b) => a + b, 0);
+for (const x of fanout)
+  if (x.error === undefined && x.tokensReceived === 0) errors.push(`fanout ${x.design}: no event delivered at all`);
+const failedRequests = [
+  ...ttft.map((x) => x.failures),
+  ...throughput.map((x) => x.failures),
+  runner?.failures ?? 0,
+].reduce((a, b) => a + b, 0);
 if (failedRequests > 0) warnings.push(`${failedRequests} measured request(s) failed (see the failures columns)`);
 for (const x of fanout) {
-  if (x.error === undefined && (x.tokensReceived < x.tokensExpected || x.streamsDone < x.opened || x.opened < x.streams)) {
-    warnings.push(`fanout ${x.design}: ${x.opened}/${x.streams} streams opened, ${x.streamsDone} finished, ${x.tokensReceived}/${x.tokensExpected} events delivered${x.redisClients?.length ? `; its Redis connections mid-run: ${x.redisClients.join(" | ")}` : ""}${x.serverWarnings?.length ? `; its last warnings: ${x.serverWarnings.join(" | ")}` : ""}`);
+  if (
+    x.error === undefined &&
+    (x.tokensReceived < x.tokensExpected || x.streamsDone < x.opened || x.opened < x.streams)
+  ) {
+    warnings.push(
+      `fanout ${x.design}: ${x.opened}/${x.streams} streams opened, ${x.streamsDone} finished, ${x.tokensReceived}/${x.tokensExpected} events delivered${x.redisClients?.length ? `; its Redis connections mid-run: ${x.redisClients.join(" | ")}` : ""}${x.serverWarnings?.length ? `; its last warnings: ${x.serverWarnings.join(" | ")}` : ""}`,
+    );
   }
 }
 
@@ -204,7 +300,12 @@ if (clusterRun) {
     durationS: round((Date.now() - t0) / 1000, 1),
     machine: machineNow(),
     code,
-    params: { ttftRequestsC1: P.ttftRequestsC1, fanoutStreams: P.fanoutStreams, fanoutEvents: P.fanoutEvents, fanoutIntervalMs: P.fanoutIntervalMs },
+    params: {
+      ttftRequestsC1: P.ttftRequestsC1,
+      fanoutStreams: P.fanoutStreams,
+      fanoutEvents: P.fanoutEvents,
+      fanoutIntervalMs: P.fanoutIntervalMs,
+    },
     masters: CLUSTER_MASTERS,
     ttft: clusterTtftResults,
     fanout,
@@ -254,7 +355,9 @@ const base: Omit<Results, "targets"> = {
 const results: Results = { ...base, targets: evaluateTargets(base, P.fanoutStreams) };
 // A profiled run is slowed by the profiler: its figures go next to the profiles, never over latest.*.
 // A partial run (--only) goes to results/tmp/ (gitignored), so latest.* is always one whole run.
-const dir = profile ? `${PROF_DIR}/` : fileURLToPath(new URL(only ? "../results/tmp/" : "../results/", import.meta.url));
+const dir = profile
+  ? `${PROF_DIR}/`
+  : fileURLToPath(new URL(only ? "../results/tmp/" : "../results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
 const stem = `${profile ? "profile" : ""}${profile && (quick || only) ? "-" : ""}${quick ? "quick" : only ? "only" : profile ? "" : "latest"}`;
 const md = markdown(results);

@@ -49,7 +49,9 @@ async function serveXread(turnId: string, res: ServerResponse): Promise<void> {
   let last = "0-0";
   try {
     while (!closed) {
-      const reply = (await conn.call("XREAD", "BLOCK", "0", "STREAMS", key(turnId), last)) as Array<[string, Entry[]]> | null;
+      const reply = (await conn.call("XREAD", "BLOCK", "0", "STREAMS", key(turnId), last)) as Array<
+        [string, Entry[]]
+      > | null;
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
           last = id;

@@ -1,5 +1,13 @@
 /** Starting and stopping the processes of a bench run; everything started is registered for cleanup. */
-import { freePort, startRedis, startRedisCluster, startService, type PrivateRedis, type PrivateRedisCluster, type ServiceProcess } from "@acb/testkit";
+import {
+  freePort,
+  startRedis,
+  startRedisCluster,
+  startService,
+  type PrivateRedis,
+  type PrivateRedisCluster,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { Redis } from "ioredis";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -50,7 +58,10 @@ export class Stack {
   async stopAll(): Promise<void> {
     while (this.stoppers.length > 0) {
       const s = this.stoppers.pop();
-      if (s) await s.stop().catch((err: unknown) => process.stderr.write(`bench: stopping ${s.name} failed: ${String(err)}\n`));
+      if (s)
+        await s
+          .stop()
+          .catch((err: unknown) => process.stderr.write(`bench: stopping ${s.name} failed: ${String(err)}\n`));
     }
   }
 
@@ -97,7 +108,10 @@ export class Stack {
   }
 
   /** `heapProbe`: the gateway answers SIGUSR2 with its heap after a full GC (heap-probe.mjs, see {@link heapUsedBytes}). */
-  async gateway(env: Record<string, string | undefined>, opts: { heapProbe?: boolean } = {}): Promise<{ url: string; pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
+  async gateway(
+    env: Record<string, string | undefined>,
+    opts: { heapProbe?: boolean } = {},
+  ): Promise<{ url: string; pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const probe = opts.heapProbe === true ? ["--expose-gc", "--import", HEAP_PROBE] : [];
@@ -112,7 +126,9 @@ export class Stack {
   }
 
   /** A runner is ready once it logged "ready"; it logs at info, one line per turn. */
-  async runner(env: Record<string, string | undefined>): Promise<{ pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
+  async runner(
+    env: Record<string, string | undefined>,
+  ): Promise<{ pid: number; proc: ServiceProcess; stop: () => Promise<void> }> {
     const proc = await startService(process.execPath, [...this.nodeArgs(), RUNNER], {
       name: "agent-runner",
       // No probe listener: several runners share this host (a taken METRICS_PORT fails the start).
@@ -127,7 +143,10 @@ export class Stack {
   /** A bench TypeScript module (src/<file>) in its own process, with a line protocol on stdout. */
   async child(file: string, args: string[], readyLine: string): Promise<BenchChild> {
     const script = fileURLToPath(new URL(`./${file}`, import.meta.url));
-    const child = spawn(process.execPath, ["--max-old-space-size=2048", "--import", TSX, script, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: "" } });
+    const child = spawn(process.execPath, ["--max-old-space-size=2048", "--import", TSX, script, ...args], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
     const bc = new BenchChild(child, file);
     this.register(file, () => bc.stop());
     bc.readyLine = await bc.waitLine((l) => l.startsWith(readyLine), 30_000);
@@ -144,7 +163,10 @@ export class BenchChild {
   /** The line that said the child was ready. */
   readyLine = "";
 
-  constructor(readonly child: ChildProcess, readonly name: string) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     let buf = "";
     child.stdout?.on("data", (b: Buffer) => {
       buf += b.toString();
@@ -209,7 +231,14 @@ export async function heapUsedBytes(proc: ServiceProcess, timeoutMs = 30_000): P
     if (Date.now() > until) return Number.NaN;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return Number(/heap-used (\d+)\s*$/.exec(proc.output().match(/^heap-used \d+$/gm)?.at(-1) ?? "")?.[1] ?? "NaN");
+  return Number(
+    /heap-used (\d+)\s*$/.exec(
+      proc
+        .output()
+        .match(/^heap-used \d+$/gm)
+        ?.at(-1) ?? "",
+    )?.[1] ?? "NaN",
+  );
 }
 
 /** Resident set size of a process in MiB (from /proc), or NaN. */
@@ -240,12 +269,30 @@ export function rssSampler(pid: number, everyMs = 250): { peak: () => number; st
 
 /** The first few CLIENT LIST lines of connections named `name`, reduced to the telling fields. */
 export async function redisClientLines(redis: Redis, name: string, max = 5): Promise<string[]> {
-  const keep = new Set(["id", "name", "age", "idle", "flags", "sub", "psub", "multi", "qbuf", "omem", "tot-mem", "cmd"]);
+  const keep = new Set([
+    "id",
+    "name",
+    "age",
+    "idle",
+    "flags",
+    "sub",
+    "psub",
+    "multi",
+    "qbuf",
+    "omem",
+    "tot-mem",
+    "cmd",
+  ]);
   return String(await redis.client("LIST"))
     .split("\n")
     .filter((l) => l.includes(` name=${name} `))
     .slice(0, max)
-    .map((l) => l.split(" ").filter((kv) => keep.has(kv.split("=")[0] ?? "")).join(" "));
+    .map((l) =>
+      l
+        .split(" ")
+        .filter((kv) => keep.has(kv.split("=")[0] ?? ""))
+        .join(" "),
+    );
 }
 
 /** Redis client connections whose CLIENT SETNAME is exactly `name`. */
@@ -276,13 +323,17 @@ export interface RedisCost {
  * Starts measuring the CPU seconds of some processes (by role) and of redis-server; the returned function
  * gives each one's use since the start, plus `bench client` for this process.
  */
-export async function cpuMeter(ctx: { admin: Redis }, pids: Record<string, number>): Promise<() => Promise<Record<string, number>>> {
+export async function cpuMeter(
+  ctx: { admin: Redis },
+  pids: Record<string, number>,
+): Promise<() => Promise<Record<string, number>>> {
   const start = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuSeconds(pid)]));
   const redis0 = await redisCpu(ctx.admin);
   const self0 = process.cpuUsage();
   return async () => {
     const out: Record<string, number> = {};
-    for (const [role, pid] of Object.entries(pids)) out[role] = Math.round((cpuSeconds(pid) - (start[role] ?? 0)) * 100) / 100;
+    for (const [role, pid] of Object.entries(pids))
+      out[role] = Math.round((cpuSeconds(pid) - (start[role] ?? 0)) * 100) / 100;
     out["redis-server"] = Math.round(((await redisCpu(ctx.admin)) - redis0) * 100) / 100;
     const self = process.cpuUsage(self0);
     out["bench client"] = Math.round((self.user + self.system) / 1e4) / 100;
@@ -307,7 +358,10 @@ export async function redisCommandStats(redis: Redis): Promise<RedisCost["comman
 }
 
 /** Command stats divided by a number of requests (admin commands of the bench left out), busiest first. */
-export function perRequest(stats: RedisCost["commands"], requests: number): Record<string, { calls: number; usecPerCall: number }> {
+export function perRequest(
+  stats: RedisCost["commands"],
+  requests: number,
+): Record<string, { calls: number; usecPerCall: number }> {
   const out: Record<string, { calls: number; usecPerCall: number }> = {};
   for (const [name, v] of Object.entries(stats).sort((a, b) => b[1].usec - a[1].usec)) {
     if (name === "info" || name.startsWith("config") || name === "client|list") continue;
@@ -317,7 +371,15 @@ export function perRequest(stats: RedisCost["commands"], requests: number): Reco
 }
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const MEASURED = ["apps/chat-gateway", "apps/agent-runner", "packages/turns", "packages/engine", "packages/chains", "packages/history", "packages/schemas"];
+const MEASURED = [
+  "apps/chat-gateway",
+  "apps/agent-runner",
+  "packages/turns",
+  "packages/engine",
+  "packages/chains",
+  "packages/history",
+  "packages/schemas",
+];
 
 /** The code being measured: HEAD, whether its sources differ from it, and when its dist was last built. */
 export function codeVersion(): { commit: string; dirtySources: string[]; distBuiltAt: string } {
@@ -325,7 +387,10 @@ export function codeVersion(): { commit: string; dirtySources: string[]; distBui
   let dirtySources: string[] = [];
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
-    dirtySources = execFileSync("git", ["status", "--porcelain", "--", ...MEASURED.map((d) => `${d}/src`)], { cwd: REPO, encoding: "utf8" })
+    dirtySources = execFileSync("git", ["status", "--porcelain", "--", ...MEASURED.map((d) => `${d}/src`)], {
+      cwd: REPO,
+      encoding: "utf8",
+    })
       .split("\n")
       .filter(Boolean)
       .map((l) => l.slice(3));

@@ -27,7 +27,8 @@ const text = readFileSync(join(REPO, "infra", "compose", "compose.yaml"), "utf8"
 // Compose resolves YAML merge keys (`<<: *anchor`); so must we.
 const compose = load(text, { schema: CORE_SCHEMA.withTags(mergeTag) }) as { services: Record<string, Service> };
 const services = compose.services;
-const appOf = (s: Service): AppName | undefined => /apps\/([a-z-]+)\/Dockerfile/.exec(s.build?.dockerfile ?? "")?.[1] as AppName | undefined;
+const appOf = (s: Service): AppName | undefined =>
+  /apps\/([a-z-]+)\/Dockerfile/.exec(s.build?.dockerfile ?? "")?.[1] as AppName | undefined;
 const seconds = (d: string | undefined): number => Number(/^(\d+)s$/.exec(d ?? "")?.[1] ?? NaN);
 
 describe("infra/compose/compose.yaml", () => {
@@ -54,11 +55,21 @@ describe("infra/compose/compose.yaml", () => {
 
   it("gives every service a healthcheck, and starts each only once what it needs is healthy", () => {
     for (const [name, s] of Object.entries(services)) expect(s.healthcheck?.test?.[0], name).toBe("CMD");
-    const needs = (name: string) => Object.entries(services[name]?.depends_on ?? {}).map(([dep, c]) => [dep, c.condition]);
-    expect(needs("agent-runner")).toEqual([["redis", "service_healthy"], ["mcp-fileserver", "service_healthy"]]);
-    for (const gw of ["chat-gateway-1", "chat-gateway-2"]) expect(needs(gw)).toEqual([["redis", "service_healthy"], ["agent-runner", "service_healthy"]]);
+    const needs = (name: string) =>
+      Object.entries(services[name]?.depends_on ?? {}).map(([dep, c]) => [dep, c.condition]);
+    expect(needs("agent-runner")).toEqual([
+      ["redis", "service_healthy"],
+      ["mcp-fileserver", "service_healthy"],
+    ]);
+    for (const gw of ["chat-gateway-1", "chat-gateway-2"])
+      expect(needs(gw)).toEqual([
+        ["redis", "service_healthy"],
+        ["agent-runner", "service_healthy"],
+      ]);
     // the runner's healthcheck is its readiness (Redis + worker), on the port its environment sets
-    expect(services["agent-runner"]?.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${services["agent-runner"]?.environment?.METRICS_PORT}/readiness`);
+    expect(services["agent-runner"]?.healthcheck?.test.join(" ")).toContain(
+      `127.0.0.1:${services["agent-runner"]?.environment?.METRICS_PORT}/readiness`,
+    );
   });
 
   it("hands each app only variables it documents and reads", () => {
@@ -80,14 +91,19 @@ describe("infra/compose/compose.yaml", () => {
       .filter(([name, s]) => name !== "mcp-fileserver" && (s.networks ?? []).some((n) => files.networks?.includes(n)))
       .map(([name]) => name);
     expect(sharing).toEqual(["agent-runner"]);
-    const mcp = JSON.parse(services["agent-runner"]?.environment?.MCP_SERVERS ?? "{}") as Record<string, { url: string; headers: Record<string, string> }>;
+    const mcp = JSON.parse(services["agent-runner"]?.environment?.MCP_SERVERS ?? "{}") as Record<
+      string,
+      { url: string; headers: Record<string, string> }
+    >;
     expect(mcp.files?.url).toBe("http://mcp-fileserver:8080/mcp");
     expect(mcp.files?.headers.Authorization).toMatch(/^Bearer \$\{MCP_AUTH_TOKEN:\?/);
   });
 
   it("lets a runner drain longer than RUNNER_SHUTDOWN_GRACE_MS before it is killed", () => {
     const runner = services["agent-runner"] as Service;
-    expect(seconds(runner.stop_grace_period) * 1000).toBeGreaterThan(Number(runner.environment?.RUNNER_SHUTDOWN_GRACE_MS));
+    expect(seconds(runner.stop_grace_period) * 1000).toBeGreaterThan(
+      Number(runner.environment?.RUNNER_SHUTDOWN_GRACE_MS),
+    );
   });
 
   it("binds the apps to every interface inside their containers, with a read-only root filesystem", () => {

@@ -24,24 +24,54 @@ async function portFree(port: number): Promise<boolean> {
 
 describe("pnpm stack (scripts/stack.mjs)", () => {
   it("stops on Ctrl-C in under 3 s: exit code 0, every service gone, its temp dir removed, a few quiet lines", async () => {
-    const [redisPort, gatewayPort, filesPort, docsPort, runnerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [redisPort, gatewayPort, filesPort, docsPort, runnerPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     // a runner's second probe port is runnerPort + 1: make sure it is free too
     const runnerPort2 = runnerPort + 1;
     expect(await portFree(runnerPort2)).toBe(true);
     const tmp = join(scratch, "tmp");
     mkdirSync(tmp);
-    const env = { ...process.env, STACK_REDIS_PORT: String(redisPort), PORT: String(gatewayPort), FILESERVER_PORT: String(filesPort), DOCS_PORT: String(docsPort), STACK_RUNNER_PORT: String(runnerPort), TMPDIR: tmp, FILES_ROOT: REPO, REDIS_URL: "", OPENAI_API_KEY: "", OPENAI_BASE_URL: "", MCP_SERVERS: "" };
+    const env = {
+      ...process.env,
+      STACK_REDIS_PORT: String(redisPort),
+      PORT: String(gatewayPort),
+      FILESERVER_PORT: String(filesPort),
+      DOCS_PORT: String(docsPort),
+      STACK_RUNNER_PORT: String(runnerPort),
+      TMPDIR: tmp,
+      FILES_ROOT: REPO,
+      REDIS_URL: "",
+      OPENAI_API_KEY: "",
+      OPENAI_BASE_URL: "",
+      MCP_SERVERS: "",
+    };
     // its own process group, so that signalling the group is what a terminal's Ctrl-C does
-    const stack = spawn(process.execPath, [join(REPO, "scripts", "stack.mjs")], { cwd: REPO, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const stack = spawn(process.execPath, [join(REPO, "scripts", "stack.mjs")], {
+      cwd: REPO,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     stack.stdout.on("data", (b: Buffer) => (out += b.toString()));
     stack.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => stack.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      stack.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     try {
       for (let i = 0; i < 1500 && !out.includes("stack: up"); i++) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain("stack: up");
       expect(readdirSync(tmp).filter((n) => n.startsWith("acb-stack-"))).toHaveLength(1);
-      const turn = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "stack-1", input: "hello" }) });
+      const turn = await fetch(`http://127.0.0.1:${gatewayPort}/v1/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ session_id: "stack-1", input: "hello" }),
+      });
       expect(turn.status).toBe(200);
 
       const before = out.length;
@@ -49,14 +79,18 @@ describe("pnpm stack (scripts/stack.mjs)", () => {
       process.kill(-(stack.pid as number), "SIGINT");
       const { code, signal } = await exited;
       const ms = Date.now() - sent;
-      const after = out.slice(before).split("\n").filter((l) => l.trim() !== "");
+      const after = out
+        .slice(before)
+        .split("\n")
+        .filter((l) => l.trim() !== "");
       process.stdout.write(`[stack] stopped in ${ms} ms, ${after.length} lines after Ctrl-C\n`);
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect(ms).toBeLessThan(3_000);
       expect(after.filter((l) => /redis error|ELIFECYCLE|exited unexpectedly/i.test(l))).toEqual([]);
       expect(after.length).toBeLessThanOrEqual(12);
       expect(readdirSync(tmp)).toEqual([]);
-      for (const port of [gatewayPort, filesPort, docsPort, runnerPort, runnerPort2]) expect(await portFree(port), `port ${port} still answers`).toBe(true);
+      for (const port of [gatewayPort, filesPort, docsPort, runnerPort, runnerPort2])
+        expect(await portFree(port), `port ${port} still answers`).toBe(true);
     } finally {
       if (stack.exitCode === null) process.kill(-(stack.pid as number), "SIGKILL");
     }
@@ -69,7 +103,12 @@ describe("a fresh install", () => {
   it("links every bin without a warning (the file server's bin exists before it is built)", () => {
     // the tracked files only, as a fresh clone has them: no node_modules, no dist
     const copy = join(scratch, "clone");
-    const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).stdout.split("\0").filter((f) => f !== "");
+    const files = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+      cwd: REPO,
+      encoding: "utf8",
+    })
+      .stdout.split("\0")
+      .filter((f) => f !== "");
     for (const f of files) {
       if (!existsSync(join(REPO, f))) continue;
       mkdirSync(dirname(join(copy, f)), { recursive: true });

@@ -6,7 +6,17 @@
  */
 import { freePort, startRedis, startService, type PrivateRedis, type ServiceProcess } from "@acb/testkit";
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -52,20 +62,32 @@ function healthcheck(app: AppName, env: Record<string, string | undefined>): num
   const [cmd, ...args] = readDockerfile(app).healthcheck;
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
-  return spawnSync(cmd === "node" ? process.execPath : (cmd as string), args, { cwd: images.get(app), env: clean, timeout: 5_000 }).status;
+  return spawnSync(cmd === "node" ? process.execPath : (cmd as string), args, {
+    cwd: images.get(app),
+    env: clean,
+    timeout: 5_000,
+  }).status;
 }
 
 async function startImage(app: AppName, overrides: Record<string, string>): Promise<ServiceProcess> {
   const env = imageEnv(app, overrides);
   const { command: cmd, args } = command(app);
-  const proc = await startService(cmd, args, { name: app, cwd: images.get(app), env, ready: () => healthcheck(app, env) === 0, readyTimeoutMs: 30_000 });
+  const proc = await startService(cmd, args, {
+    name: app,
+    cwd: images.get(app),
+    env,
+    ready: () => healthcheck(app, env) === 0,
+    readyTimeoutMs: 30_000,
+  });
   running.push(proc);
   return proc;
 }
 
 function installedPackages(image: string): string[] {
   const nm = join(image, "node_modules");
-  return readdirSync(nm).flatMap((name) => (name.startsWith("@") ? readdirSync(join(nm, name)).map((n) => `${name}/${n}`) : name.startsWith(".") ? [] : [name]));
+  return readdirSync(nm).flatMap((name) =>
+    name.startsWith("@") ? readdirSync(join(nm, name)).map((n) => `${name}/${n}`) : name.startsWith(".") ? [] : [name],
+  );
 }
 
 describe("the Dockerfiles", () => {
@@ -74,7 +96,14 @@ describe("the Dockerfiles", () => {
       const f = readDockerfile(app);
       expect(f.stages).toEqual(["${NODE_IMAGE} AS build", "${NODE_IMAGE} AS runtime"]);
       expect(f.text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
-      expect(f.deployArgs).toEqual([`--filter=@acb/${app}`, "--prod", "--config.inject-workspace-packages=true", "deploy", "--offline", "/out"]);
+      expect(f.deployArgs).toEqual([
+        `--filter=@acb/${app}`,
+        "--prod",
+        "--config.inject-workspace-packages=true",
+        "deploy",
+        "--offline",
+        "/out",
+      ]);
       expect(f.user).toBe("1000:1000");
       expect(f.entrypoint).toEqual(["/usr/bin/tini", "--"]);
       expect(f.cmd).toEqual(["node", "dist/main.js"]);
@@ -90,7 +119,9 @@ describe("the Dockerfiles", () => {
       const known = documentedEnv(app);
       const unknown = Object.keys(f.env).filter((k) => k !== "NODE_ENV" && !known.has(k));
       expect(unknown).toEqual([]);
-      const port = Number(app === "chat-gateway" ? f.env.PORT : app === "agent-runner" ? f.env.METRICS_PORT : f.env.FILESERVER_PORT);
+      const port = Number(
+        app === "chat-gateway" ? f.env.PORT : app === "agent-runner" ? f.env.METRICS_PORT : f.env.FILESERVER_PORT,
+      );
       expect(f.exposed).toEqual([port]);
     });
   }
@@ -120,7 +151,8 @@ describe("each app's deployed output, started with plain node from an empty dire
     for (const app of APPS) {
       const image = images.get(app) as string;
       const pkgs = installedPackages(image);
-      for (const dev of ["vitest", "typescript", "tsx", "@acb/testkit", "@types/node"]) expect(pkgs, `${app} ships ${dev}`).not.toContain(dev);
+      for (const dev of ["vitest", "typescript", "tsx", "@acb/testkit", "@types/node"])
+        expect(pkgs, `${app} ships ${dev}`).not.toContain(dev);
       for (const pkg of pkgs) {
         const link = join(image, "node_modules", pkg);
         const real = realpathSync(link);
@@ -130,8 +162,14 @@ describe("each app's deployed output, started with plain node from an empty dire
       expect(existsSync(join(image, "src"))).toBe(false);
     }
     // workspace packages are real copies (pnpm's injected packages), not links back into the repository
-    expect(lstatSync(realpathSync(join(images.get("agent-runner") as string, "node_modules", "@acb", "turns"))).isDirectory()).toBe(true);
-    expect(installedPackages(images.get("agent-runner") as string)).toEqual(expect.arrayContaining(["@acb/turns", "@acb/engine", "bullmq", "ioredis"]));
+    expect(
+      lstatSync(
+        realpathSync(join(images.get("agent-runner") as string, "node_modules", "@acb", "turns")),
+      ).isDirectory(),
+    ).toBe(true);
+    expect(installedPackages(images.get("agent-runner") as string)).toEqual(
+      expect.arrayContaining(["@acb/turns", "@acb/engine", "bullmq", "ioredis"]),
+    );
   });
 
   it("mcp-fileserver: with the image's 0.0.0.0 bind it refuses to start without MCP_AUTH_TOKEN, in one line naming it", () => {
@@ -139,7 +177,12 @@ describe("each app's deployed output, started with plain node from an empty dire
     const clean: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
     const { command: cmd, args } = command("mcp-fileserver");
-    const r = spawnSync(cmd, args, { cwd: images.get("mcp-fileserver"), env: clean, encoding: "utf8", timeout: 15_000 });
+    const r = spawnSync(cmd, args, {
+      cwd: images.get("mcp-fileserver"),
+      env: clean,
+      encoding: "utf8",
+      timeout: 15_000,
+    });
     expect(r.status).not.toBe(0);
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
@@ -148,13 +191,26 @@ describe("each app's deployed output, started with plain node from an empty dire
 
   it("mcp-fileserver: answers its HEALTHCHECK, and /mcp only with the bearer token", async () => {
     const port = await freePort();
-    const proc = await startImage("mcp-fileserver", { FILES_ROOT: filesRoot, FILESERVER_PORT: String(port), MCP_AUTH_TOKEN: TOKEN });
+    const proc = await startImage("mcp-fileserver", {
+      FILES_ROOT: filesRoot,
+      FILESERVER_PORT: String(port),
+      MCP_AUTH_TOKEN: TOKEN,
+    });
     files = { port, proc };
-    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "deploy-test", version: "1" } } };
+    const init = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "deploy-test", version: "1" } },
+    };
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
     const denied = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "POST", headers, body: JSON.stringify(init) });
     expect(denied.status).toBe(401);
-    const ok = await fetch(`http://127.0.0.1:${port}/mcp`, { method: "POST", headers: { ...headers, authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(init) });
+    const ok = await fetch(`http://127.0.0.1:${port}/mcp`, {
+      method: "POST",
+      headers: { ...headers, authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(init),
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("mcp-session-id")).toMatch(/^[0-9a-f-]{36}$/);
     await ok.body?.cancel();
@@ -162,8 +218,19 @@ describe("each app's deployed output, started with plain node from an empty dire
 
   it("agent-runner: answers its HEALTHCHECK on METRICS_PORT and is ready once it takes turns", async () => {
     const port = await freePort();
-    const mcp = JSON.stringify({ files: { transport: "streamable_http", url: `http://127.0.0.1:${files.port}/mcp`, headers: { Authorization: `Bearer ${TOKEN}` } } });
-    await startImage("agent-runner", { REDIS_URL: redis.url, METRICS_PORT: String(port), MCP_SERVERS: mcp, RUNNER_HEARTBEAT_MS: "500" });
+    const mcp = JSON.stringify({
+      files: {
+        transport: "streamable_http",
+        url: `http://127.0.0.1:${files.port}/mcp`,
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      },
+    });
+    await startImage("agent-runner", {
+      REDIS_URL: redis.url,
+      METRICS_PORT: String(port),
+      MCP_SERVERS: mcp,
+      RUNNER_HEARTBEAT_MS: "500",
+    });
     let ready: Response | undefined;
     for (let i = 0; i < 100 && ready?.status !== 200; i++) {
       ready = await fetch(`http://127.0.0.1:${port}/readiness`);
@@ -180,9 +247,17 @@ describe("each app's deployed output, started with plain node from an empty dire
     await startImage("chat-gateway", { REDIS_URL: redis.url, PORT: String(port), API_KEYS: `deploy:${GATEWAY_KEY}` });
     const ready = await fetch(`${gatewayUrl}/readiness`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
     expect(ready.status).toBe(200);
-    const anonymous = await fetch(`${gatewayUrl}/v1/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "deploy-1", input: "hi" }) });
+    const anonymous = await fetch(`${gatewayUrl}/v1/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session_id: "deploy-1", input: "hi" }),
+    });
     expect(anonymous.status).toBe(401);
-    const res = await fetch(`${gatewayUrl}/v1/chat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${GATEWAY_KEY}` }, body: JSON.stringify({ session_id: "deploy-1", input: "Please read notes.txt" }) });
+    const res = await fetch(`${gatewayUrl}/v1/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${GATEWAY_KEY}` },
+      body: JSON.stringify({ session_id: "deploy-1", input: "Please read notes.txt" }),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { text: string };
     expect(body.text).toContain("seven gulls");

@@ -35,7 +35,11 @@ interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    capabilities?: { drop?: string[] };
+  };
 }
 interface PodSpec {
   containers: Container[];
@@ -51,18 +55,30 @@ function kubectl(): string {
     process.stderr.write("[k8s test] kubectl is missing: installing Debian's kubernetes-client with apt-get\n");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     execFileSync("apt-get", ["update", "-qq"], { env, stdio: "ignore", timeout: 300_000 });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "kubernetes-client"], { env, stdio: "ignore", timeout: 300_000 });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "kubernetes-client"], {
+      env,
+      stdio: "ignore",
+      timeout: 300_000,
+    });
     return "kubectl";
   }
   throw new Error("kubectl is required to render infra/k8s (install kubectl, or Debian's kubernetes-client)");
 }
 
 function render(dir: string): K8sObject[] {
-  const out = execFileSync(kubectl(), ["kustomize", join(REPO, dir)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  const out = execFileSync(kubectl(), ["kustomize", join(REPO, dir)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 60_000,
+  });
   return (loadAll(out, { schema: CORE_SCHEMA }) as Array<K8sObject | null>).filter((o): o is K8sObject => o !== null);
 }
 
-const APP_OF: Record<string, AppName> = { "chat-gateway": "chat-gateway", "agent-runner": "agent-runner", "mcp-fileserver": "mcp-fileserver" };
+const APP_OF: Record<string, AppName> = {
+  "chat-gateway": "chat-gateway",
+  "agent-runner": "agent-runner",
+  "mcp-fileserver": "mcp-fileserver",
+};
 
 describe("infra/k8s", () => {
   let objects: K8sObject[];
@@ -72,7 +88,8 @@ describe("infra/k8s", () => {
     return o;
   };
   const workloads = () => objects.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
-  const container = (name: string): Container => find("Deployment", name).spec.template?.spec.containers[0] as Container;
+  const container = (name: string): Container =>
+    find("Deployment", name).spec.template?.spec.containers[0] as Container;
   const envOf = (c: Container, name: string): EnvVar | undefined => c.env?.find((e) => e.name === name);
 
   beforeAll(() => {
@@ -81,11 +98,20 @@ describe("infra/k8s", () => {
 
   it("the base renders on its own too", () => {
     const base = render("infra/k8s/base");
-    expect(base.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name).sort()).toEqual(["agent-runner", "chat-gateway", "mcp-fileserver"]);
+    expect(
+      base
+        .filter((o) => o.kind === "Deployment")
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(["agent-runner", "chat-gateway", "mcp-fileserver"]);
   });
 
   it("renders the three apps and Redis, each with a Service and a PodDisruptionBudget, in the overlay's namespace", () => {
-    const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    const names = (kind: string) =>
+      objects
+        .filter((o) => o.kind === kind)
+        .map((o) => o.metadata.name)
+        .sort();
     expect(names("Deployment")).toEqual(["agent-runner", "chat-gateway", "mcp-fileserver"]);
     expect(names("StatefulSet")).toEqual(["redis"]);
     expect(names("Service")).toEqual(["agent-runner", "chat-gateway", "mcp-fileserver", "redis"]);
@@ -113,7 +139,10 @@ describe("infra/k8s", () => {
   });
 
   it("probes the gateway and runner on /healthz (alive) and /readiness (ready), on the port their env sets", () => {
-    for (const [name, portVar] of [["chat-gateway", "PORT"], ["agent-runner", "METRICS_PORT"]] as const) {
+    for (const [name, portVar] of [
+      ["chat-gateway", "PORT"],
+      ["agent-runner", "METRICS_PORT"],
+    ] as const) {
       const c = container(name);
       expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
       expect(c.readinessProbe?.httpGet?.path).toBe("/readiness");
@@ -132,9 +161,14 @@ describe("infra/k8s", () => {
   });
 
   it("scales gateways with an HPA and runners with KEDA on the BullMQ waiting list the code uses", () => {
-    const hpa = find("HorizontalPodAutoscaler", "chat-gateway").spec as { scaleTargetRef: { kind: string; name: string } };
+    const hpa = find("HorizontalPodAutoscaler", "chat-gateway").spec as {
+      scaleTargetRef: { kind: string; name: string };
+    };
     expect(hpa.scaleTargetRef).toMatchObject({ kind: "Deployment", name: "chat-gateway" });
-    const so = find("ScaledObject", "agent-runner").spec as { scaleTargetRef: { name: string }; triggers: Array<{ type: string; metadata: Record<string, string>; authenticationRef: { name: string } }> };
+    const so = find("ScaledObject", "agent-runner").spec as {
+      scaleTargetRef: { name: string };
+      triggers: Array<{ type: string; metadata: Record<string, string>; authenticationRef: { name: string } }>;
+    };
     expect(so.scaleTargetRef.name).toBe("agent-runner");
     const config = find("ConfigMap", "acb-config") as unknown as { data: Record<string, string> };
     const prefix = config.data.REDIS_KEY_PREFIX as string;
@@ -149,12 +183,22 @@ describe("infra/k8s", () => {
   });
 
   it("lets only runner pods reach the file server", () => {
-    const np = find("NetworkPolicy", "mcp-fileserver").spec as { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Array<{ from: Array<Obj> }> };
+    const np = find("NetworkPolicy", "mcp-fileserver").spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress: Array<{ from: Array<Obj> }>;
+    };
     expect(np.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("mcp-fileserver");
     expect(np.policyTypes).toContain("Ingress");
-    const peers = np.ingress.flatMap((r) => r.from) as Array<{ podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: Obj; ipBlock?: Obj }>;
+    const peers = np.ingress.flatMap((r) => r.from) as Array<{
+      podSelector?: { matchLabels: Record<string, string> };
+      namespaceSelector?: Obj;
+      ipBlock?: Obj;
+    }>;
     // no peer from other namespaces or IP ranges; pod selectors match exactly the runner pods
-    expect(peers.every((p) => p.podSelector !== undefined && p.namespaceSelector === undefined && p.ipBlock === undefined)).toBe(true);
+    expect(
+      peers.every((p) => p.podSelector !== undefined && p.namespaceSelector === undefined && p.ipBlock === undefined),
+    ).toBe(true);
     const admitted = workloads()
       .filter((w) => {
         const labels = (w.spec.template as unknown as { metadata: { labels: Record<string, string> } }).metadata.labels;
@@ -183,18 +227,25 @@ describe("infra/k8s", () => {
           const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
           if (ref) refs.add(`${ref.name} ${ref.key}`);
         }
-      for (const v of pod.volumes ?? []) if (v.configMap) refs.add(`${v.configMap.name.replace(/-[a-z0-9]{10}$/, "")} README.md`);
+      for (const v of pod.volumes ?? [])
+        if (v.configMap) refs.add(`${v.configMap.name.replace(/-[a-z0-9]{10}$/, "")} README.md`);
     }
-    for (const o of objects.filter((x) => x.kind === "TriggerAuthentication")) for (const t of (o.spec as { secretTargetRef: Array<{ name: string; key: string }> }).secretTargetRef) refs.add(`${t.name} ${t.key}`);
+    for (const o of objects.filter((x) => x.kind === "TriggerAuthentication"))
+      for (const t of (o.spec as { secretTargetRef: Array<{ name: string; key: string }> }).secretTargetRef)
+        refs.add(`${t.name} ${t.key}`);
     expect(refs.size).toBeGreaterThanOrEqual(9);
     for (const ref of refs) {
       const [name, key] = ref.split(" ");
-      expect(readme, ref).toMatch(new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${(key as string).replace(".", "\\.")}\`\\s*\\|`));
+      expect(readme, ref).toMatch(
+        new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${(key as string).replace(".", "\\.")}\`\\s*\\|`),
+      );
     }
   });
 
   it("keeps Redis durable and never evicting", () => {
-    const args = ((find("StatefulSet", "redis").spec.template?.spec as PodSpec).containers[0] as unknown as { args: string[] }).args.join(" ");
+    const args = (
+      (find("StatefulSet", "redis").spec.template?.spec as PodSpec).containers[0] as unknown as { args: string[] }
+    ).args.join(" ");
     expect(args).toContain("--appendonly yes");
     expect(args).toContain("--maxmemory-policy noeviction");
   });

@@ -15,13 +15,19 @@ export type AppName = (typeof APPS)[number];
 /** pnpm itself: the one running this test (pnpm test / turbo), else the pinned version through npx. */
 export function pnpmCommand(): { command: string; prefix: string[] } {
   const execPath = process.env.npm_execpath;
-  if (execPath !== undefined && /pnpm/.test(execPath) && /\.(c?js|mjs)$/.test(execPath)) return { command: process.execPath, prefix: [execPath] };
+  if (execPath !== undefined && /pnpm/.test(execPath) && /\.(c?js|mjs)$/.test(execPath))
+    return { command: process.execPath, prefix: [execPath] };
   return { command: "npx", prefix: ["-y", "pnpm@10.34.8"] };
 }
 
 export function runPnpm(args: string[], cwd = REPO): { status: number | null; output: string } {
   const { command, prefix } = pnpmCommand();
-  const r = spawnSync(command, [...prefix, ...args], { cwd, encoding: "utf8", timeout: 180_000, env: { ...process.env, CI: "1" } });
+  const r = spawnSync(command, [...prefix, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 180_000,
+    env: { ...process.env, CI: "1" },
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -55,7 +61,8 @@ function instructions(text: string): Array<{ op: string; rest: string }> {
 
 function execForm(rest: string, what: string): string[] {
   const parsed: unknown = JSON.parse(rest);
-  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) throw new Error(`${what} is not in exec form: ${rest}`);
+  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string"))
+    throw new Error(`${what} is not in exec form: ${rest}`);
   return parsed;
 }
 
@@ -105,7 +112,11 @@ export function documentedEnv(app: AppName): Set<string> {
   const example = readFileSync(join(REPO, "apps", app, ".env.example"), "utf8");
   const names = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1] as string);
   const code = [join(REPO, "apps", app, "src"), join(REPO, "packages", "schemas", "src")]
-    .flatMap((dir) => readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => join(dir, f)))
+    .flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+        .map((f) => join(dir, f)),
+    )
     .map((f) => readFileSync(f, "utf8"))
     .join("\n");
   return new Set(names.filter((n) => new RegExp(`\\b${n}\\b`).test(code)));

@@ -3,7 +3,15 @@
 // A client reads the first bytes and stops reading (the socket stays open) until the whole turn is in the event
 // log; the gateway must hold well under the answer's size meanwhile (the answer waits in Redis, not in the
 // gateway), and the client must then get all of it, exactly once and in order.
-import { freePort, startRedis, startScriptedOpenAI, startService, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import {
+  freePort,
+  startRedis,
+  startScriptedOpenAI,
+  startService,
+  type PrivateRedis,
+  type ScriptedOpenAI,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { Redis } from "ioredis";
 import { request, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -42,14 +50,31 @@ beforeAll(async () => {
     },
   });
   // The log must keep every entry of the answer for the reader to catch up with.
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "sk-test", MODEL_MAX_RETRIES: "0", CHAT_MODEL_ID: "gpt-4o-mini", TURN_EVENTS_MAXLEN: "1000000", TURN_TIMEOUT_MS: "60000", MCP_SERVER_URL: "http://127.0.0.1:9/mcp", USE_MCP_IN_CHAT: "false" };
+  const common = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    OPENAI_API_KEY: "sk-test",
+    MODEL_MAX_RETRIES: "0",
+    CHAT_MODEL_ID: "gpt-4o-mini",
+    TURN_EVENTS_MAXLEN: "1000000",
+    TURN_TIMEOUT_MS: "60000",
+    MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+    USE_MCP_IN_CHAT: "false",
+  };
   runner = await startRunner(common);
   const [port, probePort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
   probe = `http://127.0.0.1:${probePort}/`;
   gateway = await startService(process.execPath, ["--expose-gc", "--import", HEAP_PROBE, GATEWAY], {
     name: "chat-gateway",
-    env: { ...common, MODEL_PROVIDER: undefined, LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), HEAP_PROBE_PORT: String(probePort) },
+    env: {
+      ...common,
+      MODEL_PROVIDER: undefined,
+      LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      HEAP_PROBE_PORT: String(probePort),
+    },
     ready: async () => (await fetch(`${base}/healthz`)).ok && (await fetch(probe)).ok,
   });
 });
@@ -68,7 +93,8 @@ async function held(): Promise<number> {
 }
 
 /** Resolves once the turn's `done` is in the event log (the append script marks the turn ended). */
-const ended = (turnId: string) => expect.poll(async () => commands.exists(`acb:turn:{${turnId}}:ended`), { timeout: 60_000, interval: 100 }).toBe(1);
+const ended = (turnId: string) =>
+  expect.poll(async () => commands.exists(`acb:turn:{${turnId}}:ended`), { timeout: 60_000, interval: 100 }).toBe(1);
 
 /** The token text of a seed SSE body (`event: token` / `data: …` frames), and its last event. */
 function tokens(sse: string): { text: string; last: string | undefined } {
@@ -76,10 +102,17 @@ function tokens(sse: string): { text: string; last: string | undefined } {
   let last: string | undefined;
   for (const block of sse.split("\n\n")) {
     const lines = block.split("\n");
-    const event = lines.find((l) => l.startsWith("event:"))?.slice(6).trim();
+    const event = lines
+      .find((l) => l.startsWith("event:"))
+      ?.slice(6)
+      .trim();
     if (event === undefined) continue;
     last = event;
-    if (event === "token") text += lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).replace(/^ /, "")).join("\n");
+    if (event === "token")
+      text += lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).replace(/^ /, ""))
+        .join("\n");
   }
   return { text, last };
 }
@@ -87,15 +120,19 @@ function tokens(sse: string): { text: string; last: string | undefined } {
 /** POST /v1/chat/stream; resolves with the response once its first bytes are in, and pauses it there. */
 function openPaused(input: string): Promise<{ res: IncomingMessage; received: Buffer[] }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}/v1/chat/stream`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
-      const received: Buffer[] = [];
-      res.on("data", (b: Buffer) => received.push(b));
-      res.once("data", () => {
-        res.pause();
-        resolve({ res, received });
-      });
-      res.once("error", reject);
-    });
+    const req = request(
+      `${base}/v1/chat/stream`,
+      { method: "POST", headers: { "content-type": "application/json" } },
+      (res) => {
+        const received: Buffer[] = [];
+        res.on("data", (b: Buffer) => received.push(b));
+        res.once("data", () => {
+          res.pause();
+          resolve({ res, received });
+        });
+        res.once("error", reject);
+      },
+    );
     req.once("error", reject);
     req.end(JSON.stringify({ session_id: `bp-${Math.random().toString(36).slice(2)}`, input }));
   });
@@ -123,7 +160,9 @@ describe("a paused reader of a 20 MB answer", () => {
     await ended(turnId);
     const during = await held();
     const growth = during - before;
-    console.log(`SSE paused reader: gateway heap+arrayBuffers ${(before / MB).toFixed(2)} MB → ${(during / MB).toFixed(2)} MB (+${(growth / MB).toFixed(2)} MB) with a ${(ANSWER.length / MB).toFixed(2)} MB answer in the log; client had ${(received.reduce((n, b) => n + b.length, 0) / 1024).toFixed(0)} KiB`);
+    console.log(
+      `SSE paused reader: gateway heap+arrayBuffers ${(before / MB).toFixed(2)} MB → ${(during / MB).toFixed(2)} MB (+${(growth / MB).toFixed(2)} MB) with a ${(ANSWER.length / MB).toFixed(2)} MB answer in the log; client had ${(received.reduce((n, b) => n + b.length, 0) / 1024).toFixed(0)} KiB`,
+    );
     expect(growth).toBeLessThan(BOUND);
 
     const { text, last } = tokens(await readToEnd(res, received));
@@ -151,12 +190,17 @@ describe("a paused reader of a 20 MB answer", () => {
     await ended(String(turnId));
     const during = await held();
     const growth = during - before;
-    console.log(`WS paused reader: gateway heap+arrayBuffers ${(before / MB).toFixed(2)} MB → ${(during / MB).toFixed(2)} MB (+${(growth / MB).toFixed(2)} MB); client had ${frames.length} frames`);
+    console.log(
+      `WS paused reader: gateway heap+arrayBuffers ${(before / MB).toFixed(2)} MB → ${(during / MB).toFixed(2)} MB (+${(growth / MB).toFixed(2)} MB); client had ${frames.length} frames`,
+    );
     expect(growth).toBeLessThan(BOUND);
 
     ws.resume();
     await expect.poll(() => frames.at(-1)?.event, { timeout: 60_000 }).toBe("done");
-    const text = frames.filter((f) => f.event === "token").map((f) => f.data).join("");
+    const text = frames
+      .filter((f) => f.event === "token")
+      .map((f) => f.data)
+      .join("");
     expect(text.length).toBe(ANSWER.length);
     expect(text === ANSWER).toBe(true);
     ws.close();

@@ -3,7 +3,14 @@
  * 2 runners. Turns whole and in order, memory and resume across gateways, gateway connections bounded by shards
  * (not streams), and a CLUSTER FAILOVER of the queue's master while streams are open.
  */
-import { readSse, startRedisCluster, startScriptedOpenAI, streamSse, type PrivateRedisCluster, type ScriptedOpenAI } from "@acb/testkit";
+import {
+  readSse,
+  startRedisCluster,
+  startScriptedOpenAI,
+  streamSse,
+  type PrivateRedisCluster,
+  type ScriptedOpenAI,
+} from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentText, pipelineScript } from "./script.js";
 import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post, tokensOf } from "./scenarios.js";
@@ -16,8 +23,19 @@ const { gateways, start, stop } = replicaSet();
 beforeAll(async () => {
   cluster = await startRedisCluster();
   upstream = await startScriptedOpenAI({ script: pipelineScript });
-  const common = { REDIS_CLUSTER_NODES: cluster.nodesEnv, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" };
-  await start([{ ...common, RUNNER_CONCURRENCY: "100" }, { ...common, RUNNER_CONCURRENCY: "100" }], common);
+  const common = {
+    REDIS_CLUSTER_NODES: cluster.nodesEnv,
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    USE_MCP_IN_CHAT: "false",
+  };
+  await start(
+    [
+      { ...common, RUNNER_CONCURRENCY: "100" },
+      { ...common, RUNNER_CONCURRENCY: "100" },
+    ],
+    common,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -29,7 +47,15 @@ afterAll(async () => {
 /** Connections named after a gateway process, on every node of the cluster (CLIENT LIST). */
 function gatewayConnections(gw: Service | undefined): number {
   const pid = gw?.process.child.pid;
-  return cluster.nodes.reduce((sum, n) => sum + cluster.cli(n.port, "CLIENT", "LIST").split("\n").filter((l) => l.includes(`acb-gateway:${pid}`)).length, 0);
+  return cluster.nodes.reduce(
+    (sum, n) =>
+      sum +
+      cluster
+        .cli(n.port, "CLIENT", "LIST")
+        .split("\n")
+        .filter((l) => l.includes(`acb-gateway:${pid}`)).length,
+    0,
+  );
 }
 
 describe("distributed pipeline on a Redis Cluster", () => {
@@ -47,7 +73,13 @@ describe("distributed pipeline on a Redis Cluster", () => {
     const results = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         const input = `turn ${i} alpha beta gamma delta ${i}`;
-        return { i, input, res: await readSse(`${gateways[i % 2]?.url}/v1/chat/stream`, post({ session_id: `many-${i}`, input }), { timeoutMs: 60_000 }) };
+        return {
+          i,
+          input,
+          res: await readSse(`${gateways[i % 2]?.url}/v1/chat/stream`, post({ session_id: `many-${i}`, input }), {
+            timeoutMs: 60_000,
+          }),
+        };
       }),
     );
     for (const { i, input, res } of results) {
@@ -69,7 +101,11 @@ describe("distributed pipeline on a Redis Cluster", () => {
     const gw = gateways[0];
     const before = gatewayConnections(gw);
     const n = 1_000;
-    const opened = await Promise.all(Array.from({ length: n }, (_, i) => fetch(`${gw?.url}/v1/chat/stream`, post({ session_id: `open-${i}`, input: "slow:200:a b c d e" }))));
+    const opened = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        fetch(`${gw?.url}/v1/chat/stream`, post({ session_id: `open-${i}`, input: "slow:200:a b c d e" })),
+      ),
+    );
     expect(opened.every((r) => r.status === 200)).toBe(true);
     await new Promise((r) => setTimeout(r, 1_000));
     const during = gatewayConnections(gw);
@@ -91,12 +127,18 @@ describe("distributed pipeline on a Redis Cluster", () => {
 
   it("a CLUSTER FAILOVER of the queue's master mid-stream: every stream ends whole or with error + done, no turn is committed twice, new turns work within 10 s", async () => {
     const queueSlot = cluster.cli(cluster.masters()[0] ?? 0, "CLUSTER", "KEYSLOT", "{acb:bull}").trim();
-    const master = cluster.masters().find((p) => cluster.cli(p, "CLUSTER", "COUNTKEYSINSLOT", queueSlot).trim() !== "0");
+    const master = cluster
+      .masters()
+      .find((p) => cluster.cli(p, "CLUSTER", "COUNTKEYSINSLOT", queueSlot).trim() !== "0");
     const replica = cluster.replicaOf(master ?? 0);
     expect(replica).toBeDefined();
     const n = 30;
     const words = "one two three four five six seven eight nine ten";
-    const streams = await Promise.all(Array.from({ length: n }, (_, i) => fetch(`${gateways[i % 2]?.url}/v1/chat/stream`, post({ session_id: `fo-${i}`, input: `slow:150:${words}` }))));
+    const streams = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        fetch(`${gateways[i % 2]?.url}/v1/chat/stream`, post({ session_id: `fo-${i}`, input: `slow:150:${words}` })),
+      ),
+    );
     const reading = streams.map(async (res) => {
       const messages: Array<{ event?: string; data: string }> = [];
       for await (const m of streamSse(res)) messages.push(m);
@@ -105,11 +147,18 @@ describe("distributed pipeline on a Redis Cluster", () => {
     await new Promise((r) => setTimeout(r, 400));
     const failedOverAt = Date.now();
     expect(cluster.cli(replica ?? 0, "CLUSTER", "FAILOVER").trim()).toBe("OK");
-    const ended = await Promise.race([Promise.all(reading), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("streams did not end within 30 s of the failover")), 30_000))]);
+    const ended = await Promise.race([
+      Promise.all(reading),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("streams did not end within 30 s of the failover")), 30_000),
+      ),
+    ]);
     const whole = ended.filter((m) => tokensOf(m) === words && m.at(-1)?.event === "done").length;
     const errored = ended.filter((m) => m.some((e) => e.event === "error") && m.at(-1)?.event === "done").length;
     // eslint-disable-next-line no-console -- the figures are the point of this test
-    console.log(`cluster failover: ${whole} of ${n} streams whole, ${errored} error + done, all ended ${Date.now() - failedOverAt} ms after CLUSTER FAILOVER`);
+    console.log(
+      `cluster failover: ${whole} of ${n} streams whole, ${errored} error + done, all ended ${Date.now() - failedOverAt} ms after CLUSTER FAILOVER`,
+    );
     expect(whole + errored).toBe(n);
     expect(ended.every((m) => m.filter((e) => e.event === "done").length === 1)).toBe(true);
     expect(cluster.masters()).toContain(replica);
@@ -117,7 +166,11 @@ describe("distributed pipeline on a Redis Cluster", () => {
     // New turns within 10 s of the failover.
     let fresh = "";
     while (Date.now() - failedOverAt < 10_000) {
-      const res = await readSse(`${gateways[1]?.url}/v1/chat/stream`, post({ session_id: "after-failover", input: "still here" }), { timeoutMs: 5_000 }).catch(() => undefined);
+      const res = await readSse(
+        `${gateways[1]?.url}/v1/chat/stream`,
+        post({ session_id: "after-failover", input: "still here" }),
+        { timeoutMs: 5_000 },
+      ).catch(() => undefined);
       fresh = res ? tokensOf(res.messages) : "";
       if (fresh === "echo: still here") break;
       await new Promise((r) => setTimeout(r, 250));
@@ -126,9 +179,14 @@ describe("distributed pipeline on a Redis Cluster", () => {
 
     // No turn committed twice: the next turn of each session carries its first exchange at most once.
     const before = upstream.requests.length;
-    await Promise.all(Array.from({ length: n }, (_, i) => fetch(`${gateways[i % 2]?.url}/v1/chat`, post({ session_id: `fo-${i}`, input: "and then?" }))));
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        fetch(`${gateways[i % 2]?.url}/v1/chat`, post({ session_id: `fo-${i}`, input: "and then?" })),
+      ),
+    );
     const sent = upstream.requests.slice(before).map((r) => r.body.messages.map((m) => contentText(m.content)));
     expect(sent).toHaveLength(n);
-    for (const messages of sent) expect(messages.filter((t) => t === `slow:150:${words}`).length).toBeLessThanOrEqual(1);
+    for (const messages of sent)
+      expect(messages.filter((t) => t === `slow:150:${words}`).length).toBeLessThanOrEqual(1);
   }, 90_000);
 });

@@ -4,7 +4,14 @@
 // every multitask_strategy with the history checked, resume rules with a standard EventSource client, and a
 // gateway drained by SIGTERM with 20 open streams resumed on another gateway.
 import { SseParser, type SseMessage } from "@acb/schemas";
-import { startRedis, startScriptedOpenAI, type PrivateRedis, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply } from "@acb/testkit";
+import {
+  startRedis,
+  startScriptedOpenAI,
+  type PrivateRedis,
+  type RecordedRequest,
+  type ScriptedOpenAI,
+  type ScriptedReply,
+} from "@acb/testkit";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
@@ -23,14 +30,31 @@ let common: Record<string, string>;
 function controlScript(req: RecordedRequest): ScriptedReply {
   const last = req.body.messages.at(-1);
   const scan = /^scan:(.*)$/.exec(contentText(last?.content ?? ""));
-  if (last?.role === "user" && scan && toolNames(req).includes("slow_scan")) return { kind: "tool_calls", calls: [{ name: "slow_scan", arguments: JSON.stringify({ label: scan[1] }) }] };
+  if (last?.role === "user" && scan && toolNames(req).includes("slow_scan"))
+    return { kind: "tool_calls", calls: [{ name: "slow_scan", arguments: JSON.stringify({ label: scan[1] }) }] };
   return pipelineScript(req);
 }
 
 beforeAll(async () => {
-  [redis, upstream, mcp] = await Promise.all([startRedis(), startScriptedOpenAI({ script: controlScript }), startSlowMcp()]);
-  common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", SSE_HEARTBEAT_MS: "500", TURN_TIMEOUT_MS: "30000" };
-  const runnerEnv = { ...common, RUNNER_CONCURRENCY: "50", MCP_SERVER_URL: mcp.url, MCP_TRANSPORT: "streamable_http", MCP_TOOL_TIMEOUT_MS: "60000" };
+  [redis, upstream, mcp] = await Promise.all([
+    startRedis(),
+    startScriptedOpenAI({ script: controlScript }),
+    startSlowMcp(),
+  ]);
+  common = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    SSE_HEARTBEAT_MS: "500",
+    TURN_TIMEOUT_MS: "30000",
+  };
+  const runnerEnv = {
+    ...common,
+    RUNNER_CONCURRENCY: "50",
+    MCP_SERVER_URL: mcp.url,
+    MCP_TRANSPORT: "streamable_http",
+    MCP_TOOL_TIMEOUT_MS: "60000",
+  };
   await start([runnerEnv, runnerEnv], common);
 }, 60_000);
 
@@ -95,7 +119,10 @@ class Stream {
     return this.res.headers.get("x-turn-id") ?? "";
   }
   get text(): string {
-    return this.messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+    return this.messages
+      .filter((m) => m.event === "token")
+      .map((m) => m.data)
+      .join("");
   }
   get events(): string[] {
     return this.messages.map((m) => m.event ?? "");
@@ -119,7 +146,9 @@ async function historySeenBy(session: string, gateway = gw(1)): Promise<string[]
   const before = upstream.requests.length;
   const res = await fetch(`${gateway}/v1/chat`, post({ session_id: session, input: `next ${session}` }));
   expect(res.status).toBe(200);
-  const request = upstream.requests.slice(before).find((r) => contentText(r.body.messages.at(-1)?.content) === `next ${session}`);
+  const request = upstream.requests
+    .slice(before)
+    .find((r) => contentText(r.body.messages.at(-1)?.content) === `next ${session}`);
   return (request?.body.messages ?? []).slice(1, -1).map((m) => `${m.role}: ${contentText(m.content)}`);
 }
 
@@ -179,7 +208,10 @@ describe("cancel, from any gateway to any runner", () => {
 
   it("a turn still queued behind its session's running turn is cancelled at once and never runs", async () => {
     const session = sid();
-    const running = await Stream.chat(gw(0), { session_id: session, input: "slow:80:alpha beta gamma delta epsilon zeta" });
+    const running = await Stream.chat(gw(0), {
+      session_id: session,
+      input: "slow:80:alpha beta gamma delta epsilon zeta",
+    });
     await running.tokens(1);
     const queued = await Stream.chat(gw(1), { session_id: session, input: `never ${session}` });
     expect((await cancelAt(gw(0), queued.turnId)).status).toBe(202);
@@ -188,7 +220,9 @@ describe("cancel, from any gateway to any runner", () => {
     expect(running.events).not.toContain("done");
     await running.end();
     expect(running.text).toBe("alpha beta gamma delta epsilon zeta");
-    expect(upstream.requests.some((r) => r.body.messages.some((m) => contentText(m.content) === `never ${session}`))).toBe(false);
+    expect(
+      upstream.requests.some((r) => r.body.messages.some((m) => contentText(m.content) === `never ${session}`)),
+    ).toBe(false);
   });
 });
 
@@ -200,19 +234,27 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     await Promise.all(streams.map((s) => s.end()));
     for (const s of streams) expect(s.events.at(-1)).toBe("done");
     // Each upstream request of the session carries all the turns that ran before it, whole: never two at once.
-    const requests = upstream.requests.filter((r) => contentText(r.body.messages.at(-1)?.content).endsWith(`of ${session}`));
+    const requests = upstream.requests.filter((r) =>
+      contentText(r.body.messages.at(-1)?.content).endsWith(`of ${session}`),
+    );
     expect(requests).toHaveLength(6);
-    const priorTurns = requests.map((r) => r.body.messages.filter((m) => m.role === "user").length - 1).sort((a, b) => a - b);
+    const priorTurns = requests
+      .map((r) => r.body.messages.filter((m) => m.role === "user").length - 1)
+      .sort((a, b) => a - b);
     expect(priorTurns).toEqual([0, 1, 2, 3, 4, 5]);
     const last = requests.find((r) => r.body.messages.filter((m) => m.role === "user").length === 6);
-    for (const m of last?.body.messages.filter((x) => x.role === "assistant") ?? []) expect(contentText(m.content)).toMatch(/^turn\d of /);
+    for (const m of last?.body.messages.filter((x) => x.role === "assistant") ?? [])
+      expect(contentText(m.content)).toMatch(/^turn\d of /);
   });
 
   it("reject: the other gateway answers 409 with the running turn's id", async () => {
     const session = sid();
     const running = await Stream.chat(gw(0), { session_id: session, input: "slow:50:one two three four" });
     await running.tokens(1);
-    const res = await fetch(`${gw(1)}/v1/chat`, post({ session_id: session, input: "impatient", multitask_strategy: "reject" }));
+    const res = await fetch(
+      `${gw(1)}/v1/chat`,
+      post({ session_id: session, input: "impatient", multitask_strategy: "reject" }),
+    );
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; details: Array<{ field: string; message: string }> } };
     expect(body.error.code).toBe("conflict");
@@ -229,7 +271,12 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     await Promise.all([running.end(), next.end()]);
     expect(running.events.slice(-2)).toEqual(["error", "done"]);
     expect(next.text).toBe("echo: instead");
-    expect(await historySeenBy(session, gw(0))).toEqual([`user: ${LONG}`, `assistant: ${running.text}`, "user: instead", "assistant: echo: instead"]);
+    expect(await historySeenBy(session, gw(0))).toEqual([
+      `user: ${LONG}`,
+      `assistant: ${running.text}`,
+      "user: instead",
+      "assistant: echo: instead",
+    ]);
   });
 
   it("rollback: the running turn is cut and nothing of it stays in history", async () => {
@@ -240,7 +287,12 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     const next = await Stream.chat(gw(1), { session_id: session, input: "redo", multitask_strategy: "rollback" });
     await Promise.all([running.end(), next.end()]);
     expect(running.events.slice(-2)).toEqual(["error", "done"]);
-    expect(await historySeenBy(session, gw(0))).toEqual(["user: kept", "assistant: echo: kept", "user: redo", "assistant: echo: redo"]);
+    expect(await historySeenBy(session, gw(0))).toEqual([
+      "user: kept",
+      "assistant: echo: kept",
+      "user: redo",
+      "assistant: echo: redo",
+    ]);
   });
 });
 
@@ -283,7 +335,9 @@ describe("gateway drain", () => {
     const draining = await startGateway({ ...common, GATEWAY_DRAIN_MS: "300" });
     const n = 20;
     const inputs = Array.from({ length: n }, (_, i) => `slow:60:${words(30, `d${i}x`)}`);
-    const streams = await Promise.all(inputs.map((input, i) => Stream.chat(draining.url, { session_id: `drain-${i}-${sid()}`, input })));
+    const streams = await Promise.all(
+      inputs.map((input, i) => Stream.chat(draining.url, { session_id: `drain-${i}-${sid()}`, input })),
+    );
     await Promise.all(streams.map((s) => s.tokens(1)));
     draining.process.kill("SIGTERM");
     await Promise.all(streams.map((s) => s.end()));
@@ -293,7 +347,9 @@ describe("gateway drain", () => {
         expect(s.raw).toContain("retry: ");
         expect(s.events).not.toContain("done");
         const lastId = s.messages.at(-1)?.id ?? "0";
-        const rest = await Stream.open(`${gw(0)}/v1/turns/${s.turnId}/events`, { headers: { "last-event-id": lastId } });
+        const rest = await Stream.open(`${gw(0)}/v1/turns/${s.turnId}/events`, {
+          headers: { "last-event-id": lastId },
+        });
         await rest.end();
         expect(rest.events.at(-1)).toBe("done");
         return s.text + rest.text;

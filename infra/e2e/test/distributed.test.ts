@@ -1,4 +1,11 @@
-import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
+import {
+  readSse,
+  startRedis,
+  startScriptedOpenAI,
+  streamSse,
+  type PrivateRedis,
+  type ScriptedOpenAI,
+} from "@acb/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
@@ -18,7 +25,13 @@ beforeAll(async () => {
   root = makeFilesRoot();
   files = await startFileServerHttp(root);
   const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0" };
-  await start([{ ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }, { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url }], common);
+  await start(
+    [
+      { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" },
+      { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url },
+    ],
+    common,
+  );
   admin = new Redis(redis.url);
 });
 
@@ -33,7 +46,11 @@ afterAll(async () => {
 describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
   it("is ready: Redis, runners and MCP reported by /readiness", async () => {
     const res = await fetch(`${gateways[0]?.url}/readiness`);
-    const body = (await res.json()) as { status: string; mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    const body = (await res.json()) as {
+      status: string;
+      mode: string;
+      checks: Record<string, { ok: boolean; detail?: string }>;
+    };
     expect(res.status).toBe(200);
     expect(body.mode).toBe("distributed");
     expect(body.checks.redis?.ok).toBe(true);
@@ -70,7 +87,10 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
     expect(res.messages.find((m) => m.event === "tool_start")?.data).toBe("list_dir");
     expect(res.messages.find((m) => m.event === "tool_end")?.data).toBe("list_dir");
     expect(events.indexOf("tool_start")).toBeLessThan(events.indexOf("tool_end"));
-    const text = res.messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+    const text = res.messages
+      .filter((m) => m.event === "token")
+      .map((m) => m.data)
+      .join("");
     expect(text).toContain("notes.txt");
     const done = res.messages.at(-1);
     expect(done?.event).toBe("done");
@@ -85,26 +105,38 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
   it("holds hundreds of open streams without growing the gateway's Redis connections", async () => {
     const gw = gateways[0];
     const gwPid = gw?.process.child.pid;
-    const count = async (): Promise<number> => String(await admin.client("LIST")).split("\n").filter((l) => l.includes(`name=acb-gateway:${gwPid}`)).length;
+    const count = async (): Promise<number> =>
+      String(await admin.client("LIST"))
+        .split("\n")
+        .filter((l) => l.includes(`name=acb-gateway:${gwPid}`)).length;
     const before = await count();
     const n = 300;
     const controllers = Array.from({ length: n }, () => new AbortController());
-    const opened = await Promise.all(controllers.map((ac, i) => fetch(`${gw?.url}/v1/chat/stream`, { ...post({ session_id: `open-${i}`, input: "slow:300:a b c d e f g h" }), signal: ac.signal })));
+    const opened = await Promise.all(
+      controllers.map((ac, i) =>
+        fetch(`${gw?.url}/v1/chat/stream`, {
+          ...post({ session_id: `open-${i}`, input: "slow:300:a b c d e f g h" }),
+          signal: ac.signal,
+        }),
+      ),
+    );
     expect(opened.every((r) => r.status === 200)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
     const during = await count();
     // At most the one fan-out subscriber is added, however many streams are open.
     expect(during - before).toBeLessThanOrEqual(1);
     expect(during).toBeLessThanOrEqual(4);
-    const finished = await Promise.all(opened.map(async (res) => {
-      let tokens = "";
-      let done = false;
-      for await (const m of streamSse(res)) {
-        if (m.event === "token") tokens += m.data;
-        if (m.event === "done") done = true;
-      }
-      return done && tokens === "a b c d e f g h";
-    }));
+    const finished = await Promise.all(
+      opened.map(async (res) => {
+        let tokens = "";
+        let done = false;
+        for await (const m of streamSse(res)) {
+          if (m.event === "token") tokens += m.data;
+          if (m.event === "done") done = true;
+        }
+        return done && tokens === "a b c d e f g h";
+      }),
+    );
     expect(finished.filter(Boolean).length).toBe(n);
     expect(await count()).toBeLessThanOrEqual(during);
   });

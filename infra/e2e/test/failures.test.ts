@@ -1,4 +1,12 @@
-import { readSse, startRedis, startScriptedOpenAI, streamSse, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import {
+  readSse,
+  startRedis,
+  startScriptedOpenAI,
+  streamSse,
+  type PrivateRedis,
+  type ScriptedOpenAI,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { contentText, pipelineScript } from "./script.js";
 import { FILESERVER, makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
@@ -7,7 +15,11 @@ let redis: PrivateRedis;
 let upstream: ScriptedOpenAI;
 let root: string;
 const cleanup: Array<() => Promise<unknown>> = [];
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -41,7 +53,10 @@ describe("runner death", () => {
     const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, RUNNER_LOCK_MS: "2000", USE_MCP_IN_CHAT: "false" };
     const doomed = await runner(env);
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
-    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "doomed", input: `slow:200:${"word ".repeat(60)}` }));
+    const res = await fetch(
+      `${gw.url}/v1/chat/stream`,
+      post({ session_id: "doomed", input: `slow:200:${"word ".repeat(60)}` }),
+    );
     const events: Array<{ event?: string; data: string }> = [];
     const reading = (async () => {
       for await (const m of streamSse(res)) events.push(m);
@@ -87,7 +102,10 @@ describe("runner death", () => {
     const env = { REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, USE_MCP_IN_CHAT: "false" };
     const r = await runner(env);
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
-    const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "graceful", input: "slow:100:one two three four five six" }));
+    const res = await fetch(
+      `${gw.url}/v1/chat/stream`,
+      post({ session_id: "graceful", input: "slow:100:one two three four five six" }),
+    );
     const events: Array<{ event?: string; data: string }> = [];
     const reading = (async () => {
       for await (const m of streamSse(res)) events.push(m);
@@ -95,7 +113,12 @@ describe("runner death", () => {
     while (!events.some((e) => e.event === "token")) await new Promise((r2) => setTimeout(r2, 20));
     const code = r.stop(20_000);
     await reading;
-    expect(events.filter((e) => e.event === "token").map((e) => e.data).join("")).toBe("one two three four five six");
+    expect(
+      events
+        .filter((e) => e.event === "token")
+        .map((e) => e.data)
+        .join(""),
+    ).toBe("one two three four five six");
     expect(events.at(-1)).toMatchObject({ event: "done", data: "graceful" });
     expect(events.some((e) => e.event === "error")).toBe(false);
     expect(await code).toBe(0);
@@ -117,19 +140,32 @@ describe("history in Redis", () => {
     const res = await fetch(`${g2.url}/v1/chat`, post({ session_id: "persist", input: "what should I remember?" }));
     expect(res.status).toBe(200);
     const sent = (upstream.requests[before]?.body.messages ?? []).map((m) => `${m.role}: ${contentText(m.content)}`);
-    expect(sent.slice(1)).toEqual(["user: remember the lighthouse", "assistant: echo: remember the lighthouse", "user: what should I remember?"]);
+    expect(sent.slice(1)).toEqual([
+      "user: remember the lighthouse",
+      "assistant: echo: remember the lighthouse",
+      "user: what should I remember?",
+    ]);
   });
 });
 
 describe("MCP servers", () => {
   it("agent turns over the stdio transport", async () => {
     const p = prefix();
-    const stdio = JSON.stringify({ files: { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] } });
+    const stdio = JSON.stringify({
+      files: { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] },
+    });
     await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVERS: stdio });
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
     const res = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files", session_id: "stdio" }));
-    expect(res.messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event}:${m.data}`)).toEqual(["tool_start:list_dir", "tool_end:list_dir"]);
-    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    expect(
+      res.messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event}:${m.data}`),
+    ).toEqual(["tool_start:list_dir", "tool_end:list_dir"]);
+    expect(
+      res.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toContain("notes.txt");
   });
 
   it("an MCP server killed and restarted between turns of one session is reconnected", async () => {
@@ -137,30 +173,58 @@ describe("MCP servers", () => {
     let files = await startFileServerHttp(root);
     const port = files.port;
     cleanup.push(() => files.stop());
-    await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVER_URL: files.url, MCP_CONNECT_TIMEOUT_MS: "2000" });
+    await runner({
+      REDIS_KEY_PREFIX: p,
+      HISTORY_KEY_PREFIX: p,
+      MCP_SERVER_URL: files.url,
+      MCP_CONNECT_TIMEOUT_MS: "2000",
+    });
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
     const first = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files", session_id: "restart" }));
-    expect(first.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    expect(
+      first.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toContain("notes.txt");
     files.process.kill("SIGKILL");
     await files.process.exited;
     files = await startFileServerHttp(root, port);
     const before = upstream.requests.length;
-    const second = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files again", session_id: "restart" }));
+    const second = await readSse(
+      `${gw.url}/v1/agent/chat/stream`,
+      post({ input: "list files again", session_id: "restart" }),
+    );
     expect(second.messages.map((m) => m.event)).toContain("tool_end");
-    expect(second.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    expect(
+      second.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toContain("notes.txt");
     // The tool's answer (not an error) reached the model.
-    const toolMessages = upstream.requests.slice(before).flatMap((r) => r.body.messages.filter((m) => m.role === "tool").map((m) => contentText(m.content)));
+    const toolMessages = upstream.requests
+      .slice(before)
+      .flatMap((r) => r.body.messages.filter((m) => m.role === "tool").map((m) => contentText(m.content)));
     expect(toolMessages.some((t) => t.includes("notes.txt"))).toBe(true);
   });
 
   it("USE_MCP_IN_CHAT with the MCP server down: chat falls back to the plain chain, and /readiness says so", async () => {
     const p = prefix();
-    await runner({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p, MCP_SERVER_URL: "http://127.0.0.1:9/mcp", MCP_CONNECT_TIMEOUT_MS: "500" });
+    await runner({
+      REDIS_KEY_PREFIX: p,
+      HISTORY_KEY_PREFIX: p,
+      MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+      MCP_CONNECT_TIMEOUT_MS: "500",
+    });
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
     const res = await fetch(`${gw.url}/v1/chat`, post({ session_id: "fallback", input: "hello there" }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ text: "echo: hello there" });
-    const ready = (await (await fetch(`${gw.url}/readiness`)).json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    const ready = (await (await fetch(`${gw.url}/readiness`)).json()) as {
+      status: string;
+      checks: Record<string, { ok: boolean; detail?: string }>;
+    };
     expect(ready.status).toBe("ready");
     expect(ready.checks.mcp?.ok).toBe(false);
     expect(ready.checks.mcp?.detail).toMatch(/unreachable/);
@@ -175,7 +239,12 @@ describe("embedded mode (the README's start command)", () => {
     const names = res.messages.map((m) => m.event);
     expect(names).toContain("tool_start");
     expect(res.messages.find((m) => m.event === "tool_start")?.data).toMatch(/list_dir$/);
-    expect(res.messages.filter((m) => m.event === "token").map((m) => m.data).join("")).toContain("notes.txt");
+    expect(
+      res.messages
+        .filter((m) => m.event === "token")
+        .map((m) => m.data)
+        .join(""),
+    ).toContain("notes.txt");
     expect(names.at(-1)).toBe("done");
   });
 });

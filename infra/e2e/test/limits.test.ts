@@ -1,4 +1,12 @@
-import { startRedis, startScriptedOpenAI, type PrivateRedis, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply, type ServiceProcess } from "@acb/testkit";
+import {
+  startRedis,
+  startScriptedOpenAI,
+  type PrivateRedis,
+  type RecordedRequest,
+  type ScriptedOpenAI,
+  type ScriptedReply,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,12 +32,20 @@ function script(req: RecordedRequest): ScriptedReply {
   const input = contentText(last?.content ?? "");
   const read = /^read big(\d)/.exec(input);
   const tool = toolNames(req).find((n) => n.endsWith("read_text"));
-  if (read && tool) return { kind: "tool_calls", calls: [{ name: tool, arguments: JSON.stringify({ path: `big${read[1]}.txt`, max_bytes: BIG }) }] };
+  if (read && tool)
+    return {
+      kind: "tool_calls",
+      calls: [{ name: tool, arguments: JSON.stringify({ path: `big${read[1]}.txt`, max_bytes: BIG }) }],
+    };
   return { kind: "text", chunks: ["echo: ", input] };
 }
 
 const post = (path: string, body: unknown, key: string, gw = 0): Promise<Response> =>
-  fetch(`${gateways[gw]?.url ?? ""}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  fetch(`${gateways[gw]?.url ?? ""}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -37,9 +53,20 @@ beforeAll(async () => {
   const root = makeFilesRoot();
   for (const n of [1, 2, 3]) writeFileSync(join(root, `big${n}.txt`), `${n}`.repeat(BIG));
   files = await startFileServerHttp(root);
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, OPENAI_API_KEY: "sk-test", MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" };
+  const common = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    OPENAI_API_KEY: "sk-test",
+    MODEL_MAX_RETRIES: "0",
+    USE_MCP_IN_CHAT: "false",
+  };
   runners.push(await startRunner({ ...common, MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }));
-  const gw = { ...common, AUTH_MODE: "api_key", API_KEYS: `acme:${ACME},globex:${GLOBEX},initech:${INITECH}`, RATE_LIMIT_TURNS_PER_MINUTE: "4" };
+  const gw = {
+    ...common,
+    AUTH_MODE: "api_key",
+    API_KEYS: `acme:${ACME},globex:${GLOBEX},initech:${INITECH}`,
+    RATE_LIMIT_TURNS_PER_MINUTE: "4",
+  };
   gateways.push(
     ...(await Promise.all([
       startGateway(gw),
@@ -79,7 +106,10 @@ describe("limits across 2 gateways on Redis", () => {
 
   it("GET /v1/usage shows the caller's own tenant, the same on either gateway", async () => {
     type Usage = { tenant: string; days: Array<{ turns: number; input_tokens: number }> };
-    const read = async (key: string, gw: number) => (await (await fetch(`${gateways[gw]?.url ?? ""}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as Usage;
+    const read = async (key: string, gw: number) =>
+      (await (
+        await fetch(`${gateways[gw]?.url ?? ""}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as Usage;
     const [acme0, acme1, globex] = await Promise.all([read(ACME, 0), read(ACME, 1), read(GLOBEX, 0)]);
     expect(acme0.tenant).toBe("acme");
     expect(acme0.days[0]?.turns).toBe(4);

@@ -9,8 +9,20 @@ import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { FILESERVER, GATEWAY, makeFilesRoot, RUNNER, startGateway } from "./stack.js";
 
-const CLEAN_ENV = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, MODEL_PROVIDER: undefined, REDIS_URL: undefined, MCP_SERVERS: undefined, MCP_SERVER_URL: undefined, MCP_TRANSPORT: undefined };
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const CLEAN_ENV = {
+  OPENAI_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  MODEL_PROVIDER: undefined,
+  REDIS_URL: undefined,
+  MCP_SERVERS: undefined,
+  MCP_SERVER_URL: undefined,
+  MCP_TRANSPORT: undefined,
+};
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()?.();
@@ -31,7 +43,11 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
 }
 
 /** Runs a process until it exits (or `ms` pass, then SIGTERM); its exit code and everything it wrote. */
-function run(args: string[], env: Record<string, string | undefined>, ms: number): Promise<{ code: number | null; output: string }> {
+function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+  ms: number,
+): Promise<{ code: number | null; output: string }> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...CLEAN_ENV, ...env })) if (v !== undefined) merged[k] = v;
   const child = spawn(process.execPath, args, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
@@ -59,10 +75,21 @@ describe("Redis down", () => {
     const nobody = await freePort(); // nothing listens here
     const redisUrl = `redis://127.0.0.1:${nobody}`;
     const [gateway, runner] = await Promise.all([
-      run([GATEWAY], { REDIS_URL: redisUrl, HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "debug" }, 5_000),
-      run([RUNNER], { REDIS_URL: redisUrl, METRICS_PORT: "0", LOG_LEVEL: "debug", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" }, 5_000),
+      run(
+        [GATEWAY],
+        { REDIS_URL: redisUrl, HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "debug" },
+        5_000,
+      ),
+      run(
+        [RUNNER],
+        { REDIS_URL: redisUrl, METRICS_PORT: "0", LOG_LEVEL: "debug", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" },
+        5_000,
+      ),
     ]);
-    for (const [name, out] of [["gateway", gateway.output], ["runner", runner.output]] as const) {
+    for (const [name, out] of [
+      ["gateway", gateway.output],
+      ["runner", runner.output],
+    ] as const) {
       const lines = jsonLines(out);
       const down = lines.filter((l) => l.msg === "redis down: reconnecting");
       expect(down.length, `${name} says Redis is down`).toBeGreaterThan(0);
@@ -76,15 +103,30 @@ describe("Redis down", () => {
 
 describe("a failed turn's cause", () => {
   it("an unreachable model provider: the request line at info and one 'turn failed' line with the error classes and code", async () => {
-    const gw = await startGateway({ OPENAI_BASE_URL: "http://127.0.0.1:1/v1", OPENAI_API_KEY: "sk-never-in-logs", MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false", LOG_LEVEL: "info", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" });
+    const gw = await startGateway({
+      OPENAI_BASE_URL: "http://127.0.0.1:1/v1",
+      OPENAI_API_KEY: "sk-never-in-logs",
+      MODEL_MAX_RETRIES: "0",
+      USE_MCP_IN_CHAT: "false",
+      LOG_LEVEL: "info",
+      MCP_SERVER_URL: "http://127.0.0.1:1/mcp",
+    });
     cleanup.push(() => gw.stop());
-    const res = await readSse(`${gw.url}/v1/chat/stream`, post({ session_id: "unreachable", input: "a private question" }));
+    const res = await readSse(
+      `${gw.url}/v1/chat/stream`,
+      post({ session_id: "unreachable", input: "a private question" }),
+    );
     expect(res.messages.map((m) => m.event)).toEqual(["error", "done"]);
     await new Promise((r) => setTimeout(r, 200));
     const lines = jsonLines(gw.process.output());
     const failed = lines.filter((l) => l.msg === "turn failed");
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ level: "warn", code: "upstream", error_kind: "upstream", error_class: expect.stringMatching(/^TurnFailedError < ModelError < /) });
+    expect(failed[0]).toMatchObject({
+      level: "warn",
+      code: "upstream",
+      error_kind: "upstream",
+      error_class: expect.stringMatching(/^TurnFailedError < ModelError < /),
+    });
     const request = lines.find((l) => l.msg === "request" && l.route === "/v1/chat/stream");
     expect(request).toMatchObject({ level: "info", method: "POST", status: 200, turn_id: expect.any(String) });
     expect(gw.process.output()).not.toContain("sk-never-in-logs");
@@ -96,16 +138,40 @@ describe("a port in use", () => {
   it("the gateway: one JSON line naming the port and EADDRINUSE, exit 1", async () => {
     const busy = await occupiedPort();
     cleanup.push(() => busy.close());
-    const { code, output } = await run([GATEWAY], { HOST: "127.0.0.1", PORT: String(busy.port), LOG_LEVEL: "info", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" }, 20_000);
+    const { code, output } = await run(
+      [GATEWAY],
+      { HOST: "127.0.0.1", PORT: String(busy.port), LOG_LEVEL: "info", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" },
+      20_000,
+    );
     expect(code).toBe(1);
     const errors = jsonLines(output).filter((l) => l.level === "error");
-    expect(errors).toEqual([expect.objectContaining({ msg: `cannot listen: port ${busy.port} is already in use`, code: "EADDRINUSE", port: busy.port })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: `cannot listen: port ${busy.port} is already in use`,
+        code: "EADDRINUSE",
+        port: busy.port,
+      }),
+    ]);
   });
 
   it("the file server (HTTP): one JSON line naming the port and EADDRINUSE, exit 1", async () => {
     const busy = await occupiedPort();
     cleanup.push(() => busy.close());
-    const { code, output } = await run([FILESERVER, "--root", makeFilesRoot(), "--transport", "http", "--port", String(busy.port), "--host", "127.0.0.1"], { LOG_LEVEL: "info" }, 20_000);
+    const { code, output } = await run(
+      [
+        FILESERVER,
+        "--root",
+        makeFilesRoot(),
+        "--transport",
+        "http",
+        "--port",
+        String(busy.port),
+        "--host",
+        "127.0.0.1",
+      ],
+      { LOG_LEVEL: "info" },
+      20_000,
+    );
     expect(code).toBe(1);
     const errors = jsonLines(output).filter((l) => l.level === "error");
     expect(errors).toEqual([expect.objectContaining({ code: "EADDRINUSE", port: busy.port })]);
@@ -116,7 +182,12 @@ describe("the distributed gateway's readiness", () => {
   it("reports no model (the runners call models, not the gateway)", async () => {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
-    const gw = await startGateway({ REDIS_URL: redis.url, OPENAI_API_KEY: "sk-x", CHAT_MODEL_ID: "some-model", LOG_LEVEL: "info" });
+    const gw = await startGateway({
+      REDIS_URL: redis.url,
+      OPENAI_API_KEY: "sk-x",
+      CHAT_MODEL_ID: "some-model",
+      LOG_LEVEL: "info",
+    });
     cleanup.push(() => gw.stop());
     const body = (await (await fetch(`${gw.url}/readiness`)).json()) as { checks: Record<string, unknown> };
     expect(Object.keys(body.checks)).not.toContain("model");

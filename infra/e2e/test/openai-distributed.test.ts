@@ -1,6 +1,12 @@
 // The OpenAI-compatible and AI SDK doors through the distributed pipeline: real gateway and runner
 // processes, a private Redis, the file server over HTTP, the official `openai` SDK and the `ai` package.
-import { startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI, type ServiceProcess } from "@acb/testkit";
+import {
+  startRedis,
+  startScriptedOpenAI,
+  type PrivateRedis,
+  type ScriptedOpenAI,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { rmSync } from "node:fs";
 import OpenAI from "openai";
@@ -20,7 +26,12 @@ beforeAll(async () => {
   upstream = await startScriptedOpenAI({ script: pipelineScript });
   root = makeFilesRoot();
   files = await startFileServerHttp(root);
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", CHAT_MODEL_ID: "gpt-4o-mini" };
+  const common = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    CHAT_MODEL_ID: "gpt-4o-mini",
+  };
   runner = await startRunner({ ...common, MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" });
   gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
 });
@@ -37,21 +48,35 @@ const sdk = (i: number) => new OpenAI({ baseURL: `${gateways[i]?.url}/v1`, apiKe
 
 describe("OpenAI door, distributed", () => {
   it("the agent model runs an MCP tool on the runner; the +details block carries its arguments and result through Redis", async () => {
-    const stream = await sdk(0).chat.completions.create({ model: "gpt-4o-mini+tools+details", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "list files please" }] });
+    const stream = await sdk(0).chat.completions.create({
+      model: "gpt-4o-mini+tools+details",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "list files please" }],
+    });
     let text = "";
     let usage = false;
     for await (const c of stream) {
       text += c.choices[0]?.delta.content ?? "";
       if (c.usage) usage = true;
     }
-    expect(text).toMatch(/^<details type="tool_calls" done="true" id="[^"]+" name="list_dir" arguments="\{&quot;path&quot;:&quot;.&quot;\}" result="[^"]*notes\.txt/);
+    expect(text).toMatch(
+      /^<details type="tool_calls" done="true" id="[^"]+" name="list_dir" arguments="\{&quot;path&quot;:&quot;.&quot;\}" result="[^"]*notes\.txt/,
+    );
     expect(text).toContain("files: ");
     expect(usage).toBe(true);
   });
 
   it("stateless messages travel in the BullMQ job: the runner answers on the client's conversation", async () => {
     const before = upstream.requests.length;
-    const res = await sdk(1).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "I am Ada" }, { role: "assistant", content: "Hi Ada" }, { role: "user", content: "who am I" }] });
+    const res = await sdk(1).chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [
+        { role: "user", content: "I am Ada" },
+        { role: "assistant", content: "Hi Ada" },
+        { role: "user", content: "who am I" },
+      ],
+    });
     expect(res.choices[0]?.message.content).toBe("echo: who am I");
     expect(upstream.requests[before]?.body.messages.slice(1).map((m) => m.role)).toEqual(["user", "assistant", "user"]);
   });
@@ -59,7 +84,11 @@ describe("OpenAI door, distributed", () => {
   it("a `break` cancels the turn on the runner through Redis: the upstream request is aborted", async () => {
     const aborted = upstream.abortedStreams;
     const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
-    const stream = await sdk(0).chat.completions.create({ model: "gpt-4o-mini", stream: true, messages: [{ role: "user", content: `slow:30:${words}` }] });
+    const stream = await sdk(0).chat.completions.create({
+      model: "gpt-4o-mini",
+      stream: true,
+      messages: [{ role: "user", content: `slow:30:${words}` }],
+    });
     let n = 0;
     for await (const c of stream) if ((c.choices[0]?.delta.content ?? "") !== "" && ++n === 3) break;
     await expect.poll(() => upstream.abortedStreams, { timeout: 5_000 }).toBe(aborted + 1);
@@ -72,16 +101,24 @@ describe("AI SDK door, distributed", () => {
     const chatId = `e2e-chat-${Date.now()}`;
     const message = (text: string): UIMessage => ({ id: "u1", role: "user", parts: [{ type: "text", text }] });
     const cut = new AbortController();
-    const first = await new DefaultChatTransport({ api: `${gateways[0]?.url}/v1/ui/chat` }).sendMessages({ chatId, trigger: "submit-message", messageId: undefined, abortSignal: cut.signal, messages: [message(`slow:25:${words}`)] });
+    const first = await new DefaultChatTransport({ api: `${gateways[0]?.url}/v1/ui/chat` }).sendMessages({
+      chatId,
+      trigger: "submit-message",
+      messageId: undefined,
+      abortSignal: cut.signal,
+      messages: [message(`slow:25:${words}`)],
+    });
     const reader = first.getReader();
-    for (let deltas = 0; deltas < 3; ) {
+    for (let deltas = 0; deltas < 3;) {
       const { value, done } = await reader.read();
       if (done) break;
       if (value.type === "text-delta") deltas += 1;
     }
     cut.abort();
     await reader.cancel().catch(() => undefined);
-    const resumed = await new DefaultChatTransport({ api: `${gateways[1]?.url}/v1/ui/chat` }).reconnectToStream({ chatId });
+    const resumed = await new DefaultChatTransport({ api: `${gateways[1]?.url}/v1/ui/chat` }).reconnectToStream({
+      chatId,
+    });
     expect(resumed).not.toBeNull();
     let last: UIMessage | undefined;
     for await (const m of readUIMessageStream({ stream: resumed as ReadableStream<UIMessageChunk> })) last = m;

@@ -3,8 +3,16 @@ import { readSse, streamSse, type ScriptedOpenAI } from "@acb/testkit";
 import { expect } from "vitest";
 import { contentText } from "./script.js";
 
-export const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-export const tokensOf = (messages: Array<{ event?: string; data: string }>): string => messages.filter((m) => m.event === "token").map((m) => m.data).join("");
+export const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+export const tokensOf = (messages: Array<{ event?: string; data: string }>): string =>
+  messages
+    .filter((m) => m.event === "token")
+    .map((m) => m.data)
+    .join("");
 
 /** A session started on gateway `a` continues on gateway `b`: the model is sent the first exchange with the second turn. */
 export async function expectMemorySharedAcrossGateways(a: string, b: string, upstream: ScriptedOpenAI): Promise<void> {
@@ -12,13 +20,20 @@ export async function expectMemorySharedAcrossGateways(a: string, b: string, ups
   const before = upstream.requests.length;
   const res = await fetch(`${b}/v1/chat`, post({ session_id: "shared", input: "what should I remember?" }));
   expect(await res.json()).toEqual({ text: "echo: what should I remember?" });
-  const sent = upstream.requests.slice(before).map((r) => r.body.messages.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n"));
-  expect(sent.some((t) => t.includes("user: remember the red door") && t.includes("assistant: echo: remember the red door"))).toBe(true);
+  const sent = upstream.requests
+    .slice(before)
+    .map((r) => r.body.messages.map((m) => `${m.role}: ${contentText(m.content)}`).join("\n"));
+  expect(
+    sent.some((t) => t.includes("user: remember the red door") && t.includes("assistant: echo: remember the red door")),
+  ).toBe(true);
 }
 
 /** A stream read in part on gateway `a` resumes on gateway `b` with Last-Event-ID: exactly the missing events, none twice. */
 export async function expectResumeAcrossGateways(a: string, b: string): Promise<void> {
-  const first = await fetch(`${a}/v1/chat/stream`, post({ session_id: "resume", input: "slow:40:one two three four five six seven eight" }));
+  const first = await fetch(
+    `${a}/v1/chat/stream`,
+    post({ session_id: "resume", input: "slow:40:one two three four five six seven eight" }),
+  );
   const turnId = first.headers.get("x-turn-id") ?? "";
   const seen: Array<{ id?: string; event?: string; data: string }> = [];
   for await (const m of streamSse(first)) {

@@ -15,13 +15,22 @@ let upstream: ScriptedOpenAI;
 const { gateways, start, stop } = replicaSet();
 let admin: Redis;
 
-const post = (body: unknown, key: string): RequestInit => ({ method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+const post = (body: unknown, key: string): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+  body: JSON.stringify(body),
+});
 const gw = (i: number): string => gateways[i]?.url ?? "";
 
 beforeAll(async () => {
   redis = await startRedis();
   upstream = await startScriptedOpenAI({ script: pipelineScript });
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", USE_MCP_IN_CHAT: "false" };
+  const common = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    MODEL_MAX_RETRIES: "0",
+    USE_MCP_IN_CHAT: "false",
+  };
   const auth = { AUTH_MODE: "api_key", API_KEYS: `acme:${ACME},globex:${GLOBEX}` };
   await start([common, common], { ...common, ...auth });
   admin = new Redis(redis.url);
@@ -42,13 +51,23 @@ const sentFor = (input: string): string => {
 
 describe("security across replicas: 2 gateways × 2 runners on Redis, two tenants", () => {
   it("refuses requests without a key", async () => {
-    const res = await fetch(`${gw(0)}/v1/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: "s", input: "x" }) });
+    const res = await fetch(`${gw(0)}/v1/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ session_id: "s", input: "x" }),
+    });
     expect(res.status).toBe(401);
   });
 
   it("another tenant's session_id is a different, empty conversation (runners scope the history)", async () => {
-    expect((await fetch(`${gw(0)}/v1/chat`, post({ session_id: "shared", input: "acme secret: the red door" }, ACME))).status).toBe(200);
-    expect((await fetch(`${gw(1)}/v1/chat`, post({ session_id: "shared", input: "globex asks for the secret" }, GLOBEX))).status).toBe(200);
+    expect(
+      (await fetch(`${gw(0)}/v1/chat`, post({ session_id: "shared", input: "acme secret: the red door" }, ACME)))
+        .status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${gw(1)}/v1/chat`, post({ session_id: "shared", input: "globex asks for the secret" }, GLOBEX)))
+        .status,
+    ).toBe(200);
     expect(sentFor("globex asks for the secret")).not.toContain("red door");
     // The owner still has its conversation, from the other replica.
     await fetch(`${gw(1)}/v1/chat`, post({ session_id: "shared", input: "acme asks again" }, ACME));
@@ -59,16 +78,25 @@ describe("security across replicas: 2 gateways × 2 runners on Redis, two tenant
   });
 
   it("another tenant cannot follow or resume a turn: 404, the same as a turn that never existed", async () => {
-    const res = await fetch(`${gw(0)}/v1/chat/stream`, post({ session_id: "private", input: "slow:60:one two three four five six" }, ACME));
+    const res = await fetch(
+      `${gw(0)}/v1/chat/stream`,
+      post({ session_id: "private", input: "slow:60:one two three four five six" }, ACME),
+    );
     const turnId = res.headers.get("x-turn-id") ?? "";
     expect(turnId).not.toBe("");
     const follow = (key: string, id: string, lastEventId?: string) =>
-      fetch(`${gw(1)}/v1/turns/${id}/events`, { headers: { authorization: `Bearer ${key}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) } });
+      fetch(`${gw(1)}/v1/turns/${id}/events`, {
+        headers: { authorization: `Bearer ${key}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
+      });
     // While it runs and after it ended.
     const live = await follow(GLOBEX, turnId);
     expect(live.status).toBe(404);
     await res.text();
-    const [foreign, unknown, resume] = await Promise.all([follow(GLOBEX, turnId), follow(GLOBEX, "turn_neverexisted0"), follow(GLOBEX, turnId, "0-1")]);
+    const [foreign, unknown, resume] = await Promise.all([
+      follow(GLOBEX, turnId),
+      follow(GLOBEX, "turn_neverexisted0"),
+      follow(GLOBEX, turnId, "0-1"),
+    ]);
     expect([foreign.status, unknown.status, resume.status]).toEqual([404, 404, 404]);
     const body = await unknown.text();
     expect(await foreign.text()).toBe(body);
@@ -84,7 +112,19 @@ describe("security across replicas: 2 gateways × 2 runners on Redis, two tenant
     const port = gateways[0]?.port ?? 0;
     const status = (headers: Record<string, string>) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: "127.0.0.1", port, path: "/ws/chat", headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", authorization: `Bearer ${ACME}`, ...headers } });
+        const req = request({
+          host: "127.0.0.1",
+          port,
+          path: "/ws/chat",
+          headers: {
+            connection: "Upgrade",
+            upgrade: "websocket",
+            "sec-websocket-version": "13",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+            authorization: `Bearer ${ACME}`,
+            ...headers,
+          },
+        });
         req.on("response", (r) => resolve(r.statusCode ?? 0));
         req.on("upgrade", (r, socket) => {
           socket.destroy();

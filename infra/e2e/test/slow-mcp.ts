@@ -41,25 +41,32 @@ export async function startSlowMcp(): Promise<SlowMcp> {
           res.writeHead(404).end();
           return;
         }
-        const fresh: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void transports.set(id, fresh) });
+        const fresh: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void transports.set(id, fresh),
+        });
         transport = fresh;
         const server = new McpServer({ name: "slow", version: "1.0.0" });
-        server.registerTool("slow_scan", { description: "Scans something slowly (30 s).", inputSchema: { label: z.string() } }, async ({ label }, extra) => {
-          started.push(label);
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 30_000);
-            extra.signal.addEventListener(
-              "abort",
-              () => {
-                clearTimeout(timer);
-                cancelled.push(label);
-                resolve();
-              },
-              { once: true },
-            );
-          });
-          return { content: [{ type: "text", text: `scanned ${label}` }] };
-        });
+        server.registerTool(
+          "slow_scan",
+          { description: "Scans something slowly (30 s).", inputSchema: { label: z.string() } },
+          async ({ label }, extra) => {
+            started.push(label);
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, 30_000);
+              extra.signal.addEventListener(
+                "abort",
+                () => {
+                  clearTimeout(timer);
+                  cancelled.push(label);
+                  resolve();
+                },
+                { once: true },
+              );
+            });
+            return { content: [{ type: "text", text: `scanned ${label}` }] };
+          },
+        );
         await server.connect(fresh);
       }
       await transport.handleRequest(req, res, payload);

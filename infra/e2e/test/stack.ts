@@ -9,7 +9,16 @@ export const GATEWAY = app("chat-gateway");
 export const RUNNER = app("agent-runner");
 export const FILESERVER = app("mcp-fileserver");
 
-const CLEAN_ENV = { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, MODEL_PROVIDER: undefined, REDIS_URL: undefined, MCP_SERVERS: undefined, MCP_SERVER_URL: undefined, MCP_TRANSPORT: undefined, LOG_LEVEL: "warn" };
+const CLEAN_ENV = {
+  OPENAI_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  MODEL_PROVIDER: undefined,
+  REDIS_URL: undefined,
+  MCP_SERVERS: undefined,
+  MCP_SERVER_URL: undefined,
+  MCP_TRANSPORT: undefined,
+  LOG_LEVEL: "warn",
+};
 
 export interface Service {
   readonly url: string;
@@ -44,11 +53,15 @@ export async function startRunner(env: Record<string, string | undefined>): Prom
 export async function startFileServerHttp(root: string, port?: number): Promise<Service> {
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
-  const proc = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"], {
-    name: "mcp-fileserver",
-    env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
-    ready: async () => (await fetch(`${url}/healthz`)).ok,
-  });
+  const proc = await startService(
+    process.execPath,
+    [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"],
+    {
+      name: "mcp-fileserver",
+      env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
+      ready: async () => (await fetch(`${url}/healthz`)).ok,
+    },
+  );
   return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
 }
 
@@ -69,11 +82,27 @@ export const DOCS_SAMPLE = fileURLToPath(new URL("../../../apps/mcp-docs/sample"
 export async function startDocsServerHttp(dataDir: string): Promise<Service> {
   const p = await freePort();
   const url = `http://127.0.0.1:${p}`;
-  const proc = await startService(process.execPath, [DOCS_SERVER, "--transport", "http", "--port", String(p), "--host", "127.0.0.1", "--data-dir", dataDir, "--seed", DOCS_SAMPLE], {
-    name: "mcp-docs",
-    env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
-    ready: async () => (await fetch(`${url}/healthz`)).ok,
-  });
+  const proc = await startService(
+    process.execPath,
+    [
+      DOCS_SERVER,
+      "--transport",
+      "http",
+      "--port",
+      String(p),
+      "--host",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--seed",
+      DOCS_SAMPLE,
+    ],
+    {
+      name: "mcp-docs",
+      env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
+      ready: async () => (await fetch(`${url}/healthz`)).ok,
+    },
+  );
   return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
 }
 

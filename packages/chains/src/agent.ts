@@ -102,7 +102,9 @@ function toolOutput(result: unknown): { output?: string; is_error?: boolean } {
 }
 
 function modelTimeoutMs(model: BaseChatModel): number | undefined {
-  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
+  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0
+    ? model.timeout
+    : undefined;
 }
 
 /**
@@ -146,7 +148,10 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
         // A step the dead runner finished: not asked again. Its text may not all have reached the log before the
         // runner died (the writer batches tokens): send the part clients did not get.
         const text = journaled.text;
-        const seen = delivered === undefined ? text.length : Math.min(text.length, Math.max(0, delivered.text.length - replayedChars));
+        const seen =
+          delivered === undefined
+            ? text.length
+            : Math.min(text.length, Math.max(0, delivered.text.length - replayedChars));
         replayedChars += text.length;
         if (seen < text.length) await send({ event: "token", data: text.slice(seen) });
         return journaled;
@@ -155,7 +160,10 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
       // answer, so the model continues that text instead of starting over, and only the new tokens are streamed.
       const prefix = delivered !== undefined && !continued ? delivered.text.slice(replayedChars) : "";
       continued = true;
-      const response = prefix === "" ? await handler(request) : await handler({ ...request, messages: [...request.messages, ...continuationMessages(prefix)] });
+      const response =
+        prefix === ""
+          ? await handler(request)
+          : await handler({ ...request, messages: [...request.messages, ...continuationMessages(prefix)] });
       const own = ownAiMessage(response, messageId(turnId, `m${k}`), prefix);
       await journal?.recordStep(k, own);
       return own;
@@ -166,7 +174,12 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
       const callId = toolCall.id;
       const done = callId !== undefined ? journal?.toolResults.get(callId) : undefined;
       if (callId === undefined || delivered?.startedCalls.has(callId) !== true) {
-        await send({ event: "tool_start", data: name, ...(callId !== undefined ? { call_id: callId } : {}), input: toolCall.args });
+        await send({
+          event: "tool_start",
+          data: name,
+          ...(callId !== undefined ? { call_id: callId } : {}),
+          input: toolCall.args,
+        });
       }
       let result: Awaited<ReturnType<typeof handler>>;
       if (done !== undefined) {
@@ -185,7 +198,12 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
           }
         } catch (err) {
           if (signal.aborted || err instanceof EmitFailure) throw err;
-          result = new ToolMessage({ content: toolErrorText(err), tool_call_id: toolCall.id ?? "", name, status: "error" });
+          result = new ToolMessage({
+            content: toolErrorText(err),
+            tool_call_id: toolCall.id ?? "",
+            name,
+            status: "error",
+          });
         }
       }
       if (done === undefined && ToolMessage.isInstance(result)) {
@@ -193,7 +211,12 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
         if (callId !== undefined) await journal?.recordTool(callId, result);
       }
       if (callId !== undefined && delivered?.endedCalls.has(callId) === true) return result;
-      await send({ event: "tool_end", data: name, ...(callId !== undefined ? { call_id: callId } : {}), ...toolOutput(result) });
+      await send({
+        event: "tool_end",
+        data: name,
+        ...(callId !== undefined ? { call_id: callId } : {}),
+        ...toolOutput(result),
+      });
       return result;
     },
   });
@@ -212,12 +235,19 @@ export async function runAgentTurn(args: AgentTurnArgs): Promise<{ text: string;
     if (signal.aborted) throw signal.reason;
     // Ids of our own: a history message may carry a provider's id that repeats (the reducer would merge them).
     const own = history.map((m, i) => withId(m, messageId(turnId, `h${i}`)));
-    const state = await agent.invoke({ messages: [...own, new HumanMessage({ content: input, id: messageId(turnId, "input") })] }, { signal: combined, callbacks: [relay], recursionLimit });
+    const state = await agent.invoke(
+      { messages: [...own, new HumanMessage({ content: input, id: messageId(turnId, "input") })] },
+      { signal: combined, callbacks: [relay], recursionLimit },
+    );
     messages = state.messages;
   } catch (err) {
     if (emitFailure !== undefined) throw emitFailure.error;
     if (idle.expired && !signal.aborted) {
-      throw toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause: err }), undefined, { timeoutMs });
+      throw toModelError(
+        Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause: err }),
+        undefined,
+        { timeoutMs },
+      );
     }
     if (!signal.aborted && err instanceof Error && err.name === "GraphRecursionError") {
       throw new ModelError({

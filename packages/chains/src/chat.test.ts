@@ -67,7 +67,13 @@ describe("resolveProvider / createChatModel", () => {
     expect(offline).toBeInstanceOf(OfflineChatModel);
     expect(offline._llmType()).toBe("offline");
 
-    const real = createChatModel({ provider: "openai", apiKey: "sk-x", model: "gpt-4o-mini", timeoutMs: 1234, maxRetries: 2 });
+    const real = createChatModel({
+      provider: "openai",
+      apiKey: "sk-x",
+      model: "gpt-4o-mini",
+      timeoutMs: 1234,
+      maxRetries: 2,
+    });
     expect(real).toBeInstanceOf(ChatOpenAI);
     const chat = real as ChatOpenAI;
     expect(chat.model).toBe("gpt-4o-mini");
@@ -78,14 +84,23 @@ describe("resolveProvider / createChatModel", () => {
     expect(chat.apiKey).toBe("sk-x");
 
     const overridden = createChatModel(
-      { provider: "openai", baseUrl: "http://localhost:1/v1", model: "a", temperature: 0.5, timeoutMs: 1, maxRetries: 0 },
+      {
+        provider: "openai",
+        baseUrl: "http://localhost:1/v1",
+        model: "a",
+        temperature: 0.5,
+        timeoutMs: 1,
+        maxRetries: 0,
+      },
       { model: "b", temperature: 0.9 },
     ) as ChatOpenAI;
     expect(overridden.model).toBe("b");
     expect(overridden.temperature).toBe(0.9);
     expect(overridden.apiKey).toBe("not-needed");
 
-    expect(() => createChatModel({ provider: "openai", model: "m", timeoutMs: 1, maxRetries: 0 })).toThrow(/OPENAI_API_KEY/);
+    expect(() => createChatModel({ provider: "openai", model: "m", timeoutMs: 1, maxRetries: 0 })).toThrow(
+      /OPENAI_API_KEY/,
+    );
   });
 
   it("per-request model and temperature reach the upstream; defaults otherwise", async () => {
@@ -112,7 +127,9 @@ describe("resolveProvider / createChatModel", () => {
 
 describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   it("streams the scripted chunks as token events in order and returns the turn's messages", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["Hel", "lo", ", ", "wor", "ld\nbye"], delayMs: 5 }) });
+    server = await startScriptedOpenAI({
+      script: () => ({ kind: "text", chunks: ["Hel", "lo", ", ", "wor", "ld\nbye"], delayMs: 5 }),
+    });
     const model = createChatModel(config(server.url));
     const { events, emit } = collector();
     const result = await runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit });
@@ -131,7 +148,13 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     const model = createChatModel(config(server.url));
     const { emit } = collector();
     const history = [new HumanMessage("my name is Ada"), new AIMessage("Hi Ada"), new HumanMessage("I like {braces}")];
-    const result = await runChatTurn({ model, history, input: "what is my name?", signal: new AbortController().signal, emit });
+    const result = await runChatTurn({
+      model,
+      history,
+      input: "what is my name?",
+      signal: new AbortController().signal,
+      emit,
+    });
     expect(result.text).toBe("echo: what is my name?");
     const messages = server.requests[0]?.body.messages.map((m) => [m.role, m.content]);
     expect(messages).toEqual([
@@ -153,11 +176,17 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
 
   it("an upstream HTTP 500 becomes a safe ModelError of kind upstream", async () => {
     server = await startScriptedOpenAI({
-      script: () => ({ kind: "http_error", status: 500, body: { error: { message: `boom at /work/secret/path ${SECRET}`, type: "server_error" } } }),
+      script: () => ({
+        kind: "http_error",
+        status: 500,
+        body: { error: { message: `boom at /work/secret/path ${SECRET}`, type: "server_error" } },
+      }),
     });
     const model = createChatModel(config(server.url, { apiKey: SECRET }));
     const { events, emit } = collector();
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
+    );
     expect(err.kind).toBe("upstream");
     expect(err.status).toBe(500);
     expect(err.publicMessage).toBe("the model provider returned HTTP 500");
@@ -166,9 +195,13 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("HTTP 429 becomes rate_limited", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "http_error", status: 429, body: { error: { message: "slow down", type: "requests" } } }) });
+    server = await startScriptedOpenAI({
+      script: () => ({ kind: "http_error", status: 429, body: { error: { message: "slow down", type: "requests" } } }),
+    });
     const model = createChatModel(config(server.url));
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
+    );
     expect(err.kind).toBe("rate_limited");
     expect(err.status).toBe(429);
     expectSafe(err, server.url);
@@ -177,7 +210,9 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   it("retries are bounded: maxRetries 1 on a 500 makes exactly two requests", async () => {
     server = await startScriptedOpenAI({ script: () => ({ kind: "http_error", status: 500 }) });
     const model = createChatModel(config(server.url, { maxRetries: 1 }));
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
+    );
     expect(err.kind).toBe("upstream");
     expect(server.requests).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 200));
@@ -185,9 +220,17 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("a retry after one 500 can succeed", async () => {
-    server = await startScriptedOpenAI({ script: (req, i) => (i === 0 ? { kind: "http_error", status: 500 } : { kind: "text", chunks: ["ok"] }) });
+    server = await startScriptedOpenAI({
+      script: (req, i) => (i === 0 ? { kind: "http_error", status: 500 } : { kind: "text", chunks: ["ok"] }),
+    });
     const model = createChatModel(config(server.url, { maxRetries: 2 }));
-    const result = await runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit });
+    const result = await runChatTurn({
+      model,
+      history: [],
+      input: "hi",
+      signal: new AbortController().signal,
+      emit: collector().emit,
+    });
     expect(result.text).toBe("ok");
     expect(server.requests).toHaveLength(2);
   });
@@ -196,7 +239,9 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     server = await startScriptedOpenAI({ script: () => ({ kind: "hang" }) });
     const model = createChatModel(config(server.url, { timeoutMs: 500, maxRetries: 0 }));
     const started = Date.now();
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
+    );
     const elapsed = Date.now() - started;
     expect(err.kind).toBe("timeout");
     expect(err.publicMessage).toBe("the model did not answer within 0.5 s");
@@ -210,14 +255,18 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     const model = createChatModel(config(server.url, { timeoutMs: 400, maxRetries: 0 }));
     const { events, emit } = collector();
     const started = Date.now();
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
+    );
     expect(err.kind).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(2500);
     expect(events).toEqual([{ event: "token", data: "a" }]);
   });
 
   it("abort via the signal gives kind aborted, mid-stream and before start", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["a ", "b ", "c ", "d "], delayMs: 300 }) });
+    server = await startScriptedOpenAI({
+      script: () => ({ kind: "text", chunks: ["a ", "b ", "c ", "d "], delayMs: 300 }),
+    });
     const model = createChatModel(config(server.url));
     const ctrl = new AbortController();
     const events: TurnEvent[] = [];
@@ -241,7 +290,9 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     const already = new AbortController();
     already.abort();
     const before = server.requests.length;
-    const err2 = await failure(runChatTurn({ model, history: [], input: "hi", signal: already.signal, emit: collector().emit }));
+    const err2 = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: already.signal, emit: collector().emit }),
+    );
     expect(err2.kind).toBe("aborted");
     expect(server.requests.length).toBe(before);
   });
@@ -252,7 +303,9 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     const ctrl = new AbortController();
     setTimeout(() => ctrl.abort(), 150);
     const started = Date.now();
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: ctrl.signal, emit: collector().emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: ctrl.signal, emit: collector().emit }),
+    );
     expect(err.kind).toBe("aborted");
     expect(Date.now() - started).toBeLessThan(1500);
   });
@@ -261,7 +314,9 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     server = await startScriptedOpenAI({ script: () => ({ kind: "drop_mid_stream", chunks: ["par", "tial"] }) });
     const model = createChatModel(config(server.url));
     const { events, emit } = collector();
-    const err = await failure(runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }));
+    const err = await failure(
+      runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
+    );
     expect(err.kind).toBe("upstream");
     expectSafe(err, server.url);
     expect(events.map((e) => e.data).join("")).toBe("partial");
@@ -294,14 +349,20 @@ describe("tool calls over ChatOpenAI and the scripted server", () => {
 
   it("streamed tool-call deltas reassemble into tool calls; the tools reach the upstream", async () => {
     server = await startScriptedOpenAI({
-      script: () => ({ kind: "tool_calls", calls: [{ id: "call_1", name: "list_dir", arguments: JSON.stringify({ path: "docs", pattern: "*.md" }) }] }),
+      script: () => ({
+        kind: "tool_calls",
+        calls: [{ id: "call_1", name: "list_dir", arguments: JSON.stringify({ path: "docs", pattern: "*.md" }) }],
+      }),
     });
     const model = createChatModel(config(server.url));
     if (model.bindTools === undefined) throw new Error("ChatOpenAI must support bindTools");
     const bound = model.bindTools([listDir]);
     let message: AIMessageChunk | undefined;
-    for await (const chunk of await bound.stream("what markdown files are in docs?")) message = message === undefined ? chunk : message.concat(chunk);
-    expect(message?.tool_calls).toEqual([{ id: "call_1", name: "list_dir", args: { path: "docs", pattern: "*.md" }, type: "tool_call" }]);
+    for await (const chunk of await bound.stream("what markdown files are in docs?"))
+      message = message === undefined ? chunk : message.concat(chunk);
+    expect(message?.tool_calls).toEqual([
+      { id: "call_1", name: "list_dir", args: { path: "docs", pattern: "*.md" }, type: "tool_call" },
+    ]);
     const tools = server.requests[0]?.body.tools as Array<{ function: { name: string } }>;
     expect(tools.map((t) => t.function.name)).toEqual(["list_dir"]);
   });

@@ -34,7 +34,9 @@ function chunkText(chunk: AIMessageChunk): string {
   const content = chunk.content;
   if (typeof content === "string") return content;
   let text = "";
-  for (const part of content) if ((part.type === "text" || part.type === "text_delta") && "text" in part && typeof part.text === "string") text += part.text;
+  for (const part of content)
+    if ((part.type === "text" || part.type === "text_delta") && "text" in part && typeof part.text === "string")
+      text += part.text;
   return text;
 }
 
@@ -57,7 +59,9 @@ class EmitFailure {
 
 /** The per-request timeout a model was configured with, when it has one. */
 function modelTimeoutMs(model: BaseChatModel): number | undefined {
-  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0 ? model.timeout : undefined;
+  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0
+    ? model.timeout
+    : undefined;
 }
 
 /**
@@ -74,11 +78,16 @@ export async function runChatTurn(args: ChatTurnArgs): Promise<{ text: string; m
   const idle = new IdleTimeout(timeoutMs);
   const combined = idle.bound(signal);
   const timeoutError = (cause: unknown): ModelError =>
-    toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause }), undefined, { timeoutMs });
+    toModelError(Object.assign(new Error("model stream idle"), { name: "TimeoutError", cause }), undefined, {
+      timeoutMs,
+    });
 
   // On a takeover the model continues the answer clients already have (see resume.ts); only new text is streamed.
   const prefix = args.delivered?.text ?? "";
-  const request = prefix === "" ? { input, history } : { input: CONTINUE_INSTRUCTION, history: [...history, new HumanMessage(input), new AIMessage(prefix)] };
+  const request =
+    prefix === ""
+      ? { input, history }
+      : { input: CONTINUE_INSTRUCTION, history: [...history, new HumanMessage(input), new AIMessage(prefix)] };
   let text = prefix;
   try {
     if (signal.aborted) throw signal.reason;

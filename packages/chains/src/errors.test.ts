@@ -17,15 +17,21 @@ describe("toModelError", () => {
     });
     expect(toModelError(timeout).publicMessage).toBe("the model did not answer in time");
 
-    expect(toModelError(Object.assign(new Error("401 Incorrect API key provided: sk-abc"), { status: 401 }))).toMatchObject({
+    expect(
+      toModelError(Object.assign(new Error("401 Incorrect API key provided: sk-abc"), { status: 401 })),
+    ).toMatchObject({
       kind: "upstream",
       status: 401,
       publicMessage: "the model provider returned HTTP 401 (check the API key)",
     });
     expect(toModelError(Object.assign(new Error("429"), { status: 429 })).kind).toBe("rate_limited");
-    expect(toModelError(new Error("outer", { cause: Object.assign(new Error("inner"), { status: 503 }) })).status).toBe(503);
+    expect(toModelError(new Error("outer", { cause: Object.assign(new Error("inner"), { status: 503 }) })).status).toBe(
+      503,
+    );
 
-    const refused = Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443 https://api.example.com/v1"), { code: "ECONNREFUSED" });
+    const refused = Object.assign(new Error("connect ECONNREFUSED 10.1.2.3:443 https://api.example.com/v1"), {
+      code: "ECONNREFUSED",
+    });
     const err = toModelError(refused);
     expect(err).toMatchObject({ kind: "upstream", publicMessage: "the connection to the model provider failed" });
     expect(err.cause).toBe(refused);
@@ -40,8 +46,20 @@ describe("toModelError", () => {
 
   it("a closed port behind ChatOpenAI becomes a safe upstream error", async () => {
     const port = await freePort();
-    const model = createChatModel({ provider: "openai", baseUrl: `http://127.0.0.1:${port}/v1`, model: "m", timeoutMs: 2000, maxRetries: 0 });
-    const err = await runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: () => undefined }).catch((e: unknown) => e);
+    const model = createChatModel({
+      provider: "openai",
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: "m",
+      timeoutMs: 2000,
+      maxRetries: 0,
+    });
+    const err = await runChatTurn({
+      model,
+      history: [],
+      input: "hi",
+      signal: new AbortController().signal,
+      emit: () => undefined,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelError);
     const modelError = err as ModelError;
     expect(modelError.kind).toBe("upstream");

@@ -42,7 +42,10 @@ function statusOf(err: unknown): number | undefined {
 
 function nameOf(err: unknown): string {
   const name = field(err, "name");
-  const ctor = err !== null && typeof err === "object" ? (err as { constructor?: { name?: unknown } }).constructor?.name : undefined;
+  const ctor =
+    err !== null && typeof err === "object"
+      ? (err as { constructor?: { name?: unknown } }).constructor?.name
+      : undefined;
   return `${typeof name === "string" ? name : ""} ${typeof ctor === "string" ? ctor : ""}`;
 }
 
@@ -63,7 +66,9 @@ export function toModelError(err: unknown, signal?: AbortSignal, context: ToMode
   const timedOut = chain.some((e) => {
     const n = nameOf(e);
     const m = messageOf(e);
-    return /TimeoutError|APIConnectionTimeoutError/.test(n) || /timed? ?out/i.test(m) || field(e, "code") === "ETIMEDOUT";
+    return (
+      /TimeoutError|APIConnectionTimeoutError/.test(n) || /timed? ?out/i.test(m) || field(e, "code") === "ETIMEDOUT"
+    );
   });
   if (timedOut) {
     const within = context.timeoutMs !== undefined ? ` within ${seconds(context.timeoutMs)}` : " in time";
@@ -80,8 +85,14 @@ export function toModelError(err: unknown, signal?: AbortSignal, context: ToMode
     });
   }
   if (status !== undefined) {
-    const hint = status === 401 || status === 403 ? " (check the API key)" : status === 404 ? " (check the model name)" : "";
-    return new ModelError({ kind: "upstream", status, publicMessage: `the model provider returned HTTP ${status}${hint}`, cause: err });
+    const hint =
+      status === 401 || status === 403 ? " (check the API key)" : status === 404 ? " (check the model name)" : "";
+    return new ModelError({
+      kind: "upstream",
+      status,
+      publicMessage: `the model provider returned HTTP ${status}${hint}`,
+      cause: err,
+    });
   }
 
   const aborted = chain.some((e) => /AbortError|APIUserAbortError|ModelAbortError/.test(nameOf(e)));
@@ -100,7 +111,11 @@ export function toModelError(err: unknown, signal?: AbortSignal, context: ToMode
     );
   });
   if (connection) {
-    return new ModelError({ kind: "upstream", publicMessage: "the connection to the model provider failed", cause: err });
+    return new ModelError({
+      kind: "upstream",
+      publicMessage: "the connection to the model provider failed",
+      cause: err,
+    });
   }
 
   return new ModelError({ kind: "upstream", publicMessage: "the model failed to answer", cause: err });

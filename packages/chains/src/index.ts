@@ -30,7 +30,13 @@ export {
   type ChatTurnArgs,
   runChatTurn,
 } from "./chat.js";
-export { type ModelErrorKind, type ModelErrorInit, type ToModelErrorContext, ModelError, toModelError } from "./errors.js";
+export {
+  type ModelErrorKind,
+  type ModelErrorInit,
+  type ToModelErrorContext,
+  ModelError,
+  toModelError,
+} from "./errors.js";
 export {
   type McpServerConfig,
   type McpEnv,

@@ -12,18 +12,38 @@ export const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.
 
 describe("mcpServersFromEnv", () => {
   it("defaults to one streamable HTTP server named files at http://localhost:8080/mcp", () => {
-    expect(mcpServersFromEnv({})).toEqual({ ok: true, value: { files: { transport: "streamable_http", url: "http://localhost:8080/mcp" } } });
+    expect(mcpServersFromEnv({})).toEqual({
+      ok: true,
+      value: { files: { transport: "streamable_http", url: "http://localhost:8080/mcp" } },
+    });
   });
 
   it.each([
-    [{ MCP_SERVER_URL: "http://mcp:9000/mcp", MCP_TRANSPORT: "sse" }, { files: { transport: "sse", url: "http://mcp:9000/mcp" } }],
-    [{ MCP_SERVER_URL: "https://x.example/mcp", MCP_TRANSPORT: "http" }, { files: { transport: "streamable_http", url: "https://x.example/mcp" } }],
-    [{ MCP_SERVER_URL: "http://a/mcp", MCP_TRANSPORT: "streamable-http" }, { files: { transport: "streamable_http", url: "http://a/mcp" } }],
     [
-      { MCP_TRANSPORT: "stdio", MCP_SERVER_URL: "ignored", MCP_STDIO_COMMAND: "node", MCP_STDIO_ARGS: '["dist/main.js","--root","/srv"]' },
+      { MCP_SERVER_URL: "http://mcp:9000/mcp", MCP_TRANSPORT: "sse" },
+      { files: { transport: "sse", url: "http://mcp:9000/mcp" } },
+    ],
+    [
+      { MCP_SERVER_URL: "https://x.example/mcp", MCP_TRANSPORT: "http" },
+      { files: { transport: "streamable_http", url: "https://x.example/mcp" } },
+    ],
+    [
+      { MCP_SERVER_URL: "http://a/mcp", MCP_TRANSPORT: "streamable-http" },
+      { files: { transport: "streamable_http", url: "http://a/mcp" } },
+    ],
+    [
+      {
+        MCP_TRANSPORT: "stdio",
+        MCP_SERVER_URL: "ignored",
+        MCP_STDIO_COMMAND: "node",
+        MCP_STDIO_ARGS: '["dist/main.js","--root","/srv"]',
+      },
       { files: { transport: "stdio", command: "node", args: ["dist/main.js", "--root", "/srv"] } },
     ],
-    [{ MCP_TRANSPORT: "stdio", MCP_STDIO_COMMAND: "mcp-fileserver" }, { files: { transport: "stdio", command: "mcp-fileserver", args: [] } }],
+    [
+      { MCP_TRANSPORT: "stdio", MCP_STDIO_COMMAND: "mcp-fileserver" },
+      { files: { transport: "stdio", command: "mcp-fileserver", args: [] } },
+    ],
   ] as const)("%j", (env, value) => {
     expect(mcpServersFromEnv(env)).toEqual({ ok: true, value });
   });
@@ -38,7 +58,11 @@ describe("mcpServersFromEnv", () => {
       ok: true,
       value: {
         files: { transport: "stdio", command: "node", args: ["main.js"], env: { FILES_ROOT: "/data" } },
-        docs: { transport: "streamable_http", url: "http://docs:8080/mcp", headers: { Authorization: "Bearer abcdefghijklmnop" } },
+        docs: {
+          transport: "streamable_http",
+          url: "http://docs:8080/mcp",
+          headers: { Authorization: "Bearer abcdefghijklmnop" },
+        },
       },
     });
   });
@@ -73,7 +97,8 @@ describe("mcpServersFromEnv", () => {
 
 let root: string;
 beforeAll(() => {
-  if (!existsSync(FILESERVER)) throw new Error(`build the file server first: pnpm --dir apps/mcp-fileserver build (${FILESERVER})`);
+  if (!existsSync(FILESERVER))
+    throw new Error(`build the file server first: pnpm --dir apps/mcp-fileserver build (${FILESERVER})`);
   root = mkdtempSync(join(tmpdir(), "chains-mcp-"));
   writeFileSync(join(root, "alpha.txt"), "hello from alpha\nsecond line\n");
   writeFileSync(join(root, "notes.md"), "# Notes\n");
@@ -95,16 +120,27 @@ function stdioServer(): McpServerConfig {
 
 async function startHttpServer(port?: number): Promise<{ service: ServiceProcess; url: string; port: number }> {
   const p = port ?? (await freePort());
-  const service = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"], {
-    name: "mcp-fileserver",
-    ready: async () => (await fetch(`http://127.0.0.1:${p}/healthz`)).ok,
-  });
+  const service = await startService(
+    process.execPath,
+    [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"],
+    {
+      name: "mcp-fileserver",
+      ready: async () => (await fetch(`http://127.0.0.1:${p}/healthz`)).ok,
+    },
+  );
   services.push(service);
   return { service, url: `http://127.0.0.1:${p}/mcp`, port: p };
 }
 
-function toolbox(servers: Record<string, McpServerConfig>, extra: { refreshMs?: number; connectTimeoutMs?: number } = {}): McpToolbox {
-  const box = new McpToolbox(servers, { toolTimeoutMs: 5000, connectTimeoutMs: extra.connectTimeoutMs ?? 5000, refreshMs: extra.refreshMs });
+function toolbox(
+  servers: Record<string, McpServerConfig>,
+  extra: { refreshMs?: number; connectTimeoutMs?: number } = {},
+): McpToolbox {
+  const box = new McpToolbox(servers, {
+    toolTimeoutMs: 5000,
+    connectTimeoutMs: extra.connectTimeoutMs ?? 5000,
+    refreshMs: extra.refreshMs,
+  });
   boxes.push(box);
   return box;
 }
@@ -133,7 +169,9 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
   it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
     const box = toolbox({ files: stdioServer() });
     const tools = await box.tools();
-    await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(/not.?found|no such|does not exist/i);
+    await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(
+      /not.?found|no such|does not exist/i,
+    );
     expect(box.status()[0]?.connected).toBe(true);
     expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
   });
@@ -143,12 +181,16 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
     const single = toolbox({ files: { transport: "streamable_http", url: http.url } });
     const plain = await single.tools();
     expect(plain.map((t) => t.name)).toContain("list_dir");
-    expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual(["notes.md"]);
+    expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual([
+      "notes.md",
+    ]);
 
     const both = toolbox({ local: stdioServer(), remote: { transport: "streamable_http", url: http.url } });
     const tools = await both.tools();
     const names = tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]),
+    );
     expect(names.some((n) => n === "list_dir")).toBe(false);
     expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
     expect(both.status().map((s) => [s.name, s.connected])).toEqual([
@@ -160,24 +202,36 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
   it("headers reach an HTTP server (bearer token); without them the status says so, without leaking the URL", async () => {
     const port = await freePort();
     const token = "test-token-0123456789abcdef";
-    const service = await startService(process.execPath, [FILESERVER, "--root", root, "--transport", "http", "--port", String(port)], {
-      name: "mcp-fileserver (token)",
-      env: { MCP_AUTH_TOKEN: token },
-      ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
-    });
+    const service = await startService(
+      process.execPath,
+      [FILESERVER, "--root", root, "--transport", "http", "--port", String(port)],
+      {
+        name: "mcp-fileserver (token)",
+        env: { MCP_AUTH_TOKEN: token },
+        ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+      },
+    );
     services.push(service);
     const url = `http://127.0.0.1:${port}/mcp`;
-    const withToken = toolbox({ files: { transport: "streamable_http", url, headers: { Authorization: `Bearer ${token}` } } });
+    const withToken = toolbox({
+      files: { transport: "streamable_http", url, headers: { Authorization: `Bearer ${token}` } },
+    });
     expect(await find(await withToken.tools(), "list_dir").invoke({})).toContain("alpha.txt");
     const without = toolbox({ files: { transport: "streamable_http", url } });
     expect(await without.tools()).toEqual([]);
     const status = without.status()[0];
-    expect(status).toMatchObject({ connected: false, error: "cannot connect: HTTP 401 (check the server's token/headers)" });
+    expect(status).toMatchObject({
+      connected: false,
+      error: "cannot connect: HTTP 401 (check the server's token/headers)",
+    });
   });
 
   it("a dead server does not hold up the others and shows as not connected", async () => {
     const deadPort = await freePort();
-    const box = toolbox({ files: stdioServer(), dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } }, { connectTimeoutMs: 3000 });
+    const box = toolbox(
+      { files: stdioServer(), dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } },
+      { connectTimeoutMs: 3000 },
+    );
     const started = Date.now();
     const tools = await box.tools();
     expect(Date.now() - started).toBeLessThan(3000 + 1000);
@@ -200,12 +254,18 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
     const address = silent.address();
     const port = address !== null && typeof address === "object" ? address.port : 0;
     try {
-      const box = toolbox({ files: stdioServer(), slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } }, { connectTimeoutMs: 2500 });
+      const box = toolbox(
+        { files: stdioServer(), slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } },
+        { connectTimeoutMs: 2500 },
+      );
       const started = Date.now();
       const tools = await box.tools();
       expect(Date.now() - started).toBeLessThan(2500 + 1000);
       expect(tools.map((t) => t.name)).toContain("files__read_text");
-      expect(box.status().find((s) => s.name === "slow")).toMatchObject({ connected: false, error: "cannot connect: did not answer within 2.5 s" });
+      expect(box.status().find((s) => s.name === "slow")).toMatchObject({
+        connected: false,
+        error: "cannot connect: did not answer within 2.5 s",
+      });
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => silent.close(() => r()));
@@ -220,7 +280,9 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
     await first.service.stop(2000);
     // While it is down: a tool call fails with a clear tool error, and the server shows as disconnected.
-    await expect(find(before, "read_text").invoke({ path: "alpha.txt" })).rejects.toThrow(/MCP server "files" is unavailable/);
+    await expect(find(before, "read_text").invoke({ path: "alpha.txt" })).rejects.toThrow(
+      /MCP server "files" is unavailable/,
+    );
     expect(box.status()[0]).toMatchObject({ connected: false });
     expect(await box.tools()).toEqual([]);
 
@@ -260,7 +322,10 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
     expect(await find(tools, "list_dir").invoke({})).toContain("alpha.txt");
     // The toolbox does not expose its child's pid: find the one this test started (its temp root is unique).
     const { execFileSync } = await import("node:child_process");
-    const out = execFileSync("pgrep", ["-f", `${FILESERVER} --root ${root}`]).toString().trim().split("\n");
+    const out = execFileSync("pgrep", ["-f", `${FILESERVER} --root ${root}`])
+      .toString()
+      .trim()
+      .split("\n");
     for (const pid of out) process.kill(Number(pid), "SIGKILL");
     await expect(find(tools, "list_dir").invoke({})).rejects.toThrow(/unavailable/);
     const again = await box.tools();
@@ -289,7 +354,12 @@ async function startSlowMcpServer(): Promise<{ url: string; close: () => Promise
             resolveSleep();
           });
         });
-        return { content: [{ type: "text" as const, text: `slept ${ms}` }, { type: "text" as const, text: "second block" }] };
+        return {
+          content: [
+            { type: "text" as const, text: `slept ${ms}` },
+            { type: "text" as const, text: "second block" },
+          ],
+        };
       },
     );
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
@@ -319,7 +389,10 @@ describe("McpToolbox per-tool timeout (in-process MCP server)", { timeout: 20_00
   it("a call past toolTimeoutMs fails with a timeout tool error and the server stays usable", async () => {
     const slow = await startSlowMcpServer();
     try {
-      const box = new McpToolbox({ slow: { transport: "streamable_http", url: slow.url } }, { toolTimeoutMs: 300, connectTimeoutMs: 3000 });
+      const box = new McpToolbox(
+        { slow: { transport: "streamable_http", url: slow.url } },
+        { toolTimeoutMs: 300, connectTimeoutMs: 3000 },
+      );
       boxes.push(box);
       const tools = await box.tools();
       const sleep = find(tools, "sleep");
@@ -371,7 +444,9 @@ describe("McpToolbox over SSE (in-process MCP server)", { timeout: 20_000 }, () 
     const address = http.address();
     const port = address !== null && typeof address === "object" ? address.port : 0;
     try {
-      const box = toolbox({ team: { transport: "sse", url: `http://127.0.0.1:${port}/sse`, headers: { "X-Team": "files" } } });
+      const box = toolbox({
+        team: { transport: "sse", url: `http://127.0.0.1:${port}/sse`, headers: { "X-Team": "files" } },
+      });
       const tools = await box.tools();
       expect(tools.map((t) => t.name)).toEqual(["echo"]);
       expect(await find(tools, "echo").invoke({ text: "hi" })).toBe("echo: hi");

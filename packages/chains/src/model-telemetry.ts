@@ -27,7 +27,12 @@ interface UsageLike {
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
 
 function usageOf(output: LLMResult): { input?: number; output?: number; model?: string; finish?: string } {
-  const gen = output.generations[0]?.[0] as { message?: { usage_metadata?: UsageLike; response_metadata?: Record<string, unknown> }; generationInfo?: Record<string, unknown> } | undefined;
+  const gen = output.generations[0]?.[0] as
+    | {
+        message?: { usage_metadata?: UsageLike; response_metadata?: Record<string, unknown> };
+        generationInfo?: Record<string, unknown>;
+      }
+    | undefined;
   const meta = gen?.message?.usage_metadata;
   const llm = (output.llmOutput as { tokenUsage?: UsageLike } | undefined)?.tokenUsage;
   const rm = gen?.message?.response_metadata ?? {};
@@ -55,10 +60,23 @@ export class ModelCallObserver extends BaseCallbackHandler {
     this.parent = context.active();
   }
 
-  override handleChatModelStart(_llm: Serialized, _messages: unknown, runId: string, _parentRunId?: string, extraParams?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+  override handleChatModelStart(
+    _llm: Serialized,
+    _messages: unknown,
+    runId: string,
+    _parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
     if (!this.options.trace) return;
     const params = (extraParams?.invocation_params ?? {}) as Record<string, unknown>;
-    const model = typeof metadata?.ls_model_name === "string" ? metadata.ls_model_name : typeof params.model === "string" ? params.model : "unknown";
+    const model =
+      typeof metadata?.ls_model_name === "string"
+        ? metadata.ls_model_name
+        : typeof params.model === "string"
+          ? params.model
+          : "unknown";
     const provider = typeof metadata?.ls_provider === "string" ? metadata.ls_provider : "unknown";
     const span = trace.getTracer("acb").startSpan(
       `chat ${model}`,
@@ -79,7 +97,8 @@ export class ModelCallObserver extends BaseCallbackHandler {
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
     const usage = usageOf(output);
-    if (usage.input !== undefined || usage.output !== undefined) this.options.onUsage?.(usage.input ?? 0, usage.output ?? 0);
+    if (usage.input !== undefined || usage.output !== undefined)
+      this.options.onUsage?.(usage.input ?? 0, usage.output ?? 0);
     this.options.onCall?.("ok");
     const span = this.spans.get(runId);
     if (span === undefined) return;

@@ -46,12 +46,22 @@ export function resolveProvider(
  * Per-request overrides win. Key and base URL are always passed explicitly, so the client never falls back to
  * reading the environment on its own.
  */
-export function createChatModel(config: ModelConfig, overrides: { model?: string; temperature?: number; maxTokens?: number; stop?: string[]; callbacks?: Callbacks } = {}): BaseChatModel {
-  if (config.provider === "offline") return new OfflineChatModel(overrides.callbacks !== undefined ? { callbacks: overrides.callbacks } : {});
+export function createChatModel(
+  config: ModelConfig,
+  overrides: { model?: string; temperature?: number; maxTokens?: number; stop?: string[]; callbacks?: Callbacks } = {},
+): BaseChatModel {
+  if (config.provider === "offline")
+    return new OfflineChatModel(overrides.callbacks !== undefined ? { callbacks: overrides.callbacks } : {});
   const baseUrl = present(config.baseUrl) ? config.baseUrl.trim() : undefined;
-  const apiKey = present(config.apiKey) ? config.apiKey.trim() : baseUrl !== undefined ? PLACEHOLDER_API_KEY : undefined;
+  const apiKey = present(config.apiKey)
+    ? config.apiKey.trim()
+    : baseUrl !== undefined
+      ? PLACEHOLDER_API_KEY
+      : undefined;
   if (apiKey === undefined) {
-    throw new Error("the openai model provider needs an API key (OPENAI_API_KEY) or an OpenAI-compatible base URL (OPENAI_BASE_URL)");
+    throw new Error(
+      "the openai model provider needs an API key (OPENAI_API_KEY) or an OpenAI-compatible base URL (OPENAI_BASE_URL)",
+    );
   }
   const model = present(overrides.model) ? overrides.model : present(config.model) ? config.model : DEFAULT_CHAT_MODEL;
   return new ChatOpenAI({

@@ -30,7 +30,11 @@ const vectorSearch = tool(
     searched.push(query);
     return SEARCH_RESULT;
   },
-  { name: "docs__vector_search", description: "Search the document collection.", schema: z.object({ query: z.string(), k: z.number().int().optional() }) },
+  {
+    name: "docs__vector_search",
+    description: "Search the document collection.",
+    schema: z.object({ query: z.string(), k: z.number().int().optional() }),
+  },
 );
 const docGet = tool(
   async ({ id }: { id: string }) => {
@@ -39,13 +43,19 @@ const docGet = tool(
   },
   { name: "docs__doc_get", description: "Fetch one chunk by id.", schema: z.object({ id: z.string() }) },
 );
-const listDir = tool(async () => "a.txt", { name: "files__list_dir", description: "List files.", schema: z.object({ path: z.string().default(".") }) });
+const listDir = tool(async () => "a.txt", {
+  name: "files__list_dir",
+  description: "List files.",
+  schema: z.object({ path: z.string().default(".") }),
+});
 
 describe("the offline model and the docs tools", () => {
   it("recognises questions about the docs and what to search for", () => {
     expect(detectDocsIntent("search the docs for session scope")).toEqual({ query: "session scope" });
     expect(detectDocsIntent("What do the docs say about cancelling a turn?")).toEqual({ query: "cancelling a turn" });
-    expect(detectDocsIntent("how do I cancel a turn, according to the docs?")).toEqual({ query: "how do I cancel a turn" });
+    expect(detectDocsIntent("how do I cancel a turn, according to the docs?")).toEqual({
+      query: "how do I cancel a turn",
+    });
     expect(detectDocsIntent("look up rate limits in the documentation")).toEqual({ query: "rate limits" });
     expect(detectDocsIntent("Search docs for the offline model")).toEqual({ query: "the offline model" });
     // not docs questions: file questions about a docs folder, no topic, nothing about docs
@@ -60,14 +70,34 @@ describe("the offline model and the docs tools", () => {
     const tools = ["files__list_dir", "files__read_text", "docs__vector_search", "docs__doc_get"];
     const q = new HumanMessage("what do the docs say about the offline model?");
     const first = offlineReply([q], tools);
-    expect(first.toolCalls).toEqual([{ id: expect.any(String), name: "docs__vector_search", args: { query: "the offline model", k: 3 }, type: "tool_call" }]);
+    expect(first.toolCalls).toEqual([
+      {
+        id: expect.any(String),
+        name: "docs__vector_search",
+        args: { query: "the offline model", k: 3 },
+        type: "tool_call",
+      },
+    ]);
     const searchCall = first.toolCalls[0];
-    const afterSearch = [q, new AIMessageChunk({ content: "", tool_calls: first.toolCalls }), new ToolMessage({ content: SEARCH_RESULT, tool_call_id: searchCall?.id ?? "" })];
+    const afterSearch = [
+      q,
+      new AIMessageChunk({ content: "", tool_calls: first.toolCalls }),
+      new ToolMessage({ content: SEARCH_RESULT, tool_call_id: searchCall?.id ?? "" }),
+    ];
     const second = offlineReply(afterSearch, tools);
-    expect(second.toolCalls).toEqual([{ id: expect.any(String), name: "docs__doc_get", args: { id: "3fa9c1d2-0007" }, type: "tool_call" }]);
+    expect(second.toolCalls).toEqual([
+      { id: expect.any(String), name: "docs__doc_get", args: { id: "3fa9c1d2-0007" }, type: "tool_call" },
+    ]);
     expect(second.toolCalls[0]?.id).not.toBe(searchCall?.id);
     const getCall = second.toolCalls[0];
-    const third = offlineReply([...afterSearch, new AIMessageChunk({ content: "", tool_calls: second.toolCalls }), new ToolMessage({ content: DOC_RESULT, tool_call_id: getCall?.id ?? "" })], tools);
+    const third = offlineReply(
+      [
+        ...afterSearch,
+        new AIMessageChunk({ content: "", tool_calls: second.toolCalls }),
+        new ToolMessage({ content: DOC_RESULT, tool_call_id: getCall?.id ?? "" }),
+      ],
+      tools,
+    );
     expect(third.toolCalls).toEqual([]);
     expect(third.text).toBe(
       `${OFFLINE_MARKER} The docs answer this in The offline demo model — guides/offline-model.md (chunk 2 of 4, § The offline demo model > What it is):\n` +
@@ -79,16 +109,38 @@ describe("the offline model and the docs tools", () => {
     const q = new HumanMessage("search the docs for the offline model");
     const call = offlineReply([q], ["vector_search"]).toolCalls;
     expect(call.map((c) => c.name)).toEqual(["vector_search"]);
-    const found = offlineReply([q, new AIMessageChunk({ content: "", tool_calls: call }), new ToolMessage({ content: SEARCH_RESULT, tool_call_id: call[0]?.id ?? "" })], ["vector_search"]);
+    const found = offlineReply(
+      [
+        q,
+        new AIMessageChunk({ content: "", tool_calls: call }),
+        new ToolMessage({ content: SEARCH_RESULT, tool_call_id: call[0]?.id ?? "" }),
+      ],
+      ["vector_search"],
+    );
     expect(found.text).toBe(
       `${OFFLINE_MARKER} Searching the docs for "the offline model" found 2 passages: guides/offline-model.md § The offline demo model > What it is; reference/configuration.md § Models.`,
     );
     const tools = ["vector_search", "doc_get"];
-    const none = offlineReply([q, new AIMessageChunk({ content: "", tool_calls: call }), new ToolMessage({ content: "No matching chunks.", tool_call_id: call[0]?.id ?? "" })], tools);
+    const none = offlineReply(
+      [
+        q,
+        new AIMessageChunk({ content: "", tool_calls: call }),
+        new ToolMessage({ content: "No matching chunks.", tool_call_id: call[0]?.id ?? "" }),
+      ],
+      tools,
+    );
     expect(none.toolCalls).toEqual([]);
     expect(none.text).toBe(`${OFFLINE_MARKER} The docs have nothing on "the offline model".`);
     const failed = offlineReply(
-      [q, new AIMessageChunk({ content: "", tool_calls: call }), new ToolMessage({ content: "NOT_INGESTED: nothing has been ingested", tool_call_id: call[0]?.id ?? "", status: "error" })],
+      [
+        q,
+        new AIMessageChunk({ content: "", tool_calls: call }),
+        new ToolMessage({
+          content: "NOT_INGESTED: nothing has been ingested",
+          tool_call_id: call[0]?.id ?? "",
+          status: "error",
+        }),
+      ],
       tools,
     );
     expect(failed.toolCalls).toEqual([]);
@@ -101,7 +153,9 @@ describe("the offline model and the docs tools", () => {
     expect(plain.toolCalls).toEqual([]);
     expect(plain.text).toContain("no docs tools are connected");
     // file questions still go to the file tools when docs tools are bound too
-    expect(offlineReply([new HumanMessage("list files")], ["files__list_dir", "docs__vector_search"]).toolCalls[0]?.name).toBe("files__list_dir");
+    expect(
+      offlineReply([new HumanMessage("list files")], ["files__list_dir", "docs__vector_search"]).toolCalls[0]?.name,
+    ).toBe("files__list_dir");
   });
 
   it("runs inside createAgent: vector_search then doc_get, the searched text and the fetched id reach the tools", async () => {
@@ -110,14 +164,22 @@ describe("the offline model and the docs tools", () => {
     const agent = createAgent({ model: new OfflineChatModel(), tools: [listDir, vectorSearch, docGet] });
     const seen: string[] = [];
     let tokens = "";
-    for await (const ev of agent.streamEvents({ messages: [new HumanMessage("search the docs for the offline model")] }, { version: "v2" })) {
+    for await (const ev of agent.streamEvents(
+      { messages: [new HumanMessage("search the docs for the offline model")] },
+      { version: "v2" },
+    )) {
       if (ev.event === "on_tool_start" || ev.event === "on_tool_end") seen.push(`${ev.event}:${ev.name}`);
       if (ev.event === "on_chat_model_stream") {
         const chunk: unknown = ev.data.chunk;
         if (chunk instanceof AIMessageChunk && typeof chunk.content === "string") tokens += chunk.content;
       }
     }
-    expect(seen).toEqual(["on_tool_start:docs__vector_search", "on_tool_end:docs__vector_search", "on_tool_start:docs__doc_get", "on_tool_end:docs__doc_get"]);
+    expect(seen).toEqual([
+      "on_tool_start:docs__vector_search",
+      "on_tool_end:docs__vector_search",
+      "on_tool_start:docs__doc_get",
+      "on_tool_end:docs__doc_get",
+    ]);
     expect(searched).toEqual(["the offline model"]);
     expect(fetched).toEqual(["3fa9c1d2-0007"]);
     expect(tokens.startsWith(OFFLINE_MARKER)).toBe(true);

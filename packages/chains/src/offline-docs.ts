@@ -12,7 +12,10 @@ export interface DocsIntent {
 
 // "the docs" / "the documentation" (not "the docs folder" or "docs/…", which are file questions)
 const DOCS_NOUN = String.raw`(?:docs|documentation)(?![\w/.-]|\s+(?:folder|directory|dir)\b)`;
-const DOCS_MENTION = new RegExp(String.raw`\b(?:the|your|our|project'?s?)\s+${DOCS_NOUN}|\bsearch\s+(?:in\s+)?${DOCS_NOUN}|\bdocumentation\b(?![\w/.-])`, "i");
+const DOCS_MENTION = new RegExp(
+  String.raw`\b(?:the|your|our|project'?s?)\s+${DOCS_NOUN}|\bsearch\s+(?:in\s+)?${DOCS_NOUN}|\bdocumentation\b(?![\w/.-])`,
+  "i",
+);
 const QUERY_AFTER = new RegExp(String.raw`\b${DOCS_NOUN}[^?!]*?\b(?:for|about|on|regarding)\s+(.+)$`, "i");
 const DOCS_PHRASE = new RegExp(
   String.raw`\b(?:(?:please\s+)?(?:search|look\s+up|check|query|ask)\s+)?(?:in\s+|from\s+|according\s+to\s+)?(?:the\s+|your\s+|our\s+)?${DOCS_NOUN}(?:\s+say)?,?`,

@@ -1,5 +1,12 @@
 import type { TurnEvent } from "@acb/schemas";
-import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  AIMessageChunk,
+  HumanMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
@@ -7,7 +14,10 @@ import { z } from "zod";
 import { buildChatChain, runChatTurn } from "./chat.js";
 import { detectFileIntent, OFFLINE_MARKER, OFFLINE_MODEL_NAME, OfflineChatModel, offlineReply } from "./offline.js";
 
-async function streamText(model: OfflineChatModel, messages: BaseMessage[]): Promise<{ chunks: string[]; last: AIMessageChunk | undefined }> {
+async function streamText(
+  model: OfflineChatModel,
+  messages: BaseMessage[],
+): Promise<{ chunks: string[]; last: AIMessageChunk | undefined }> {
   const chunks: string[] = [];
   let aggregate: AIMessageChunk | undefined;
   for await (const chunk of await model.stream(messages)) {
@@ -17,17 +27,24 @@ async function streamText(model: OfflineChatModel, messages: BaseMessage[]): Pro
   return { chunks, last: aggregate };
 }
 
-const listDir = tool(async ({ path }: { path: string; pattern?: string }) => (path === "missing" ? "Error: no such directory: missing" : "a.txt\nb.txt"), {
-  name: "list_dir",
-  description: "List files under ROOT/path filtered by glob pattern.",
-  schema: z.object({ path: z.string().default("."), pattern: z.string().default("*") }),
-});
+const listDir = tool(
+  async ({ path }: { path: string; pattern?: string }) =>
+    path === "missing" ? "Error: no such directory: missing" : "a.txt\nb.txt",
+  {
+    name: "list_dir",
+    description: "List files under ROOT/path filtered by glob pattern.",
+    schema: z.object({ path: z.string().default("."), pattern: z.string().default("*") }),
+  },
+);
 
-const readText = tool(async ({ path }: { path: string }) => `# Title of ${path}\nsecond line\nthird line\nfourth line\n`, {
-  name: "files__read_text",
-  description: "Read a UTF-8 text file under ROOT.",
-  schema: z.object({ path: z.string() }),
-});
+const readText = tool(
+  async ({ path }: { path: string }) => `# Title of ${path}\nsecond line\nthird line\nfourth line\n`,
+  {
+    name: "files__read_text",
+    description: "Read a UTF-8 text file under ROOT.",
+    schema: z.object({ path: z.string() }),
+  },
+);
 
 describe("OfflineChatModel", () => {
   it("streams word by word; the joined chunks equal the invoke text; it is deterministic and marked", async () => {
@@ -64,7 +81,12 @@ describe("OfflineChatModel", () => {
     const h4 = [...h2, new AIMessage(a2.text), new HumanMessage("what did I say before?")];
     expect((await model.invoke(h4)).text).toContain('"what is my name?"');
 
-    const other = await model.invoke([new SystemMessage("sys"), ...h2, new AIMessage(a2.text), new HumanMessage("nice weather")]);
+    const other = await model.invoke([
+      new SystemMessage("sys"),
+      ...h2,
+      new AIMessage(a2.text),
+      new HumanMessage("nice weather"),
+    ]);
     expect(other.text).toContain("I remember 4 earlier messages");
     expect(other.text.startsWith(OFFLINE_MARKER)).toBe(true);
     expect(other.text).not.toContain("not an LLM");
@@ -85,26 +107,40 @@ describe("OfflineChatModel", () => {
     expect(result.text).toBe(`${OFFLINE_MARKER} Your name is Grace.`);
     expect(events.length).toBeGreaterThan(3);
     expect(events.map((e) => e.data).join("")).toBe(result.text);
-    expect(await buildChatChain(new OfflineChatModel()).invoke({ input: "what's my name?", history })).toBe(result.text);
+    expect(await buildChatChain(new OfflineChatModel()).invoke({ input: "what's my name?", history })).toBe(
+      result.text,
+    );
   });
 
   it("honours an aborted signal", async () => {
     const ctrl = new AbortController();
     ctrl.abort();
-    const err = await runChatTurn({ model: new OfflineChatModel({ wordDelayMs: 5 }), history: [], input: "hi", signal: ctrl.signal, emit: () => undefined }).catch(
-      (e: unknown) => e,
-    );
+    const err = await runChatTurn({
+      model: new OfflineChatModel({ wordDelayMs: 5 }),
+      history: [],
+      input: "hi",
+      signal: ctrl.signal,
+      emit: () => undefined,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "aborted" });
   });
 
   it("detects file intents", () => {
     expect(detectFileIntent("list files")).toEqual({ tool: "list_dir", path: ".", pattern: "*" });
     expect(detectFileIntent("what files are in docs?")).toEqual({ tool: "list_dir", path: "docs", pattern: "*" });
-    expect(detectFileIntent("list *.md files in docs/guides")).toEqual({ tool: "list_dir", path: "docs/guides", pattern: "*.md" });
+    expect(detectFileIntent("list *.md files in docs/guides")).toEqual({
+      tool: "list_dir",
+      path: "docs/guides",
+      pattern: "*.md",
+    });
     expect(detectFileIntent("read README.md")).toEqual({ tool: "read_text", path: "README.md" });
     expect(detectFileIntent("show me notes.txt")).toEqual({ tool: "read_text", path: "notes.txt" });
     expect(detectFileIntent("what's in docs/intro.md?")).toEqual({ tool: "read_text", path: "docs/intro.md" });
-    expect(detectFileIntent("list the markdown files under docs/")).toEqual({ tool: "list_dir", path: "docs", pattern: "*.md" });
+    expect(detectFileIntent("list the markdown files under docs/")).toEqual({
+      tool: "list_dir",
+      path: "docs",
+      pattern: "*.md",
+    });
     expect(detectFileIntent("hello there")).toBeUndefined();
     expect(detectFileIntent("tell me about version 2.5 of node")).toBeUndefined();
     expect(detectFileIntent("I saved it as report.pdf yesterday")).toBeUndefined();
@@ -114,7 +150,9 @@ describe("OfflineChatModel", () => {
     const bound = new OfflineChatModel().bindTools([listDir, readText]);
     const q = [new HumanMessage("what files are in docs?")];
     const call = await bound.invoke(q);
-    expect(call.tool_calls).toEqual([{ id: expect.any(String), name: "list_dir", args: { path: "docs", pattern: "*" }, type: "tool_call" }]);
+    expect(call.tool_calls).toEqual([
+      { id: expect.any(String), name: "list_dir", args: { path: "docs", pattern: "*" }, type: "tool_call" },
+    ]);
 
     // Streaming gives the same tool call (assembled from tool_call_chunks).
     let streamed: AIMessageChunk | undefined;
@@ -132,7 +170,10 @@ describe("OfflineChatModel", () => {
     const summary = await bound.invoke([
       new HumanMessage("read README.md"),
       read,
-      new ToolMessage({ content: [{ type: "text", text: "# Hello\nline two\nline three\nline four" }], tool_call_id: readId }),
+      new ToolMessage({
+        content: [{ type: "text", text: "# Hello\nline two\nline three\nline four" }],
+        tool_call_id: readId,
+      }),
     ]);
     expect(summary.text).toContain("README.md has 4 lines");
     expect(summary.text).toContain("# Hello\nline two\nline three");
@@ -151,12 +192,19 @@ describe("OfflineChatModel", () => {
     expect(plain.tool_calls ?? []).toEqual([]);
     expect(plain.text).toContain("no file tools are connected");
     // Memory questions win over file intents.
-    const memory = await bound.invoke([new HumanMessage("list files"), new AIMessage("ok"), new HumanMessage("what did I say about files before?")]);
+    const memory = await bound.invoke([
+      new HumanMessage("list files"),
+      new AIMessage("ok"),
+      new HumanMessage("what did I say about files before?"),
+    ]);
     expect(memory.tool_calls ?? []).toEqual([]);
     expect(memory.text).toContain('"list files"');
     // JSON-array results are understood too.
     const json = offlineReply(
-      [new AIMessage({ content: "", tool_calls: [{ id: "x", name: "list_dir", args: { path: "." } }] }), new ToolMessage({ content: '["c.md","d.md"]', tool_call_id: "x" })],
+      [
+        new AIMessage({ content: "", tool_calls: [{ id: "x", name: "list_dir", args: { path: "." } }] }),
+        new ToolMessage({ content: '["c.md","d.md"]', tool_call_id: "x" }),
+      ],
       ["list_dir"],
     );
     expect(json.text).toContain("2 files in the files root: c.md, d.md");

@@ -14,7 +14,13 @@ import {
   type BaseChatModelParams,
   type BindToolsInput,
 } from "@langchain/core/language_models/chat_models";
-import { AIMessage, AIMessageChunk, type BaseMessage, type ToolCall, type UsageMetadata } from "@langchain/core/messages";
+import {
+  AIMessage,
+  AIMessageChunk,
+  type BaseMessage,
+  type ToolCall,
+  type UsageMetadata,
+} from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { detectDocsIntent, docsToolSummary, topHitId } from "./offline-docs.js";
@@ -78,7 +84,9 @@ function toolNameOf(tool: unknown): string | undefined {
 
 /** The bound tool that implements `base` (exact name first, then a server-prefixed name like `files__list_dir`). */
 function findTool(names: readonly string[], base: string): string | undefined {
-  return names.find((n) => n === base) ?? names.find((n) => n.endsWith(base) && /[^a-z0-9]$/i.test(n.slice(0, -base.length)));
+  return (
+    names.find((n) => n === base) ?? names.find((n) => n.endsWith(base) && /[^a-z0-9]$/i.test(n.slice(0, -base.length)))
+  );
 }
 
 const quote = (s: string, max = 120): string => {
@@ -97,7 +105,8 @@ const READ_VERB =
   /\b(read|show|open|cat|print|display|view|contents?|inside|what(?:'s| is) in|summari[sz]e|look at|check|tell me about|explain|describe)\b/i;
 const LIST_WORDS = /\b(list|ls|files|directory|directories|folder|folders|dir)\b/i;
 const GLOB = /(?:^|\s)(\*[\w.*?-]*|[\w-]*\*[\w.*?-]*)(?=$|\s|[,?!])/;
-const DIR_AFTER = /\b(?:in|under|inside|within|of|from)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?["'`]?((?:\.{1,2}\/?|[\w.-]+\/?)(?:[\w.-]+\/?)*)["'`]?/i;
+const DIR_AFTER =
+  /\b(?:in|under|inside|within|of|from)\s+(?:the\s+)?(?:folder\s+|directory\s+|dir\s+)?["'`]?((?:\.{1,2}\/?|[\w.-]+\/?)(?:[\w.-]+\/?)*)["'`]?/i;
 const KIND_PATTERNS: Record<string, string> = {
   markdown: "*.md",
   md: "*.md",
@@ -112,7 +121,21 @@ const KIND_PATTERNS: Record<string, string> = {
   javascript: "*.js",
 };
 const KIND_WORD = new RegExp(`\\b(${Object.keys(KIND_PATTERNS).join("|")})\\s+files\\b`, "i");
-const NOT_DIRS = new Set(["the", "a", "this", "that", "my", "your", "here", "there", "it", "root", "files", "folder", "directory"]);
+const NOT_DIRS = new Set([
+  "the",
+  "a",
+  "this",
+  "that",
+  "my",
+  "your",
+  "here",
+  "there",
+  "it",
+  "root",
+  "files",
+  "folder",
+  "directory",
+]);
 
 export function detectFileIntent(input: string): FileIntent | undefined {
   const text = input.trim();
@@ -138,13 +161,15 @@ function humanTexts(messages: readonly BaseMessage[]): string[] {
 
 const NAME_STATEMENT = /\bmy name is\s+([A-Za-z][\w'-]*)/i;
 const NAME_QUESTION = /\b(what(?:'s| is) my name|who am i|do you (?:know|remember) my name)\b/i;
-const FIRST_QUESTION = /\b(first (?:message|thing|question)|what did i (?:say|ask|write) first|what did i (?:say|ask) at the (?:start|beginning))\b/i;
+const FIRST_QUESTION =
+  /\b(first (?:message|thing|question)|what did i (?:say|ask|write) first|what did i (?:say|ask) at the (?:start|beginning))\b/i;
 const BEFORE_QUESTION =
   /\b(what did i (?:just )?(?:say|ask|write)(?: before| earlier| previously| last)?|(?:previous|last|earlier) (?:message|question)|what was my (?:previous|last) )/i;
 
 /** Which of the tools the offline model knows `toolName` is (plain or server-prefixed), else the name itself. */
 const KNOWN_TOOLS = ["read_text", "list_dir", "vector_search", "doc_get"];
-const baseToolName = (toolName: string): string => KNOWN_TOOLS.find((b) => findTool([toolName], b) !== undefined) ?? toolName;
+const baseToolName = (toolName: string): string =>
+  KNOWN_TOOLS.find((b) => findTool([toolName], b) !== undefined) ?? toolName;
 
 function toolResultSummary(toolName: string, args: Record<string, unknown>, result: string, failed: boolean): string {
   const base = baseToolName(toolName);
@@ -202,11 +227,22 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
       if (AIMessage.isInstance(m)) for (const c of m.tool_calls ?? []) if (c.id !== undefined) calls.set(c.id, c);
     }
     // A docs search is followed by reading its best hit, when doc_get is bound too.
-    const lastCall = calls.get("tool_call_id" in last && typeof last.tool_call_id === "string" ? last.tool_call_id : "");
+    const lastCall = calls.get(
+      "tool_call_id" in last && typeof last.tool_call_id === "string" ? last.tool_call_id : "",
+    );
     const docGet = findTool(toolNames, "doc_get");
     const hitId = topHitId(messageText(last));
-    if (lastCall !== undefined && baseToolName(lastCall.name) === "vector_search" && docGet !== undefined && hitId !== undefined && !("status" in last && last.status === "error")) {
-      return { text: "", toolCalls: [{ id: `offline_call_${messages.length}_0`, name: docGet, args: { id: hitId }, type: "tool_call" }] };
+    if (
+      lastCall !== undefined &&
+      baseToolName(lastCall.name) === "vector_search" &&
+      docGet !== undefined &&
+      hitId !== undefined &&
+      !("status" in last && last.status === "error")
+    ) {
+      return {
+        text: "",
+        toolCalls: [{ id: `offline_call_${messages.length}_0`, name: docGet, args: { id: hitId }, type: "tool_call" }],
+      };
     }
     const parts = trailing.map((m) => {
       const toolCallId = "tool_call_id" in m && typeof m.tool_call_id === "string" ? m.tool_call_id : "";
@@ -231,13 +267,24 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
   const firstAnswer = !earlier.some((m) => m.type === "ai");
 
   const statedName = NAME_STATEMENT.exec(input)?.[1];
-  const memoryQuestion = statedName !== undefined || NAME_QUESTION.test(input) || FIRST_QUESTION.test(input) || BEFORE_QUESTION.test(input);
+  const memoryQuestion =
+    statedName !== undefined || NAME_QUESTION.test(input) || FIRST_QUESTION.test(input) || BEFORE_QUESTION.test(input);
 
   // Docs and file questions become real tool calls when the matching tool is bound (memory questions come first).
   const docsIntent = input !== "" && !memoryQuestion ? detectDocsIntent(input) : undefined;
   const search = findTool(toolNames, "vector_search");
   if (docsIntent !== undefined && search !== undefined) {
-    return { text: "", toolCalls: [{ id: `offline_call_${messages.length}_0`, name: search, args: { query: docsIntent.query, k: 3 }, type: "tool_call" }] };
+    return {
+      text: "",
+      toolCalls: [
+        {
+          id: `offline_call_${messages.length}_0`,
+          name: search,
+          args: { query: docsIntent.query, k: 3 },
+          type: "tool_call",
+        },
+      ],
+    };
   }
   if (toolNames.length > 0 && input !== "" && !memoryQuestion && docsIntent === undefined) {
     const intent = detectFileIntent(input);
@@ -251,7 +298,8 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     }
   }
 
-  const unservedIntent = input !== "" && !memoryQuestion && docsIntent === undefined ? detectFileIntent(input) : undefined;
+  const unservedIntent =
+    input !== "" && !memoryQuestion && docsIntent === undefined ? detectFileIntent(input) : undefined;
   let answer: string;
   if (input === "") {
     answer = "I did not receive a question.";
@@ -267,16 +315,26 @@ export function offlineReply(messages: readonly BaseMessage[], toolNames: readon
     answer = `That needs the ${unservedIntent.tool} file tool, and no file tools are connected to this conversation.`;
   } else if (FIRST_QUESTION.test(input)) {
     const first = earlierHuman[0];
-    answer = first !== undefined ? `Your first message was ${quote(first)}.` : "This is your first message in this conversation.";
+    answer =
+      first !== undefined
+        ? `Your first message was ${quote(first)}.`
+        : "This is your first message in this conversation.";
   } else if (BEFORE_QUESTION.test(input)) {
     const previous = earlierHuman.at(-1);
-    answer = previous !== undefined ? `Before this you said ${quote(previous)}.` : "This is your first message in this conversation.";
+    answer =
+      previous !== undefined
+        ? `Before this you said ${quote(previous)}.`
+        : "This is your first message in this conversation.";
   } else {
     const remembered =
-      earlier.length === 0 ? "I remember no earlier messages in this conversation." : `I remember ${plural(earlier.length, "earlier message")} in this conversation.`;
+      earlier.length === 0
+        ? "I remember no earlier messages in this conversation."
+        : `I remember ${plural(earlier.length, "earlier message")} in this conversation.`;
     answer = `You said ${quote(input)}. ${remembered}`;
   }
-  const note = firstAnswer ? " I am the built-in offline demo model, not an LLM: configure an OpenAI-compatible model for real answers." : "";
+  const note = firstAnswer
+    ? " I am the built-in offline demo model, not an LLM: configure an OpenAI-compatible model for real answers."
+    : "";
   return { text: `${OFFLINE_MARKER} ${answer}${note}`, toolCalls: [] };
 }
 
@@ -349,7 +407,11 @@ export class OfflineChatModel extends BaseChatModel<OfflineChatModelCallOptions,
     const message = new AIMessage({
       content: reply.text,
       tool_calls: reply.toolCalls,
-      response_metadata: { model_name: OFFLINE_MODEL_NAME, model_provider: "offline", finish_reason: reply.toolCalls.length > 0 ? "tool_calls" : "stop" },
+      response_metadata: {
+        model_name: OFFLINE_MODEL_NAME,
+        model_provider: "offline",
+        finish_reason: reply.toolCalls.length > 0 ? "tool_calls" : "stop",
+      },
       usage_metadata: usageFor(messages, reply),
     });
     return { generations: [{ text: reply.text, message }], llmOutput: { model_name: OFFLINE_MODEL_NAME } };
@@ -370,7 +432,9 @@ export class OfflineChatModel extends BaseChatModel<OfflineChatModelCallOptions,
       const word = words[i] ?? "";
       const chunk = new ChatGenerationChunk({ text: word, message: new AIMessageChunk({ content: word }) });
       yield chunk;
-      await runManager?.handleLLMNewToken(word, { prompt: 0, completion: 0 }, undefined, undefined, undefined, { chunk });
+      await runManager?.handleLLMNewToken(word, { prompt: 0, completion: 0 }, undefined, undefined, undefined, {
+        chunk,
+      });
     }
     // The last chunk carries tool calls, metadata and usage (metadata strings would be concatenated if repeated).
     const final = new ChatGenerationChunk({
@@ -384,11 +448,17 @@ export class OfflineChatModel extends BaseChatModel<OfflineChatModelCallOptions,
           args: JSON.stringify(c.args),
           index,
         })),
-        response_metadata: { model_name: OFFLINE_MODEL_NAME, model_provider: "offline", finish_reason: reply.toolCalls.length > 0 ? "tool_calls" : "stop" },
+        response_metadata: {
+          model_name: OFFLINE_MODEL_NAME,
+          model_provider: "offline",
+          finish_reason: reply.toolCalls.length > 0 ? "tool_calls" : "stop",
+        },
         usage_metadata: usageFor(messages, reply),
       }),
     });
     yield final;
-    await runManager?.handleLLMNewToken("", { prompt: 0, completion: 0 }, undefined, undefined, undefined, { chunk: final });
+    await runManager?.handleLLMNewToken("", { prompt: 0, completion: 0 }, undefined, undefined, undefined, {
+      chunk: final,
+    });
   }
 }

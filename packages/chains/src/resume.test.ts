@@ -2,7 +2,14 @@
  * A session never breaks on provider quirks, and a turn taken over by another runner continues without repeating
  * text or tools: through the real ChatOpenAI against the scripted OpenAI-compatible server.
  */
-import { startScriptedOpenAI, splitWords, type ProviderQuirks, type RecordedRequest, type ScriptedOpenAI, type ScriptedReply } from "@acb/testkit";
+import {
+  startScriptedOpenAI,
+  splitWords,
+  type ProviderQuirks,
+  type RecordedRequest,
+  type ScriptedOpenAI,
+  type ScriptedReply,
+} from "@acb/testkit";
 import type { TurnEvent } from "@acb/schemas";
 import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
@@ -20,9 +27,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-const openai = (url: string) => createChatModel({ provider: "openai", baseUrl: url, model: "gpt-4o-mini", timeoutMs: 5000, maxRetries: 0 });
+const openai = (url: string) =>
+  createChatModel({ provider: "openai", baseUrl: url, model: "gpt-4o-mini", timeoutMs: 5000, maxRetries: 0 });
 const text = (content: unknown): string => (typeof content === "string" ? content : JSON.stringify(content));
-const lastUser = (req: RecordedRequest): string => text([...req.body.messages].reverse().find((m) => m.role === "user")?.content ?? "");
+const lastUser = (req: RecordedRequest): string =>
+  text([...req.body.messages].reverse().find((m) => m.role === "user")?.content ?? "");
 
 function countingTool() {
   let calls = 0;
@@ -42,7 +51,12 @@ function quirkyScript(quirks: ProviderQuirks): (req: RecordedRequest) => Scripte
     const last = req.body.messages.at(-1);
     if (last?.role === "tool") return { kind: "text", chunks: ["found: ", text(last.content)], ...quirks };
     const input = lastUser(req);
-    if (input.includes("use the tool")) return { kind: "tool_calls", calls: [{ id: `call_${req.body.messages.length}`, name: "lookup", arguments: '{"q":"x"}' }], ...quirks };
+    if (input.includes("use the tool"))
+      return {
+        kind: "tool_calls",
+        calls: [{ id: `call_${req.body.messages.length}`, name: "lookup", arguments: '{"q":"x"}' }],
+        ...quirks,
+      };
     return { kind: "text", chunks: splitWords(`echo: ${input}`), ...quirks };
   };
 }
@@ -65,14 +79,48 @@ describe("provider quirks leave the session working (tools on)", { timeout: 20_0
       const inputs = ["hello there", "please use the tool", "and again hello", "use the tool once more", "bye now"];
       for (const [i, input] of inputs.entries()) {
         const { events, emit } = collector();
-        const result = await runAgentTurn({ model, tools: [lookup], history, input, signal: new AbortController().signal, emit, turnId: `turn${i}` });
+        const result = await runAgentTurn({
+          model,
+          tools: [lookup],
+          history,
+          input,
+          signal: new AbortController().signal,
+          emit,
+          turnId: `turn${i}`,
+        });
         answers.push(result.text);
-        expect(events.filter((e) => e.event === "token").map((e) => e.data).join("")).toBe(result.text);
+        expect(
+          events
+            .filter((e) => e.event === "token")
+            .map((e) => e.data)
+            .join(""),
+        ).toBe(result.text);
         history = [...history, ...result.messages];
       }
-      expect(answers).toEqual(["echo: hello there", "found: result for x", "echo: and again hello", "found: result for x", "echo: bye now"]);
+      expect(answers).toEqual([
+        "echo: hello there",
+        "found: result for x",
+        "echo: and again hello",
+        "found: result for x",
+        "echo: bye now",
+      ]);
       expect(calls()).toBe(2);
-      expect(history.map((m) => m.type)).toEqual(["human", "ai", "human", "ai", "tool", "ai", "human", "ai", "human", "ai", "tool", "ai", "human", "ai"]);
+      expect(history.map((m) => m.type)).toEqual([
+        "human",
+        "ai",
+        "human",
+        "ai",
+        "tool",
+        "ai",
+        "human",
+        "ai",
+        "human",
+        "ai",
+        "tool",
+        "ai",
+        "human",
+        "ai",
+      ]);
       // Identity is ours: unique, from the turn id, never the provider's.
       const ids = history.map((m) => m.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -95,8 +143,13 @@ function mapJournal(): AgentJournal & { steps: Map<number, AIMessage>; toolResul
 
 function deliveredFrom(events: TurnEvent[]): Delivered {
   return {
-    text: events.filter((e) => e.event === "token").map((e) => e.data).join(""),
-    startedCalls: new Set(events.flatMap((e) => (e.event === "tool_start" && e.call_id !== undefined ? [e.call_id] : []))),
+    text: events
+      .filter((e) => e.event === "token")
+      .map((e) => e.data)
+      .join(""),
+    startedCalls: new Set(
+      events.flatMap((e) => (e.event === "tool_start" && e.call_id !== undefined ? [e.call_id] : [])),
+    ),
     endedCalls: new Set(events.flatMap((e) => (e.event === "tool_end" && e.call_id !== undefined ? [e.call_id] : []))),
   };
 }
@@ -119,7 +172,11 @@ function takeoverScript(req: RecordedRequest): ScriptedReply {
  * One agent turn run twice on a shared journal: first by a runner that dies when `deliver` calls `die` (its signal
  * aborts; `deliver` keeps in `seen` what reached the clients), then by the runner that takes it over.
  */
-async function diesThenTakenOver(turnId: string, input: string, deliver: (e: TurnEvent, seen: TurnEvent[], die: () => void) => void) {
+async function diesThenTakenOver(
+  turnId: string,
+  input: string,
+  deliver: (e: TurnEvent, seen: TurnEvent[], die: () => void) => void,
+) {
   server = await startScriptedOpenAI({ script: takeoverScript });
   const model = openai(server.url);
   const { lookup, calls } = countingTool();
@@ -128,7 +185,13 @@ async function diesThenTakenOver(turnId: string, input: string, deliver: (e: Tur
   const seen: TurnEvent[] = [];
   await expect(
     runAgentTurn({
-      model, tools: [lookup], history: [], input, signal: first.signal, turnId, journal,
+      model,
+      tools: [lookup],
+      history: [],
+      input,
+      signal: first.signal,
+      turnId,
+      journal,
       emit: async (e) => {
         if (!first.signal.aborted) deliver(e, seen, () => first.abort(new Error("runner died")));
       },
@@ -137,17 +200,31 @@ async function diesThenTakenOver(turnId: string, input: string, deliver: (e: Tur
   const delivered = deliveredFrom(seen);
   const callsByFirstRunner = calls();
   const { events, emit } = collector();
-  const result = await runAgentTurn({ model, tools: [lookup], history: [], input, signal: new AbortController().signal, emit, turnId, journal, delivered });
+  const result = await runAgentTurn({
+    model,
+    tools: [lookup],
+    history: [],
+    input,
+    signal: new AbortController().signal,
+    emit,
+    turnId,
+    journal,
+    delivered,
+  });
   return { delivered, callsByFirstRunner, calls: calls(), events, result, requests: server.requests };
 }
 
 describe("a turn taken over after its runner died", { timeout: 20_000 }, () => {
   it("replays the journaled tool call (run once, no repeated tool events) and continues the cut-off answer", async () => {
     // The first runner dies after a few tokens of the final answer reached its clients.
-    const { delivered, callsByFirstRunner, calls, events, result, requests } = await diesThenTakenOver("t1", "what do the notes say?", (e, seen, die) => {
-      seen.push(e);
-      if (seen.filter((x) => x.event === "token").length === 4) die();
-    });
+    const { delivered, callsByFirstRunner, calls, events, result, requests } = await diesThenTakenOver(
+      "t1",
+      "what do the notes say?",
+      (e, seen, die) => {
+        seen.push(e);
+        if (seen.filter((x) => x.event === "token").length === 4) die();
+      },
+    );
     expect(delivered.text.length).toBeGreaterThan(0);
     expect(ANSWER.startsWith(delivered.text)).toBe(true);
     expect(callsByFirstRunner).toBe(1);
@@ -161,7 +238,10 @@ describe("a turn taken over after its runner died", { timeout: 20_000 }, () => {
     expect(result.messages.map((m) => m.type)).toEqual(["human", "ai", "tool", "ai"]);
     // The model was asked for the step once per run, the second time to continue its own partial answer.
     const continuation = requests.at(-1)?.body.messages ?? [];
-    expect(continuation.slice(-2).map((m) => [m.role, text(m.content)])).toEqual([["assistant", delivered.text], ["user", CONTINUE_INSTRUCTION]]);
+    expect(continuation.slice(-2).map((m) => [m.role, text(m.content)])).toEqual([
+      ["assistant", delivered.text],
+      ["user", CONTINUE_INSTRUCTION],
+    ]);
   });
 
   it("a tool that finished but whose tool_end never reached the log: not run again, its tool_end sent once", async () => {
@@ -179,14 +259,25 @@ describe("a turn taken over after its runner died", { timeout: 20_000 }, () => {
     server = await startScriptedOpenAI({
       script: (req) => {
         const last = req.body.messages.at(-1);
-        if (last !== undefined && text(last.content) === CONTINUE_INSTRUCTION) return { kind: "text", chunks: splitWords(ANSWER.slice(text(req.body.messages.at(-2)?.content).length)) };
+        if (last !== undefined && text(last.content) === CONTINUE_INSTRUCTION)
+          return { kind: "text", chunks: splitWords(ANSWER.slice(text(req.body.messages.at(-2)?.content).length)) };
         return { kind: "text", chunks: splitWords(ANSWER) };
       },
     });
     const { events, emit } = collector();
     const delivered = { text: ANSWER.slice(0, 30) };
-    const result = await runChatTurn({ model: openai(server.url), history: [], input: "notes?", signal: new AbortController().signal, emit, delivered });
+    const result = await runChatTurn({
+      model: openai(server.url),
+      history: [],
+      input: "notes?",
+      signal: new AbortController().signal,
+      emit,
+      delivered,
+    });
     expect(delivered.text + events.map((e) => e.data).join("")).toBe(ANSWER);
-    expect(result.messages.map((m) => [m.type, m.text])).toEqual([["human", "notes?"], ["ai", ANSWER]]);
+    expect(result.messages.map((m) => [m.type, m.text])).toEqual([
+      ["human", "notes?"],
+      ["ai", ANSWER],
+    ]);
   });
 });

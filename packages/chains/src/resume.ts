@@ -30,7 +30,8 @@ export interface Delivered {
  * Appended after the partial answer when an interrupted model call is run again: the model sees the text it had
  * already written as its own (an assistant message) and is asked to go on from there.
  */
-export const CONTINUE_INSTRUCTION = "Your previous reply was cut off. Continue it exactly where it stops, without repeating any of it.";
+export const CONTINUE_INSTRUCTION =
+  "Your previous reply was cut off. Continue it exactly where it stops, without repeating any of it.";
 
 /** The messages that ask the model to continue `prefix`, its own reply cut off mid-way. */
 export function continuationMessages(prefix: string): BaseMessage[] {
@@ -51,7 +52,12 @@ export function withId<M extends BaseMessage>(m: M, id: string): M {
 
 /** A model response under our id, with `prefix` (the text already delivered before the call was cut off) in front. */
 export function ownAiMessage(response: AIMessage, id: string, prefix = ""): AIMessage {
-  const content = prefix === "" ? response.content : typeof response.content === "string" ? prefix + response.content : prefix + response.text;
+  const content =
+    prefix === ""
+      ? response.content
+      : typeof response.content === "string"
+        ? prefix + response.content
+        : prefix + response.text;
   return new AIMessage({
     content,
     id,

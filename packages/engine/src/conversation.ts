@@ -12,7 +12,16 @@ export function conversationToMessages(messages: readonly ConversationMessage[])
       case "assistant":
         return new AIMessage({
           content: m.content,
-          ...(m.tool_calls && m.tool_calls.length > 0 ? { tool_calls: m.tool_calls.map((c) => ({ id: c.id, name: c.name, args: parseArgs(c.arguments), type: "tool_call" as const })) } : {}),
+          ...(m.tool_calls && m.tool_calls.length > 0
+            ? {
+                tool_calls: m.tool_calls.map((c) => ({
+                  id: c.id,
+                  name: c.name,
+                  args: parseArgs(c.arguments),
+                  type: "tool_call" as const,
+                })),
+              }
+            : {}),
         });
       case "tool":
         return new ToolMessage({ content: m.content, tool_call_id: m.tool_call_id });
@@ -23,7 +32,9 @@ export function conversationToMessages(messages: readonly ConversationMessage[])
 function parseArgs(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

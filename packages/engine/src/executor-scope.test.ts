@@ -6,7 +6,15 @@ import { createTurnExecutor } from "./executor.js";
 
 const offline = { provider: "offline" as const, model: "x", timeoutMs: 5_000, maxRetries: 0 };
 const job = (over: Partial<TurnJob>): TurnJob => ({
-  v: 1, turn_id: newTurnId(), session_id: "shared-name", mode: "chat", input: "hello", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 20_000, ...over,
+  v: 1,
+  turn_id: newTurnId(),
+  session_id: "shared-name",
+  mode: "chat",
+  input: "hello",
+  options: {},
+  enqueued_at: Date.now(),
+  deadline_at: Date.now() + 20_000,
+  ...over,
 });
 
 describe("the executor scopes history by the job's tenant", () => {

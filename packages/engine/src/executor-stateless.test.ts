@@ -12,13 +12,30 @@ beforeAll(async () => {
 });
 afterAll(async () => upstream?.close());
 
-const job = (over: Partial<TurnJob>): TurnJob => ({ v: 1, turn_id: newTurnId(), session_id: "s1", mode: "chat", input: "who am I?", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 20_000, ...over });
+const job = (over: Partial<TurnJob>): TurnJob => ({
+  v: 1,
+  turn_id: newTurnId(),
+  session_id: "s1",
+  mode: "chat",
+  input: "who am I?",
+  options: {},
+  enqueued_at: Date.now(),
+  deadline_at: Date.now() + 20_000,
+  ...over,
+});
 
 describe("stateless turns (the client's conversation in the job)", () => {
   it("run on the job's messages instead of the session's history, and commit nothing", async () => {
     const history = new InMemoryChatHistoryStore();
-    await history.commitTurn("s1", "turn-earlier-01", [new HumanMessage("stored question"), new AIMessage("stored answer")]);
-    const execute = createTurnExecutor({ history, model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 5_000, maxRetries: 0 }, useToolsInChat: false });
+    await history.commitTurn("s1", "turn-earlier-01", [
+      new HumanMessage("stored question"),
+      new AIMessage("stored answer"),
+    ]);
+    const execute = createTurnExecutor({
+      history,
+      model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 5_000, maxRetries: 0 },
+      useToolsInChat: false,
+    });
     const before = upstream.requests.length;
     const j = job({
       messages: [
@@ -33,11 +50,27 @@ describe("stateless turns (the client's conversation in the job)", () => {
     const eventLog = new InMemoryTurnEventLog();
     await processTurn(j, { eventLog, execute });
     const sent = upstream.requests[before]?.body;
-    expect(sent?.messages.slice(1).map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "assistant", "user"]);
+    expect(sent?.messages.slice(1).map((m) => m.role)).toEqual([
+      "system",
+      "user",
+      "assistant",
+      "tool",
+      "assistant",
+      "user",
+    ]);
     expect(sent?.messages.map((m) => String(m.content)).join("|")).not.toContain("stored");
-    expect(sent?.messages[3]?.tool_calls).toEqual([{ id: "c1", type: "function", function: { name: "lookup", arguments: '{"q":"Ada"}' } }]);
-    expect([sent?.max_tokens ?? sent?.max_completion_tokens, sent?.stop, sent?.temperature]).toEqual([33, ["STOP"], 0.7]);
+    expect(sent?.messages[3]?.tool_calls).toEqual([
+      { id: "c1", type: "function", function: { name: "lookup", arguments: '{"q":"Ada"}' } },
+    ]);
+    expect([sent?.max_tokens ?? sent?.max_completion_tokens, sent?.stop, sent?.temperature]).toEqual([
+      33,
+      ["STOP"],
+      0.7,
+    ]);
     expect((await eventLog.read(j.turn_id, "0")).at(-1)?.event).toEqual({ event: "done", data: "s1" });
-    expect((await history.getMessages("s1")).map((m) => String(m.content))).toEqual(["stored question", "stored answer"]);
+    expect((await history.getMessages("s1")).map((m) => String(m.content))).toEqual([
+      "stored question",
+      "stored answer",
+    ]);
   });
 });

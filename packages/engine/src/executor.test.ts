@@ -1,7 +1,15 @@
 import { ModelError, type McpServerStatus } from "@acb/chains";
 import { InMemoryChatHistoryStore } from "@acb/history";
 import type { TurnEvent, TurnJob } from "@acb/schemas";
-import { describeTurnFailure, InMemoryTurnEventLog, newTurnId, processTurn, RunnerShutdownError, TurnCancelledError, TurnTimeoutError } from "@acb/turns";
+import {
+  describeTurnFailure,
+  InMemoryTurnEventLog,
+  newTurnId,
+  processTurn,
+  RunnerShutdownError,
+  TurnCancelledError,
+  TurnTimeoutError,
+} from "@acb/turns";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,8 +36,15 @@ async function run(execute: ReturnType<typeof createTurnExecutor>, j: TurnJob): 
   return (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
 }
 
-const listDirTool = tool(async () => "alpha.txt\nbeta.txt", { name: "list_dir", description: "List files", schema: z.object({ path: z.string().optional(), pattern: z.string().optional() }) });
-const toolSource = (tools: ToolSource["tools"] extends () => Promise<infer T> ? T : never): ToolSource => ({ tools: async () => tools, status: (): McpServerStatus[] => [] });
+const listDirTool = tool(async () => "alpha.txt\nbeta.txt", {
+  name: "list_dir",
+  description: "List files",
+  schema: z.object({ path: z.string().optional(), pattern: z.string().optional() }),
+});
+const toolSource = (tools: ToolSource["tools"] extends () => Promise<infer T> ? T : never): ToolSource => ({
+  tools: async () => tools,
+  status: (): McpServerStatus[] => [],
+});
 
 describe("createTurnExecutor", () => {
   it("runs the chain, streams tokens, and commits the turn once", async () => {
@@ -42,22 +57,46 @@ describe("createTurnExecutor", () => {
     const stored = await history.getMessages("s1");
     expect(stored.map((m) => m.getType())).toEqual(["human", "ai"]);
     // The stored answer is exactly what was streamed.
-    expect(stored[1]?.content).toBe(events.filter((e) => e.event === "token").map((e) => e.data).join(""));
+    expect(stored[1]?.content).toBe(
+      events
+        .filter((e) => e.event === "token")
+        .map((e) => e.data)
+        .join(""),
+    );
   });
 
   it("agent turns use the tools: tool_start/tool_end around the call, and the tool round-trip is committed", async () => {
     const history = new InMemoryChatHistoryStore();
-    const execute = createTurnExecutor({ history, model: offline, tools: toolSource([listDirTool]), useToolsInChat: false });
+    const execute = createTurnExecutor({
+      history,
+      model: offline,
+      tools: toolSource([listDirTool]),
+      useToolsInChat: false,
+    });
     const j = job({ mode: "agent", input: "list files", session_id: "agent-1" });
     const events = await run(execute, j);
-    expect(events.filter((e) => e.event !== "token").map((e) => `${e.event}:${e.data}`)).toEqual(["tool_start:list_dir", "tool_end:list_dir", "done:agent-1"]);
-    expect(events.filter((e) => e.event === "token").map((e) => e.data).join("")).toContain("alpha.txt");
+    expect(events.filter((e) => e.event !== "token").map((e) => `${e.event}:${e.data}`)).toEqual([
+      "tool_start:list_dir",
+      "tool_end:list_dir",
+      "done:agent-1",
+    ]);
+    expect(
+      events
+        .filter((e) => e.event === "token")
+        .map((e) => e.data)
+        .join(""),
+    ).toContain("alpha.txt");
     expect((await history.getMessages("agent-1")).map((m) => m.getType())).toEqual(["human", "ai", "tool", "ai"]);
   });
 
   it("USE_MCP_IN_CHAT: chat turns use the agent when tools exist, and fall back to the chain when none are reachable", async () => {
     const history = new InMemoryChatHistoryStore();
-    const withTools = createTurnExecutor({ history, model: offline, tools: toolSource([listDirTool]), useToolsInChat: true });
+    const withTools = createTurnExecutor({
+      history,
+      model: offline,
+      tools: toolSource([listDirTool]),
+      useToolsInChat: true,
+    });
     expect((await run(withTools, job({ input: "list files" }))).some((e) => e.event === "tool_start")).toBe(true);
     const down = createTurnExecutor({ history, model: offline, tools: toolSource([]), useToolsInChat: true });
     const events = await run(down, job({ input: "list files", session_id: "s2" }));
@@ -75,7 +114,11 @@ describe("createTurnExecutor", () => {
 
     it("a model failure ends with error then done and commits nothing", async () => {
       const history = new InMemoryChatHistoryStore();
-      const execute = createTurnExecutor({ history, model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 2_000, maxRetries: 0 }, useToolsInChat: false });
+      const execute = createTurnExecutor({
+        history,
+        model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 2_000, maxRetries: 0 },
+        useToolsInChat: false,
+      });
       const events = await run(execute, job({ session_id: "fail" }));
       expect(events.map((e) => e.event)).toEqual(["error", "done"]);
       expect(events[0]).toMatchObject({ code: "upstream" });
@@ -88,10 +131,15 @@ describe("createTurnExecutor", () => {
 describe("turn failures", () => {
   it("map every failure to a safe sentence and a code", () => {
     const describeTurnError = (err: unknown) => describeTurnFailure(asTurnError(err));
-    expect(describeTurnError(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
+    expect(describeTurnError(new TurnTimeoutError(5_000))).toEqual({
+      code: "timeout",
+      message: "the turn did not finish within 5 s",
+    });
     expect(describeTurnError(new TurnCancelledError()).code).toBe("cancelled");
     expect(describeTurnError(new RunnerShutdownError()).code).toBe("runner_lost");
-    expect(describeTurnError(new ModelError({ kind: "rate_limited", publicMessage: "slow down", status: 429 }))).toEqual({ code: "rate_limited", message: "slow down" });
+    expect(
+      describeTurnError(new ModelError({ kind: "rate_limited", publicMessage: "slow down", status: 429 })),
+    ).toEqual({ code: "rate_limited", message: "slow down" });
     const internal = describeTurnError(new Error("ENOENT /home/me/secret"));
     expect(internal.code).toBe("internal");
     expect(internal.message).not.toContain("/home");

@@ -1,4 +1,13 @@
-import { createChatModel, ModelCallObserver, ModelError, runAgentTurn, runChatTurn, type McpServerStatus, type ModelCallObserverOptions, type ModelConfig } from "@acb/chains";
+import {
+  createChatModel,
+  ModelCallObserver,
+  ModelError,
+  runAgentTurn,
+  runChatTurn,
+  type McpServerStatus,
+  type ModelCallObserverOptions,
+  type ModelConfig,
+} from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
 import { scopedSessionKey, type TurnJob } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
@@ -59,10 +68,20 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     }
     // A takeover continues what clients already have; the agent also replays the journaled steps (resume.ts in chains).
     const seen = new SeenText(ctx);
-    const args = { model, history, input: job.input, signal: ctx.signal, emit: seen.emit, ...(ctx.takeover !== undefined ? { delivered: ctx.takeover } : {}) };
+    const args = {
+      model,
+      history,
+      input: job.input,
+      signal: ctx.signal,
+      emit: seen.emit,
+      ...(ctx.takeover !== undefined ? { delivered: ctx.takeover } : {}),
+    };
     let result: Awaited<ReturnType<typeof runChatTurn>>;
     try {
-      result = tools.length > 0 ? await runAgentTurn({ ...args, tools, turnId: job.turn_id, ...(journal !== undefined ? { journal } : {}) }) : await runChatTurn(args);
+      result =
+        tools.length > 0
+          ? await runAgentTurn({ ...args, tools, turnId: job.turn_id, ...(journal !== undefined ? { journal } : {}) })
+          : await runChatTurn(args);
     } catch (err) {
       // Cancelled with `interrupt`: what the client saw becomes history, so the session's next turn sees it.
       const interrupted = job.messages === undefined ? interruptedTurn(job.input, seen.text, ctx.signal) : undefined;
@@ -72,7 +91,11 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
     if (deps.usage) {
       // Metering never fails a turn the client already received.
-      await bestEffort(deps.usage.record(job.tenant ?? "", turnUsage(history, result.messages)), deps.log ?? silentLogger, "recording the turn's usage");
+      await bestEffort(
+        deps.usage.record(job.tenant ?? "", turnUsage(history, result.messages)),
+        deps.log ?? silentLogger,
+        "recording the turn's usage",
+      );
     }
   };
 }
@@ -84,6 +107,13 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
  */
 export function asTurnError(err: unknown): unknown {
   if (!(err instanceof ModelError)) return err;
-  const code: TurnFailure["code"] = err.kind === "timeout" ? "timeout" : err.kind === "rate_limited" ? "rate_limited" : err.kind === "aborted" ? "aborted" : "upstream";
+  const code: TurnFailure["code"] =
+    err.kind === "timeout"
+      ? "timeout"
+      : err.kind === "rate_limited"
+        ? "rate_limited"
+        : err.kind === "aborted"
+          ? "aborted"
+          : "upstream";
   return new TurnFailedError({ code, message: err.publicMessage }, { cause: err });
 }

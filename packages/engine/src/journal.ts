@@ -1,6 +1,12 @@
 import type { AgentJournal } from "@acb/chains";
 import type { TurnJournal } from "@acb/turns";
-import { AIMessage, mapChatMessagesToStoredMessages, mapStoredMessagesToChatMessages, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  mapChatMessagesToStoredMessages,
+  mapStoredMessagesToChatMessages,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
 
 const STEP = "m:";
 const TOOL = "t:";
@@ -28,8 +34,10 @@ export async function agentJournal(journal: TurnJournal, turnId: string, takeove
   if (takeover) {
     for (const [field, value] of await journal.entries(turnId)) {
       const message = decode(value);
-      if (field.startsWith(STEP) && message !== undefined && AIMessage.isInstance(message)) steps.set(Number(field.slice(STEP.length)), message);
-      else if (field.startsWith(TOOL) && message !== undefined && ToolMessage.isInstance(message)) toolResults.set(field.slice(TOOL.length), message);
+      if (field.startsWith(STEP) && message !== undefined && AIMessage.isInstance(message))
+        steps.set(Number(field.slice(STEP.length)), message);
+      else if (field.startsWith(TOOL) && message !== undefined && ToolMessage.isInstance(message))
+        toolResults.set(field.slice(TOOL.length), message);
     }
   }
   return {

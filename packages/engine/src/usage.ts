@@ -2,7 +2,8 @@ import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { TokenUsage } from "@acb/turns";
 
 const CHARS_PER_TOKEN = 4;
-const chars = (m: BaseMessage): number => (typeof m.content === "string" ? m.content : JSON.stringify(m.content)).length;
+const chars = (m: BaseMessage): number =>
+  (typeof m.content === "string" ? m.content : JSON.stringify(m.content)).length;
 
 /**
  * A turn's tokens: the provider's `usage_metadata` on the AI messages when every model call reported it (the
@@ -30,5 +31,9 @@ export function turnUsage(history: readonly BaseMessage[], turn: readonly BaseMe
     }
     context += chars(m);
   }
-  return { inputTokens: Math.ceil(input / CHARS_PER_TOKEN), outputTokens: Math.ceil(output / CHARS_PER_TOKEN), source: "counted" };
+  return {
+    inputTokens: Math.ceil(input / CHARS_PER_TOKEN),
+    outputTokens: Math.ceil(output / CHARS_PER_TOKEN),
+    source: "counted",
+  };
 }

@@ -14,12 +14,19 @@ const contentBytes = (content: BaseMessage["content"]): number =>
 
 function contentText(content: BaseMessage["content"]): string {
   if (typeof content === "string") return content;
-  return content.map((part) => (typeof part === "object" && part !== null && "text" in part && typeof part.text === "string" ? part.text : "")).join("");
+  return content
+    .map((part) =>
+      typeof part === "object" && part !== null && "text" in part && typeof part.text === "string" ? part.text : "",
+    )
+    .join("");
 }
 
 /** The first `max` bytes of `text`, never ending inside a UTF-8 sequence. */
 function headBytes(text: string, max: number): string {
-  return Buffer.from(text, "utf8").subarray(0, max).toString("utf8").replace(/\uFFFD+$/, "");
+  return Buffer.from(text, "utf8")
+    .subarray(0, max)
+    .toString("utf8")
+    .replace(/\uFFFD+$/, "");
 }
 
 /** Tool messages whose content is larger than `maxBytes` are replaced by their head and a marker saying so. */

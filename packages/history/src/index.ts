@@ -1,4 +1,10 @@
-export { DEFAULT_HISTORY_OPTIONS, resolveHistoryOptions, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
+export {
+  DEFAULT_HISTORY_OPTIONS,
+  resolveHistoryOptions,
+  validateSessionId,
+  validateTurnId,
+  type HistoryOptions,
+} from "./options.js";
 export { InvalidHistoryKeyError } from "./errors.js";
 export type { ChatHistoryStore } from "./store.js";
 export { InMemoryChatHistoryStore } from "./memory.js";

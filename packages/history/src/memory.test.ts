@@ -7,7 +7,13 @@ describeHistoryContract("in-memory", (options) => new InMemoryChatHistoryStore(o
 
 describe("InMemoryChatHistoryStore options", () => {
   it("uses the documented defaults", () => {
-    expect(DEFAULT_HISTORY_OPTIONS).toEqual({ keyPrefix: "acb:", maxMessages: 200, ttlSeconds: 604800, maxBytes: 1048576, maxToolResultBytes: 8192 });
+    expect(DEFAULT_HISTORY_OPTIONS).toEqual({
+      keyPrefix: "acb:",
+      maxMessages: 200,
+      ttlSeconds: 604800,
+      maxBytes: 1048576,
+      maxToolResultBytes: 8192,
+    });
     expect(new InMemoryChatHistoryStore().options).toEqual(DEFAULT_HISTORY_OPTIONS);
     expect(new InMemoryChatHistoryStore({ maxMessages: 3, ttlSeconds: undefined }).options).toEqual({
       ...DEFAULT_HISTORY_OPTIONS,

@@ -2,7 +2,13 @@ import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
 import type { BaseMessage } from "@langchain/core/messages";
 import { cutToolResults, entriesOverBytes } from "./bounds.js";
 import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
-import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
+import {
+  resolveHistoryOptions,
+  turnMarkerCap,
+  validateSessionId,
+  validateTurnId,
+  type HistoryOptions,
+} from "./options.js";
 import { SessionChatMessageHistory } from "./session-history.js";
 import type { ChatHistoryStore } from "./store.js";
 

@@ -1,4 +1,12 @@
-import { DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, SessionId, TurnId } from "@acb/schemas";
+import {
+  DEFAULT_HISTORY_MAX_BYTES,
+  DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES,
+  DEFAULT_HISTORY_MAX_MESSAGES,
+  DEFAULT_HISTORY_TTL_SECONDS,
+  DEFAULT_KEY_PREFIX,
+  SessionId,
+  TurnId,
+} from "@acb/schemas";
 import { z } from "zod";
 import { InvalidHistoryKeyError } from "./errors.js";
 

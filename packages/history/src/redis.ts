@@ -3,10 +3,15 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { Cluster, Redis } from "ioredis";
 import { cutToolResults, TURN_START_PREFIX } from "./bounds.js";
 import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
-import { resolveHistoryOptions, turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
+import {
+  resolveHistoryOptions,
+  turnMarkerCap,
+  validateSessionId,
+  validateTurnId,
+  type HistoryOptions,
+} from "./options.js";
 import { SessionChatMessageHistory } from "./session-history.js";
 import type { ChatHistoryStore } from "./store.js";
-
 
 /** RPUSH of ARGV[from..] (in slices of 1,000: Lua's unpack has a stack limit), then the cap. */
 const PUSH_AND_TRIM_LUA = `
@@ -184,6 +189,13 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
     assertMessages(messages);
     if (messages.length === 0) return;
     const { maxMessages, ttlSeconds, maxBytes, maxToolResultBytes } = this.options;
-    await this.scripts.acbHistoryAppend(listKey, `${listKey}:turns`, maxMessages, ttlSeconds, maxBytes, ...encodeMessages(cutToolResults(messages, maxToolResultBytes)));
+    await this.scripts.acbHistoryAppend(
+      listKey,
+      `${listKey}:turns`,
+      maxMessages,
+      ttlSeconds,
+      maxBytes,
+      ...encodeMessages(cutToolResults(messages, maxToolResultBytes)),
+    );
   }
 }

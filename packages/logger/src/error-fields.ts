@@ -32,10 +32,13 @@ export function errorFields(err: unknown): ErrorFields {
     classes.push(nameOf(current));
     if (typeof current !== "object") break;
     const o = current as { status?: unknown; statusCode?: unknown; kind?: unknown; code?: unknown; cause?: unknown };
-    const status = typeof o.status === "number" ? o.status : typeof o.statusCode === "number" ? o.statusCode : undefined;
-    if (out.upstream_status === undefined && status !== undefined && status >= 100 && status < 600) out.upstream_status = status;
+    const status =
+      typeof o.status === "number" ? o.status : typeof o.statusCode === "number" ? o.statusCode : undefined;
+    if (out.upstream_status === undefined && status !== undefined && status >= 100 && status < 600)
+      out.upstream_status = status;
     if (out.error_kind === undefined && typeof o.kind === "string" && NAME.test(o.kind)) out.error_kind = o.kind;
-    if (out.error_code === undefined && typeof o.code === "string" && /^[A-Za-z0-9_]{2,40}$/.test(o.code)) out.error_code = o.code;
+    if (out.error_code === undefined && typeof o.code === "string" && /^[A-Za-z0-9_]{2,40}$/.test(o.code))
+      out.error_code = o.code;
     current = o.cause;
   }
   out.error_class = classes.join(" < ");

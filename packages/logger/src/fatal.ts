@@ -2,10 +2,20 @@ import { errorFields } from "./error-fields.js";
 import type { Logger } from "./index.js";
 
 /** The listen error of a server, as one clear line (EADDRINUSE → "port 8000 is already in use"). */
-export function listenFailure(err: unknown, host: string, port: number): { msg: string; fields: Record<string, unknown> } {
+export function listenFailure(
+  err: unknown,
+  host: string,
+  port: number,
+): { msg: string; fields: Record<string, unknown> } {
   const code = err !== null && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
   const msg =
-    code === "EADDRINUSE" ? `cannot listen: port ${port} is already in use` : code === "EACCES" ? `cannot listen: no permission to use port ${port}` : code === "EADDRNOTAVAIL" ? `cannot listen: ${host} is not an address of this machine` : "cannot listen";
+    code === "EADDRINUSE"
+      ? `cannot listen: port ${port} is already in use`
+      : code === "EACCES"
+        ? `cannot listen: no permission to use port ${port}`
+        : code === "EADDRNOTAVAIL"
+          ? `cannot listen: ${host} is not an address of this machine`
+          : "cannot listen";
   return { msg, fields: { host, port, ...(typeof code === "string" ? { code } : errorFields(err)) } };
 }
 

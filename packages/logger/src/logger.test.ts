@@ -55,6 +55,8 @@ describe("bestEffort", () => {
     const log = createLogger("svc", "info", { destination: out.destination });
     await expect(bestEffort(Promise.reject(new Error("redis down")), log, "runner heartbeat")).resolves.toBeUndefined();
     await bestEffort(Promise.resolve(1), log, "fine");
-    expect(out.lines()).toEqual([expect.objectContaining({ level: "warn", msg: "runner heartbeat failed", error: "redis down" })]);
+    expect(out.lines()).toEqual([
+      expect.objectContaining({ level: "warn", msg: "runner heartbeat failed", error: "redis down" }),
+    ]);
   });
 });

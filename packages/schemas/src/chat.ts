@@ -33,7 +33,9 @@ export const Temperature = z
  * cancels the running turn (its partial answer stays in history) and runs this one next; `rollback`
  * cancels it and keeps nothing of it in history.
  */
-export const MultitaskStrategy = z.enum(["enqueue", "reject", "interrupt", "rollback"], { error: "must be one of enqueue, reject, interrupt, rollback" });
+export const MultitaskStrategy = z.enum(["enqueue", "reject", "interrupt", "rollback"], {
+  error: "must be one of enqueue, reject, interrupt, rollback",
+});
 export type MultitaskStrategy = z.infer<typeof MultitaskStrategy>;
 
 /** Turn control fields accepted next to the seed's fields on every turn-starting request. */

@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { shownValue } from "./secrets.js";
-import { DEFAULT_CHAT_MODEL, DEFAULT_HISTORY_MAX_BYTES, DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES, DEFAULT_HISTORY_MAX_MESSAGES, DEFAULT_HISTORY_TTL_SECONDS, DEFAULT_KEY_PREFIX, DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS } from "./defaults.js";
+import {
+  DEFAULT_CHAT_MODEL,
+  DEFAULT_HISTORY_MAX_BYTES,
+  DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES,
+  DEFAULT_HISTORY_MAX_MESSAGES,
+  DEFAULT_HISTORY_TTL_SECONDS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_TURN_EVENTS_MAXLEN,
+  DEFAULT_TURN_EVENTS_RETENTION_MS,
+} from "./defaults.js";
 
 /**
  * Env parsing shared by the apps' config modules. Apps read the environment once and pass it here; packages
@@ -22,7 +31,14 @@ export const envInt = (def: number, min: number, max: number) =>
   );
 
 export const envNumber = (min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number({ error: `must be a number between ${min} and ${max}` }).min(min).max(max).optional());
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: `must be a number between ${min} and ${max}` })
+      .min(min)
+      .max(max)
+      .optional(),
+  );
 
 export const envBool = (def: boolean) =>
   z.preprocess(
@@ -40,31 +56,48 @@ export const envUrl = (protocols: RegExp) =>
     emptyToUndefined,
     z
       .string()
-      .refine((v) => {
-        try {
-          return protocols.test(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, { error: "must be a valid URL" })
+      .refine(
+        (v) => {
+          try {
+            return protocols.test(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        { error: "must be a valid URL" },
+      )
       .optional(),
   );
 
-export const LogLevel = z.preprocess(emptyToUndefined, z.enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" }).default("info"));
+export const LogLevel = z.preprocess(
+  emptyToUndefined,
+  z
+    .enum(["debug", "info", "warn", "error", "silent"], { error: "must be one of debug, info, warn, error, silent" })
+    .default("info"),
+);
 
 /** The model settings every app that runs turns shares (the seed's names first). */
 export const ModelEnv = z.object({
   OPENAI_API_KEY: envString(),
   OPENAI_BASE_URL: envUrl(/^https?:$/),
   CHAT_MODEL_ID: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_CHAT_MODEL)),
-  MODEL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["openai", "offline"], { error: "must be openai or offline" }).optional()),
+  MODEL_PROVIDER: z.preprocess(
+    emptyToUndefined,
+    z.enum(["openai", "offline"], { error: "must be openai or offline" }).optional(),
+  ),
   MODEL_TEMPERATURE: envNumber(0, 2),
   MODEL_TIMEOUT_MS: envInt(60_000, 100, 3_600_000),
   MODEL_MAX_RETRIES: envInt(2, 0, 10),
 });
 
 export const HistoryEnv = z.object({
-  HISTORY_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default(DEFAULT_KEY_PREFIX)),
+  HISTORY_KEY_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" })
+      .default(DEFAULT_KEY_PREFIX),
+  ),
   HISTORY_MAX_MESSAGES: envInt(DEFAULT_HISTORY_MAX_MESSAGES, 2, 100_000),
   HISTORY_TTL_SECONDS: envInt(DEFAULT_HISTORY_TTL_SECONDS, 0, 365 * 24 * 3600),
   HISTORY_MAX_BYTES: envInt(DEFAULT_HISTORY_MAX_BYTES, 0, 512 * 1024 * 1024),
@@ -101,5 +134,11 @@ export const McpEnv = z.object({
 export const TurnsEnv = z.object({
   TURN_EVENTS_RETENTION_MS: envInt(DEFAULT_TURN_EVENTS_RETENTION_MS, 1_000, 7 * 24 * 3600_000),
   TURN_EVENTS_MAXLEN: envInt(DEFAULT_TURN_EVENTS_MAXLEN, 100, 10_000_000),
-  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" }).default(DEFAULT_KEY_PREFIX)),
+  REDIS_KEY_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]{0,64}$/, { error: "may only contain letters, digits, ':', '.', '_' and '-'" })
+      .default(DEFAULT_KEY_PREFIX),
+  ),
 });

@@ -19,7 +19,11 @@ export type ConversationToolCall = z.infer<typeof ConversationToolCall>;
 export const ConversationMessage = z.discriminatedUnion("role", [
   z.object({ role: z.literal("system"), content: z.string() }),
   z.object({ role: z.literal("user"), content: z.string() }),
-  z.object({ role: z.literal("assistant"), content: z.string(), tool_calls: z.array(ConversationToolCall).max(128).optional() }),
+  z.object({
+    role: z.literal("assistant"),
+    content: z.string(),
+    tool_calls: z.array(ConversationToolCall).max(128).optional(),
+  }),
   z.object({ role: z.literal("tool"), content: z.string(), tool_call_id: z.string().min(1).max(256) }),
 ]);
 export type ConversationMessage = z.infer<typeof ConversationMessage>;
@@ -36,4 +40,6 @@ export function conversationChars(messages: readonly ConversationMessage[]): num
 export const Conversation = z
   .array(ConversationMessage)
   .max(MAX_CONVERSATION_MESSAGES, { error: `must have at most ${MAX_CONVERSATION_MESSAGES} messages` })
-  .refine((messages) => conversationChars(messages) <= MAX_CONVERSATION_CHARS, { error: `must have at most ${MAX_CONVERSATION_CHARS} characters in all` });
+  .refine((messages) => conversationChars(messages) <= MAX_CONVERSATION_CHARS, {
+    error: `must have at most ${MAX_CONVERSATION_CHARS} characters in all`,
+  });

@@ -10,15 +10,36 @@ export const TokenEvent = z.object({ event: z.literal("token"), data: z.string()
  * playground, OpenAI `<details>` blocks) and never reach the seed's SSE or WebSocket frames: `call_id` pairs a
  * start with its end, `input` is the call's arguments, `output` the (bounded) result text.
  */
-export const ToolStartEvent = z.object({ event: z.literal("tool_start"), data: z.string(), call_id: z.string().optional(), input: z.unknown().optional() });
-export const ToolEndEvent = z.object({ event: z.literal("tool_end"), data: z.string(), call_id: z.string().optional(), output: z.string().optional(), is_error: z.boolean().optional() });
+export const ToolStartEvent = z.object({
+  event: z.literal("tool_start"),
+  data: z.string(),
+  call_id: z.string().optional(),
+  input: z.unknown().optional(),
+});
+export const ToolEndEvent = z.object({
+  event: z.literal("tool_end"),
+  data: z.string(),
+  call_id: z.string().optional(),
+  output: z.string().optional(),
+  is_error: z.boolean().optional(),
+});
 /** `code` is for the gateway (`cancelled`: someone cancelled the turn; `aborted`: the model request was aborted otherwise) (it picks the HTTP status of a non-streaming answer); SSE clients see only `data`. */
-export const ErrorEvent = z.object({ event: z.literal("error"), data: z.string(), code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "cancelled", "runner_lost", "internal"]).optional() });
+export const ErrorEvent = z.object({
+  event: z.literal("error"),
+  data: z.string(),
+  code: z.enum(["upstream", "timeout", "rate_limited", "aborted", "cancelled", "runner_lost", "internal"]).optional(),
+});
 export type TurnErrorCode = NonNullable<z.infer<typeof ErrorEvent>["code"]>;
 /** `done` carries the session id and is always the last event of a turn. */
 export const DoneEvent = z.object({ event: z.literal("done"), data: z.string() });
 
-export const TurnEvent = z.discriminatedUnion("event", [TokenEvent, ToolStartEvent, ToolEndEvent, ErrorEvent, DoneEvent]);
+export const TurnEvent = z.discriminatedUnion("event", [
+  TokenEvent,
+  ToolStartEvent,
+  ToolEndEvent,
+  ErrorEvent,
+  DoneEvent,
+]);
 export type TurnEvent = z.infer<typeof TurnEvent>;
 export type TurnEventName = TurnEvent["event"];
 

@@ -30,7 +30,12 @@ export const OpenAIMessage = z.discriminatedUnion("role", [
   z.looseObject({ role: z.literal("system"), content: OpenAIContent, name: z.string().optional() }),
   z.looseObject({ role: z.literal("developer"), content: OpenAIContent, name: z.string().optional() }),
   z.looseObject({ role: z.literal("user"), content: OpenAIContent, name: z.string().optional() }),
-  z.looseObject({ role: z.literal("assistant"), content: OpenAIContent.optional(), tool_calls: z.array(OpenAIToolCall).max(128).nullish(), name: z.string().optional() }),
+  z.looseObject({
+    role: z.literal("assistant"),
+    content: OpenAIContent.optional(),
+    tool_calls: z.array(OpenAIToolCall).max(128).nullish(),
+    name: z.string().optional(),
+  }),
   z.looseObject({ role: z.literal("tool"), content: OpenAIContent, tool_call_id: z.string().min(1).max(256) }),
 ]);
 export type OpenAIMessage = z.infer<typeof OpenAIMessage>;
@@ -38,7 +43,10 @@ export type OpenAIMessage = z.infer<typeof OpenAIMessage>;
 export const ChatCompletionRequest = z
   .looseObject({
     model: ModelName,
-    messages: z.array(OpenAIMessage).min(1, { error: "must have at least one message" }).max(1_000, { error: "must have at most 1000 messages" }),
+    messages: z
+      .array(OpenAIMessage)
+      .min(1, { error: "must have at least one message" })
+      .max(1_000, { error: "must have at most 1000 messages" }),
     stream: z.boolean().nullish(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
     temperature: Temperature.nullish(),
@@ -52,10 +60,17 @@ export const ChatCompletionRequest = z
     /** Accepted and ignored (OpenAI's end-user id); it never selects a session: `X-Session-Id` does. */
     user: z.string().max(256).optional(),
   })
-  .meta({ description: "OpenAI Chat Completions request. Unknown fields are ignored; `n > 1`, client `tools` and `response_format` json are refused." });
+  .meta({
+    description:
+      "OpenAI Chat Completions request. Unknown fields are ignored; `n > 1`, client `tools` and `response_format` json are refused.",
+  });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
-export const OpenAIUsage = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
+export const OpenAIUsage = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
 export type OpenAIUsage = z.infer<typeof OpenAIUsage>;
 
 const FinishReason = z.enum(["stop", "length", "tool_calls", "content_filter"]);
@@ -96,14 +111,32 @@ export const ChatCompletionChunk = z
   .meta({ description: "One `data:` frame of a streamed completion; the stream ends with `data: [DONE]`." });
 export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunk>;
 
-export const OpenAIModel = z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() });
+export const OpenAIModel = z.object({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.string(),
+});
 export const OpenAIModelList = z.object({ object: z.literal("list"), data: z.array(OpenAIModel) });
 export type OpenAIModelList = z.infer<typeof OpenAIModelList>;
 
-export const OpenAIErrorType = z.enum(["invalid_request_error", "authentication_error", "not_found_error", "rate_limit_error", "api_error", "server_error", "timeout_error"]);
+export const OpenAIErrorType = z.enum([
+  "invalid_request_error",
+  "authentication_error",
+  "not_found_error",
+  "rate_limit_error",
+  "api_error",
+  "server_error",
+  "timeout_error",
+]);
 export const OpenAIErrorBody = z
   .object({
-    error: z.object({ message: z.string(), type: OpenAIErrorType, code: z.string().nullable(), param: z.string().nullable() }),
+    error: z.object({
+      message: z.string(),
+      type: OpenAIErrorType,
+      code: z.string().nullable(),
+      param: z.string().nullable(),
+    }),
   })
   .meta({ description: "Errors of the OpenAI-compatible routes, in OpenAI's shape." });
 export type OpenAIErrorBody = z.infer<typeof OpenAIErrorBody>;

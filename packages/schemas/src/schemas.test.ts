@@ -9,8 +9,15 @@ import { z } from "zod";
 
 describe("ChatRequest (the seed's contract)", () => {
   it("accepts the seed's examples and fills stream=false", () => {
-    expect(ChatRequest.parse({ session_id: "demo", input: "Hello" })).toEqual({ session_id: "demo", input: "Hello", stream: false });
-    expect(ChatRequest.parse({ session_id: "a.b_c:d-1", input: "x", stream: true, model: "gpt-4o-mini", temperature: 0 }).stream).toBe(true);
+    expect(ChatRequest.parse({ session_id: "demo", input: "Hello" })).toEqual({
+      session_id: "demo",
+      input: "Hello",
+      stream: false,
+    });
+    expect(
+      ChatRequest.parse({ session_id: "a.b_c:d-1", input: "x", stream: true, model: "gpt-4o-mini", temperature: 0 })
+        .stream,
+    ).toBe(true);
     expect(ChatRequest.parse({ session_id: "s", input: "x", model: null, temperature: null }).model).toBeNull();
   });
 
@@ -32,7 +39,9 @@ describe("ChatRequest (the seed's contract)", () => {
   });
 
   it("accepts the boundaries: 128-char session id, 32,000-char input, temperature 0 and 2", () => {
-    expect(ChatRequest.safeParse({ session_id: "a".repeat(128), input: "x".repeat(32_000), temperature: 2 }).success).toBe(true);
+    expect(
+      ChatRequest.safeParse({ session_id: "a".repeat(128), input: "x".repeat(32_000), temperature: 2 }).success,
+    ).toBe(true);
     expect(ChatRequest.safeParse({ session_id: "a", input: "x", temperature: 0 }).success).toBe(true);
   });
 
@@ -50,13 +59,23 @@ describe("ChatRequest (the seed's contract)", () => {
 
 describe("events, jobs and errors", () => {
   it("turn events are the seed's names", () => {
-    for (const e of ["token", "tool_start", "tool_end", "error", "done"]) expect(TurnEvent.safeParse({ event: e, data: "x" }).success).toBe(true);
+    for (const e of ["token", "tool_start", "tool_end", "error", "done"])
+      expect(TurnEvent.safeParse({ event: e, data: "x" }).success).toBe(true);
     expect(TurnEvent.safeParse({ event: "final", data: "x" }).success).toBe(false);
     expect(TurnEvent.safeParse({ event: "error", data: "x", code: "bogus" }).success).toBe(false);
   });
 
   it("turn jobs validate ids and the version", () => {
-    const job = { v: 1, turn_id: "abcdefgh12", session_id: "s", mode: "chat", input: "x", options: {}, enqueued_at: 1, deadline_at: 2 };
+    const job = {
+      v: 1,
+      turn_id: "abcdefgh12",
+      session_id: "s",
+      mode: "chat",
+      input: "x",
+      options: {},
+      enqueued_at: 1,
+      deadline_at: 2,
+    };
     expect(TurnJob.safeParse(job).success).toBe(true);
     expect(TurnJob.safeParse({ ...job, v: 2 }).success).toBe(false);
     expect(TurnJob.safeParse({ ...job, turn_id: "../x" }).success).toBe(false);
@@ -64,7 +83,9 @@ describe("events, jobs and errors", () => {
   });
 
   it("the error body has code, message and optional details", () => {
-    expect(ErrorBody.parse(errorBody("bad_request", "m", [{ field: "f", message: "x" }]))).toEqual({ error: { code: "bad_request", message: "m", details: [{ field: "f", message: "x" }] } });
+    expect(ErrorBody.parse(errorBody("bad_request", "m", [{ field: "f", message: "x" }]))).toEqual({
+      error: { code: "bad_request", message: "m", details: [{ field: "f", message: "x" }] },
+    });
     expect(errorBody("not_found", "m")).toEqual({ error: { code: "not_found", message: "m" } });
   });
 });
@@ -93,11 +114,15 @@ describe("SSE framing: formatSse ∘ SseParser is the identity", () => {
 
   it("turns \\r and \\r\\n into line breaks, never into an early end of event", () => {
     const parser = new SseParser();
-    expect(parser.feed(formatSse({ event: "token", data: "a\r\nb\rc" }))).toEqual([{ event: "token", data: "a\nb\nc" }]);
+    expect(parser.feed(formatSse({ event: "token", data: "a\r\nb\rc" }))).toEqual([
+      { event: "token", data: "a\nb\nc" },
+    ]);
   });
 
   it("strips line breaks from ids and event names so they cannot inject fields", () => {
-    expect(formatSse({ id: "1\ndata: x", event: "tok\nen", data: "d" })).toBe("id: 1data: x\nevent: token\ndata: d\n\n");
+    expect(formatSse({ id: "1\ndata: x", event: "tok\nen", data: "d" })).toBe(
+      "id: 1data: x\nevent: token\ndata: d\n\n",
+    );
   });
 
   it("counts comments (heartbeats) and ignores them", () => {
@@ -116,10 +141,15 @@ describe("env parsing", () => {
   });
 
   it("fails with one line naming the variable, and never echoes a secret", () => {
-    const schema = z.object({ PORT: envInt(8000, 1, 65_535), FLAG: envBool(true), OPENAI_API_KEY: z.string().min(100) });
+    const schema = z.object({
+      PORT: envInt(8000, 1, 65_535),
+      FLAG: envBool(true),
+      OPENAI_API_KEY: z.string().min(100),
+    });
     const bad = parseEnv(schema, { PORT: "x" });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toMatch(/^invalid configuration: PORT must be an integer between 1 and 65535 \(got "x"\)$/);
+    if (!bad.ok)
+      expect(bad.message).toMatch(/^invalid configuration: PORT must be an integer between 1 and 65535 \(got "x"\)$/);
     const flag = parseEnv(schema, { FLAG: "maybe", OPENAI_API_KEY: "k".repeat(100) });
     expect(!flag.ok && flag.message).toContain("FLAG must be true or false");
     const secret = parseEnv(schema, { OPENAI_API_KEY: "sk-short" });

@@ -23,16 +23,33 @@ describe("scoped session keys", () => {
   });
 
   it("stay within the history key alphabet and length, with braces in a claim and the longest session id", () => {
-    for (const key of [scopedSessionKey("x".repeat(128), { tenant: "{evil}", subject: "a b\n{c}" }), scopedSessionKey("s", { tenant: "t" })]) {
+    for (const key of [
+      scopedSessionKey("x".repeat(128), { tenant: "{evil}", subject: "a b\n{c}" }),
+      scopedSessionKey("s", { tenant: "t" }),
+    ]) {
       expect(key).toMatch(SESSION_ID_PATTERN);
     }
-    expect(scopedSessionKey("x".repeat(128), { tenant: "t" })).not.toBe(scopedSessionKey("x".repeat(127) + "y", { tenant: "t" }));
+    expect(scopedSessionKey("x".repeat(128), { tenant: "t" })).not.toBe(
+      scopedSessionKey("x".repeat(127) + "y", { tenant: "t" }),
+    );
   });
 
   it("travel in the turn job as optional fields (old jobs still parse)", () => {
-    const job = { v: 1, turn_id: "turn_12345678", session_id: "s", mode: "chat", input: "hi", options: {}, enqueued_at: 1, deadline_at: 2 };
+    const job = {
+      v: 1,
+      turn_id: "turn_12345678",
+      session_id: "s",
+      mode: "chat",
+      input: "hi",
+      options: {},
+      enqueued_at: 1,
+      deadline_at: 2,
+    };
     expect(TurnJob.safeParse(job).success).toBe(true);
-    expect(TurnJob.parse({ ...job, tenant: "acme", subject: "alice" })).toMatchObject({ tenant: "acme", subject: "alice" });
+    expect(TurnJob.parse({ ...job, tenant: "acme", subject: "alice" })).toMatchObject({
+      tenant: "acme",
+      subject: "alice",
+    });
     expect(TurnJob.safeParse({ ...job, tenant: "" }).success).toBe(false);
   });
 });

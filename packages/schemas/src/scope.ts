@@ -32,7 +32,9 @@ export const UNSCOPED = "-";
  */
 export function scopeId(scope: TurnScope): string {
   if (scope.tenant === undefined) return UNSCOPED;
-  const digest = createHash("sha256").update(JSON.stringify([scope.tenant, scope.subject ?? null])).digest("base64url");
+  const digest = createHash("sha256")
+    .update(JSON.stringify([scope.tenant, scope.subject ?? null]))
+    .digest("base64url");
   return `t.${digest.slice(0, 22)}`;
 }
 

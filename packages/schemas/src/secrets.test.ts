@@ -33,9 +33,17 @@ describe("shownValue", () => {
 });
 
 describe("parseEnv never echoes a secret", () => {
-  const schema = z.object({ REDIS_URL: envUrl(/^rediss?:$/), OPENAI_BASE_URL: envUrl(/^https?:$/), OPENAI_API_KEY: z.string().min(10).optional() });
+  const schema = z.object({
+    REDIS_URL: envUrl(/^rediss?:$/),
+    OPENAI_BASE_URL: envUrl(/^https?:$/),
+    OPENAI_API_KEY: z.string().min(10).optional(),
+  });
   it.each([
-    [{ REDIS_URL: "http://admin:r3d1s-pw@cache:6379/0?password=qs-r3d1s" }, "REDIS_URL", ["r3d1s-pw", "qs-r3d1s", "admin"]],
+    [
+      { REDIS_URL: "http://admin:r3d1s-pw@cache:6379/0?password=qs-r3d1s" },
+      "REDIS_URL",
+      ["r3d1s-pw", "qs-r3d1s", "admin"],
+    ],
     [{ REDIS_URL: "redis://:r3d1s-pw@cache:99999" }, "REDIS_URL", ["r3d1s-pw"]],
     [{ OPENAI_BASE_URL: "ftp://u:b4se-pw@llm.example/v1?key=qs-b4se" }, "OPENAI_BASE_URL", ["b4se-pw", "qs-b4se"]],
     [{ OPENAI_API_KEY: "sk-short" }, "OPENAI_API_KEY", ["sk-short"]],

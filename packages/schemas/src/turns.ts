@@ -44,7 +44,9 @@ export const TurnJob = z.object({
   /** W3C trace context of the gateway's span (set only when tracing is on), so the runner's spans join its trace. */
   trace: z
     .object({
-      traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, { error: "is not a W3C traceparent" }),
+      traceparent: z
+        .string()
+        .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, { error: "is not a W3C traceparent" }),
       tracestate: z.string().max(512).optional(),
     })
     .optional(),

@@ -50,15 +50,63 @@ export interface TurnMetrics {
 export function turnMetrics(registry: Registry): TurnMetrics {
   const r = [registry];
   return {
-    started: new Counter({ name: "acb_turns_started_total", help: "Turns whose execution started", labelNames: ["mode"], registers: r }),
-    finished: new Counter({ name: "acb_turns_finished_total", help: "Turns that ended, by outcome (completed, already_finished, or the error code)", labelNames: ["mode", "outcome"], registers: r }),
-    queueWait: new Histogram({ name: "acb_turn_queue_wait_seconds", help: "From enqueue (enqueued_at) to the start of execution", labelNames: ["mode"], buckets: LATENCY_BUCKETS, registers: r }),
-    firstToken: new Histogram({ name: "acb_turn_first_token_seconds", help: "From the start of execution to the first token event", labelNames: ["mode"], buckets: LATENCY_BUCKETS, registers: r }),
-    duration: new Histogram({ name: "acb_turn_duration_seconds", help: "From the start of execution to the end of the turn", labelNames: ["mode", "outcome"], buckets: LATENCY_BUCKETS, registers: r }),
-    streamedTokens: new Counter({ name: "acb_turn_token_events_total", help: "Token events emitted by turns", labelNames: ["mode"], registers: r }),
-    streamedChars: new Counter({ name: "acb_turn_token_chars_total", help: "Characters of answer text emitted by turns", labelNames: ["mode"], registers: r }),
-    modelTokens: new Counter({ name: "acb_model_tokens_total", help: "Tokens the model provider reported using (usage), by type", labelNames: ["type"], registers: r }),
-    modelCalls: new Counter({ name: "acb_model_calls_total", help: "Model calls, by outcome (ok, error)", labelNames: ["outcome"], registers: r }),
+    started: new Counter({
+      name: "acb_turns_started_total",
+      help: "Turns whose execution started",
+      labelNames: ["mode"],
+      registers: r,
+    }),
+    finished: new Counter({
+      name: "acb_turns_finished_total",
+      help: "Turns that ended, by outcome (completed, already_finished, or the error code)",
+      labelNames: ["mode", "outcome"],
+      registers: r,
+    }),
+    queueWait: new Histogram({
+      name: "acb_turn_queue_wait_seconds",
+      help: "From enqueue (enqueued_at) to the start of execution",
+      labelNames: ["mode"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    firstToken: new Histogram({
+      name: "acb_turn_first_token_seconds",
+      help: "From the start of execution to the first token event",
+      labelNames: ["mode"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    duration: new Histogram({
+      name: "acb_turn_duration_seconds",
+      help: "From the start of execution to the end of the turn",
+      labelNames: ["mode", "outcome"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    streamedTokens: new Counter({
+      name: "acb_turn_token_events_total",
+      help: "Token events emitted by turns",
+      labelNames: ["mode"],
+      registers: r,
+    }),
+    streamedChars: new Counter({
+      name: "acb_turn_token_chars_total",
+      help: "Characters of answer text emitted by turns",
+      labelNames: ["mode"],
+      registers: r,
+    }),
+    modelTokens: new Counter({
+      name: "acb_model_tokens_total",
+      help: "Tokens the model provider reported using (usage), by type",
+      labelNames: ["type"],
+      registers: r,
+    }),
+    modelCalls: new Counter({
+      name: "acb_model_calls_total",
+      help: "Model calls, by outcome (ok, error)",
+      labelNames: ["outcome"],
+      registers: r,
+    }),
     inFlight: new Gauge({ name: "acb_turns_in_flight", help: "Turns executing in this process now", registers: r }),
   };
 }
@@ -73,8 +121,19 @@ export interface ToolMetrics {
 export function toolMetrics(registry: Registry): ToolMetrics {
   const r = [registry];
   return {
-    calls: new Counter({ name: "acb_mcp_tool_calls_total", help: "MCP tool calls, by server, tool and outcome", labelNames: ["server", "tool", "outcome"], registers: r }),
-    duration: new Histogram({ name: "acb_mcp_tool_duration_seconds", help: "MCP tool call latency", labelNames: ["server", "tool"], buckets: LATENCY_BUCKETS, registers: r }),
+    calls: new Counter({
+      name: "acb_mcp_tool_calls_total",
+      help: "MCP tool calls, by server, tool and outcome",
+      labelNames: ["server", "tool", "outcome"],
+      registers: r,
+    }),
+    duration: new Histogram({
+      name: "acb_mcp_tool_duration_seconds",
+      help: "MCP tool call latency",
+      labelNames: ["server", "tool"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
   };
 }
 
@@ -88,8 +147,19 @@ export interface ServedToolMetrics {
 export function servedToolMetrics(registry: Registry): ServedToolMetrics {
   const r = [registry];
   return {
-    calls: new Counter({ name: "acb_mcp_server_tool_calls_total", help: "Tool calls served, by tool and outcome", labelNames: ["tool", "outcome"], registers: r }),
-    duration: new Histogram({ name: "acb_mcp_server_tool_duration_seconds", help: "Tool call latency on the server", labelNames: ["tool"], buckets: LATENCY_BUCKETS, registers: r }),
+    calls: new Counter({
+      name: "acb_mcp_server_tool_calls_total",
+      help: "Tool calls served, by tool and outcome",
+      labelNames: ["tool", "outcome"],
+      registers: r,
+    }),
+    duration: new Histogram({
+      name: "acb_mcp_server_tool_duration_seconds",
+      help: "Tool call latency on the server",
+      labelNames: ["tool"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
   };
 }
 
@@ -117,13 +187,43 @@ export interface GatewayMetrics {
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
   const r = [registry];
   return {
-    requests: new Counter({ name: "acb_http_requests_total", help: "HTTP requests, by method, route pattern and status", labelNames: ["method", "route", "status"], registers: r }),
-    requestDuration: new Histogram({ name: "acb_http_request_duration_seconds", help: "HTTP request latency until the response head", labelNames: ["method", "route"], buckets: LATENCY_BUCKETS, registers: r }),
-    turnsEnqueued: new Counter({ name: "acb_turns_enqueued_total", help: "Turns accepted and enqueued by this gateway", labelNames: ["mode"], registers: r }),
-    rejections: new Counter({ name: "acb_rejections_total", help: "Requests refused by rate limits or admission control, by reason", labelNames: ["reason"], registers: r }),
-    followers: new Gauge({ name: "acb_stream_followers", help: "Open readers of turn event streams (SSE, WebSocket, waits)", registers: r }),
+    requests: new Counter({
+      name: "acb_http_requests_total",
+      help: "HTTP requests, by method, route pattern and status",
+      labelNames: ["method", "route", "status"],
+      registers: r,
+    }),
+    requestDuration: new Histogram({
+      name: "acb_http_request_duration_seconds",
+      help: "HTTP request latency until the response head",
+      labelNames: ["method", "route"],
+      buckets: LATENCY_BUCKETS,
+      registers: r,
+    }),
+    turnsEnqueued: new Counter({
+      name: "acb_turns_enqueued_total",
+      help: "Turns accepted and enqueued by this gateway",
+      labelNames: ["mode"],
+      registers: r,
+    }),
+    rejections: new Counter({
+      name: "acb_rejections_total",
+      help: "Requests refused by rate limits or admission control, by reason",
+      labelNames: ["reason"],
+      registers: r,
+    }),
+    followers: new Gauge({
+      name: "acb_stream_followers",
+      help: "Open readers of turn event streams (SSE, WebSocket, waits)",
+      registers: r,
+    }),
     followedTurns: new Gauge({ name: "acb_streams_open", help: "Turns with at least one open reader", registers: r }),
-    fanoutLag: new Histogram({ name: "acb_fanout_lag_seconds", help: "Event append to delivery to a live reader", buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: r }),
+    fanoutLag: new Histogram({
+      name: "acb_fanout_lag_seconds",
+      help: "Event append to delivery to a live reader",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    }),
   };
 }
 
@@ -131,7 +231,16 @@ export function gatewayMetrics(registry: Registry): GatewayMetrics {
  * Gauges read from elsewhere when scraped (the queue's job counts, the runner registry): each source is
  * called at most once per `cacheMs`, so a scrape storm does not become a Redis storm.
  */
-export function sampledGauge(registry: Registry, options: { name: string; help: string; labelNames?: readonly string[]; cacheMs?: number; sample: () => Promise<Array<{ labels?: Record<string, string>; value: number }>> }): Gauge {
+export function sampledGauge(
+  registry: Registry,
+  options: {
+    name: string;
+    help: string;
+    labelNames?: readonly string[];
+    cacheMs?: number;
+    sample: () => Promise<Array<{ labels?: Record<string, string>; value: number }>>;
+  },
+): Gauge {
   const cacheMs = options.cacheMs ?? 2_000;
   let cached: { at: number; values: Array<{ labels?: Record<string, string>; value: number }> } | undefined;
   return new Gauge({

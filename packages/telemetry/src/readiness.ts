@@ -25,14 +25,19 @@ export async function evaluateReadiness(checks: readonly ReadinessCheck[], timeo
   );
   return {
     ok: results.every((r) => r.ok || r.optional),
-    checks: Object.fromEntries(results.map((r) => [r.name, { ok: r.ok, ...(r.detail !== undefined ? { detail: r.detail } : {}) }])),
+    checks: Object.fromEntries(
+      results.map((r) => [r.name, { ok: r.ok, ...(r.detail !== undefined ? { detail: r.detail } : {}) }]),
+    ),
   };
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

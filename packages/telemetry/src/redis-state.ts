@@ -23,7 +23,17 @@ export function connectionErrorCode(err: unknown): string {
 
 type State = "connecting" | "ready" | "down" | "ended";
 
-const CONNECTION_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+const CONNECTION_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
 
 /**
  * Logs a Redis connection's state changes, one line each: `redis ready` (info) when it can take commands,
@@ -80,7 +90,12 @@ export class RedisStateLog {
     if (this.state === "ready") return;
     const was = this.state;
     this.state = "ready";
-    this.log.info("redis ready", { connection: this.connection, state: "ready", was, ...(this.attempts > 0 ? { reconnect_attempts: this.attempts } : {}) });
+    this.log.info("redis ready", {
+      connection: this.connection,
+      state: "ready",
+      was,
+      ...(this.attempts > 0 ? { reconnect_attempts: this.attempts } : {}),
+    });
     this.attempts = 0;
     this.lastCode = undefined;
   }
@@ -88,7 +103,12 @@ export class RedisStateLog {
   private closed(): void {
     if (this.state !== "ready") return;
     this.state = "down";
-    this.log.warn("redis down: reconnecting", { connection: this.connection, state: "down", was: "ready", ...(this.lastCode !== undefined ? { code: this.lastCode } : {}) });
+    this.log.warn("redis down: reconnecting", {
+      connection: this.connection,
+      state: "down",
+      was: "ready",
+      ...(this.lastCode !== undefined ? { code: this.lastCode } : {}),
+    });
   }
 
   private ended(): void {

@@ -14,9 +14,20 @@ export function errorType(err: unknown): string {
 }
 
 /** Runs `work` inside a new active span; the span ends with the work and records a failure as `error.type`. */
-export async function inSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }, work: (span: Span) => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes; parent?: Context },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
   const parent = options.parent ?? context.active();
-  const span = tracer().startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, ...(options.attributes !== undefined ? { attributes: options.attributes } : {}) }, parent);
+  const span = tracer().startSpan(
+    name,
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      ...(options.attributes !== undefined ? { attributes: options.attributes } : {}),
+    },
+    parent,
+  );
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (err) {
@@ -40,7 +51,10 @@ export interface TraceableTurn {
  * Wraps a turn executor so each turn runs inside an `invoke_agent` span whose parent is the gateway's span
  * carried in the job (`job.trace`): one trace from the HTTP request to the MCP server. Identity when tracing is off.
  */
-export function tracedTurnExecutor<J extends TraceableTurn, C>(execute: (job: J, ctx: C) => Promise<void>, agentName = "acb"): (job: J, ctx: C) => Promise<void> {
+export function tracedTurnExecutor<J extends TraceableTurn, C>(
+  execute: (job: J, ctx: C) => Promise<void>,
+  agentName = "acb",
+): (job: J, ctx: C) => Promise<void> {
   return (job, ctx) => {
     if (!tracingEnabled()) return execute(job, ctx);
     return inSpan(
@@ -62,7 +76,12 @@ export function tracedTurnExecutor<J extends TraceableTurn, C>(execute: (job: J,
 }
 
 /** Runs one tool call: `call` does the work (it runs inside the span, so the MCP request carries its context). */
-export type ToolCallInstrument = <T>(server: string, tool: string, call: () => Promise<T>, callId?: string) => Promise<T>;
+export type ToolCallInstrument = <T>(
+  server: string,
+  tool: string,
+  call: () => Promise<T>,
+  callId?: string,
+) => Promise<T>;
 
 /** The outcome label of a failed tool call: the error's `kind` (McpToolError: tool, timeout, unavailable) or its class. */
 function toolOutcome(err: unknown): string {
@@ -75,9 +94,30 @@ function toolOutcome(err: unknown): string {
  * One tool call, measured: with tracing on it runs in an `execute_tool {name}` span of `kind`; `record` gets
  * its outcome (`ok`, or `classify`'s name for the failure) and its seconds.
  */
-async function measuredToolCall<T>(tool: string, span: { kind: SpanKind; attributes: Attributes }, work: () => Promise<T>, classify: (err: unknown) => string, record: (outcome: string, seconds: number) => void): Promise<T> {
+async function measuredToolCall<T>(
+  tool: string,
+  span: { kind: SpanKind; attributes: Attributes },
+  work: () => Promise<T>,
+  classify: (err: unknown) => string,
+  record: (outcome: string, seconds: number) => void,
+): Promise<T> {
   const started = performance.now();
-  const run = tracingEnabled() ? () => inSpan(`execute_tool ${tool}`, { kind: span.kind, attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": tool, "gen_ai.tool.type": "extension", ...span.attributes } }, work) : work;
+  const run = tracingEnabled()
+    ? () =>
+        inSpan(
+          `execute_tool ${tool}`,
+          {
+            kind: span.kind,
+            attributes: {
+              "gen_ai.operation.name": "execute_tool",
+              "gen_ai.tool.name": tool,
+              "gen_ai.tool.type": "extension",
+              ...span.attributes,
+            },
+          },
+          work,
+        )
+    : work;
   try {
     const result = await run();
     record("ok", (performance.now() - started) / 1000);
@@ -91,10 +131,19 @@ async function measuredToolCall<T>(tool: string, span: { kind: SpanKind; attribu
 /** Counts and times every tool call (when `metrics` is given) and traces it as `execute_tool {name}` (when tracing is on). */
 export function instrumentToolCalls(metrics: ToolMetrics | undefined): ToolCallInstrument {
   return (server, tool, call, callId) =>
-    measuredToolCall(tool, { kind: SpanKind.INTERNAL, attributes: { "mcp.server.name": server, ...(callId !== undefined ? { "gen_ai.tool.call.id": callId } : {}) } }, call, toolOutcome, (outcome, seconds) => {
-      metrics?.calls.inc({ server, tool, outcome });
-      metrics?.duration.observe({ server, tool }, seconds);
-    });
+    measuredToolCall(
+      tool,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: { "mcp.server.name": server, ...(callId !== undefined ? { "gen_ai.tool.call.id": callId } : {}) },
+      },
+      call,
+      toolOutcome,
+      (outcome, seconds) => {
+        metrics?.calls.inc({ server, tool, outcome });
+        metrics?.duration.observe({ server, tool }, seconds);
+      },
+    );
 }
 
 export { SpanKind, SpanStatusCode };
@@ -108,7 +157,10 @@ export type ServedToolInstrument = <T>(tool: string, run: () => Promise<T>) => P
  * it as `execute_tool {name}` under the caller's context (the HTTP front makes the request's `traceparent`
  * active). `classify` names a failure's outcome (error, internal…).
  */
-export function instrumentServedTools(metrics: ServedToolMetrics | undefined, classify: (err: unknown) => string): ServedToolInstrument {
+export function instrumentServedTools(
+  metrics: ServedToolMetrics | undefined,
+  classify: (err: unknown) => string,
+): ServedToolInstrument {
   return (tool, run) =>
     measuredToolCall(tool, { kind: SpanKind.SERVER, attributes: {} }, run, classify, (outcome, seconds) => {
       metrics?.calls.inc({ tool, outcome });

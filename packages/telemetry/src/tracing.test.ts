@@ -8,10 +8,20 @@ import { tracingConfigFromEnv } from "./tracing.js";
 describe("tracingConfigFromEnv", () => {
   it("is off without OTEL_* and on with an endpoint, appending /v1/traces", () => {
     expect(tracingConfigFromEnv({}, "svc")).toMatchObject({ ok: true, value: { enabled: false } });
-    expect(tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }, "svc")).toMatchObject({ ok: true, value: { enabled: true, url: "http://collector:4318/v1/traces", serviceName: "svc" } });
-    expect(tracingConfigFromEnv({ OTEL_TRACES_EXPORTER: "otlp" }, "svc")).toMatchObject({ ok: true, value: { enabled: true, url: "http://localhost:4318/v1/traces" } });
-    expect(tracingConfigFromEnv({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "svc")).toMatchObject({ ok: true, value: { enabled: false } });
-    expect(tracingConfigFromEnv({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "svc")).toMatchObject({ ok: true, value: { enabled: false } });
+    expect(tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" }, "svc")).toMatchObject({
+      ok: true,
+      value: { enabled: true, url: "http://collector:4318/v1/traces", serviceName: "svc" },
+    });
+    expect(tracingConfigFromEnv({ OTEL_TRACES_EXPORTER: "otlp" }, "svc")).toMatchObject({
+      ok: true,
+      value: { enabled: true, url: "http://localhost:4318/v1/traces" },
+    });
+    expect(
+      tracingConfigFromEnv({ OTEL_TRACES_EXPORTER: "none", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "svc"),
+    ).toMatchObject({ ok: true, value: { enabled: false } });
+    expect(
+      tracingConfigFromEnv({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "svc"),
+    ).toMatchObject({ ok: true, value: { enabled: false } });
   });
 
   it("names the variable of a bad value, never echoing a header's secret", () => {
@@ -32,9 +42,21 @@ describe("tracingConfigFromEnv", () => {
 });
 
 describe("TurnJob.trace", () => {
-  const job = { v: 1, turn_id: "turn_abcdefgh", session_id: "s", mode: "chat", input: "hi", options: {}, enqueued_at: 1, deadline_at: 2 };
+  const job = {
+    v: 1,
+    turn_id: "turn_abcdefgh",
+    session_id: "s",
+    mode: "chat",
+    input: "hi",
+    options: {},
+    enqueued_at: 1,
+    deadline_at: 2,
+  };
   it("accepts a W3C traceparent and refuses anything else", () => {
-    expect(TurnJob.safeParse({ ...job, trace: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } }).success).toBe(true);
+    expect(
+      TurnJob.safeParse({ ...job, trace: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } })
+        .success,
+    ).toBe(true);
     for (const traceparent of ["", "00-xyz", `00-${"0".repeat(32)}-${"0".repeat(16)}-01\nx`, "x".repeat(10_000)]) {
       expect(TurnJob.safeParse({ ...job, trace: { traceparent } }).success).toBe(false);
     }
@@ -44,12 +66,18 @@ describe("TurnJob.trace", () => {
 describe("RedisStateLog", () => {
   it("logs state changes once, with the code only: an outage of many retries is two lines, recovery one", () => {
     let text = "";
-    const log = createLogger("t", "debug", { destination: new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) }) });
+    const log = createLogger("t", "debug", {
+      destination: new Writable({ write: (c: Buffer, _e, cb) => ((text += c.toString()), cb()) }),
+    });
     const state = new RedisStateLog(log, "test");
     const handlers = new Map<string, (...a: unknown[]) => void>();
-    state.watchClient({ on: (e: string, l: (...a: never[]) => void) => handlers.set(e, l as (...a: unknown[]) => void) });
+    state.watchClient({
+      on: (e: string, l: (...a: never[]) => void) => handlers.set(e, l as (...a: unknown[]) => void),
+    });
     const emit = (e: string, ...a: unknown[]): void => handlers.get(e)?.(...a);
-    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379 with password hunter2"), { code: "ECONNREFUSED" });
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379 with password hunter2"), {
+      code: "ECONNREFUSED",
+    });
     emit("ready");
     emit("close");
     for (let i = 0; i < 50; i++) {
@@ -58,7 +86,10 @@ describe("RedisStateLog", () => {
       emit("close");
     }
     emit("ready");
-    const lines = text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l.msg, l.code])).toEqual([
       ["redis ready", undefined],
       ["redis down: reconnecting", undefined],

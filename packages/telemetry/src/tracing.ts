@@ -8,7 +8,12 @@
 import { context, propagation, ROOT_CONTEXT, trace, type Context, type Tracer } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace-node";
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NodeTracerProvider,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace-node";
 
 export interface TracingConfig {
   readonly enabled: boolean;
@@ -46,26 +51,48 @@ function parseHeaders(raw: string | undefined): Record<string, string> | string 
  * Tracing is on when OTEL_TRACES_EXPORTER names an exporter (otlp, console) or an OTLP endpoint is set, and
  * OTEL_SDK_DISABLED is not true. Returns a message naming the variable when one is invalid.
  */
-export function tracingConfigFromEnv(env: TracingEnv, defaultServiceName: string): { ok: true; value: TracingConfig } | { ok: false; message: string } {
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? "").split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+export function tracingConfigFromEnv(
+  env: TracingEnv,
+  defaultServiceName: string,
+): { ok: true; value: TracingConfig } | { ok: false; message: string } {
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
   const unknown = exporters.find((e) => !["otlp", "console", "none"].includes(e));
-  if (unknown !== undefined) return { ok: false, message: `invalid configuration: OTEL_TRACES_EXPORTER: "${unknown}" is not supported (otlp, console or none)` };
+  if (unknown !== undefined)
+    return {
+      ok: false,
+      message: `invalid configuration: OTEL_TRACES_EXPORTER: "${unknown}" is not supported (otlp, console or none)`,
+    };
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "").trim();
   if (protocol !== "" && protocol !== "http/json" && protocol !== "http/protobuf") {
-    return { ok: false, message: `invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not supported; use http/json (or http/protobuf: spans are then sent as OTLP/HTTP JSON, which every OTLP/HTTP receiver accepts) on the collector's HTTP port (4318)` };
+    return {
+      ok: false,
+      message: `invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not supported; use http/json (or http/protobuf: spans are then sent as OTLP/HTTP JSON, which every OTLP/HTTP receiver accepts) on the collector's HTTP port (4318)`,
+    };
   }
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const explicit = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const url = set(explicit) ? explicit.trim() : set(base) ? `${base.trim().replace(/\/+$/, "")}/v1/traces` : "http://localhost:4318/v1/traces";
+  const url = set(explicit)
+    ? explicit.trim()
+    : set(base)
+      ? `${base.trim().replace(/\/+$/, "")}/v1/traces`
+      : "http://localhost:4318/v1/traces";
   if (URL.parse(url) === null || !/^https?:$/.test(URL.parse(url)?.protocol ?? "")) {
-    return { ok: false, message: `invalid configuration: ${set(explicit) ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"} must be an http(s) URL` };
+    return {
+      ok: false,
+      message: `invalid configuration: ${set(explicit) ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"} must be an http(s) URL`,
+    };
   }
   const headers = parseHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS);
   if (typeof headers === "string") return { ok: false, message: `invalid configuration: ${headers}` };
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY ?? "5000");
-  if (!Number.isFinite(delay) || delay < 0) return { ok: false, message: "invalid configuration: OTEL_BSP_SCHEDULE_DELAY must be a number of milliseconds" };
+  if (!Number.isFinite(delay) || delay < 0)
+    return { ok: false, message: "invalid configuration: OTEL_BSP_SCHEDULE_DELAY must be a number of milliseconds" };
   const wanted = exporters.find((e) => e !== "none") as "otlp" | "console" | undefined;
-  const disabled = (env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true" || (exporters.length > 0 && wanted === undefined);
+  const disabled =
+    (env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true" || (exporters.length > 0 && wanted === undefined);
   return {
     ok: true,
     value: {
@@ -100,7 +127,11 @@ export interface Tracing {
 /** Registers the global tracer provider, W3C trace-context propagation and async context (when enabled). */
 export function startTracing(config: TracingConfig, options: { exporter?: SpanExporter } = {}): Tracing {
   if (!config.enabled) return { enabled: false, shutdown: async () => undefined };
-  const exporter = options.exporter ?? (config.exporter === "console" ? new ConsoleSpanExporter() : new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } }));
+  const exporter =
+    options.exporter ??
+    (config.exporter === "console"
+      ? new ConsoleSpanExporter()
+      : new OTLPTraceExporter({ url: config.url, headers: { ...config.headers } }));
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.serviceName }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.scheduleDelayMs })],
@@ -128,11 +159,15 @@ export function currentTraceCarrier(ctx: Context = context.active()): TraceCarri
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   if (carrier.traceparent === undefined) return undefined;
-  return carrier.tracestate !== undefined ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate } : { traceparent: carrier.traceparent };
+  return carrier.tracestate !== undefined
+    ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate }
+    : { traceparent: carrier.traceparent };
 }
 
 /** The remote parent a carrier names (the root context when it names none or tracing is off). */
-export function contextFromCarrier(carrier: { traceparent?: string | undefined; tracestate?: string | undefined } | undefined): Context {
+export function contextFromCarrier(
+  carrier: { traceparent?: string | undefined; tracestate?: string | undefined } | undefined,
+): Context {
   if (!enabled || carrier?.traceparent === undefined) return ROOT_CONTEXT;
   const headers: Record<string, string> = { traceparent: carrier.traceparent };
   if (carrier.tracestate !== undefined) headers.tracestate = carrier.tracestate;
@@ -147,10 +182,16 @@ export function activeTraceId(): string | undefined {
 }
 
 /** Runs `work` with the remote parent named by incoming headers (`traceparent`, `tracestate`) as the active context. */
-export function withRemoteParent<T>(headers: Readonly<Record<string, string | string[] | undefined>>, work: () => T): T {
+export function withRemoteParent<T>(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  work: () => T,
+): T {
   if (!enabled) return work();
   const traceparent = headers.traceparent;
   const tracestate = headers.tracestate;
   if (typeof traceparent !== "string") return work();
-  return context.with(contextFromCarrier({ traceparent, tracestate: typeof tracestate === "string" ? tracestate : undefined }), work);
+  return context.with(
+    contextFromCarrier({ traceparent, tracestate: typeof tracestate === "string" ? tracestate : undefined }),
+    work,
+  );
 }

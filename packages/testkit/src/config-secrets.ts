@@ -12,15 +12,34 @@ export interface ConfigSecretCase {
 const ok = { REDIS_URL: "redis://127.0.0.1:6379" };
 
 export const CONFIG_SECRET_CASES: readonly ConfigSecretCase[] = [
-  { env: { REDIS_URL: "http://admin:r3d1s-pw@cache:6379/0?password=qs-r3d1s" }, name: "REDIS_URL", secrets: ["r3d1s-pw", "qs-r3d1s", "admin"] },
+  {
+    env: { REDIS_URL: "http://admin:r3d1s-pw@cache:6379/0?password=qs-r3d1s" },
+    name: "REDIS_URL",
+    secrets: ["r3d1s-pw", "qs-r3d1s", "admin"],
+  },
   { env: { REDIS_URL: "redis://:r3d1s-pw@cache:99999" }, name: "REDIS_URL", secrets: ["r3d1s-pw"] },
-  { env: { ...ok, OPENAI_BASE_URL: "ftp://u:b4se-pw@llm.example/v1?key=qs-b4se" }, name: "OPENAI_BASE_URL", secrets: ["b4se-pw", "qs-b4se"] },
-  { env: { ...ok, OPENAI_BASE_URL: "https://u:b4se-pw@llm.example:99999/v1" }, name: "OPENAI_BASE_URL", secrets: ["b4se-pw"] },
-  { env: { ...ok, MCP_SERVER_URL: "ftp://u:mcp-pw@files:8080/mcp?token=qs-mcp" }, name: "MCP_SERVER_URL", secrets: ["mcp-pw", "qs-mcp"] },
+  {
+    env: { ...ok, OPENAI_BASE_URL: "ftp://u:b4se-pw@llm.example/v1?key=qs-b4se" },
+    name: "OPENAI_BASE_URL",
+    secrets: ["b4se-pw", "qs-b4se"],
+  },
+  {
+    env: { ...ok, OPENAI_BASE_URL: "https://u:b4se-pw@llm.example:99999/v1" },
+    name: "OPENAI_BASE_URL",
+    secrets: ["b4se-pw"],
+  },
+  {
+    env: { ...ok, MCP_SERVER_URL: "ftp://u:mcp-pw@files:8080/mcp?token=qs-mcp" },
+    name: "MCP_SERVER_URL",
+    secrets: ["mcp-pw", "qs-mcp"],
+  },
 ];
 
 /** What is wrong with a loader's answer to a case: nothing ([]) when it refuses, names the variable and prints no secret. */
-export function configSecretProblems(result: { ok: true } | { ok: false; message: string }, c: ConfigSecretCase): string[] {
+export function configSecretProblems(
+  result: { ok: true } | { ok: false; message: string },
+  c: ConfigSecretCase,
+): string[] {
   if (result.ok) return ["accepted"];
   return [
     ...(result.message.includes(c.name) ? [] : [`does not name ${c.name}: ${result.message}`]),

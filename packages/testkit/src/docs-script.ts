@@ -11,7 +11,10 @@ export function offeredTools(req: RecordedRequest): string[] {
 /** Text of a recorded message's content (string or text parts). */
 export function recordedText(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((p) => (typeof p === "object" && p !== null && "text" in p ? String((p as { text: unknown }).text) : "")).join("");
+  if (Array.isArray(content))
+    return content
+      .map((p) => (typeof p === "object" && p !== null && "text" in p ? String((p as { text: unknown }).text) : ""))
+      .join("");
   return JSON.stringify(content);
 }
 
@@ -25,12 +28,18 @@ export function docsAgentScript(query: string): ScriptFn {
     const tools = offeredTools(req);
     const search = tools.find((n) => n.endsWith("vector_search"));
     const get = tools.find((n) => n.endsWith("doc_get"));
-    if (search === undefined || get === undefined) return { kind: "text", chunks: ["no docs tools offered: ", tools.join(", ")] };
+    if (search === undefined || get === undefined)
+      return { kind: "text", chunks: ["no docs tools offered: ", tools.join(", ")] };
     const results = req.body.messages.filter((m) => m.role === "tool").map((m) => recordedText(m.content));
-    if (results.length === 0) return { kind: "tool_calls", calls: [{ id: "call_search", name: search, arguments: JSON.stringify({ query, k: 3 }) }] };
+    if (results.length === 0)
+      return {
+        kind: "tool_calls",
+        calls: [{ id: "call_search", name: search, arguments: JSON.stringify({ query, k: 3 }) }],
+      };
     if (results.length === 1) {
       const id = /\(id ([^\s,()]+), score /.exec(results[0] ?? "")?.[1];
-      if (id === undefined) return { kind: "text", chunks: ["the search returned no id: ", (results[0] ?? "").slice(0, 200)] };
+      if (id === undefined)
+        return { kind: "text", chunks: ["the search returned no id: ", (results[0] ?? "").slice(0, 200)] };
       return { kind: "tool_calls", calls: [{ id: "call_get", name: get, arguments: JSON.stringify({ id }) }] };
     }
     return { kind: "text", chunks: ["docs: ", (results[1] ?? "").replace(/\s+/g, " ").slice(0, 300)] };

@@ -21,7 +21,11 @@ export interface StartServiceOptions {
 }
 
 /** Starts a real service process (`node dist/main.js` …) and waits until it is ready. */
-export async function startService(command: string, args: string[], options: StartServiceOptions = {}): Promise<ServiceProcess> {
+export async function startService(
+  command: string,
+  args: string[],
+  options: StartServiceOptions = {},
+): Promise<ServiceProcess> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   const child = spawn(command, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -52,10 +56,14 @@ export async function startService(command: string, args: string[], options: Sta
   if (options.ready) {
     const ready = options.ready;
     try {
-      await waitFor(async () => {
-        if (child.exitCode !== null) throw new Error("exited");
-        return await ready(() => out);
-      }, options.readyTimeoutMs ?? 20_000, options.name ?? command);
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error("exited");
+          return await ready(() => out);
+        },
+        options.readyTimeoutMs ?? 20_000,
+        options.name ?? command,
+      );
     } catch (err) {
       child.kill("SIGKILL");
       throw new Error(`${options.name ?? command} did not become ready: ${String(err)}\n--- output ---\n${out}`);

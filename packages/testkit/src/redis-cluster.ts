@@ -40,12 +40,34 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     port,
     process: spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "2000", "--appendonly", "no", "--save", "", "--dir", dir, "--loglevel", "warning"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        "2000",
+        "--appendonly",
+        "no",
+        "--save",
+        "",
+        "--dir",
+        dir,
+        "--loglevel",
+        "warning",
+      ],
       { stdio: ["ignore", "ignore", "inherit"] },
     ),
   }));
   const cli = (port: number, ...args: string[]): string => {
-    const r = spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     if (r.status !== 0) throw new Error(`redis-cli -p ${port} ${args.join(" ")} failed: ${r.stderr}`);
     return r.stdout;
   };
@@ -62,9 +84,23 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const n of nodes) await waitFor(async () => cli(n.port, "PING").trim() === "PONG", 10_000, `redis-server on port ${n.port}`);
-    cli(ports[0] ?? 0, "--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "1", "--cluster-yes");
-    for (const n of nodes) await waitFor(async () => cli(n.port, "CLUSTER", "INFO").includes("cluster_state:ok"), 30_000, `cluster_state:ok on ${n.port}`);
+    for (const n of nodes)
+      await waitFor(async () => cli(n.port, "PING").trim() === "PONG", 10_000, `redis-server on port ${n.port}`);
+    cli(
+      ports[0] ?? 0,
+      "--cluster",
+      "create",
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      "--cluster-replicas",
+      "1",
+      "--cluster-yes",
+    );
+    for (const n of nodes)
+      await waitFor(
+        async () => cli(n.port, "CLUSTER", "INFO").includes("cluster_state:ok"),
+        30_000,
+        `cluster_state:ok on ${n.port}`,
+      );
   } catch (err) {
     await stop();
     throw err;
@@ -81,7 +117,10 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     nodesEnv: ports.map((p) => `127.0.0.1:${p}`).join(","),
     nodes,
     cli,
-    masters: () => topology().filter((n) => n.master).map((n) => n.port),
+    masters: () =>
+      topology()
+        .filter((n) => n.master)
+        .map((n) => n.port),
     replicaOf(masterPort) {
       const all = topology();
       const master = all.find((n) => n.port === masterPort);

@@ -9,7 +9,12 @@ interface ChunkJson {
     delta: {
       role?: string;
       content?: string | null;
-      tool_calls?: Array<{ index: number; id?: string; type?: string; function?: { name?: string; arguments?: string } }>;
+      tool_calls?: Array<{
+        index: number;
+        id?: string;
+        type?: string;
+        function?: { name?: string; arguments?: string };
+      }>;
     };
   }>;
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
@@ -66,7 +71,9 @@ describe("scripted OpenAI server", () => {
     expect(finals.map((c) => c.choices[0]?.finish_reason)).toEqual(["stop"]);
     const usage = chunks.at(-1);
     expect(usage?.choices).toEqual([]);
-    expect(usage?.usage?.total_tokens).toBe((usage?.usage?.prompt_tokens ?? 0) + (usage?.usage?.completion_tokens ?? 0));
+    expect(usage?.usage?.total_tokens).toBe(
+      (usage?.usage?.prompt_tokens ?? 0) + (usage?.usage?.completion_tokens ?? 0),
+    );
     expect(usage?.usage?.completion_tokens).toBeGreaterThan(0);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]?.body.model).toBe("m-1");
@@ -109,7 +116,12 @@ describe("scripted OpenAI server", () => {
       for (const tc of c.choices[0]?.delta.tool_calls ?? []) {
         if (tc.id !== undefined) {
           expect(tc.type).toBe("function");
-          calls[tc.index] = { id: tc.id, name: tc.function?.name ?? "", args: tc.function?.arguments ?? "", fragments: 0 };
+          calls[tc.index] = {
+            id: tc.id,
+            name: tc.function?.name ?? "",
+            args: tc.function?.arguments ?? "",
+            fragments: 0,
+          };
         } else {
           const call = calls[tc.index];
           expect(call).toBeDefined();
@@ -131,11 +143,21 @@ describe("scripted OpenAI server", () => {
 
   it("answers non-streaming requests with a chat.completion (text and tool calls) and usage", async () => {
     server = await startScriptedOpenAI();
-    const res = await post(server.url, { model: "m", temperature: 0.7, messages: [{ role: "user", content: "one two" }] });
+    const res = await post(server.url, {
+      model: "m",
+      temperature: 0.7,
+      messages: [{ role: "user", content: "one two" }],
+    });
     expect(res.status).toBe(200);
     const json = (await res.json()) as {
       object: string;
-      choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }; finish_reason: string }>;
+      choices: Array<{
+        message: {
+          content: string | null;
+          tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+        };
+        finish_reason: string;
+      }>;
       usage: { total_tokens: number };
     };
     expect(json.object).toBe("chat.completion");
@@ -149,11 +171,16 @@ describe("scripted OpenAI server", () => {
     const json2 = (await res2.json()) as typeof json;
     expect(json2.choices[0]?.finish_reason).toBe("tool_calls");
     expect(json2.choices[0]?.message.content).toBeNull();
-    expect(json2.choices[0]?.message.tool_calls?.[0]?.function).toEqual({ name: "read_text", arguments: '{"path":"a.txt"}' });
+    expect(json2.choices[0]?.message.tool_calls?.[0]?.function).toEqual({
+      name: "read_text",
+      arguments: '{"path":"a.txt"}',
+    });
   });
 
   it("rejects bad JSON with 400, serves /v1/models, and replays scripted HTTP errors", async () => {
-    server = await startScriptedOpenAI({ script: (_req, i) => (i === 0 ? { kind: "http_error", status: 503 } : echoScript(_req)) });
+    server = await startScriptedOpenAI({
+      script: (_req, i) => (i === 0 ? { kind: "http_error", status: 503 } : echoScript(_req)),
+    });
     const bad = await post(server.url, "{nope");
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/JSON/);

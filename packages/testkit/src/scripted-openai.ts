@@ -68,7 +68,8 @@ function contentText(content: unknown): string {
     return content
       .map((part: unknown) => {
         if (typeof part === "string") return part;
-        if (part !== null && typeof part === "object" && "text" in part && typeof part.text === "string") return part.text;
+        if (part !== null && typeof part === "object" && "text" in part && typeof part.text === "string")
+          return part.text;
         return "";
       })
       .join("");
@@ -156,9 +157,7 @@ function toolCallId(call: ScriptedToolCall, index: number, requestIndex: number)
   return call.id ?? `call_${requestIndex}_${index}`;
 }
 
-export async function startScriptedOpenAI(
-  opts: { port?: number; script?: ScriptFn } = {},
-): Promise<ScriptedOpenAI> {
+export async function startScriptedOpenAI(opts: { port?: number; script?: ScriptFn } = {}): Promise<ScriptedOpenAI> {
   let script: ScriptFn = opts.script ?? echoScript;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -207,7 +206,11 @@ export async function startScriptedOpenAI(
     try {
       reply = script(recorded, index);
     } catch (err) {
-      sendJson(res, 500, errorBody(500, `script failed: ${err instanceof Error ? err.message : String(err)}`, "server_error"));
+      sendJson(
+        res,
+        500,
+        errorBody(500, `script failed: ${err instanceof Error ? err.message : String(err)}`, "server_error"),
+      );
       return;
     }
 
@@ -224,7 +227,11 @@ export async function startScriptedOpenAI(
       return;
     }
     if (reply.kind === "http_error") {
-      sendJson(res, reply.status, reply.body ?? errorBody(reply.status, `scripted HTTP ${reply.status}`, "server_error"));
+      sendJson(
+        res,
+        reply.status,
+        reply.body ?? errorBody(reply.status, `scripted HTTP ${reply.status}`, "server_error"),
+      );
       return;
     }
 
@@ -330,7 +337,12 @@ export async function startScriptedOpenAI(
             ctx,
             {
               tool_calls: [
-                { index: i, id: toolCallId(call, i, index), type: "function", function: { name: call.name, arguments: "" } },
+                {
+                  index: i,
+                  id: toolCallId(call, i, index),
+                  type: "function",
+                  function: { name: call.name, arguments: "" },
+                },
               ],
             },
             null,
@@ -362,7 +374,8 @@ export async function startScriptedOpenAI(
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, errorBody(500, err instanceof Error ? err.message : String(err), "server_error"));
+      if (!res.headersSent)
+        sendJson(res, 500, errorBody(500, err instanceof Error ? err.message : String(err), "server_error"));
       else res.destroy();
     });
   });

@@ -10,7 +10,11 @@ export interface SseResponse {
 }
 
 /** POSTs (or GETs) and reads a whole SSE response with the shared parser. */
-export async function readSse(url: string, init: RequestInit = {}, options: { timeoutMs?: number } = {}): Promise<SseResponse> {
+export async function readSse(
+  url: string,
+  init: RequestInit = {},
+  options: { timeoutMs?: number } = {},
+): Promise<SseResponse> {
   const res = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(options.timeoutMs ?? 30_000) });
   const parser = new SseParser();
   const messages: SseMessage[] = [];

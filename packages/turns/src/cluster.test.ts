@@ -54,7 +54,10 @@ describeCancellerContract("redis cluster", () => ({
 describeSessionTurnsContract("redis cluster", () => ({
   make: async (graceMs) => {
     const prefix = fresh("st");
-    return [new RedisSessionTurns(connect(), prefix, { graceMs }), new RedisSessionTurns(connect(), prefix, { graceMs })];
+    return [
+      new RedisSessionTurns(connect(), prefix, { graceMs }),
+      new RedisSessionTurns(connect(), prefix, { graceMs }),
+    ];
   },
 }));
 describeTurnLimitsContract("redis cluster", async () => new RedisTurnLimits(connect(), fresh("l")));
@@ -65,7 +68,6 @@ describeJournalContract("redis cluster", () => {
 describeTurnOwnersContract("redis cluster", async () => new RedisTurnOwners(connect(), fresh("o")));
 describeUsageMeterContract("redis cluster", async () => new RedisUsageMeter(connect(), fresh("u")));
 describeTurnQueueContract("bullmq on redis cluster", () => bullQueueHarness(connect));
-
 
 describe("one slot per script (Redis Cluster refuses a script whose keys cross slots)", () => {
   const slot = async (redis: RedisClient, key: string): Promise<number> => Number(await redis.cluster("KEYSLOT", key));
@@ -94,7 +96,9 @@ describe("one slot per script (Redis Cluster refuses a script whose keys cross s
     const a = turnKeys("x:", "turn-a");
     const b = turnKeys("x:", "turn-b");
     expect(await slot(redis, a.events)).not.toBe(await slot(redis, b.ended));
-    await expect(redis.eval("return redis.call('EXISTS', KEYS[1], KEYS[2])", 2, a.events, b.ended)).rejects.toThrow(/CROSSSLOT/);
+    await expect(redis.eval("return redis.call('EXISTS', KEYS[1], KEYS[2])", 2, a.events, b.ended)).rejects.toThrow(
+      /CROSSSLOT/,
+    );
   });
 });
 
@@ -119,11 +123,17 @@ describe("sharded fan-out", () => {
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all(ids.map((id) => writer.append(id, { event: "token", data: id })));
     const got = await Promise.all(firsts);
-    expect(got.map((g) => (g[0]?.event.data))).toEqual(ids);
+    expect(got.map((g) => g[0]?.event.data)).toEqual(ids);
     expect(reader.readerConnections()).toBeGreaterThan(0);
     expect(reader.readerConnections()).toBeLessThanOrEqual(3);
     // What Redis sees: shard-channel subscribers on each master (CLIENT LIST, `ssub=` counts sharded channels).
-    const perMaster = cluster.masters().map((port) => cluster.cli(port, "CLIENT", "LIST").split("\n").filter((l) => /ssub=[1-9]/.test(l)).length);
+    const perMaster = cluster.masters().map(
+      (port) =>
+        cluster
+          .cli(port, "CLIENT", "LIST")
+          .split("\n")
+          .filter((l) => /ssub=[1-9]/.test(l)).length,
+    );
     expect(perMaster.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3);
     abort.abort();
     await reader.close();
@@ -147,8 +157,12 @@ describe("sharded fan-out", () => {
       expected.push(`t${i}`);
     };
     for (let i = 0; i < 20; i++) await append(i);
-    const slot = Number(cluster.cli(cluster.masters()[0] ?? 0, "CLUSTER", "KEYSLOT", turnKeys("fo:", id).events).trim());
-    const owner = cluster.masters().find((port) => cluster.cli(port, "CLUSTER", "COUNTKEYSINSLOT", String(slot)).trim() !== "0");
+    const slot = Number(
+      cluster.cli(cluster.masters()[0] ?? 0, "CLUSTER", "KEYSLOT", turnKeys("fo:", id).events).trim(),
+    );
+    const owner = cluster
+      .masters()
+      .find((port) => cluster.cli(port, "CLUSTER", "COUNTKEYSINSLOT", String(slot)).trim() !== "0");
     expect(owner).toBeDefined();
     const replica = cluster.replicaOf(owner ?? 0);
     expect(replica).toBeDefined();
@@ -159,7 +173,10 @@ describe("sharded fan-out", () => {
     }
     await writer.append(id, { event: "done", data: "" });
     expected.push("done");
-    await Promise.race([followed, new Promise((_, reject) => setTimeout(() => reject(new Error(`stream did not end; saw ${seen.length}`)), 15_000))]);
+    await Promise.race([
+      followed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`stream did not end; saw ${seen.length}`)), 15_000)),
+    ]);
     expect(seen).toEqual(expected);
     expect(cluster.masters()).toContain(replica);
     abort.abort();

@@ -25,7 +25,12 @@ export class CoalescingWriter {
   emit(event: TurnEvent): void {
     if (this.failure !== undefined) throw this.failure;
     const last = this.queue.at(-1);
-    if (event.event === "token" && last?.event === "token" && last.data.length + event.data.length <= MAX_COALESCED_TOKEN_CHARS) this.queue[this.queue.length - 1] = { event: "token", data: last.data + event.data };
+    if (
+      event.event === "token" &&
+      last?.event === "token" &&
+      last.data.length + event.data.length <= MAX_COALESCED_TOKEN_CHARS
+    )
+      this.queue[this.queue.length - 1] = { event: "token", data: last.data + event.data };
     else this.queue.push(event);
     this.running ??= this.drain();
   }

@@ -26,11 +26,19 @@ export async function warnUnlessDurable(redis: RedisClient, log: Logger): Promis
   try {
     found = await readRedisDurability(redis);
   } catch (err) {
-    log.warn("could not check Redis persistence (CONFIG GET refused?): distributed mode needs appendonly yes and maxmemory-policy noeviction", { error: errorMessage(err) });
+    log.warn(
+      "could not check Redis persistence (CONFIG GET refused?): distributed mode needs appendonly yes and maxmemory-policy noeviction",
+      { error: errorMessage(err) },
+    );
     return;
   }
   const problems: string[] = [];
-  if (found.appendonly !== "yes") problems.push(`appendonly is ${found.appendonly ?? "unknown"} (queued turns are lost when Redis restarts)`);
-  if (found.maxmemoryPolicy !== "noeviction") problems.push(`maxmemory-policy is ${found.maxmemoryPolicy ?? "unknown"} (turn data may be evicted)`);
-  if (problems.length > 0) log.warn("Redis is not set up for distributed mode: set appendonly yes and maxmemory-policy noeviction", { problems: problems.join("; ") });
+  if (found.appendonly !== "yes")
+    problems.push(`appendonly is ${found.appendonly ?? "unknown"} (queued turns are lost when Redis restarts)`);
+  if (found.maxmemoryPolicy !== "noeviction")
+    problems.push(`maxmemory-policy is ${found.maxmemoryPolicy ?? "unknown"} (turn data may be evicted)`);
+  if (problems.length > 0)
+    log.warn("Redis is not set up for distributed mode: set appendonly yes and maxmemory-policy noeviction", {
+      problems: problems.join("; "),
+    });
 }

@@ -14,7 +14,13 @@ export interface TurnKeys {
 
 export function turnKeys(prefix: string, turnId: string): TurnKeys {
   const base = `${prefix}turn:{${turnId}}`;
-  return { events: `${base}:events`, live: `${base}:live`, ended: `${base}:ended`, cancelled: `${base}:cancelled`, cancelLive: `${base}:cancel` };
+  return {
+    events: `${base}:events`,
+    live: `${base}:live`,
+    ended: `${base}:ended`,
+    cancelled: `${base}:cancelled`,
+    cancelLive: `${base}:cancel`,
+  };
 }
 
 export function cancelChannel(prefix: string): string {

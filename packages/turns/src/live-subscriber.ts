@@ -33,11 +33,19 @@ export function publishLive(redis: RedisClient, channel: string, message: string
   return isCluster(redis) ? redis.spublish(channel, message) : redis.publish(channel, message);
 }
 
-export async function openLiveSubscriber(command: RedisClient, hooks: LiveSubscriberHooks, log: Logger = silentLogger): Promise<LiveSubscriber> {
+export async function openLiveSubscriber(
+  command: RedisClient,
+  hooks: LiveSubscriberHooks,
+  log: Logger = silentLogger,
+): Promise<LiveSubscriber> {
   return isCluster(command) ? await openSharded(command, hooks, log) : await openPlain(command, hooks, log);
 }
 
-async function openPlain(command: Exclude<RedisClient, Cluster>, hooks: LiveSubscriberHooks, log: Logger): Promise<LiveSubscriber> {
+async function openPlain(
+  command: Exclude<RedisClient, Cluster>,
+  hooks: LiveSubscriberHooks,
+  log: Logger,
+): Promise<LiveSubscriber> {
   // ioredis does not re-subscribe it after a reconnect: the `ready` handler below does (see openSubscriber).
   const { sub, ready } = openSubscriber(command, { autoResubscribe: false }, log);
   sub.on("message", (channel: string, message: string) => hooks.onMessage(channel, message));
@@ -46,7 +54,8 @@ async function openPlain(command: Exclude<RedisClient, Cluster>, hooks: LiveSubs
     // Whatever ioredis restored, a SUBSCRIBE that was in flight may not be among it; subscribing twice is harmless.
     void (async () => {
       const channels = hooks.channels();
-      for (let i = 0; i < channels.length; i += 1_000) await bestEffort(sub.subscribe(...channels.slice(i, i + 1_000)), log, "re-subscribing after a reconnect");
+      for (let i = 0; i < channels.length; i += 1_000)
+        await bestEffort(sub.subscribe(...channels.slice(i, i + 1_000)), log, "re-subscribing after a reconnect");
       hooks.onResubscribed();
     })();
   });
@@ -65,7 +74,9 @@ async function openSharded(command: Cluster, hooks: LiveSubscriberHooks, log: Lo
   sub.on("+subscriber", () => (shards += 1));
   sub.on("-subscriber", () => (shards = Math.max(0, shards - 1)));
   sub.on("smessage", (channel: string, message: string) => hooks.onMessage(channel, message));
-  sub.on("nodeError", (err: unknown) => log.warn("sharded subscriber: node error", { error: err instanceof Error ? err.message : String(err) }));
+  sub.on("nodeError", (err: unknown) =>
+    log.warn("sharded subscriber: node error", { error: err instanceof Error ? err.message : String(err) }),
+  );
   let first = true;
   sub.on("subscribersReady", () => {
     // The first one is the initial connect; later ones follow a topology change (failover, moved slot) after which
@@ -76,7 +87,11 @@ async function openSharded(command: Cluster, hooks: LiveSubscriberHooks, log: Lo
       return;
     }
     void (async () => {
-      await Promise.all(hooks.channels().map((c) => bestEffort(sub.ssubscribe(c), log, "re-subscribing a shard channel after a topology change")));
+      await Promise.all(
+        hooks
+          .channels()
+          .map((c) => bestEffort(sub.ssubscribe(c), log, "re-subscribing a shard channel after a topology change")),
+      );
       hooks.onResubscribed();
     })();
   });

@@ -9,7 +9,17 @@ import { sessionOrdered } from "./sessions/handoff.js";
 import { InMemorySessionTurns } from "./sessions/memory.js";
 import { TurnCancelledError } from "./turn-errors.js";
 
-const job = (over: Partial<TurnJob> = {}): TurnJob => ({ v: 1, turn_id: newTurnId(), session_id: "sess-1", mode: "chat", input: "hi", options: {}, enqueued_at: Date.now(), deadline_at: Date.now() + 5_000, ...over });
+const job = (over: Partial<TurnJob> = {}): TurnJob => ({
+  v: 1,
+  turn_id: newTurnId(),
+  session_id: "sess-1",
+  mode: "chat",
+  input: "hi",
+  options: {},
+  enqueued_at: Date.now(),
+  deadline_at: Date.now() + 5_000,
+  ...over,
+});
 
 describe("processTurn and cancel", () => {
   it("the executor sees the cancel mode; events emitted after the abort are dropped; the turn ends error(cancelled) + done", async () => {
@@ -75,7 +85,8 @@ describe("sessionOrdered", () => {
       { sessions, queue },
     );
     const [a, b, c] = [job({ input: "a" }), job({ input: "b" }), job({ input: "c" })];
-    for (const j of [a, b, c]) if ((await sessions.submit("sess-1", j, "enqueue")).status === "run") await queue.enqueue(j);
+    for (const j of [a, b, c])
+      if ((await sessions.submit("sess-1", j, "enqueue")).status === "run") await queue.enqueue(j);
     const stateless = job({ input: "s", messages: [] });
     await queue.enqueue(stateless);
     const started = Date.now();

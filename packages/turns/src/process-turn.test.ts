@@ -4,7 +4,13 @@ import { InMemoryTurnCanceller } from "./cancel/memory.js";
 import { InMemoryTurnEventLog } from "./event-log/memory.js";
 import { newTurnId } from "./ids.js";
 import { processTurn } from "./process-turn.js";
-import { describeTurnFailure, RunnerShutdownError, TurnCancelledError, TurnFailedError, TurnTimeoutError } from "./turn-errors.js";
+import {
+  describeTurnFailure,
+  RunnerShutdownError,
+  TurnCancelledError,
+  TurnFailedError,
+  TurnTimeoutError,
+} from "./turn-errors.js";
 
 const job = (timeoutMs = 5_000): TurnJob => ({
   v: 1,
@@ -133,7 +139,11 @@ describe("processTurn's error events", () => {
       });
       return (await eventLog.read(j.turn_id, "0"))[0]?.event;
     };
-    expect(await run(new TurnFailedError({ code: "rate_limited", message: "slow down" }))).toEqual({ event: "error", data: "slow down", code: "rate_limited" });
+    expect(await run(new TurnFailedError({ code: "rate_limited", message: "slow down" }))).toEqual({
+      event: "error",
+      data: "slow down",
+      code: "rate_limited",
+    });
     expect(await run(new RunnerShutdownError())).toMatchObject({ code: "runner_lost" });
     expect(asked).toEqual([]);
     const unknown = new Error("ENOENT /home/me/secret");
@@ -142,7 +152,10 @@ describe("processTurn's error events", () => {
   });
 
   it("without a mapper, an unknown error is a generic internal error that leaks nothing", () => {
-    expect(describeTurnFailure(new TurnTimeoutError(5_000))).toEqual({ code: "timeout", message: "the turn did not finish within 5 s" });
+    expect(describeTurnFailure(new TurnTimeoutError(5_000))).toEqual({
+      code: "timeout",
+      message: "the turn did not finish within 5 s",
+    });
     expect(describeTurnFailure(new TurnCancelledError()).code).toBe("cancelled");
     expect(describeTurnFailure(new RunnerShutdownError()).code).toBe("runner_lost");
     const internal = describeTurnFailure(new Error("ENOENT /home/me/secret"));

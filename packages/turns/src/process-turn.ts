@@ -113,12 +113,25 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     const cause = controller.signal.aborted ? (controller.signal.reason ?? err) : err;
     const described = describeTurnFailure(cause, deps.describeUnknownError);
     // A takeover that fails (other than a cancel) reports the lost runner: that is why the turn could not finish.
-    const failure = takeover !== undefined && described.code !== "aborted" ? { code: "runner_lost" as const, message: `${RUNNER_LOST_MESSAGE} (${described.message})` } : described;
+    const failure =
+      takeover !== undefined && described.code !== "aborted"
+        ? { code: "runner_lost" as const, message: `${RUNNER_LOST_MESSAGE} (${described.message})` }
+        : described;
     failureCode = failure.code;
     // The one line that says why a turn failed (classes, upstream status; never a prompt, a key or a message).
-    (deps.log ?? silentLogger).warn("turn failed", { turn_id: job.turn_id, mode: job.mode, code: failure.code, reason: failure.message, ...errorFields(cause) });
+    (deps.log ?? silentLogger).warn("turn failed", {
+      turn_id: job.turn_id,
+      mode: job.mode,
+      code: failure.code,
+      reason: failure.message,
+      ...errorFields(cause),
+    });
     // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
-    await bestEffort(writer.flush(), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "writing a failed turn's last events");
+    await bestEffort(
+      writer.flush(),
+      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
+      "writing a failed turn's last events",
+    );
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
   } finally {
     clearTimeout(timeout);
@@ -126,10 +139,16 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
     unwatch?.();
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
-  if (deps.journal !== undefined) await bestEffort(deps.journal.clear(job.turn_id), (deps.log ?? silentLogger).child({ turn_id: job.turn_id }), "clearing a finished turn's journal");
+  if (deps.journal !== undefined)
+    await bestEffort(
+      deps.journal.clear(job.turn_id),
+      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
+      "clearing a finished turn's journal",
+    );
   // A cancelled executor may still be committing the interrupted answer: the session's next turn must see it,
   // so the turn is over (and hands its session on) only when the executor has let go, within a bound.
-  if (controller.signal.reason instanceof TurnCancelledError && executing !== undefined) await settledWithin(executing, EXECUTOR_SETTLE_MS);
+  if (controller.signal.reason instanceof TurnCancelledError && executing !== undefined)
+    await settledWithin(executing, EXECUTOR_SETTLE_MS);
   observed?.finished(failureCode ?? outcome);
   return outcome;
 }
@@ -139,7 +158,13 @@ const EXECUTOR_SETTLE_MS = 2_000;
 
 async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
   clearTimeout(timer);
 }
 

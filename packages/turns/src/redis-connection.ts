@@ -9,7 +9,9 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
  */
 export type RedisClient = Redis | Cluster;
 
-export type RedisTarget = { readonly kind: "single"; readonly url: string } | { readonly kind: "cluster"; readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
+export type RedisTarget =
+  | { readonly kind: "single"; readonly url: string }
+  | { readonly kind: "cluster"; readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
 
 export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
@@ -19,7 +21,9 @@ export function isCluster(client: RedisClient): client is Cluster {
  * Parses `host:port,host:port,…` (REDIS_CLUSTER_NODES). A few reachable nodes are enough: the client learns the
  * rest of the cluster from them. Errors name the entry, never echo more than it.
  */
-export function parseClusterNodes(value: string): { ok: true; nodes: Array<{ host: string; port: number }> } | { ok: false; message: string } {
+export function parseClusterNodes(
+  value: string,
+): { ok: true; nodes: Array<{ host: string; port: number }> } | { ok: false; message: string } {
   const entries = value
     .split(",")
     .map((s) => s.trim())
@@ -29,7 +33,8 @@ export function parseClusterNodes(value: string): { ok: true; nodes: Array<{ hos
   for (const entry of entries) {
     const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry);
     const port = Number(m?.[2]);
-    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535) return { ok: false, message: `expected host:port, got an entry of ${entry.length} characters` };
+    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535)
+      return { ok: false, message: `expected host:port, got an entry of ${entry.length} characters` };
     nodes.push({ host: (m[1] ?? "").replace(/^\[|\]$/g, ""), port });
   }
   return { ok: true, nodes };
@@ -60,18 +65,34 @@ export function connectRedis(target: RedisTarget, options: RedisOptions): RedisC
  * (`subscribersReady`).
  */
 export function shardedSubscriberClient(cluster: Cluster, connectionName: string | undefined): Cluster {
-  const redisOptions: RedisOptions = { ...cluster.options.redisOptions, maxRetriesPerRequest: null, commandTimeout: undefined };
+  const redisOptions: RedisOptions = {
+    ...cluster.options.redisOptions,
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+  };
   if (connectionName !== undefined) redisOptions.connectionName = connectionName;
-  return cluster.duplicate(undefined, { shardedSubscribers: true, enableOfflineQueue: true, redisOptions, slotsRefreshInterval: 2_000 });
+  return cluster.duplicate(undefined, {
+    shardedSubscribers: true,
+    enableOfflineQueue: true,
+    redisOptions,
+    slotsRefreshInterval: 2_000,
+  });
 }
 
 /**
  * The deployment from the two settings: REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), never
  * both; neither is `undefined` (the gateway's embedded mode). Messages name the setting, never echo its value.
  */
-export function redisTargetFromEnv(url: string | undefined, clusterNodes: string | undefined): { ok: true; value: RedisTarget | undefined } | { ok: false; message: string } {
+export function redisTargetFromEnv(
+  url: string | undefined,
+  clusterNodes: string | undefined,
+): { ok: true; value: RedisTarget | undefined } | { ok: false; message: string } {
   if (clusterNodes === undefined) return { ok: true, value: url === undefined ? undefined : { kind: "single", url } };
-  if (url !== undefined) return { ok: false, message: "invalid configuration: set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both" };
+  if (url !== undefined)
+    return {
+      ok: false,
+      message: "invalid configuration: set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both",
+    };
   const parsed = parseClusterNodes(clusterNodes);
   if (!parsed.ok) return { ok: false, message: `invalid configuration: REDIS_CLUSTER_NODES: ${parsed.message}` };
   return { ok: true, value: { kind: "cluster", nodes: parsed.nodes } };

@@ -9,10 +9,20 @@ import type { Redis } from "ioredis";
  * subscriber mode, so the client reconnects again and again and subscriptions are lost (seen in infra/bench
  * at 10,000 streams). Here there is no ready check and nothing in flight is re-sent.
  */
-export function openSubscriber(command: Redis, options: { autoResubscribe: boolean }, log: Logger = silentLogger): { sub: Redis; ready: Promise<void> } {
-  const sub = command.duplicate({ enableReadyCheck: false, autoResubscribe: options.autoResubscribe, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: null });
+export function openSubscriber(
+  command: Redis,
+  options: { autoResubscribe: boolean },
+  log: Logger = silentLogger,
+): { sub: Redis; ready: Promise<void> } {
+  const sub = command.duplicate({
+    enableReadyCheck: false,
+    autoResubscribe: options.autoResubscribe,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: null,
+  });
   // ioredis reconnects by itself; each state change is worth a line (not a crash, not a line per retry).
   new RedisStateLog(log, "subscriber").watchClient(sub);
-  const ready = sub.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => sub.once("ready", () => resolve()));
+  const ready =
+    sub.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => sub.once("ready", () => resolve()));
   return { sub, ready };
 }

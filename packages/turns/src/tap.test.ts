@@ -10,7 +10,10 @@ async function* numbers(n: number, failAt?: number): AsyncGenerator<number> {
 
 function recorder(): { log: string[]; hooks: Parameters<typeof tap<number>>[1] } {
   const log: string[] = [];
-  return { log, hooks: { onStart: () => log.push("start"), onItem: (i) => log.push(`item ${i}`), onEnd: () => log.push("end") } };
+  return {
+    log,
+    hooks: { onStart: () => log.push("start"), onItem: (i) => log.push(`item ${i}`), onEnd: () => log.push("end") },
+  };
 }
 
 describe("tap", () => {

@@ -47,7 +47,10 @@ export const INTERNAL_FAILURE: TurnFailure = { code: "internal", message: "the t
  * Maps whatever ended a turn to the `error` event a client sees. The turn errors of this package are known here;
  * anything else goes to `describeUnknown` (default: {@link INTERNAL_FAILURE}).
  */
-export function describeTurnFailure(err: unknown, describeUnknown: (err: unknown) => TurnFailure = () => INTERNAL_FAILURE): TurnFailure {
+export function describeTurnFailure(
+  err: unknown,
+  describeUnknown: (err: unknown) => TurnFailure = () => INTERNAL_FAILURE,
+): TurnFailure {
   if (err instanceof TurnFailedError) return err.failure;
   if (err instanceof TurnTimeoutError) return { code: "timeout", message: err.message };
   if (err instanceof TurnCancelledError) return { code: "cancelled", message: err.message };

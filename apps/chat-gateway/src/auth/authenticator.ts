@@ -31,7 +31,14 @@ export class Authenticator {
   constructor(private readonly config: Pick<SecurityConfig, "authModes" | "apiKeys" | "jwt" | "sessionScope">) {
     this.modes = new Set(config.authModes);
     const jwt = config.jwt;
-    this.jwks = jwt?.jwksUrl !== undefined ? createRemoteJWKSet(new URL(jwt.jwksUrl), { cooldownDuration: jwt.jwksCooldownMs, timeoutDuration: 5_000, cacheMaxAge: 10 * 60_000 }) : undefined;
+    this.jwks =
+      jwt?.jwksUrl !== undefined
+        ? createRemoteJWKSet(new URL(jwt.jwksUrl), {
+            cooldownDuration: jwt.jwksCooldownMs,
+            timeoutDuration: 5_000,
+            cacheMaxAge: 10 * 60_000,
+          })
+        : undefined;
   }
 
   get open(): boolean {
@@ -45,9 +52,19 @@ export class Authenticator {
     if (token === undefined || token === "") return { ok: false, reason: "missing", detail: "no credentials" };
     if (this.modes.has("api_key")) {
       const key = this.matchApiKey(token);
-      if (key) return { ok: true, identity: { via: "api_key", tenant: key.tenant, subject: key.name ?? `key:${key.hash.toString("hex").slice(0, 12)}`, ...(key.limits ? { limits: key.limits } : {}) } };
+      if (key)
+        return {
+          ok: true,
+          identity: {
+            via: "api_key",
+            tenant: key.tenant,
+            subject: key.name ?? `key:${key.hash.toString("hex").slice(0, 12)}`,
+            ...(key.limits ? { limits: key.limits } : {}),
+          },
+        };
     }
-    if (this.modes.has("jwt") && creds.bearer !== undefined && JWT_SHAPE.test(creds.bearer) && this.config.jwt) return this.verifyJwt(creds.bearer, this.config.jwt);
+    if (this.modes.has("jwt") && creds.bearer !== undefined && JWT_SHAPE.test(creds.bearer) && this.config.jwt)
+      return this.verifyJwt(creds.bearer, this.config.jwt);
     return { ok: false, reason: "invalid", detail: "unknown API key or not a token" };
   }
 
@@ -69,16 +86,24 @@ export class Authenticator {
         ...(jwt.issuer !== undefined ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience !== undefined ? { audience: jwt.audience } : {}),
       };
-      const { payload } = jwt.secret ? await jwtVerify(token, jwt.secret, options) : await jwtVerify(token, this.jwks as JWTVerifyGetKey, options);
+      const { payload } = jwt.secret
+        ? await jwtVerify(token, jwt.secret, options)
+        : await jwtVerify(token, this.jwks as JWTVerifyGetKey, options);
       // A token without an expiry would be valid forever.
       if (payload.exp === undefined) return { ok: false, reason: "invalid", detail: "token has no exp" };
       const tenant = payload[jwt.tenantClaim];
-      if (!Tenant.safeParse(tenant).success || typeof tenant !== "string") return { ok: false, reason: "invalid", detail: `claim ${jwt.tenantClaim} missing or not a string` };
+      if (!Tenant.safeParse(tenant).success || typeof tenant !== "string")
+        return { ok: false, reason: "invalid", detail: `claim ${jwt.tenantClaim} missing or not a string` };
       const subject = typeof payload.sub === "string" && payload.sub !== "" ? payload.sub.slice(0, 256) : undefined;
-      if (this.config.sessionScope === "subject" && subject === undefined) return { ok: false, reason: "invalid", detail: "token has no sub (SESSION_SCOPE=subject)" };
+      if (this.config.sessionScope === "subject" && subject === undefined)
+        return { ok: false, reason: "invalid", detail: "token has no sub (SESSION_SCOPE=subject)" };
       return { ok: true, identity: { via: "jwt", tenant, ...(subject !== undefined ? { subject } : {}) } };
     } catch (err) {
-      if (err instanceof joseErrors.JWKSTimeout || (err instanceof joseErrors.JOSEError && err.code === "ERR_JWKS_INVALID") || !(err instanceof joseErrors.JOSEError)) {
+      if (
+        err instanceof joseErrors.JWKSTimeout ||
+        (err instanceof joseErrors.JOSEError && err.code === "ERR_JWKS_INVALID") ||
+        !(err instanceof joseErrors.JOSEError)
+      ) {
         return { ok: false, reason: "unavailable", detail: err instanceof Error ? err.name : "jwks error" };
       }
       return { ok: false, reason: "invalid", detail: err.code };

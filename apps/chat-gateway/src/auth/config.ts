@@ -12,9 +12,18 @@ export const SecurityEnv = z.object({
   JWT_JWKS_URL: envUrl(/^https?:$/),
   JWT_ISSUER: envString(),
   JWT_AUDIENCE: envString(),
-  JWT_TENANT_CLAIM: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().regex(/^[A-Za-z0-9_.:/-]{1,128}$/, { error: "must be a claim name" }).default("tenant")),
+  JWT_TENANT_CLAIM: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/-]{1,128}$/, { error: "must be a claim name" })
+      .default("tenant"),
+  ),
   JWT_CLOCK_TOLERANCE_S: envInt(30, 0, 600),
-  SESSION_SCOPE: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.enum(["tenant", "subject"], { error: "must be tenant or subject" }).default("tenant")),
+  SESSION_SCOPE: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.enum(["tenant", "subject"], { error: "must be tenant or subject" }).default("tenant"),
+  ),
   CORS_ORIGINS: envString(),
   ALLOWED_HOSTS: envString(),
 });
@@ -38,8 +47,14 @@ const ApiKeyFileEntry = z
   .strictObject({
     tenant: Tenant,
     name: z.string().min(1).max(128).optional(),
-    key: z.string().min(MIN_API_KEY_LENGTH, { error: `must be at least ${MIN_API_KEY_LENGTH} characters` }).optional(),
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, { error: "must be 64 hex digits" }).optional(),
+    key: z
+      .string()
+      .min(MIN_API_KEY_LENGTH, { error: `must be at least ${MIN_API_KEY_LENGTH} characters` })
+      .optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, { error: "must be 64 hex digits" })
+      .optional(),
     limits: ApiKeyLimits.optional(),
   })
   .refine((e) => (e.key === undefined) !== (e.sha256 === undefined), { error: "needs exactly one of key or sha256" });
@@ -87,18 +102,26 @@ export function isLoopback(host: string): boolean {
 export const sha256 = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
 
 type Result<T> = ParsedEnv<T>;
-const fail = (message: string): { ok: false; message: string } => ({ ok: false, message: `invalid configuration: ${message}` });
+const fail = (message: string): { ok: false; message: string } => ({
+  ok: false,
+  message: `invalid configuration: ${message}`,
+});
 
 /** API_KEYS="tenant:key,tenant2:key2": the key is everything after the first ':'. */
 function parseApiKeys(raw: string): Result<ApiKeyEntry[]> {
   const out: ApiKeyEntry[] = [];
-  const entries = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const entries = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   for (const [i, entry] of entries.entries()) {
     const colon = entry.indexOf(":");
     const tenant = colon > 0 ? entry.slice(0, colon) : "";
     const key = colon > 0 ? entry.slice(colon + 1) : "";
-    if (!Tenant.safeParse(tenant).success) return fail(`API_KEYS entry ${i + 1} must be tenant:key with a printable tenant name`);
-    if (key.length < MIN_API_KEY_LENGTH) return fail(`API_KEYS entry ${i + 1} has a key shorter than ${MIN_API_KEY_LENGTH} characters`);
+    if (!Tenant.safeParse(tenant).success)
+      return fail(`API_KEYS entry ${i + 1} must be tenant:key with a printable tenant name`);
+    if (key.length < MIN_API_KEY_LENGTH)
+      return fail(`API_KEYS entry ${i + 1} has a key shorter than ${MIN_API_KEY_LENGTH} characters`);
     out.push({ hash: sha256(key), tenant });
   }
   return { ok: true, value: out };
@@ -138,14 +161,22 @@ function parseApiKeysFile(path: string): Result<ApiKeyEntry[]> {
 function parseOrigins(raw: string | undefined): Result<string[]> {
   if (raw === undefined) return { ok: true, value: [] };
   const out: string[] = [];
-  for (const item of raw.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  for (const item of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")) {
     let url: URL;
     try {
       url = new URL(item);
     } catch {
-      return fail(`CORS_ORIGINS entry ${JSON.stringify(item.slice(0, 60))} is not an origin like https://app.example.com`);
+      return fail(
+        `CORS_ORIGINS entry ${JSON.stringify(item.slice(0, 60))} is not an origin like https://app.example.com`,
+      );
     }
-    if (!/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, "")) return fail(`CORS_ORIGINS entry ${JSON.stringify(item.slice(0, 60))} is not an origin like https://app.example.com`);
+    if (!/^https?:$/.test(url.protocol) || url.origin !== item.replace(/\/$/, ""))
+      return fail(
+        `CORS_ORIGINS entry ${JSON.stringify(item.slice(0, 60))} is not an origin like https://app.example.com`,
+      );
     out.push(url.origin);
   }
   return { ok: true, value: out };
@@ -156,8 +187,12 @@ function parseHosts(raw: string | undefined, bindHost: string): Result<string[]>
   // where auth is mandatory and the public names are only known to the operator (set ALLOWED_HOSTS then).
   if (raw === undefined) return { ok: true, value: isLoopback(bindHost) ? LOOPBACK_HOSTS : ["*"] };
   const out: string[] = [];
-  for (const item of raw.split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "")) {
-    if (item !== "*" && !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(item)) return fail(`ALLOWED_HOSTS entry ${JSON.stringify(item.slice(0, 60))} must be a host name, host:port, or *`);
+  for (const item of raw
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "")) {
+    if (item !== "*" && !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(item))
+      return fail(`ALLOWED_HOSTS entry ${JSON.stringify(item.slice(0, 60))} must be a host name, host:port, or *`);
     out.push(item);
   }
   return { ok: true, value: out.length > 0 ? out : LOOPBACK_HOSTS };
@@ -184,20 +219,37 @@ export function securityConfigFromEnv(e: SecurityEnv, bindHost: string): Result<
   const jwtGiven = e.JWT_SECRET !== undefined || e.JWT_JWKS_URL !== undefined;
 
   // Unset AUTH_MODE: whatever credentials are configured, else none.
-  const modes = (e.AUTH_MODE ?? [keys.length > 0 ? "api_key" : "", jwtGiven ? "jwt" : ""].filter(Boolean).join(",")) || "none";
-  const list = [...new Set(modes.split(",").map((m) => m.trim()).filter((m) => m !== ""))];
-  if (list.length === 0 || !list.every((m): m is AuthMode => m === "none" || m === "api_key" || m === "jwt")) return fail("AUTH_MODE must be none, api_key, jwt, or api_key,jwt");
+  const modes =
+    (e.AUTH_MODE ?? [keys.length > 0 ? "api_key" : "", jwtGiven ? "jwt" : ""].filter(Boolean).join(",")) || "none";
+  const list = [
+    ...new Set(
+      modes
+        .split(",")
+        .map((m) => m.trim())
+        .filter((m) => m !== ""),
+    ),
+  ];
+  if (list.length === 0 || !list.every((m): m is AuthMode => m === "none" || m === "api_key" || m === "jwt"))
+    return fail("AUTH_MODE must be none, api_key, jwt, or api_key,jwt");
   if (list.includes("none") && list.length > 1) return fail("AUTH_MODE=none cannot be combined with api_key or jwt");
   if (list.includes("none") && !isLoopback(bindHost)) {
-    return fail(`AUTH_MODE=none is only allowed when HOST is a loopback address (HOST=${bindHost}); set AUTH_MODE=api_key or jwt with API_KEYS or JWT_SECRET/JWT_JWKS_URL`);
+    return fail(
+      `AUTH_MODE=none is only allowed when HOST is a loopback address (HOST=${bindHost}); set AUTH_MODE=api_key or jwt with API_KEYS or JWT_SECRET/JWT_JWKS_URL`,
+    );
   }
-  if (list.includes("api_key") && keys.length === 0) return fail("AUTH_MODE includes api_key but neither API_KEYS nor API_KEYS_FILE gives a key");
+  if (list.includes("api_key") && keys.length === 0)
+    return fail("AUTH_MODE includes api_key but neither API_KEYS nor API_KEYS_FILE gives a key");
 
   let jwt: JwtSettings | undefined;
   if (list.includes("jwt")) {
-    if ((e.JWT_SECRET === undefined) === (e.JWT_JWKS_URL === undefined)) return fail("AUTH_MODE includes jwt: set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL (RS256/ES256)");
-    if (e.JWT_SECRET !== undefined && e.JWT_SECRET.length < 32) return fail("JWT_SECRET must be at least 32 characters");
-    if (e.JWT_JWKS_URL !== undefined && e.JWT_AUDIENCE === undefined) return fail("JWT_AUDIENCE is required with JWT_JWKS_URL (a shared identity provider signs tokens for other apps too)");
+    if ((e.JWT_SECRET === undefined) === (e.JWT_JWKS_URL === undefined))
+      return fail("AUTH_MODE includes jwt: set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL (RS256/ES256)");
+    if (e.JWT_SECRET !== undefined && e.JWT_SECRET.length < 32)
+      return fail("JWT_SECRET must be at least 32 characters");
+    if (e.JWT_JWKS_URL !== undefined && e.JWT_AUDIENCE === undefined)
+      return fail(
+        "JWT_AUDIENCE is required with JWT_JWKS_URL (a shared identity provider signs tokens for other apps too)",
+      );
     jwt = {
       ...(e.JWT_SECRET !== undefined ? { secret: new TextEncoder().encode(e.JWT_SECRET) } : {}),
       ...(e.JWT_JWKS_URL !== undefined ? { jwksUrl: e.JWT_JWKS_URL } : {}),
@@ -214,6 +266,13 @@ export function securityConfigFromEnv(e: SecurityEnv, bindHost: string): Result<
   if (!hosts.ok) return hosts;
   return {
     ok: true,
-    value: { authModes: list, apiKeys: keys, jwt, sessionScope: e.SESSION_SCOPE, corsOrigins: origins.value, allowedHosts: hosts.value },
+    value: {
+      authModes: list,
+      apiKeys: keys,
+      jwt,
+      sessionScope: e.SESSION_SCOPE,
+      corsOrigins: origins.value,
+      allowedHosts: hosts.value,
+    },
   };
 }

@@ -4,7 +4,12 @@ import type { ApiKeyLimits } from "./config.js";
 /** Who is calling. `none` = AUTH_MODE=none on loopback: no tenant, everything unscoped as before. */
 export type Identity =
   | { readonly via: "none" }
-  | { readonly via: "api_key" | "jwt"; readonly tenant: string; readonly subject?: string; readonly limits?: ApiKeyLimits };
+  | {
+      readonly via: "api_key" | "jwt";
+      readonly tenant: string;
+      readonly subject?: string;
+      readonly limits?: ApiKeyLimits;
+    };
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -17,5 +22,7 @@ declare module "hono" {
 
 export function scopeOf(identity: Identity, sessionScope: "tenant" | "subject"): TurnScope {
   if (identity.via === "none") return {};
-  return sessionScope === "subject" ? { tenant: identity.tenant, subject: identity.subject } : { tenant: identity.tenant };
+  return sessionScope === "subject"
+    ? { tenant: identity.tenant, subject: identity.subject }
+    : { tenant: identity.tenant };
 }

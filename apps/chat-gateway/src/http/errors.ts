@@ -20,7 +20,13 @@ export class ApiError extends Error {
   }
 }
 
-export function jsonError(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: ErrorDetail[], headers: Record<string, string> = {}): Response {
+export function jsonError(
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetail[],
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(errorBody(code, message, details)), {
     status,
     headers: { ...headers, "content-type": "application/json; charset=utf-8" },
@@ -32,7 +38,14 @@ export function errorHandler(log: Logger): ErrorHandler {
     if (err instanceof ApiError) return jsonError(err.status, err.code, err.message, err.details, err.headers);
     if (err instanceof HTTPException) {
       const status = err.status;
-      const code: ErrorCode = status === 413 ? "payload_too_large" : status === 404 ? "not_found" : status >= 500 ? "internal" : "bad_request";
+      const code: ErrorCode =
+        status === 413
+          ? "payload_too_large"
+          : status === 404
+            ? "not_found"
+            : status >= 500
+              ? "internal"
+              : "bad_request";
       return jsonError(status, code, status === 413 ? "request body is too large" : "bad request");
     }
     if (isStoreUnavailable(err)) {

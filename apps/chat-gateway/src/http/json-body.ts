@@ -9,7 +9,11 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * 415 for a non-JSON content type, 413 past `maxBytes` (declared or actual), 400 for malformed JSON or
  * UTF-8, 400 with field details when the schema rejects it.
  */
-export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S, maxBytes: number): Promise<z.output<S>> {
+export async function readJsonBody<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  maxBytes: number,
+): Promise<z.output<S>> {
   const type = req.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "content-type must be application/json");
@@ -32,7 +36,9 @@ export async function readJsonBody<S extends z.ZodType>(req: Request, schema: S,
     throw new ApiError(400, "invalid_json", "request body is not valid JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ApiError(400, "bad_request", "request body must be a JSON object", [{ field: "(body)", message: "must be a JSON object" }]);
+    throw new ApiError(400, "bad_request", "request body must be a JSON object", [
+      { field: "(body)", message: "must be a JSON object" },
+    ]);
   }
   return validate(schema, value);
 }

@@ -23,14 +23,18 @@ export function observeRequests(log: Logger, metrics: GatewayMetrics | undefined
     let traceId: string | undefined;
     if (tracingEnabled()) {
       const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
-      await inSpan(c.req.method, { kind: SpanKind.SERVER, parent, attributes: { "http.request.method": c.req.method, "url.path": c.req.path } }, async (span) => {
-        traceId = activeTraceId();
-        await next();
-        const route = routePattern(c);
-        span.updateName(`${c.req.method} ${route}`);
-        span.setAttribute("http.route", route);
-        span.setAttribute("http.response.status_code", c.res.status);
-      });
+      await inSpan(
+        c.req.method,
+        { kind: SpanKind.SERVER, parent, attributes: { "http.request.method": c.req.method, "url.path": c.req.path } },
+        async (span) => {
+          traceId = activeTraceId();
+          await next();
+          const route = routePattern(c);
+          span.updateName(`${c.req.method} ${route}`);
+          span.setAttribute("http.route", route);
+          span.setAttribute("http.response.status_code", c.res.status);
+        },
+      );
     } else await next();
     const route = routePattern(c);
     const seconds = (performance.now() - started) / 1000;

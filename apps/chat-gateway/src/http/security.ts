@@ -35,7 +35,9 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
 export function hostGuard(allowed: readonly string[]): MiddlewareHandler {
   return createMiddleware(async (c, next) => {
     if (!hostAllowed(requestHost(c.req, c.req.url), allowed)) {
-      return jsonError(421, "bad_request", "this server does not answer for that Host", [{ field: "Host", message: "is not in ALLOWED_HOSTS" }]);
+      return jsonError(421, "bad_request", "this server does not answer for that Host", [
+        { field: "Host", message: "is not in ALLOWED_HOSTS" },
+      ]);
     }
     await next();
   });
@@ -99,8 +101,17 @@ export function authMiddleware(auth: Authenticator, options: AuthMiddlewareOptio
       return jsonError(503, "not_ready", "authentication is temporarily unavailable");
     }
     options.log.info("authentication refused", { path: c.req.path, reason: result.detail });
-    const res = jsonError(401, "unauthorized", result.reason === "missing" ? "authentication required" : "invalid credentials");
-    res.headers.set("www-authenticate", result.reason === "missing" ? 'Bearer realm="chat-gateway"' : 'Bearer realm="chat-gateway", error="invalid_token"');
+    const res = jsonError(
+      401,
+      "unauthorized",
+      result.reason === "missing" ? "authentication required" : "invalid credentials",
+    );
+    res.headers.set(
+      "www-authenticate",
+      result.reason === "missing"
+        ? 'Bearer realm="chat-gateway"'
+        : 'Bearer realm="chat-gateway", error="invalid_token"',
+    );
     return res;
   });
 }

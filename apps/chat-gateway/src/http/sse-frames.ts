@@ -21,7 +21,10 @@ export interface SseFramesOptions {
  * One AbortController per stream: with 10,000 idle streams open every signal is ~1 KiB of heap (its listener
  * maps and shape), so the drain shares this one instead of a second controller (see infra/bench, heap per stream).
  */
-export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable<string>, options: SseFramesOptions): Response {
+export function sseFramesResponse(
+  frames: (signal: AbortSignal) => AsyncIterable<string>,
+  options: SseFramesOptions,
+): Response {
   const encoder = new TextEncoder();
   const abort = new AbortController();
   const drain = options.drain;
@@ -41,64 +44,68 @@ export function sseFramesResponse(frames: (signal: AbortSignal) => AsyncIterable
     abort.abort();
     resume?.();
   };
-  const body = new ReadableStream<Uint8Array>({
-    pull() {
-      resume?.();
-      resume = undefined;
-    },
-    start(controller) {
-      // Not awaited: a stream counts as started, and gets the pull() calls that wake `drained` below, only once
-      // start() has returned. Awaiting the whole relay here left a stream whose queue filled waiting forever.
-      void (async () => {
-      const beat = { lastWrite: Date.now(), ping: () => void write(SSE_HEARTBEAT) };
-      const write = (text: string): boolean => {
-        if (gone) return false;
-        try {
-          controller.enqueue(encoder.encode(text));
-          beat.lastWrite = Date.now();
-          return true;
-        } catch {
-          leave();
-          return false;
-        }
-      };
-      stopHeartbeat = heartbeat(options.heartbeatMs, beat);
-      drain?.addEventListener("abort", onDrain, { once: true });
-      if (drain?.aborted === true) abort.abort();
-      const drained = async (): Promise<void> => {
-        while ((controller.desiredSize ?? 1) <= 0 && !abort.signal.aborted) await new Promise<void>((r) => (resume = r));
-      };
-      try {
-        for await (const frame of frames(abort.signal)) {
-          if (!write(frame)) break;
-          await drained();
-        }
-      } finally {
-        drain?.removeEventListener("abort", onDrain);
-        finished = !gone;
-        stopHeartbeat?.();
-        if (!gone) {
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull() {
+        resume?.();
+        resume = undefined;
+      },
+      start(controller) {
+        // Not awaited: a stream counts as started, and gets the pull() calls that wake `drained` below, only once
+        // start() has returned. Awaiting the whole relay here left a stream whose queue filled waiting forever.
+        void (async () => {
+          const beat = { lastWrite: Date.now(), ping: () => void write(SSE_HEARTBEAT) };
+          const write = (text: string): boolean => {
+            if (gone) return false;
+            try {
+              controller.enqueue(encoder.encode(text));
+              beat.lastWrite = Date.now();
+              return true;
+            } catch {
+              leave();
+              return false;
+            }
+          };
+          stopHeartbeat = heartbeat(options.heartbeatMs, beat);
+          drain?.addEventListener("abort", onDrain, { once: true });
+          if (drain?.aborted === true) abort.abort();
+          const drained = async (): Promise<void> => {
+            while ((controller.desiredSize ?? 1) <= 0 && !abort.signal.aborted)
+              await new Promise<void>((r) => (resume = r));
+          };
           try {
-            controller.close();
-          } catch {
-            // already closed by the client
+            for await (const frame of frames(abort.signal)) {
+              if (!write(frame)) break;
+              await drained();
+            }
+          } finally {
+            drain?.removeEventListener("abort", onDrain);
+            finished = !gone;
+            stopHeartbeat?.();
+            if (!gone) {
+              try {
+                controller.close();
+              } catch {
+                // already closed by the client
+              }
+            }
           }
-        }
-      }
-      })().catch((err: unknown) => {
-        try {
-          controller.error(err);
-        } catch {
-          // the client already closed the stream: nobody is left to tell
-        }
-      });
+        })().catch((err: unknown) => {
+          try {
+            controller.error(err);
+          } catch {
+            // the client already closed the stream: nobody is left to tell
+          }
+        });
+      },
+      cancel() {
+        stopHeartbeat?.();
+        leave();
+        if (!finished) options.onClientGone?.();
+      },
     },
-    cancel() {
-      stopHeartbeat?.();
-      leave();
-      if (!finished) options.onClientGone?.();
-    },
-  }, new ByteLengthQueuingStrategy({ highWaterMark: SSE_BUFFER_BYTES }));
+    new ByteLengthQueuingStrategy({ highWaterMark: SSE_BUFFER_BYTES }),
+  );
   return new Response(body, {
     status: 200,
     headers: {

@@ -20,7 +20,10 @@ export const DRAIN_RETRY_MS = 500;
  * seed's event name, `data:` = its payload. `follow` receives a signal that aborts when the client goes away;
  * the turn itself keeps running (it is decoupled from the stream), so its answer still lands in history.
  */
-export function sseResponse(follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>, options: SseStreamOptions): Response {
+export function sseResponse(
+  follow: (signal: AbortSignal) => AsyncIterable<LoggedTurnEvent>,
+  options: SseStreamOptions,
+): Response {
   const drain = options.drain;
   // `signal` aborts when the client leaves or the gateway drains (sseFramesResponse's `drain`); the stream stays
   // writable after a drain, so the client is told to reconnect.

@@ -14,7 +14,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 export function jsonOnly(maxBytes: number): MiddlewareHandler {
   return every(
     async (c, next) => {
-      if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw new ApiError(415, "unsupported_media_type", "content-type must be application/json");
+      if (!JSON_TYPE.test(c.req.header("content-type") ?? ""))
+        throw new ApiError(415, "unsupported_media_type", "content-type must be application/json");
       await next();
     },
     bodyLimit({

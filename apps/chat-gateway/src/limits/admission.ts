@@ -15,7 +15,8 @@ export interface Caller {
 export function callerOf(c: Context): Caller {
   const identity = c.get("identity");
   if (identity === undefined || identity.via === "none") return { bucket: "-" };
-  if (identity.limits !== undefined) return { bucket: `k.${identity.tenant}/${identity.subject ?? ""}`, keyLimits: identity.limits };
+  if (identity.limits !== undefined)
+    return { bucket: `k.${identity.tenant}/${identity.subject ?? ""}`, keyLimits: identity.limits };
   return { bucket: `t.${identity.tenant}` };
 }
 
@@ -24,7 +25,8 @@ export function callerOf(c: Context): Caller {
  * metric's cardinality stays bounded). `input_chars` covers both one input over the per-minute budget (413) and the
  * budget spent (429); `backlog_full` is the WebSocket's own per-socket bound (routes/ws.ts).
  */
-export type RejectionReason = "model_not_allowed" | "input_chars" | "queue_full" | "rate_limited" | "concurrency" | "backlog_full";
+export type RejectionReason =
+  "model_not_allowed" | "input_chars" | "queue_full" | "rate_limited" | "concurrency" | "backlog_full";
 
 /** Told of every refusal (the gateway counts them); a no-op by default. */
 export type OnReject = (reason: RejectionReason) => void;
@@ -33,13 +35,17 @@ export type OnReject = (reason: RejectionReason) => void;
 const QUEUE_FULL_RETRY_S = 5;
 
 export const queueFullError = (): ApiError =>
-  new ApiError(503, "queue_full", "too many turns are waiting; try again shortly", undefined, { "Retry-After": String(QUEUE_FULL_RETRY_S) });
+  new ApiError(503, "queue_full", "too many turns are waiting; try again shortly", undefined, {
+    "Retry-After": String(QUEUE_FULL_RETRY_S),
+  });
 
 /** RateLimit-Policy / RateLimit (draft-ietf-httpapi-ratelimit-headers-10, structured-field lists). */
 export function rateLimitHeaders(states: readonly LimitState[]): Record<string, string> {
   if (states.length === 0) return {};
   const policy = states
-    .map((s) => (s.name === "concurrent" ? `"concurrent";q=${s.limit};qu="concurrent-requests"` : `"${s.name}";q=${s.limit};w=60`))
+    .map((s) =>
+      s.name === "concurrent" ? `"concurrent";q=${s.limit};qu="concurrent-requests"` : `"${s.name}";q=${s.limit};w=60`,
+    )
     .join(", ");
   const current = states.map((s) => `"${s.name}";r=${s.remaining};t=${Math.ceil(s.resetMs / 1000)}`).join(", ");
   return { "RateLimit-Policy": policy, RateLimit: current };
@@ -63,22 +69,51 @@ export class TurnAdmission {
     const model = job.options.model;
     if (model !== undefined && allowed !== "*" && !allowed.includes("*") && !allowed.includes(model)) {
       this.onReject("model_not_allowed");
-      throw new ApiError(400, "bad_request", "model is not allowed", [{ field: "model", message: `is not one of the allowed models (${allowed.join(", ")})` }]);
+      throw new ApiError(400, "bad_request", "model is not allowed", [
+        { field: "model", message: `is not one of the allowed models (${allowed.join(", ")})` },
+      ]);
     }
     const policy = this.policyFor(caller);
     if (policy.inputCharsPerMinute !== undefined && job.input.length > policy.inputCharsPerMinute) {
       this.onReject("input_chars");
-      throw new ApiError(413, "payload_too_large", `input is longer than the ${policy.inputCharsPerMinute} characters allowed per minute`, [{ field: "input", message: "is too long" }]);
+      throw new ApiError(
+        413,
+        "payload_too_large",
+        `input is longer than the ${policy.inputCharsPerMinute} characters allowed per minute`,
+        [{ field: "input", message: "is too long" }],
+      );
     }
     if (this.config.maxQueuedTurns !== undefined && (await this.queueDepth()) >= this.config.maxQueuedTurns) {
       this.onReject("queue_full");
       throw queueFullError();
     }
-    if (policy.turnsPerMinute === undefined && policy.inputCharsPerMinute === undefined && policy.maxConcurrent === undefined) return [];
-    const admission = await this.limits.admit({ bucket: caller.bucket, turnId: job.turn_id, deadlineAt: job.deadline_at, inputChars: job.input.length, policy });
+    if (
+      policy.turnsPerMinute === undefined &&
+      policy.inputCharsPerMinute === undefined &&
+      policy.maxConcurrent === undefined
+    )
+      return [];
+    const admission = await this.limits.admit({
+      bucket: caller.bucket,
+      turnId: job.turn_id,
+      deadlineAt: job.deadline_at,
+      inputChars: job.input.length,
+      policy,
+    });
     if (admission.admitted) return admission.states;
-    this.onReject(admission.exceeded === "turns" ? "rate_limited" : admission.exceeded === "input_chars" ? "input_chars" : "concurrency");
-    const what = admission.exceeded === "turns" ? "turns per minute" : admission.exceeded === "input_chars" ? "input characters per minute" : "turns running at once";
+    this.onReject(
+      admission.exceeded === "turns"
+        ? "rate_limited"
+        : admission.exceeded === "input_chars"
+          ? "input_chars"
+          : "concurrency",
+    );
+    const what =
+      admission.exceeded === "turns"
+        ? "turns per minute"
+        : admission.exceeded === "input_chars"
+          ? "input characters per minute"
+          : "turns running at once";
     throw new ApiError(429, "rate_limited", `rate limit reached: ${what}`, undefined, {
       "Retry-After": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))),
       ...rateLimitHeaders(admission.states),

@@ -2,7 +2,16 @@ import { envInt, envString, type ParsedEnv } from "@acb/schemas";
 import type { LimitPolicy } from "@acb/turns";
 import { z } from "zod";
 
-const optionalCount = (max: number) => z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number({ error: `must be an integer between 1 and ${max}` }).int({ error: `must be an integer between 1 and ${max}` }).min(1, { error: `must be an integer between 1 and ${max}` }).max(max, { error: `must be an integer between 1 and ${max}` }).optional());
+const optionalCount = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce
+      .number({ error: `must be an integer between 1 and ${max}` })
+      .int({ error: `must be an integer between 1 and ${max}` })
+      .min(1, { error: `must be an integer between 1 and ${max}` })
+      .max(max, { error: `must be an integer between 1 and ${max}` })
+      .optional(),
+  );
 
 /** The env of the limits (spread into the gateway's env schema). Unset = unlimited, except the WS backlog. */
 export const LimitsEnv = z.object({
@@ -31,15 +40,25 @@ export interface LimitsConfig {
  * clients ask for, so naming another model is opt-in (`ALLOWED_MODELS=*` restores the seed's free choice).
  */
 export function limitsConfigFromEnv(e: LimitsEnv, chatModelId: string): ParsedEnv<LimitsConfig> {
-  const models = e.ALLOWED_MODELS === undefined ? [chatModelId] : e.ALLOWED_MODELS.split(",").map((m) => m.trim()).filter((m) => m !== "");
-  if (models.length === 0) return { ok: false, message: "invalid configuration: ALLOWED_MODELS must list at least one model, or be *" };
+  const models =
+    e.ALLOWED_MODELS === undefined
+      ? [chatModelId]
+      : e.ALLOWED_MODELS.split(",")
+          .map((m) => m.trim())
+          .filter((m) => m !== "");
+  if (models.length === 0)
+    return { ok: false, message: "invalid configuration: ALLOWED_MODELS must list at least one model, or be *" };
   return {
     ok: true,
     value: {
       policy: {
         ...(e.RATE_LIMIT_TURNS_PER_MINUTE !== undefined ? { turnsPerMinute: e.RATE_LIMIT_TURNS_PER_MINUTE } : {}),
-        ...(e.RATE_LIMIT_INPUT_CHARS_PER_MINUTE !== undefined ? { inputCharsPerMinute: e.RATE_LIMIT_INPUT_CHARS_PER_MINUTE } : {}),
-        ...(e.MAX_CONCURRENT_TURNS_PER_TENANT !== undefined ? { maxConcurrent: e.MAX_CONCURRENT_TURNS_PER_TENANT } : {}),
+        ...(e.RATE_LIMIT_INPUT_CHARS_PER_MINUTE !== undefined
+          ? { inputCharsPerMinute: e.RATE_LIMIT_INPUT_CHARS_PER_MINUTE }
+          : {}),
+        ...(e.MAX_CONCURRENT_TURNS_PER_TENANT !== undefined
+          ? { maxConcurrent: e.MAX_CONCURRENT_TURNS_PER_TENANT }
+          : {}),
       },
       maxQueuedTurns: e.MAX_QUEUED_TURNS,
       wsMaxBacklog: e.WS_MAX_BACKLOG,

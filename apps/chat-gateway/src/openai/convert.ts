@@ -31,7 +31,11 @@ export function parseModelId(id: string, configured: string): ModelChoice {
     tools = true;
     rest = rest.slice(0, -TOOLS_SUFFIX.length);
   }
-  if (showTools && !tools) throw invalid("model", `the ${DETAILS_SUFFIX} suffix only applies to a ${TOOLS_SUFFIX} model (e.g. ${configured}${TOOLS_SUFFIX}${DETAILS_SUFFIX})`);
+  if (showTools && !tools)
+    throw invalid(
+      "model",
+      `the ${DETAILS_SUFFIX} suffix only applies to a ${TOOLS_SUFFIX} model (e.g. ${configured}${TOOLS_SUFFIX}${DETAILS_SUFFIX})`,
+    );
   if (rest === "") throw invalid("model", "names no model");
   return { id, base: rest === configured ? undefined : rest, tools, showTools };
 }
@@ -51,7 +55,8 @@ export function refuseSurprises(req: ChatCompletionRequest): void {
     throw invalid("tools", "are not accepted: the gateway runs its own MCP tools (pick a model ending in +tools)");
   }
   const format = req.response_format?.type;
-  if (format !== undefined && format !== "text") throw invalid("response_format", `type ${JSON.stringify(format).slice(0, 64)} is not supported (only "text")`);
+  if (format !== undefined && format !== "text")
+    throw invalid("response_format", `type ${JSON.stringify(format).slice(0, 64)} is not supported (only "text")`);
 }
 
 function textOf(content: OpenAIMessage["content"] | undefined, param: string): string {
@@ -87,8 +92,14 @@ export function planTurn(req: ChatCompletionRequest, choice: ModelChoice, statel
       case "user":
         return { role: "user", content: textOf(m.content, param) };
       case "assistant": {
-        const calls = (m.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
-        return calls.length > 0 ? { role: "assistant", content: textOf(m.content, param), tool_calls: calls } : { role: "assistant", content: textOf(m.content, param) };
+        const calls = (m.tool_calls ?? []).map((c) => ({
+          id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        }));
+        return calls.length > 0
+          ? { role: "assistant", content: textOf(m.content, param), tool_calls: calls }
+          : { role: "assistant", content: textOf(m.content, param) };
       }
       case "tool":
         return { role: "tool", content: textOf(m.content, param), tool_call_id: m.tool_call_id };
@@ -96,9 +107,11 @@ export function planTurn(req: ChatCompletionRequest, choice: ModelChoice, statel
   });
   const last = conversation.at(-1);
   const lastIndex = conversation.length - 1;
-  if (last?.role !== "user") throw invalid(`messages.${lastIndex}.role`, "must be user: the last message is the one answered");
+  if (last?.role !== "user")
+    throw invalid(`messages.${lastIndex}.role`, "must be user: the last message is the one answered");
   if (last.content.trim() === "") throw invalid(`messages.${lastIndex}.content`, "must not be empty");
-  if (last.content.length > MAX_INPUT_CHARS) throw invalid(`messages.${lastIndex}.content`, `must be at most ${MAX_INPUT_CHARS} characters`);
+  if (last.content.length > MAX_INPUT_CHARS)
+    throw invalid(`messages.${lastIndex}.content`, `must be at most ${MAX_INPUT_CHARS} characters`);
   const before = conversation.slice(0, -1);
   if (stateless && !Conversation.safeParse(before).success) throw invalid("messages", "is too large for one turn");
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;

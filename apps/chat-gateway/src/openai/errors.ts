@@ -17,11 +17,22 @@ function typeFor(status: number): OpenAIErrorType {
   return "invalid_request_error";
 }
 
-export function openAIErrorBody(status: number, message: string, code: ErrorCode | null, param: string | null = null): OpenAIErrorBody {
+export function openAIErrorBody(
+  status: number,
+  message: string,
+  code: ErrorCode | null,
+  param: string | null = null,
+): OpenAIErrorBody {
   return { error: { message, type: typeFor(status), code, param } };
 }
 
-export function openAIError(status: ContentfulStatusCode, message: string, code: ErrorCode | null, param: string | null = null, headers: Headers | Record<string, string> = {}): Response {
+export function openAIError(
+  status: ContentfulStatusCode,
+  message: string,
+  code: ErrorCode | null,
+  param: string | null = null,
+  headers: Headers | Record<string, string> = {},
+): Response {
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
   return new Response(JSON.stringify(openAIErrorBody(status, message, code, param)), { status, headers: h });
@@ -31,7 +42,8 @@ export function openAIError(status: ContentfulStatusCode, message: string, code:
 export function openAIErrorHandler(log: Logger): ErrorHandler {
   return (err: Error, c: Context) => {
     // Its headers too: Retry-After and RateLimit on a 429 or 503 (the SDKs' retry logic reads Retry-After).
-    if (err instanceof ApiError) return openAIError(err.status, err.message, err.code, err.details?.[0]?.field ?? null, err.headers);
+    if (err instanceof ApiError)
+      return openAIError(err.status, err.message, err.code, err.details?.[0]?.field ?? null, err.headers);
     if (err instanceof HTTPException) {
       if (err.status === 413) return openAIError(413, "request body is too large", "payload_too_large");
       if (err.status === 400) return openAIError(400, "request body is not valid JSON", "invalid_json");
@@ -56,7 +68,10 @@ export function openAIErrorShape(): MiddlewareHandler {
     // Headers first: reading the body of @hono/node-server's lightweight Response rebuilds it from what it was
     // constructed with, dropping headers set on it since (WWW-Authenticate, the secure headers).
     const headers = new Headers(res.headers);
-    const body: unknown = await res.clone().json().catch(() => undefined);
+    const body: unknown = await res
+      .clone()
+      .json()
+      .catch(() => undefined);
     if (OpenAIErrorBody.safeParse(body).success) return;
     const seed = ErrorBody.safeParse(body);
     if (!seed.success) return;

@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk, OpenAIUsage, TurnEvent } from "@acb/schemas";
 
-const escapeAttr = (s: string): string => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\n/g, "&#10;");
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\n/g, "&#10;");
 
 /** Open WebUI's collapsible tool call block: `<details type="tool_calls" done="true" id name arguments result>`. */
 export function toolCallDetails(call: { id: string; name: string; input: unknown; output: string }): string {
@@ -31,7 +32,12 @@ export class ContentRenderer {
       const input = this.inputs.get(key);
       this.inputs.delete(key);
       this.calls += 1;
-      return toolCallDetails({ id: event.call_id ?? `call_${this.calls}`, name: event.data, input, output: event.output ?? "" });
+      return toolCallDetails({
+        id: event.call_id ?? `call_${this.calls}`,
+        name: event.data,
+        input,
+        output: event.output ?? "",
+      });
     }
     return undefined;
   }
@@ -47,6 +53,16 @@ export function estimateUsage(promptChars: number, completionChars: number): Ope
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export function chunk(base: { id: string; created: number; model: string }, delta: ChatCompletionChunk["choices"][number]["delta"], finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null): ChatCompletionChunk {
-  return { id: base.id, object: "chat.completion.chunk", created: base.created, model: base.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+export function chunk(
+  base: { id: string; created: number; model: string },
+  delta: ChatCompletionChunk["choices"][number]["delta"],
+  finish: ChatCompletionChunk["choices"][number]["finish_reason"] = null,
+): ChatCompletionChunk {
+  return {
+    id: base.id,
+    object: "chat.completion.chunk",
+    created: base.created,
+    model: base.model,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+  };
 }

@@ -26,10 +26,21 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
+    const job = await turns.start({
+      sessionId: req.session_id,
+      mode: "chat",
+      input: req.input,
+      options: turnOptions(req),
+      scope: c.get("scope"),
+      caller: callerOf(c),
+      ...turnControl(req),
+    });
     if (req.stream) return stream(job.turn_id);
     // The turn is bounded by its own deadline; this wait only needs a little more than that (or until the client leaves).
-    const result = await turns.collect(job.turn_id, AbortSignal.any([AbortSignal.timeout(options.turnTimeoutMs + 5_000), c.req.raw.signal]));
+    const result = await turns.collect(
+      job.turn_id,
+      AbortSignal.any([AbortSignal.timeout(options.turnTimeoutMs + 5_000), c.req.raw.signal]),
+    );
     c.header("x-turn-id", job.turn_id);
     if (!result.ended) throw new ApiError(504, "timeout", "the turn did not finish in time");
     if (result.error) {
@@ -41,14 +52,30 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({ sessionId: req.session_id, mode: "chat", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
+    const job = await turns.start({
+      sessionId: req.session_id,
+      mode: "chat",
+      input: req.input,
+      options: turnOptions(req),
+      scope: c.get("scope"),
+      caller: callerOf(c),
+      ...turnControl(req),
+    });
     return stream(job.turn_id);
   });
 
   app.post("/agent/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
-    const job = await turns.start({ sessionId, mode: "agent", input: req.input, options: turnOptions(req), scope: c.get("scope"), caller: callerOf(c), ...turnControl(req) });
+    const job = await turns.start({
+      sessionId,
+      mode: "agent",
+      input: req.input,
+      options: turnOptions(req),
+      scope: c.get("scope"),
+      caller: callerOf(c),
+      ...turnControl(req),
+    });
     return stream(job.turn_id, { "x-session-id": sessionId });
   });
 

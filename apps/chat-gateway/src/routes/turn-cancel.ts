@@ -13,8 +13,12 @@ export function turnCancelRoutes(turns: TurnService): Hono {
   const app = new Hono();
   app.post("/turns/:turnId/cancel", async (c) => {
     const turnId = c.req.param("turnId");
-    if (!TURN_ID_PATTERN.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
-    if (!(await turns.visible(turnId, c.get("scope") ?? {}))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    if (!TURN_ID_PATTERN.test(turnId))
+      throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
+        { field: "turn_id", message: "is not a valid turn id" },
+      ]);
+    if (!(await turns.visible(turnId, c.get("scope") ?? {})))
+      throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     await turns.cancel(turnId);
     return c.json({ turn_id: turnId, status: "cancelling" }, 202);
   });

@@ -15,17 +15,28 @@ export function turnRoutes(turns: TurnService, options: { heartbeatMs: number })
   const app = new Hono();
   app.get("/turns/:turnId/events", async (c) => {
     const turnId = c.req.param("turnId");
-    if (!TURN_ID_PATTERN.test(turnId)) throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [{ field: "turn_id", message: "is not a valid turn id" }]);
+    if (!TURN_ID_PATTERN.test(turnId))
+      throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
+        { field: "turn_id", message: "is not a valid turn id" },
+      ]);
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) {
-      throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [{ field: "Last-Event-ID", message: "must look like 1700000000000-0" }]);
+      throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [
+        { field: "Last-Event-ID", message: "must look like 1700000000000-0" },
+      ]);
     }
     // Another tenant's turn is the same 404 as one that never existed.
-    if (!(await turns.visible(turnId, c.get("scope") ?? {}))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    if (!(await turns.visible(turnId, c.get("scope") ?? {})))
+      throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     if (await turns.followerFinished(turnId, lastEventId)) return c.body(null, 204);
     // A resume point of a log that is gone: the events expired; nothing more will come.
-    if (lastEventId !== "0" && !(await turns.exists(turnId))) throw new ApiError(404, "not_found", "no such turn (it may have expired)");
-    return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), { heartbeatMs: options.heartbeatMs, headers: { "x-turn-id": turnId }, drain: turns.draining });
+    if (lastEventId !== "0" && !(await turns.exists(turnId)))
+      throw new ApiError(404, "not_found", "no such turn (it may have expired)");
+    return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), {
+      heartbeatMs: options.heartbeatMs,
+      headers: { "x-turn-id": turnId },
+      drain: turns.draining,
+    });
   });
   return app;
 }

@@ -1,4 +1,13 @@
-import { isTerminal, scopeId, SessionId, UI_MESSAGE_STREAM_HEADER, UIChatRequest, MAX_INPUT_CHARS, type ConversationMessage, type UIMessage } from "@acb/schemas";
+import {
+  isTerminal,
+  scopeId,
+  SessionId,
+  UI_MESSAGE_STREAM_HEADER,
+  UIChatRequest,
+  MAX_INPUT_CHARS,
+  type ConversationMessage,
+  type UIMessage,
+} from "@acb/schemas";
 import { compareEntryIds, ENTRY_ID_PATTERN } from "@acb/turns";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
@@ -20,7 +29,8 @@ export interface UIChatRouteOptions {
 const messageIdOf = (turnId: string): string => `msg-${turnId}`;
 
 /** A chat id is the client's: two tenants may pick the same one, so the active-chat record is kept per tenant. */
-const chatKey = (scope: Parameters<typeof scopeId>[0] | undefined, chatId: string): string => `${scopeId(scope ?? {})}/${chatId}`;
+const chatKey = (scope: Parameters<typeof scopeId>[0] | undefined, chatId: string): string =>
+  `${scopeId(scope ?? {})}/${chatId}`;
 
 function invalid(field: string, message: string): ApiError {
   return new ApiError(400, "bad_request", `${field} ${message}`, [{ field, message }]);
@@ -28,12 +38,17 @@ function invalid(field: string, message: string): ApiError {
 
 /** The UI messages as a conversation: text parts only (earlier tool parts are the agent's own business). */
 function conversationOf(messages: UIMessage[]): { input: string; before: ConversationMessage[] } {
-  const all = messages.map((m) => ({ role: m.role, content: m.parts.map((p) => (p.type === "text" && typeof p.text === "string" ? p.text : "")).join("") }));
+  const all = messages.map((m) => ({
+    role: m.role,
+    content: m.parts.map((p) => (p.type === "text" && typeof p.text === "string" ? p.text : "")).join(""),
+  }));
   const last = all.at(-1);
   const index = all.length - 1;
-  if (last?.role !== "user") throw invalid(`messages.${index}.role`, "must be user: the last message is the one answered");
+  if (last?.role !== "user")
+    throw invalid(`messages.${index}.role`, "must be user: the last message is the one answered");
   if (last.content.trim() === "") throw invalid(`messages.${index}.parts`, "must hold some text");
-  if (last.content.length > MAX_INPUT_CHARS) throw invalid(`messages.${index}.parts`, `must hold at most ${MAX_INPUT_CHARS} characters`);
+  if (last.content.length > MAX_INPUT_CHARS)
+    throw invalid(`messages.${index}.parts`, `must hold at most ${MAX_INPUT_CHARS} characters`);
   const before = all.slice(0, -1).filter((m) => m.content !== "") as ConversationMessage[];
   return { input: last.content, before };
 }
@@ -62,20 +77,27 @@ export function uiChatRoutes(turns: TurnService, activeChats: ActiveChats, optio
       caller: callerOf(c),
     });
     await activeChats.set(chatKey(c.get("scope"), req.id), job.turn_id, options.resumableMs);
-    return sseFramesResponse((signal) => uiStreamFrames(messageIdOf(job.turn_id), "0", [], turns.follow(job.turn_id, "0", signal)), { heartbeatMs: options.heartbeatMs, headers: headers(job.turn_id) });
+    return sseFramesResponse(
+      (signal) => uiStreamFrames(messageIdOf(job.turn_id), "0", [], turns.follow(job.turn_id, "0", signal)),
+      { heartbeatMs: options.heartbeatMs, headers: headers(job.turn_id) },
+    );
   });
 
   app.get("/ui/chat/:chatId/stream", async (c) => {
     const chatId = SessionId.safeParse(c.req.param("chatId"));
     if (!chatId.success) throw invalid("chatId", "is not a valid chat id");
     const lastEventId = c.req.header("last-event-id") ?? "0";
-    if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) throw invalid("Last-Event-ID", "must look like 1700000000000-0");
+    if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId))
+      throw invalid("Last-Event-ID", "must look like 1700000000000-0");
     const turnId = await activeChats.get(chatKey(c.get("scope"), chatId.data));
     const logged = turnId === undefined ? [] : await turns.events(turnId);
     // A turn still queued has logged nothing yet, and is active all the same.
     if (turnId === undefined || logged.some((e) => isTerminal(e.event))) return c.body(null, 204);
     const replay = logged.filter((e) => compareEntryIds(e.id, lastEventId) <= 0);
-    return sseFramesResponse((signal) => uiStreamFrames(messageIdOf(turnId), lastEventId, replay, turns.follow(turnId, lastEventId, signal)), { heartbeatMs: options.heartbeatMs, headers: headers(turnId) });
+    return sseFramesResponse(
+      (signal) => uiStreamFrames(messageIdOf(turnId), lastEventId, replay, turns.follow(turnId, lastEventId, signal)),
+      { heartbeatMs: options.heartbeatMs, headers: headers(turnId) },
+    );
   });
 
   return app;

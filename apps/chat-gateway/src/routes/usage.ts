@@ -13,7 +13,12 @@ export function usageRoutes(usage: UsageMeter): Hono {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.code === "unrecognized_keys" ? issue.keys.join(", ") : "days";
-      throw new ApiError(400, "bad_request", `${field} is not valid`, [{ field, message: issue?.code === "unrecognized_keys" ? "is not a known parameter" : "must be an integer from 1 to 90" }]);
+      throw new ApiError(400, "bad_request", `${field} is not valid`, [
+        {
+          field,
+          message: issue?.code === "unrecognized_keys" ? "is not a known parameter" : "must be an integer from 1 to 90",
+        },
+      ]);
     }
     const identity = c.get("identity");
     const tenant = identity !== undefined && identity.via !== "none" ? identity.tenant : "";

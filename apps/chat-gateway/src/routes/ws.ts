@@ -26,7 +26,11 @@ async function drained(ws: WSContext, signal: AbortSignal): Promise<void> {
  * waits when the socket closes is dropped, never started. Every frame of a turn carries its `turn_id`, so
  * `{"type":"cancel","turn_id"}` (handled at once, not queued behind the running turn) can stop it.
  */
-export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket, options: { maxMessageBytes: number; maxBacklog: number; log: Logger; onReject?: OnReject }): Hono {
+export function wsRoutes(
+  turns: TurnService,
+  upgradeWebSocket: UpgradeWebSocket,
+  options: { maxMessageBytes: number; maxBacklog: number; log: Logger; onReject?: OnReject },
+): Hono {
   const app = new Hono();
   app.get(
     "/ws/chat",
@@ -45,7 +49,8 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
       /** A message as JSON, or the error frame that answers it. */
       const decode = (raw: unknown): { value: unknown } | { error: string } => {
         if (typeof raw !== "string") return { error: "messages must be JSON text frames" };
-        if (Buffer.byteLength(raw) > options.maxMessageBytes) return { error: `message is larger than ${options.maxMessageBytes} bytes` };
+        if (Buffer.byteLength(raw) > options.maxMessageBytes)
+          return { error: `message is larger than ${options.maxMessageBytes} bytes` };
         try {
           return { value: JSON.parse(raw) };
         } catch {
@@ -55,14 +60,32 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
 
       const handle = async (value: unknown, ws: WSContext): Promise<void> => {
         const parsed = WsChatMessage.safeParse(value);
-        if (!parsed.success) return send(ws, { event: "error", data: `invalid message: ${describeInvalid(detailsFromZod(parsed.error))}` });
+        if (!parsed.success)
+          return send(ws, {
+            event: "error",
+            data: `invalid message: ${describeInvalid(detailsFromZod(parsed.error))}`,
+          });
         const msg = parsed.data;
         let job;
         try {
-          job = await turns.start({ sessionId: msg.session_id, mode: "chat", input: msg.input, options: turnOptions(msg), scope, caller, ...turnControl(msg) });
+          job = await turns.start({
+            sessionId: msg.session_id,
+            mode: "chat",
+            input: msg.input,
+            options: turnOptions(msg),
+            scope,
+            caller,
+            ...turnControl(msg),
+          });
         } catch (err) {
           // Refusals (rate_limited, queue_full, a model not allowed, a busy session …) are told like HTTP ones; the socket stays open.
-          if (err instanceof ApiError) return send(ws, { event: "error", data: err.message, code: err.code, ...(err.details?.[0]?.field === "running_turn_id" ? { turn_id: err.details[0].message } : {}) });
+          if (err instanceof ApiError)
+            return send(ws, {
+              event: "error",
+              data: err.message,
+              code: err.code,
+              ...(err.details?.[0]?.field === "running_turn_id" ? { turn_id: err.details[0].message } : {}),
+            });
           throw err;
         }
         for await (const { event } of turns.follow(job.turn_id, "0", closed.signal)) {
@@ -73,7 +96,8 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
 
       /** `{"type":"cancel","turn_id"}`: owner only; an unknown or foreign turn is one answer. */
       const cancel = async (msg: WsCancelMessage, ws: WSContext): Promise<void> => {
-        if (!(await turns.visible(msg.turn_id, scope ?? {}))) return send(ws, { event: "error", data: "no such turn (it may have expired)", turn_id: msg.turn_id });
+        if (!(await turns.visible(msg.turn_id, scope ?? {})))
+          return send(ws, { event: "error", data: "no such turn (it may have expired)", turn_id: msg.turn_id });
         await turns.cancel(msg.turn_id);
       };
 
@@ -88,15 +112,26 @@ export function wsRoutes(turns: TurnService, upgradeWebSocket: UpgradeWebSocket,
             send(ws, { event: "error", data: "the turn could not be started" });
           };
           // A cancel is not queued behind the turn it cancels.
-          const asCancel = typeof value === "object" && value !== null && "type" in value ? WsCancelMessage.safeParse(value) : undefined;
+          const asCancel =
+            typeof value === "object" && value !== null && "type" in value
+              ? WsCancelMessage.safeParse(value)
+              : undefined;
           if (asCancel !== undefined) {
-            if (!asCancel.success) return send(ws, { event: "error", data: `invalid message: ${describeInvalid(detailsFromZod(asCancel.error))}` });
+            if (!asCancel.success)
+              return send(ws, {
+                event: "error",
+                data: `invalid message: ${describeInvalid(detailsFromZod(asCancel.error))}`,
+              });
             void cancel(asCancel.data, ws).catch(failed);
             return;
           }
           if (pending > options.maxBacklog) {
             options.onReject?.("backlog_full");
-            return send(ws, { event: "error", data: `too many messages waiting on this socket (at most ${options.maxBacklog} behind the running turn)`, code: "backlog_full" });
+            return send(ws, {
+              event: "error",
+              data: `too many messages waiting on this socket (at most ${options.maxBacklog} behind the running turn)`,
+              code: "backlog_full",
+            });
           }
           pending += 1;
           queue = queue

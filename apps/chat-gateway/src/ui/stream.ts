@@ -30,13 +30,29 @@ export class UIStreamTranslator {
         break;
       case "tool_start":
         this.closeText(out);
-        out.push({ type: "tool-input-available", toolCallId: event.call_id ?? event.data, toolName: event.data, input: event.input ?? {}, dynamic: true });
+        out.push({
+          type: "tool-input-available",
+          toolCallId: event.call_id ?? event.data,
+          toolName: event.data,
+          input: event.input ?? {},
+          dynamic: true,
+        });
         break;
       case "tool_end":
         out.push(
           event.is_error === true
-            ? { type: "tool-output-error", toolCallId: event.call_id ?? event.data, errorText: event.output ?? "the tool failed", dynamic: true }
-            : { type: "tool-output-available", toolCallId: event.call_id ?? event.data, output: event.output ?? "", dynamic: true },
+            ? {
+                type: "tool-output-error",
+                toolCallId: event.call_id ?? event.data,
+                errorText: event.output ?? "the tool failed",
+                dynamic: true,
+              }
+            : {
+                type: "tool-output-available",
+                toolCallId: event.call_id ?? event.data,
+                output: event.output ?? "",
+                dynamic: true,
+              },
         );
         // The model reads the tool result in a new step.
         out.push({ type: "finish-step" }, { type: "start-step" });
@@ -61,14 +77,20 @@ export class UIStreamTranslator {
 }
 
 /** SSE frames of the UI stream; the last frame of each turn event carries its id (a `Last-Event-ID` resume point). */
-export async function* uiStreamFrames(messageId: string, afterId: string, replay: LoggedTurnEvent[], live: AsyncIterable<LoggedTurnEvent>): AsyncGenerator<string> {
+export async function* uiStreamFrames(
+  messageId: string,
+  afterId: string,
+  replay: LoggedTurnEvent[],
+  live: AsyncIterable<LoggedTurnEvent>,
+): AsyncGenerator<string> {
   const translator = new UIStreamTranslator(messageId);
   const opening = translator.opening();
   for (const e of replay) translator.next(e.event);
   if (afterId === "0") for (const chunk of opening) yield `data: ${JSON.stringify(chunk)}\n\n`;
   for await (const entry of live) {
     const chunks = translator.next(entry.event);
-    for (const [i, chunk] of chunks.entries()) yield `${i === chunks.length - 1 ? `id: ${entry.id}\n` : ""}data: ${JSON.stringify(chunk)}\n\n`;
+    for (const [i, chunk] of chunks.entries())
+      yield `${i === chunks.length - 1 ? `id: ${entry.id}\n` : ""}data: ${JSON.stringify(chunk)}\n\n`;
     if (entry.event.event === "done") yield DONE_FRAME;
   }
 }

@@ -26,7 +26,8 @@ export async function startEmbeddingsServer(dimensions = 384): Promise<Embedding
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(obj));
       };
-      if (req.method !== "POST" || !(req.url ?? "").endsWith("/embeddings")) return reply(404, { error: { message: "not found", type: "invalid_request_error" } });
+      if (req.method !== "POST" || !(req.url ?? "").endsWith("/embeddings"))
+        return reply(404, { error: { message: "not found", type: "invalid_request_error" } });
       const fail = failures.shift();
       if (fail !== undefined) return reply(fail, { error: { message: "scripted failure", type: "server_error" } });
       let parsed: { model?: unknown; input?: unknown; encoding_format?: unknown };
@@ -35,8 +36,14 @@ export async function startEmbeddingsServer(dimensions = 384): Promise<Embedding
       } catch {
         return reply(400, { error: { message: "invalid JSON", type: "invalid_request_error" } });
       }
-      const inputs = typeof parsed.input === "string" ? [parsed.input] : Array.isArray(parsed.input) ? parsed.input.map(String) : undefined;
-      if (typeof parsed.model !== "string" || inputs === undefined) return reply(400, { error: { message: "model and input are required", type: "invalid_request_error" } });
+      const inputs =
+        typeof parsed.input === "string"
+          ? [parsed.input]
+          : Array.isArray(parsed.input)
+            ? parsed.input.map(String)
+            : undefined;
+      if (typeof parsed.model !== "string" || inputs === undefined)
+        return reply(400, { error: { message: "model and input are required", type: "invalid_request_error" } });
       requests.push({ model: parsed.model, inputs: inputs.length, authorization: req.headers.authorization });
       const base64 = parsed.encoding_format === "base64";
       const data = inputs.map((text, index) => {
@@ -44,7 +51,12 @@ export async function startEmbeddingsServer(dimensions = 384): Promise<Embedding
         const embedding = base64 ? Buffer.from(new Float32Array(v).buffer).toString("base64") : v;
         return { object: "embedding", index, embedding };
       });
-      reply(200, { object: "list", data, model: parsed.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
+      reply(200, {
+        object: "list",
+        data,
+        model: parsed.model,
+        usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

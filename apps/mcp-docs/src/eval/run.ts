@@ -27,7 +27,9 @@ import { startEmbeddingsServer } from "./embeddings-server.js";
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const K = 5;
-const Questions = z.array(z.object({ q: z.string().min(1), source: z.string().min(1), phrase: z.string().min(1) })).min(50);
+const Questions = z
+  .array(z.object({ q: z.string().min(1), source: z.string().min(1), phrase: z.string().min(1) }))
+  .min(50);
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, " ");
 
 export interface Scores {
@@ -36,13 +38,23 @@ export interface Scores {
   readonly misses: string[];
 }
 
-export async function evaluate(embedder: Embedder, questions: z.infer<typeof Questions>): Promise<Record<SearchMode, Scores>> {
+export async function evaluate(
+  embedder: Embedder,
+  questions: z.infer<typeof Questions>,
+): Promise<Record<SearchMode, Scores>> {
   const log = createLogger("warn");
   const dir = mkdtempSync(join(tmpdir(), "mcpdocs-eval-"));
   const store = await LanceStore.open(dir, "eval");
   try {
     await ingest({
-      config: { root: join(APP, "sample"), deny: [...DEFAULT_DENY], maxFileBytes: 5 * 1024 * 1024, chunkSize: 1000, chunkOverlap: 150, progress: "quiet" },
+      config: {
+        root: join(APP, "sample"),
+        deny: [...DEFAULT_DENY],
+        maxFileBytes: 5 * 1024 * 1024,
+        chunkSize: 1000,
+        chunkOverlap: 150,
+        progress: "quiet",
+      },
       store,
       embedder,
       log,
@@ -57,7 +69,9 @@ export async function evaluate(embedder: Embedder, questions: z.infer<typeof Que
       const misses: string[] = [];
       for (const item of questions) {
         const hits = await retriever.search(item.q, K, undefined, mode);
-        const rank = hits.findIndex((h) => h.chunk.source === item.source && norm(h.chunk.text).includes(norm(item.phrase)));
+        const rank = hits.findIndex(
+          (h) => h.chunk.source === item.source && norm(h.chunk.text).includes(norm(item.phrase)),
+        );
         if (rank >= 0) {
           found += 1;
           rr += 1 / (rank + 1);
@@ -78,24 +92,50 @@ async function main(): Promise<void> {
   const server = await startEmbeddingsServer(384);
   const embedders: Array<[string, Embedder]> = [
     ["hashing (offline, 512)", hashingEmbedder(512)],
-    ["openai-compatible (scripted server)", openAIEmbedder({ kind: "openai", model: "scripted-embed", baseURL: server.baseURL, apiKey: "eval", dimensions: undefined, batchSize: 64 })],
+    [
+      "openai-compatible (scripted server)",
+      openAIEmbedder({
+        kind: "openai",
+        model: "scripted-embed",
+        baseURL: server.baseURL,
+        apiKey: "eval",
+        dimensions: undefined,
+        batchSize: 64,
+      }),
+    ],
   ];
   const model = process.env.DOCS_EMBEDDINGS_MODEL;
   const key = process.env.DOCS_EMBEDDINGS_API_KEY ?? process.env.OPENAI_API_KEY;
   const baseURL = process.env.DOCS_EMBEDDINGS_BASE_URL ?? process.env.OPENAI_BASE_URL;
   if (model !== undefined && model !== "" && ((key ?? "") !== "" || (baseURL ?? "") !== "")) {
-    embedders.push([`openai (${model})`, openAIEmbedder({ kind: "openai", model, baseURL, apiKey: key ?? "not-needed", dimensions: undefined, batchSize: 64 })]);
+    embedders.push([
+      `openai (${model})`,
+      openAIEmbedder({
+        kind: "openai",
+        model,
+        baseURL,
+        apiKey: key ?? "not-needed",
+        dimensions: undefined,
+        batchSize: 64,
+      }),
+    ]);
   } else {
-    process.stdout.write("(set DOCS_EMBEDDINGS_MODEL and OPENAI_API_KEY or DOCS_EMBEDDINGS_BASE_URL to evaluate a real embedding model too)\n");
+    process.stdout.write(
+      "(set DOCS_EMBEDDINGS_MODEL and OPENAI_API_KEY or DOCS_EMBEDDINGS_BASE_URL to evaluate a real embedding model too)\n",
+    );
   }
   process.stdout.write(`retrieval eval: ${questions.length} labelled questions over apps/mcp-docs/sample, k=${K}\n\n`);
-  process.stdout.write(`${"embedder".padEnd(38)} ${"ranker".padEnd(8)} ${"recall@5".padStart(9)} ${"MRR@5".padStart(7)}\n`);
+  process.stdout.write(
+    `${"embedder".padEnd(38)} ${"ranker".padEnd(8)} ${"recall@5".padStart(9)} ${"MRR@5".padStart(7)}\n`,
+  );
   try {
     for (const [name, embedder] of embedders) {
       const scores = await evaluate(embedder, questions);
       for (const mode of ["lexical", "vector", "hybrid"] as const) {
         const s = scores[mode];
-        process.stdout.write(`${name.padEnd(38)} ${mode.padEnd(8)} ${s.recall.toFixed(3).padStart(9)} ${s.mrr.toFixed(3).padStart(7)}\n`);
+        process.stdout.write(
+          `${name.padEnd(38)} ${mode.padEnd(8)} ${s.recall.toFixed(3).padStart(9)} ${s.mrr.toFixed(3).padStart(7)}\n`,
+        );
         if (verbose) for (const m of s.misses) process.stdout.write(`    miss: ${m}\n`);
       }
     }

@@ -11,7 +11,15 @@ import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow
 import { DocsError } from "../errors.js";
 import { checkEmbedder, toChunk, toDoc, type Row } from "./rows.js";
 import { sqlString } from "./sql.js";
-import type { ChunkRecord, CollectionMeta, DocumentRecord, SearchFilter, StoredChunk, VectorHit, VectorStore } from "./types.js";
+import type {
+  ChunkRecord,
+  CollectionMeta,
+  DocumentRecord,
+  SearchFilter,
+  StoredChunk,
+  VectorHit,
+  VectorStore,
+} from "./types.js";
 
 export const INDEX_MIN_ROWS = 5000;
 const EF_SEARCH = 100;
@@ -19,7 +27,6 @@ const REFINE_FACTOR = 4;
 const CHUNK_COLUMNS = ["id", "source", "hash", "ordinal", "title", "heading", "format", "text"];
 // naming `_distance` keeps it in the result and stops lance's deprecation warning on every search
 const HIT_COLUMNS = [...CHUNK_COLUMNS, "_distance"];
-
 
 function chunkSchema(dimensions: number): Schema {
   return new Schema([
@@ -52,14 +59,14 @@ const metaSchema = new Schema([
   new Field("generation", new Int32(), false),
 ]);
 
-
-
 export function lanceWhere(f: SearchFilter | undefined): string | undefined {
   if (f === undefined) return undefined;
   const parts: string[] = [];
   if (f.sourcePrefix !== undefined) parts.push(`starts_with(source, ${sqlString(f.sourcePrefix)})`);
-  if (f.sources !== undefined) parts.push(f.sources.length === 0 ? "false" : `source IN (${f.sources.map(sqlString).join(", ")})`);
-  if (f.formats !== undefined) parts.push(f.formats.length === 0 ? "false" : `format IN (${f.formats.map(sqlString).join(", ")})`);
+  if (f.sources !== undefined)
+    parts.push(f.sources.length === 0 ? "false" : `source IN (${f.sources.map(sqlString).join(", ")})`);
+  if (f.formats !== undefined)
+    parts.push(f.formats.length === 0 ? "false" : `format IN (${f.formats.map(sqlString).join(", ")})`);
   return parts.length === 0 ? undefined : parts.join(" AND ");
 }
 
@@ -83,7 +90,8 @@ export class LanceStore implements VectorStore {
 
   private async must(suffix: "chunks" | "docs" | "meta"): Promise<lancedb.Table> {
     const t = await this.table(suffix);
-    if (t === undefined) throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
+    if (t === undefined)
+      throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
     return t;
   }
 
@@ -93,7 +101,12 @@ export class LanceStore implements VectorStore {
     const rows = (await t.query().limit(1).toArray()) as Row[];
     const r = rows[0];
     if (r === undefined) return undefined;
-    return { id: String(r.id), embedder: String(r.embedder), dimensions: Number(r.dimensions), generation: Number(r.generation) };
+    return {
+      id: String(r.id),
+      embedder: String(r.embedder),
+      dimensions: Number(r.dimensions),
+      generation: Number(r.generation),
+    };
   }
 
   async prepare(embedder: string, dimensions: number, rebuild: boolean): Promise<CollectionMeta> {
@@ -120,7 +133,11 @@ export class LanceStore implements VectorStore {
 
   async getDocument(source: string): Promise<DocumentRecord | undefined> {
     const t = await this.must("docs");
-    const rows = (await t.query().where(`source = ${sqlString(source)}`).limit(1).toArray()) as Row[];
+    const rows = (await t
+      .query()
+      .where(`source = ${sqlString(source)}`)
+      .limit(1)
+      .toArray()) as Row[];
     return rows[0] === undefined ? undefined : toDoc(rows[0]);
   }
 
@@ -130,7 +147,17 @@ export class LanceStore implements VectorStore {
     await docs.delete(`source = ${sqlString(doc.source)}`);
     await table.delete(`source = ${sqlString(doc.source)}`);
     if (chunks.length > 0) await table.add(chunks.map((c) => ({ ...c, vector: Array.from(c.vector) })));
-    await docs.add([{ source: doc.source, hash: doc.hash, title: doc.title, format: doc.format, bytes: doc.bytes, chunks: doc.chunks, ingested_at: doc.ingestedAt }]);
+    await docs.add([
+      {
+        source: doc.source,
+        hash: doc.hash,
+        title: doc.title,
+        format: doc.format,
+        bytes: doc.bytes,
+        chunks: doc.chunks,
+        ingested_at: doc.ingestedAt,
+      },
+    ]);
   }
 
   async deleteDocument(source: string): Promise<void> {
@@ -149,7 +176,10 @@ export class LanceStore implements VectorStore {
     let removed = 0;
     for (const source of bad) {
       const hash = docs.get(source);
-      const pred = hash === undefined ? `source = ${sqlString(source)}` : `source = ${sqlString(source)} AND hash <> ${sqlString(hash)}`;
+      const pred =
+        hash === undefined
+          ? `source = ${sqlString(source)}`
+          : `source = ${sqlString(source)} AND hash <> ${sqlString(hash)}`;
       removed += await table.countRows(pred);
       await table.delete(pred);
     }
@@ -166,7 +196,12 @@ export class LanceStore implements VectorStore {
 
   async getChunk(id: string): Promise<ChunkRecord | undefined> {
     const t = await this.must("chunks");
-    const rows = (await t.query().where(`id = ${sqlString(id)}`).select(CHUNK_COLUMNS).limit(1).toArray()) as Row[];
+    const rows = (await t
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .select(CHUNK_COLUMNS)
+      .limit(1)
+      .toArray()) as Row[];
     return rows[0] === undefined ? undefined : toChunk(rows[0]);
   }
 
@@ -200,7 +235,13 @@ export class LanceStore implements VectorStore {
   async vectorSearch(vector: readonly number[], k: number, filter: SearchFilter | undefined): Promise<VectorHit[]> {
     const t = await this.must("chunks");
     // ef widens the HNSW beam; refineFactor re-ranks the quantised candidates with the full vectors
-    let q = t.vectorSearch(Array.from(vector)).distanceType("cosine").ef(Math.max(EF_SEARCH, k * 2)).refineFactor(REFINE_FACTOR).select(HIT_COLUMNS).limit(k);
+    let q = t
+      .vectorSearch(Array.from(vector))
+      .distanceType("cosine")
+      .ef(Math.max(EF_SEARCH, k * 2))
+      .refineFactor(REFINE_FACTOR)
+      .select(HIT_COLUMNS)
+      .limit(k);
     const where = lanceWhere(filter);
     if (where !== undefined) q = q.where(where);
     const rows = (await q.toArray()) as Row[];
@@ -210,7 +251,13 @@ export class LanceStore implements VectorStore {
   /** Exact search with the index bypassed: the baseline the benchmark measures the ANN against. */
   async exactSearch(vector: readonly number[], k: number): Promise<VectorHit[]> {
     const t = await this.must("chunks");
-    const rows = (await t.vectorSearch(Array.from(vector)).distanceType("cosine").bypassVectorIndex().select(HIT_COLUMNS).limit(k).toArray()) as Row[];
+    const rows = (await t
+      .vectorSearch(Array.from(vector))
+      .distanceType("cosine")
+      .bypassVectorIndex()
+      .select(HIT_COLUMNS)
+      .limit(k)
+      .toArray()) as Row[];
     return rows.map((r) => ({ chunk: toChunk(r), similarity: 1 - Number(r._distance) }));
   }
 
@@ -220,7 +267,9 @@ export class LanceStore implements VectorStore {
     const rows = await t.countRows();
     const indices = await t.listIndices();
     if (rows >= INDEX_MIN_ROWS && !indices.some((i) => i.columns.includes("vector"))) {
-      await t.createIndex("vector", { config: lancedb.Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 20_000)) }) });
+      await t.createIndex("vector", {
+        config: lancedb.Index.hnswSq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(rows / 20_000)) }),
+      });
     } else if (indices.length > 0) {
       await t.optimize();
     }

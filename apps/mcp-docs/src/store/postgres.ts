@@ -8,15 +8,21 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { DocsError } from "../errors.js";
 import { checkEmbedder, toChunk, toDoc } from "./rows.js";
-import type { ChunkRecord, CollectionMeta, DocumentRecord, SearchFilter, StoredChunk, VectorHit, VectorStore } from "./types.js";
+import type {
+  ChunkRecord,
+  CollectionMeta,
+  DocumentRecord,
+  SearchFilter,
+  StoredChunk,
+  VectorHit,
+  VectorStore,
+} from "./types.js";
 
 export const INDEX_MIN_ROWS = 5000;
 const EF_SEARCH = 100;
 const COLS = "id, source, hash, ordinal, title, heading, format, text";
 
 type Queryable = Pick<pg.PoolClient, "query">;
-
-
 
 export function vectorLiteral(v: readonly number[]): string {
   return `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(",")}]`;
@@ -83,12 +89,18 @@ export class PostgresStore implements VectorStore {
     const r = await this.pool.query(`SELECT id, embedder, dimensions, generation FROM ${this.t.meta} LIMIT 1`);
     const row = r.rows[0] as Record<string, unknown> | undefined;
     if (row === undefined) return undefined;
-    return { id: String(row.id), embedder: String(row.embedder), dimensions: Number(row.dimensions), generation: Number(row.generation) };
+    return {
+      id: String(row.id),
+      embedder: String(row.embedder),
+      dimensions: Number(row.dimensions),
+      generation: Number(row.generation),
+    };
   }
 
   private async must(): Promise<CollectionMeta> {
     const m = await this.meta();
-    if (m === undefined) throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
+    if (m === undefined)
+      throw new DocsError("NOT_INGESTED", "the collection is empty: run `mcp-docs ingest --root DIR` first");
     return m;
   }
 
@@ -99,7 +111,9 @@ export class PostgresStore implements VectorStore {
     await this.pool.query("CREATE EXTENSION IF NOT EXISTS vector");
     await this.tx(async (c) => {
       await c.query(`DROP TABLE IF EXISTS ${this.t.chunks}, ${this.t.docs}, ${this.t.meta}`);
-      await c.query(`CREATE TABLE ${this.t.meta} (id text NOT NULL, embedder text NOT NULL, dimensions int NOT NULL, generation int NOT NULL)`);
+      await c.query(
+        `CREATE TABLE ${this.t.meta} (id text NOT NULL, embedder text NOT NULL, dimensions int NOT NULL, generation int NOT NULL)`,
+      );
       await c.query(
         `CREATE TABLE ${this.t.docs} (source text PRIMARY KEY, hash text NOT NULL, title text NOT NULL, format text NOT NULL, bytes int NOT NULL, chunks int NOT NULL, ingested_at text NOT NULL)`,
       );
@@ -107,7 +121,12 @@ export class PostgresStore implements VectorStore {
         `CREATE TABLE ${this.t.chunks} (id text PRIMARY KEY, source text NOT NULL, hash text NOT NULL, ordinal int NOT NULL, title text NOT NULL, heading text NOT NULL, format text NOT NULL, text text NOT NULL, embedding vector(${Math.trunc(dimensions)}) NOT NULL)`,
       );
       await c.query(`CREATE INDEX ON ${this.t.chunks} (source, ordinal)`);
-      await c.query(`INSERT INTO ${this.t.meta} VALUES ($1, $2, $3, $4)`, [meta.id, meta.embedder, meta.dimensions, meta.generation]);
+      await c.query(`INSERT INTO ${this.t.meta} VALUES ($1, $2, $3, $4)`, [
+        meta.id,
+        meta.embedder,
+        meta.dimensions,
+        meta.generation,
+      ]);
     });
     return meta;
   }
@@ -130,15 +149,10 @@ export class PostgresStore implements VectorStore {
       await c.query(`DELETE FROM ${this.t.docs} WHERE source = $1`, [doc.source]);
       await c.query(`DELETE FROM ${this.t.chunks} WHERE source = $1`, [doc.source]);
       for (let i = 0; i < chunks.length; i += 200) await insertChunks(c, this.t.chunks, chunks.slice(i, i + 200));
-      await c.query(`INSERT INTO ${this.t.docs} (source, hash, title, format, bytes, chunks, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        doc.source,
-        doc.hash,
-        doc.title,
-        doc.format,
-        doc.bytes,
-        doc.chunks,
-        doc.ingestedAt,
-      ]);
+      await c.query(
+        `INSERT INTO ${this.t.docs} (source, hash, title, format, bytes, chunks, ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [doc.source, doc.hash, doc.title, doc.format, doc.bytes, doc.chunks, doc.ingestedAt],
+      );
     });
   }
 
@@ -171,7 +185,10 @@ export class PostgresStore implements VectorStore {
 
   async chunkRange(source: string, from: number, to: number): Promise<ChunkRecord[]> {
     await this.must();
-    const r = await this.pool.query(`SELECT ${COLS} FROM ${this.t.chunks} WHERE source = $1 AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal`, [source, from, to]);
+    const r = await this.pool.query(
+      `SELECT ${COLS} FROM ${this.t.chunks} WHERE source = $1 AND ordinal BETWEEN $2 AND $3 ORDER BY ordinal`,
+      [source, from, to],
+    );
     return r.rows.map(toChunk);
   }
 
@@ -179,7 +196,10 @@ export class PostgresStore implements VectorStore {
     if (!(await this.exists())) return;
     let after = "";
     for (;;) {
-      const r = await this.pool.query(`SELECT ${COLS} FROM ${this.t.chunks} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
+      const r = await this.pool.query(`SELECT ${COLS} FROM ${this.t.chunks} WHERE id > $1 ORDER BY id LIMIT $2`, [
+        after,
+        pageSize,
+      ]);
       if (r.rows.length === 0) return;
       const page = r.rows.map(toChunk);
       yield page;
@@ -191,25 +211,36 @@ export class PostgresStore implements VectorStore {
   private async hasIterativeScan(c: Queryable): Promise<boolean> {
     if (this.iterativeScan === undefined) {
       const r = await c.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
-      const [major = 0, minor = 0] = String((r.rows[0] as Record<string, unknown> | undefined)?.extversion ?? "0.0").split(".").map(Number);
+      const [major = 0, minor = 0] = String((r.rows[0] as Record<string, unknown> | undefined)?.extversion ?? "0.0")
+        .split(".")
+        .map(Number);
       this.iterativeScan = major > 0 || minor >= 8;
     }
     return this.iterativeScan;
   }
 
-  async vectorSearch(vector: readonly number[], k: number, filter: SearchFilter | undefined, exact = false): Promise<VectorHit[]> {
+  async vectorSearch(
+    vector: readonly number[],
+    k: number,
+    filter: SearchFilter | undefined,
+    exact = false,
+  ): Promise<VectorHit[]> {
     await this.must();
     return await this.tx(async (c) => {
       if (!exact) {
         await c.query(`SET LOCAL hnsw.ef_search = ${Math.max(EF_SEARCH, k)}`);
-        if (filter !== undefined && (await this.hasIterativeScan(c))) await c.query("SET LOCAL hnsw.iterative_scan = relaxed_order");
+        if (filter !== undefined && (await this.hasIterativeScan(c)))
+          await c.query("SET LOCAL hnsw.iterative_scan = relaxed_order");
       }
       const where = pgWhere(filter, 3);
       const r = await c.query(
         `SELECT ${COLS}, 1 - (embedding <=> $1::vector) AS similarity FROM ${this.t.chunks} WHERE ${where.sql} ORDER BY ${exact ? "(embedding <=> $1::vector) + 0" : "embedding <=> $1::vector"} LIMIT $2`,
         [vectorLiteral(vector), k, ...where.params],
       );
-      const hits = r.rows.map((row: Record<string, unknown>) => ({ chunk: toChunk(row), similarity: Number(row.similarity) }));
+      const hits = r.rows.map((row: Record<string, unknown>) => ({
+        chunk: toChunk(row),
+        similarity: Number(row.similarity),
+      }));
       // relaxed_order may return near-sorted rows: sort them for the caller
       return hits.sort((a, b) => b.similarity - a.similarity);
     });
@@ -228,7 +259,9 @@ export class PostgresStore implements VectorStore {
     const n = Number((await this.pool.query(`SELECT count(*) AS n FROM ${this.t.chunks}`)).rows[0]?.n ?? 0);
     if (n < INDEX_MIN_ROWS) return;
     const name = this.t.chunks.replace(/"$/, '_hnsw"');
-    await this.pool.query(`CREATE INDEX IF NOT EXISTS ${name} ON ${this.t.chunks} USING hnsw (embedding vector_cosine_ops)`);
+    await this.pool.query(
+      `CREATE INDEX IF NOT EXISTS ${name} ON ${this.t.chunks} USING hnsw (embedding vector_cosine_ops)`,
+    );
     await this.pool.query(`ANALYZE ${this.t.chunks}`);
   }
 
@@ -243,9 +276,22 @@ async function insertChunks(c: Queryable, table: string, chunks: readonly Stored
   const params: unknown[] = [];
   for (const ch of chunks) {
     const base = params.length;
-    params.push(ch.id, ch.source, ch.hash, ch.ordinal, ch.title, ch.heading, ch.format, ch.text, vectorLiteral(ch.vector));
+    params.push(
+      ch.id,
+      ch.source,
+      ch.hash,
+      ch.ordinal,
+      ch.title,
+      ch.heading,
+      ch.format,
+      ch.text,
+      vectorLiteral(ch.vector),
+    );
     const slots = Array.from({ length: 9 }, (_, i) => `$${base + i + 1}`);
     values.push(`(${slots.join(", ")}::vector)`); // the last slot is the embedding
   }
-  await c.query(`INSERT INTO ${table} (id, source, hash, ordinal, title, heading, format, text, embedding) VALUES ${values.join(", ")}`, params);
+  await c.query(
+    `INSERT INTO ${table} (id, source, hash, ordinal, title, heading, format, text, embedding) VALUES ${values.join(", ")}`,
+    params,
+  );
 }

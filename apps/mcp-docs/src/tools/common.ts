@@ -22,7 +22,11 @@ export type Server = FastMCP;
  * Runs a tool body: typed errors become a clear tool error (isError) with the code first; anything
  * unexpected is logged on the server and answered with a generic message (no host path, no stack, no DSN).
  */
-export async function guarded(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
+export async function guarded(
+  name: string,
+  deps: ToolDeps,
+  body: () => Promise<ContentResult>,
+): Promise<ContentResult> {
   try {
     return await body();
   } catch (err) {

@@ -29,22 +29,40 @@ export function registerDocGet(server: Server, deps: ToolDeps): void {
       heading: z.string(),
       ordinal: z.number().int(),
       text: z.string(),
-      document: z.object({ source: z.string(), title: z.string(), format: z.string(), bytes: z.number().int(), chunks: z.number().int(), hash: z.string(), ingested_at: z.string() }),
+      document: z.object({
+        source: z.string(),
+        title: z.string(),
+        format: z.string(),
+        bytes: z.number().int(),
+        chunks: z.number().int(),
+        hash: z.string(),
+        ingested_at: z.string(),
+      }),
       before: z.array(ChunkSchema),
       after: z.array(ChunkSchema),
     }),
     execute: (args) =>
       guarded("doc_get", deps, async () => {
         const parsed = parseChunkId(args.id);
-        if (parsed === undefined) throw new DocsError("INVALID_ARGUMENT", "id is not a chunk id (use an id returned by vector_search)");
+        if (parsed === undefined)
+          throw new DocsError("INVALID_ARGUMENT", "id is not a chunk id (use an id returned by vector_search)");
         const meta = await retriever.collection();
-        if (parsed.collection !== meta.id) throw new DocsError("OTHER_COLLECTION", "id belongs to another collection (or to one since rebuilt): search again");
+        if (parsed.collection !== meta.id)
+          throw new DocsError(
+            "OTHER_COLLECTION",
+            "id belongs to another collection (or to one since rebuilt): search again",
+          );
         const chunk = await store.getChunk(args.id);
-        if (chunk === undefined) throw new DocsError("NOT_FOUND", "no chunk has this id (its document may have changed or been removed): search again");
+        if (chunk === undefined)
+          throw new DocsError(
+            "NOT_FOUND",
+            "no chunk has this id (its document may have changed or been removed): search again",
+          );
         const doc = await store.getDocument(chunk.source);
         if (doc === undefined) throw new DocsError("NOT_FOUND", "the chunk's document was removed: search again");
         const n = args.neighbours;
-        const around = n === 0 ? [] : await store.chunkRange(chunk.source, Math.max(0, chunk.ordinal - n), chunk.ordinal + n);
+        const around =
+          n === 0 ? [] : await store.chunkRange(chunk.source, Math.max(0, chunk.ordinal - n), chunk.ordinal + n);
         const before = around.filter((c) => c.ordinal < chunk.ordinal).map(brief);
         const after = around.filter((c) => c.ordinal > chunk.ordinal).map(brief);
         const structured = {
@@ -54,7 +72,15 @@ export function registerDocGet(server: Server, deps: ToolDeps): void {
           heading: chunk.heading,
           ordinal: chunk.ordinal,
           text: chunk.text,
-          document: { source: doc.source, title: doc.title, format: doc.format, bytes: doc.bytes, chunks: doc.chunks, hash: doc.hash, ingested_at: doc.ingestedAt },
+          document: {
+            source: doc.source,
+            title: doc.title,
+            format: doc.format,
+            bytes: doc.bytes,
+            chunks: doc.chunks,
+            hash: doc.hash,
+            ingested_at: doc.ingestedAt,
+          },
           before,
           after,
         };

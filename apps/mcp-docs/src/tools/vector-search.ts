@@ -11,8 +11,15 @@ const pathText = (what: string) =>
 
 export const FilterSchema = z
   .object({
-    source_prefix: pathText("source_prefix").optional().describe('Only documents whose source starts with this ("guides/")'),
-    sources: z.array(pathText("sources[]")).min(1).max(100).optional().describe("Only these documents (exact source paths)"),
+    source_prefix: pathText("source_prefix")
+      .optional()
+      .describe('Only documents whose source starts with this ("guides/")'),
+    sources: z
+      .array(pathText("sources[]"))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Only these documents (exact source paths)"),
     formats: z
       .array(z.enum(["markdown", "text", "html"]))
       .min(1)
@@ -52,7 +59,12 @@ export function registerVectorSearch(server: Server, deps: ToolDeps): void {
     annotations: { ...READ_ONLY, title: "Search documents" },
     timeoutMs: limits.toolTimeoutMs,
     parameters: z.object({
-      query: z.string().trim().min(1).max(limits.maxQueryChars).describe("What to look for, in natural language or keywords"),
+      query: z
+        .string()
+        .trim()
+        .min(1)
+        .max(limits.maxQueryChars)
+        .describe("What to look for, in natural language or keywords"),
       k: z.number().int().min(1).max(limits.maxK).default(limits.defaultK).describe("How many chunks to return"),
       filter: FilterSchema.optional(),
       mode: z.enum(["hybrid", "vector", "lexical"]).default("hybrid"),
@@ -61,11 +73,23 @@ export function registerVectorSearch(server: Server, deps: ToolDeps): void {
     execute: (args) =>
       guarded("vector_search", deps, async () => {
         const hits = await retriever.search(args.query, args.k, toFilter(args.filter), args.mode);
-        const out = hits.map((h) => ({ id: h.chunk.id, source: h.chunk.source, title: h.chunk.title, heading: h.chunk.heading, score: Number(h.score.toFixed(6)), text: h.chunk.text }));
+        const out = hits.map((h) => ({
+          id: h.chunk.id,
+          source: h.chunk.source,
+          title: h.chunk.title,
+          heading: h.chunk.heading,
+          score: Number(h.score.toFixed(6)),
+          text: h.chunk.text,
+        }));
         const rendered =
           out.length === 0
             ? "No matching chunks."
-            : out.map((h, i) => `${i + 1}. ${h.source}${h.heading !== "" ? ` § ${h.heading}` : ""} (id ${h.id}, score ${h.score})\n${h.text}`).join("\n\n");
+            : out
+                .map(
+                  (h, i) =>
+                    `${i + 1}. ${h.source}${h.heading !== "" ? ` § ${h.heading}` : ""} (id ${h.id}, score ${h.score})\n${h.text}`,
+                )
+                .join("\n\n");
         return { content: text(rendered), structuredContent: { query: args.query, mode: args.mode, hits: out } };
       }),
   });

@@ -26,8 +26,14 @@ export const READ_ONLY = {
  * Runs a tool body: typed errors become a clear tool error (isError) with the code first; anything
  * unexpected is logged on the server and answered with a generic message (no host path, no stack).
  */
-export async function guarded(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
-  return deps.instrument !== undefined ? deps.instrument(name, () => answer(name, deps, body)) : answer(name, deps, body);
+export async function guarded(
+  name: string,
+  deps: ToolDeps,
+  body: () => Promise<ContentResult>,
+): Promise<ContentResult> {
+  return deps.instrument !== undefined
+    ? deps.instrument(name, () => answer(name, deps, body))
+    : answer(name, deps, body);
 }
 
 async function answer(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {

@@ -17,7 +17,14 @@ export function registerDirectoryTree(server: Server, deps: ToolDeps): void {
     }),
     outputSchema: z.object({
       path: z.string(),
-      entries: z.array(z.object({ path: z.string(), type: z.enum(["file", "directory", "other"]), depth: z.number().int(), link: z.boolean() })),
+      entries: z.array(
+        z.object({
+          path: z.string(),
+          type: z.enum(["file", "directory", "other"]),
+          depth: z.number().int(),
+          link: z.boolean(),
+        }),
+      ),
       truncated: z.boolean(),
     }),
     execute: (args, ctx) =>
@@ -37,7 +44,8 @@ export function registerDirectoryTree(server: Server, deps: ToolDeps): void {
           return false;
         });
         if (ctx.signal.aborted) throw timeoutError("directory_tree");
-        if (truncated) lines.push(`[truncated: first ${entries.length} entries shown; raise max_entries or lower max_depth]`);
+        if (truncated)
+          lines.push(`[truncated: first ${entries.length} entries shown; raise max_entries or lower max_depth]`);
         return { content: text(lines.join("\n")), structuredContent: { path: dir.display, entries, truncated } };
       }),
   });

@@ -7,13 +7,16 @@ export function registerFileInfo(server: Server, deps: ToolDeps): void {
   const { limits, policy } = deps;
   server.addTool({
     name: "get_file_info",
-    description: "Describe a file or directory under ROOT: type, size, times, permissions, whether a file looks binary, and where a symbolic link inside the root leads.",
+    description:
+      "Describe a file or directory under ROOT: type, size, times, permissions, whether a file looks binary, and where a symbolic link inside the root leads.",
     annotations: { ...READ_ONLY, title: "File information" },
     timeoutMs: limits.toolTimeoutMs,
     parameters: z.object({ path: z.string().describe("Path relative to the root") }),
     outputSchema: z.object({
       path: z.string(),
-      resolved_path: z.string().describe("Where the path leads inside the root (differs from path through symbolic links)"),
+      resolved_path: z
+        .string()
+        .describe("Where the path leads inside the root (differs from path through symbolic links)"),
       type: z.string(),
       size: z.number().int(),
       modified: z.string(),
@@ -26,7 +29,16 @@ export function registerFileInfo(server: Server, deps: ToolDeps): void {
       guarded("get_file_info", deps, async () => {
         const t = await policy.resolve(args.path);
         if (t.kind === "top") {
-          const info = { path: ".", resolved_path: ".", type: "directory", size: 0, modified: "", created: "", accessed: "", permissions: "0555" };
+          const info = {
+            path: ".",
+            resolved_path: ".",
+            type: "directory",
+            size: 0,
+            modified: "",
+            created: "",
+            accessed: "",
+            permissions: "0555",
+          };
           return { content: text(JSON.stringify(info, null, 2)), structuredContent: info };
         }
         const st = t.stat;
@@ -39,7 +51,11 @@ export function registerFileInfo(server: Server, deps: ToolDeps): void {
             await fh.close();
           }
         }
-        const asked = args.path.split("/").filter((s) => s !== "" && s !== ".").join("/") || ".";
+        const asked =
+          args.path
+            .split("/")
+            .filter((s) => s !== "" && s !== ".")
+            .join("/") || ".";
         const info = {
           path: asked,
           resolved_path: t.display,

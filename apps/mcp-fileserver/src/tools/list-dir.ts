@@ -45,7 +45,10 @@ export function registerListDir(server: Server, deps: ToolDeps): void {
         const truncated = matched > files.length;
         const structured = { path: dir.display, pattern: args.pattern, files, truncated, total_matched: matched };
         const content = truncated
-          ? text(JSON.stringify(files), `[truncated: ${files.length} of ${matched}+ matching files shown; raise max_entries or narrow the pattern]`)
+          ? text(
+              JSON.stringify(files),
+              `[truncated: ${files.length} of ${matched}+ matching files shown; raise max_entries or narrow the pattern]`,
+            )
           : text(JSON.stringify(files));
         return { content, structuredContent: structured };
       }),

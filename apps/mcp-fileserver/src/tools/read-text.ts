@@ -38,7 +38,11 @@ export function registerReadText(server: Server, deps: ToolDeps): void {
     }),
     execute: (args, ctx) =>
       guarded("read_text", deps, async () => {
-        const modes = [args.offset !== undefined || args.limit !== undefined, args.head !== undefined, args.tail !== undefined].filter(Boolean).length;
+        const modes = [
+          args.offset !== undefined || args.limit !== undefined,
+          args.head !== undefined,
+          args.tail !== undefined,
+        ].filter(Boolean).length;
         if (modes > 1) throw new FsError("INVALID_ARGUMENT", "use only one of offset/limit, head or tail");
         const target = await policy.resolve(args.path);
         const fh = await policy.openFile(target);
@@ -47,10 +51,21 @@ export function registerReadText(server: Server, deps: ToolDeps): void {
         let r: ReadResult;
         try {
           const size = (await fh.stat()).size;
-          if (args.tail !== undefined) r = await readTailLines(fh, display, size, args.tail, args.max_bytes, limits.lineScanBytes, stop);
-          else if (args.head !== undefined) r = await readLineRange(fh, display, size, 1, args.head, args.max_bytes, limits.lineScanBytes, stop);
+          if (args.tail !== undefined)
+            r = await readTailLines(fh, display, size, args.tail, args.max_bytes, limits.lineScanBytes, stop);
+          else if (args.head !== undefined)
+            r = await readLineRange(fh, display, size, 1, args.head, args.max_bytes, limits.lineScanBytes, stop);
           else if (args.offset !== undefined || args.limit !== undefined) {
-            r = await readLineRange(fh, display, size, args.offset ?? 1, args.limit, args.max_bytes, limits.lineScanBytes, stop);
+            r = await readLineRange(
+              fh,
+              display,
+              size,
+              args.offset ?? 1,
+              args.limit,
+              args.max_bytes,
+              limits.lineScanBytes,
+              stop,
+            );
           } else r = await readHeadBytes(fh, display, size, args.max_bytes);
           const structured = {
             path: display,
@@ -66,7 +81,8 @@ export function registerReadText(server: Server, deps: ToolDeps): void {
           };
           const notes: string[] = [];
           if (r.truncated) notes.push(`[truncated: ${r.note ?? "more content not shown"}; file is ${size} bytes]`);
-          if (r.nextOffset !== undefined && !r.truncated) notes.push(`[more lines follow: continue with offset=${r.nextOffset}]`);
+          if (r.nextOffset !== undefined && !r.truncated)
+            notes.push(`[more lines follow: continue with offset=${r.nextOffset}]`);
           return { content: text(r.text, ...notes), structuredContent: structured };
         } finally {
           await fh.close();

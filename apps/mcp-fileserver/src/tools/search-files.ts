@@ -43,9 +43,13 @@ export function registerSearchFiles(server: Server, deps: ToolDeps): void {
         });
         if (ctx.signal.aborted) throw timeoutError("search_files");
         const lines = matches.map((m) => (m.type === "directory" ? `${m.path}/` : m.path));
-        if (truncated) lines.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the pattern]`);
+        if (truncated)
+          lines.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the pattern]`);
         if (matches.length === 0) lines.push("(no matches)");
-        return { content: text(lines.join("\n")), structuredContent: { path: dir.display, pattern: args.pattern, matches, truncated } };
+        return {
+          content: text(lines.join("\n")),
+          structuredContent: { path: dir.display, pattern: args.pattern, matches, truncated },
+        };
       }),
   });
 }

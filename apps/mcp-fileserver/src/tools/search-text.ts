@@ -67,7 +67,8 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
         };
         await walk(policy, dir, { maxDepth: args.max_depth, stop: outOfTime }, async (w) => {
           if (w.entry.kind !== "file") return false;
-          if (include !== undefined && !(include.hasSlash ? include.match(w.rel) : include.match(w.entry.name))) return false;
+          if (include !== undefined && !(include.hasSlash ? include.match(w.rel) : include.match(w.entry.name)))
+            return false;
           let content: string | null;
           try {
             const target = await policy.entryTarget(w.entry);
@@ -100,7 +101,8 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
             const line = lines[i] ?? "";
             const windowed = find.windowed !== undefined && line.length > WINDOW_CHARS;
             if (windowed) windowedLines++;
-            const at = windowed && find.windowed !== undefined ? await find.windowed(line, outOfTime, pause) : find.line(line);
+            const at =
+              windowed && find.windowed !== undefined ? await find.windowed(line, outOfTime, pause) : find.line(line);
             if (at === STOPPED) return true;
             if (at < 0) continue;
             if (matches.length >= args.max_results) {
@@ -115,8 +117,10 @@ export function registerSearchText(server: Server, deps: ToolDeps): void {
         if (truncatedReason === undefined && Date.now() > deadline) truncatedReason = "time";
         const out = matches.map((m) => `${m.path}:${m.line}: ${m.text}`);
         if (matches.length === 0) out.push("(no matches)");
-        if (truncatedReason === "max_results") out.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the search]`);
-        if (truncatedReason === "time") out.push(`[truncated: search stopped after ${limits.searchTimeMs} ms; narrow path or include]`);
+        if (truncatedReason === "max_results")
+          out.push(`[truncated: first ${matches.length} matches shown; raise max_results or narrow the search]`);
+        if (truncatedReason === "time")
+          out.push(`[truncated: search stopped after ${limits.searchTimeMs} ms; narrow path or include]`);
         const notes =
           windowedLines > 0
             ? [

@@ -10,8 +10,24 @@ import { scopeId } from "@acb/schemas";
 import { RedisTurnEventLog, RedisTurnOwners } from "@acb/turns";
 import type { BenchContext } from "../context.js";
 import { sleep } from "../context.js";
-import { commandStats, cpuPerMaster, flushAll, resetStats, sameMasters, singleRedis, type RedisBackend } from "../backend.js";
-import { cpuSeconds, heapUsedBytes, redisClientLines, redisConnections, rssMiB, rssSampler, type BenchChild } from "../procs.js";
+import {
+  commandStats,
+  cpuPerMaster,
+  flushAll,
+  resetStats,
+  sameMasters,
+  singleRedis,
+  type RedisBackend,
+} from "../backend.js";
+import {
+  cpuSeconds,
+  heapUsedBytes,
+  redisClientLines,
+  redisConnections,
+  rssMiB,
+  rssSampler,
+  type BenchChild,
+} from "../procs.js";
 import { nowMs, round, summarize, type Summary } from "../stats.js";
 
 export type FanoutDesign = "multiplexed" | "xread" | "pubsub";
@@ -67,14 +83,22 @@ export async function runFanout(
   const { streams: n, events: m, intervalMs } = opts;
   // The naive servers speak to one redis-server only.
   const backend = opts.backend ?? singleRedis(ctx.redisUrl, ctx.admin);
-  if (backend.kind === "cluster" && design !== "multiplexed") throw new Error(`fanout ${design}: the naive servers run on one redis-server only`);
+  if (backend.kind === "cluster" && design !== "multiplexed")
+    throw new Error(`fanout ${design}: the naive servers run on one redis-server only`);
   const idPrefix = `fanout-${design}-${Date.now().toString(36)}`;
   const ids = Array.from({ length: n }, (_, i) => `${idPrefix}-${i}`);
   const appender = backend.connect("acb-bench-appender");
   const eventLog = new RedisTurnEventLog(appender, { prefix: PREFIX });
   let stopServer: () => Promise<void> = async () => undefined;
   let client: BenchChild | undefined;
-  const base: Partial<FanoutResult> = { design, streams: n, eventsPerStream: m, intervalMs, ...(opts.backend ? { redis: backend.kind } : {}), ...(opts.note ? { note: opts.note } : {}) };
+  const base: Partial<FanoutResult> = {
+    design,
+    streams: n,
+    eventsPerStream: m,
+    intervalMs,
+    ...(opts.backend ? { redis: backend.kind } : {}),
+    ...(opts.note ? { note: opts.note } : {}),
+  };
   try {
     let pid: number;
     let url: string;
@@ -82,7 +106,10 @@ export async function runFanout(
     let connName: string;
     let heap: (() => Promise<number>) | undefined;
     if (design === "multiplexed") {
-      const g = await ctx.stack.gateway({ ...backend.env, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" }, { heapProbe: true });
+      const g = await ctx.stack.gateway(
+        { ...backend.env, SSE_HEARTBEAT_MS: "30000", WATCHDOG_GRACE_MS: "3600000" },
+        { heapProbe: true },
+      );
       heap = () => heapUsedBytes(g.proc);
       pid = g.pid;
       url = g.url;
@@ -106,12 +133,21 @@ export async function runFanout(
     // The gateway follows only turns someone owns (AUTH_MODE=none: the anonymous owner), as if it had started them;
     // and the first token of every stream, so the gateway's exists() check passes (its lag is not counted).
     const owners = new RedisTurnOwners(appender, PREFIX);
-    for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => owners.claim(id, scopeId({}), 3_600_000)));
-    for (let i = 0; i < n; i += 500) await Promise.all(ids.slice(i, i + 500).map((id) => eventLog.append(id, { event: "token", data: "0" })));
+    for (let i = 0; i < n; i += 500)
+      await Promise.all(ids.slice(i, i + 500).map((id) => owners.claim(id, scopeId({}), 3_600_000)));
+    for (let i = 0; i < n; i += 500)
+      await Promise.all(ids.slice(i, i + 500).map((id) => eventLog.append(id, { event: "token", data: "0" })));
 
     client.send(`open ${url} ${idPrefix} ${n}`);
-    const opened = JSON.parse((await client.waitLine((l) => l.startsWith("opened "), 300_000)).slice(7)) as { ok: number; failed: number; ms: number; errors: string[] };
-    ctx.log(`  ${design}: ${opened.ok}/${n} streams open in ${Math.round(opened.ms)} ms${opened.failed ? ` (${opened.failed} failed: ${opened.errors.join("; ")})` : ""}`);
+    const opened = JSON.parse((await client.waitLine((l) => l.startsWith("opened "), 300_000)).slice(7)) as {
+      ok: number;
+      failed: number;
+      ms: number;
+      errors: string[];
+    };
+    ctx.log(
+      `  ${design}: ${opened.ok}/${n} streams open in ${Math.round(opened.ms)} ms${opened.failed ? ` (${opened.failed} failed: ${opened.errors.join("; ")})` : ""}`,
+    );
     await sleep(ctx.quick ? 300 : 2_000);
     const rssIdle = rssMiB(pid);
     const heapOpen = heap ? await heap() : Number.NaN;
@@ -158,19 +194,34 @@ export async function runFanout(
     const until = Date.now() + Math.max(ctx.quick ? 5_000 : 30_000, intervalMs * 5);
     for (;;) {
       client.send("status");
-      const st = JSON.parse((await client.waitLine((l) => l.startsWith("status "), 30_000)).slice(7)) as { done: number };
+      const st = JSON.parse((await client.waitLine((l) => l.startsWith("status "), 30_000)).slice(7)) as {
+        done: number;
+      };
       if (st.done >= opened.ok || Date.now() > until) break;
       await sleep(250);
     }
     const rssPeak = sampler.stop();
     const serverCpuS = cpuSeconds(pid) - cpu0;
-    if (!sameMasters(masters0, backend.masters())) ctx.warnings.push(`fanout ${design} on ${backend.kind}: a master changed during the run (failover): its Redis CPU per master mixes nodes`);
+    if (!sameMasters(masters0, backend.masters()))
+      ctx.warnings.push(
+        `fanout ${design} on ${backend.kind}: a master changed during the run (failover): its Redis CPU per master mixes nodes`,
+      );
     const redisCpuPerMasterS = (await cpuPerMaster(backend)).map((v, i) => round(v - (redisCpu0[i] ?? 0), 2));
     const redisCpuS = redisCpuPerMasterS.reduce((a, b) => a + b, 0);
     const allCommands = await commandStats(backend);
-    const redisCommands = Object.fromEntries(Object.entries(allCommands).filter(([name]) => /^(xread|xadd|xrange|publish|subscribe|ssubscribe|spublish|psubscribe|unsubscribe|evalsha|eval|exists|client.*)$/.test(name)));
+    const redisCommands = Object.fromEntries(
+      Object.entries(allCommands).filter(([name]) =>
+        /^(xread|xadd|xrange|publish|subscribe|ssubscribe|spublish|psubscribe|unsubscribe|evalsha|eval|exists|client.*)$/.test(
+          name,
+        ),
+      ),
+    );
     client.send("report");
-    const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as { tokens: number; done: number; lag: Summary };
+    const rep = JSON.parse((await client.waitLine((l) => l.startsWith("result "), 60_000)).slice(7)) as {
+      tokens: number;
+      done: number;
+      lag: Summary;
+    };
     return {
       ...(base as FanoutResult),
       opened: opened.ok,
@@ -184,7 +235,13 @@ export async function runFanout(
       rssIdleMiB: round(rssIdle, 1),
       rssPeakMiB: round(rssPeak, 1),
       rssGrowthMiB: round(Math.max(rssPeak, rssIdle) - rssBase, 1),
-      ...(heap ? { heapBaseMiB: round(heapBase / 2 ** 20, 1), heapOpenMiB: round(heapOpen / 2 ** 20, 1), heapPerStreamKiB: round((heapOpen - heapBase) / 1024 / Math.max(1, opened.ok), 2) } : {}),
+      ...(heap
+        ? {
+            heapBaseMiB: round(heapBase / 2 ** 20, 1),
+            heapOpenMiB: round(heapOpen / 2 ** 20, 1),
+            heapPerStreamKiB: round((heapOpen - heapBase) / 1024 / Math.max(1, opened.ok), 2),
+          }
+        : {}),
       redisConnections: connections,
       serverCpuS: round(serverCpuS, 2),
       redisCpuS: round(redisCpuS, 2),
@@ -216,7 +273,7 @@ export async function runFanout(
       serverCpuS: Number.NaN,
       redisCpuS: Number.NaN,
       redisCommands: {},
-      error: err instanceof Error ? err.message.split("\n")[0] ?? "failed" : String(err),
+      error: err instanceof Error ? (err.message.split("\n")[0] ?? "failed") : String(err),
     };
   } finally {
     await client?.stop();
@@ -230,4 +287,3 @@ export async function runFanout(
 async function connectionsOf(backend: RedisBackend, name: string): Promise<number> {
   return (await Promise.all(backend.masters().map((a) => redisConnections(a, name)))).reduce((x, y) => x + y, 0);
 }
-

@@ -25,17 +25,36 @@ export interface OrderingResult {
   readonly scriptsPerRequest?: { calls: number; usecPerCall: number };
 }
 
-export async function runOrdering(ctx: BenchContext, gatewayUrl: string, requests: { c1: number; c100: number }): Promise<OrderingResult[]> {
+export async function runOrdering(
+  ctx: BenchContext,
+  gatewayUrl: string,
+  requests: { c1: number; c100: number },
+): Promise<OrderingResult[]> {
   const out: OrderingResult[] = [];
   const tag = Date.now().toString(36);
-  const measure = async (kind: OrderingResult["case"], concurrency: number, sessions: number | "distinct"): Promise<void> => {
+  const measure = async (
+    kind: OrderingResult["case"],
+    concurrency: number,
+    sessions: number | "distinct",
+  ): Promise<void> => {
     const n = concurrency === 1 ? requests.c1 : requests.c100;
     const dialect: Dialect = kind === "stateless" ? "openai" : "gateway";
     const base = kind === "stateless" ? `${gatewayUrl}/v1` : gatewayUrl;
-    const session = (i: number): string => (sessions === "distinct" ? `ord-${tag}-${kind}-${concurrency}-${i}` : `ord-${tag}-${kind}-${concurrency}-s${i % sessions}`);
-    warnFailures(ctx, `ordering ${kind} warm-up`, await closedLoop(Math.min(20, n), Math.min(concurrency, 10), (i, agent) => streamOnce(agent, base, dialect, SHORT_ANSWER, `warm-${tag}-${i}`, WARM_TIMEOUT_MS)));
+    const session = (i: number): string =>
+      sessions === "distinct"
+        ? `ord-${tag}-${kind}-${concurrency}-${i}`
+        : `ord-${tag}-${kind}-${concurrency}-s${i % sessions}`;
+    warnFailures(
+      ctx,
+      `ordering ${kind} warm-up`,
+      await closedLoop(Math.min(20, n), Math.min(concurrency, 10), (i, agent) =>
+        streamOnce(agent, base, dialect, SHORT_ANSWER, `warm-${tag}-${i}`, WARM_TIMEOUT_MS),
+      ),
+    );
     await ctx.admin.config("RESETSTAT");
-    const results = await closedLoop(n, concurrency, (i, agent) => streamOnce(agent, base, dialect, SHORT_ANSWER, session(i)));
+    const results = await closedLoop(n, concurrency, (i, agent) =>
+      streamOnce(agent, base, dialect, SHORT_ANSWER, session(i)),
+    );
     const ok = results.filter((r) => r.ok);
     const stats = await redisCommandStats(ctx.admin);
     const evalsha = stats.evalsha;
@@ -45,9 +64,15 @@ export async function runOrdering(ctx: BenchContext, gatewayUrl: string, request
       sessions,
       ttft: summarize(ok.map((r) => r.ttftMs)),
       failures: results.length - ok.length,
-      ...(evalsha ? { scriptsPerRequest: { calls: Math.round((evalsha.calls / n) * 100) / 100, usecPerCall: evalsha.usecPerCall } } : {}),
+      ...(evalsha
+        ? {
+            scriptsPerRequest: { calls: Math.round((evalsha.calls / n) * 100) / 100, usecPerCall: evalsha.usecPerCall },
+          }
+        : {}),
     };
-    ctx.log(`  ordering ${kind} c=${concurrency} sessions=${sessions}: p50 ${res.ttft.p50} ms, p99 ${res.ttft.p99} ms (n=${res.ttft.n}, failures ${res.failures})`);
+    ctx.log(
+      `  ordering ${kind} c=${concurrency} sessions=${sessions}: p50 ${res.ttft.p50} ms, p99 ${res.ttft.p99} ms (n=${res.ttft.n}, failures ${res.failures})`,
+    );
     out.push(res);
   };
   for (const c of [1, 100]) {

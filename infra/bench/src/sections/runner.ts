@@ -22,14 +22,39 @@ export interface RunnerResult {
   readonly redisPerTurn: Record<string, { calls: number; usecPerCall: number }>;
 }
 
-export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: number, pids: Record<string, number>, runnerOutput?: () => string): Promise<RunnerResult> {
+export async function runRunner(
+  ctx: BenchContext,
+  gatewayUrl: string,
+  turns: number,
+  pids: Record<string, number>,
+  runnerOutput?: () => string,
+): Promise<RunnerResult> {
   const chunks = 21;
   const delayMs = 100;
   const idealMs = (chunks - 1) * delayMs;
-  warnFailures(ctx, "runner warm-up", await closedLoop(20, 20, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-warm-${i}-${Date.now()}`, WARM_TIMEOUT_MS)));
+  warnFailures(
+    ctx,
+    "runner warm-up",
+    await closedLoop(20, 20, (i, agent) =>
+      streamOnce(
+        agent,
+        gatewayUrl,
+        "gateway",
+        `bench:${chunks}:${delayMs}`,
+        `rn-warm-${i}-${Date.now()}`,
+        WARM_TIMEOUT_MS,
+      ),
+    ),
+  );
   await ctx.admin.config("RESETSTAT");
   const cpu = await cpuMeter(ctx, pids);
-  const results = await closedLoop(turns, turns, (i, agent) => streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000), `${gatewayUrl}/healthz`);
+  const results = await closedLoop(
+    turns,
+    turns,
+    (i, agent) =>
+      streamOnce(agent, gatewayUrl, "gateway", `bench:${chunks}:${delayMs}`, `rn-${i}-${Date.now()}`, 120_000),
+    `${gatewayUrl}/healthz`,
+  );
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
   const end = Math.max(...results.map((r) => r.endedAt));
@@ -50,6 +75,8 @@ export async function runRunner(ctx: BenchContext, gatewayUrl: string, turns: nu
     const warnings = (runnerOutput?.() ?? "").split("\n").filter((l) => /"level":"(warn|error)"/.test(l));
     for (const l of warnings.slice(-3)) ctx.log(`  runner log: ${l.slice(0, 400)}`);
   }
-  ctx.log(`  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %; CPU s ${JSON.stringify(res.cpuS)})`);
+  ctx.log(
+    `  runner: ${turns} turns of ${idealMs} ms done in ${res.completionMs} ms (+${res.overIdealPct} %; CPU s ${JSON.stringify(res.cpuS)})`,
+  );
   return res;
 }

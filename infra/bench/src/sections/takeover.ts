@@ -5,7 +5,15 @@
  *
  * Standalone: `npx tsx src/sections/takeover.ts [lockMs]` (builds are used from apps/<app>/dist).
  */
-import { splitWords, startRedis, startScriptedOpenAI, startService, streamSse, type RecordedRequest, type ScriptedReply } from "@acb/testkit";
+import {
+  splitWords,
+  startRedis,
+  startScriptedOpenAI,
+  startService,
+  streamSse,
+  type RecordedRequest,
+  type ScriptedReply,
+} from "@acb/testkit";
 import { freePort } from "@acb/testkit";
 import { fileURLToPath } from "node:url";
 import { summarize, type Summary } from "../stats.js";
@@ -17,7 +25,12 @@ const text = (c: unknown): string => (typeof c === "string" ? c : JSON.stringify
 
 function script(req: RecordedRequest): ScriptedReply {
   const last = req.body.messages.at(-1);
-  if (last !== undefined && text(last.content) === CONTINUE) return { kind: "text", chunks: splitWords(ANSWER.slice(text(req.body.messages.at(-2)?.content).length)), delayMs: 10 };
+  if (last !== undefined && text(last.content) === CONTINUE)
+    return {
+      kind: "text",
+      chunks: splitWords(ANSWER.slice(text(req.body.messages.at(-2)?.content).length)),
+      delayMs: 10,
+    };
   return { kind: "text", chunks: splitWords(ANSWER), delayMs: 150 };
 }
 
@@ -29,22 +42,51 @@ export interface TakeoverResult {
   readonly wholeAnswers: number;
 }
 
-export async function runTakeover(turns = 20, lockMs = 2_000, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<TakeoverResult> {
+export async function runTakeover(
+  turns = 20,
+  lockMs = 2_000,
+  log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<TakeoverResult> {
   const redis = await startRedis();
   const upstream = await startScriptedOpenAI({ script });
-  const env = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, USE_MCP_IN_CHAT: "false", LOG_LEVEL: "warn", MODEL_MAX_RETRIES: "0", RUNNER_LOCK_MS: String(lockMs), RUNNER_CONCURRENCY: "64", RUNNER_HEARTBEAT_MS: "500", METRICS_PORT: "0" };
-  const startRunner = () => startService(process.execPath, [app("agent-runner")], { name: "agent-runner", env: { ...env, LOG_LEVEL: "info" }, ready: (out) => out().includes('"msg":"ready"'), readyTimeoutMs: 30_000 });
+  const env = {
+    REDIS_URL: redis.url,
+    OPENAI_BASE_URL: upstream.url,
+    USE_MCP_IN_CHAT: "false",
+    LOG_LEVEL: "warn",
+    MODEL_MAX_RETRIES: "0",
+    RUNNER_LOCK_MS: String(lockMs),
+    RUNNER_CONCURRENCY: "64",
+    RUNNER_HEARTBEAT_MS: "500",
+    METRICS_PORT: "0",
+  };
+  const startRunner = () =>
+    startService(process.execPath, [app("agent-runner")], {
+      name: "agent-runner",
+      env: { ...env, LOG_LEVEL: "info" },
+      ready: (out) => out().includes('"msg":"ready"'),
+      readyTimeoutMs: 30_000,
+    });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const gateway = await startService(process.execPath, [app("chat-gateway")], { name: "chat-gateway", env: { ...env, HOST: "127.0.0.1", PORT: String(port) }, ready: async () => (await fetch(`${url}/healthz`)).ok });
+  const gateway = await startService(process.execPath, [app("chat-gateway")], {
+    name: "chat-gateway",
+    env: { ...env, HOST: "127.0.0.1", PORT: String(port) },
+    ready: async () => (await fetch(`${url}/healthz`)).ok,
+  });
   const doomed = await startRunner();
   const survivor: { stop(ms?: number): Promise<unknown> }[] = [];
   try {
     let killedAt = 0;
     const streams = Array.from({ length: turns }, (_, i) => ({ i, tokens: [] as Array<{ at: number; data: string }> }));
     const reading = streams.map(async (s) => {
-      const res = await fetch(`${url}/v1/chat/stream`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ session_id: `take-${s.i}`, input: "go" }) });
-      for await (const m of streamSse(res)) if (m.event === "token") s.tokens.push({ at: performance.now(), data: m.data });
+      const res = await fetch(`${url}/v1/chat/stream`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ session_id: `take-${s.i}`, input: "go" }),
+      });
+      for await (const m of streamSse(res))
+        if (m.event === "token") s.tokens.push({ at: performance.now(), data: m.data });
     });
     while (!streams.every((s) => s.tokens.length >= 3)) await new Promise((r) => setTimeout(r, 20));
     survivor.push(await startRunner());
@@ -61,7 +103,9 @@ export async function runTakeover(turns = 20, lockMs = 2_000, log: (line: string
       killToContinued: summarize(gaps),
       wholeAnswers: streams.filter((s) => s.tokens.map((t) => t.data).join("") === ANSWER).length,
     };
-    log(`  takeover: ${result.wholeAnswers}/${turns} whole answers; kill → continued on another runner p50 ${result.killToContinued.p50} ms, p99 ${result.killToContinued.p99} ms (RUNNER_LOCK_MS=${lockMs})`);
+    log(
+      `  takeover: ${result.wholeAnswers}/${turns} whole answers; kill → continued on another runner p50 ${result.killToContinued.p50} ms, p99 ${result.killToContinued.p99} ms (RUNNER_LOCK_MS=${lockMs})`,
+    );
     return result;
   } finally {
     for (const s of survivor) await s.stop(1_000);

@@ -21,7 +21,8 @@ export interface ThroughputResult {
 }
 
 /** A cheap GET on the target, for opening connections before a burst. */
-export const warmPath = (target: { base: string; dialect: Dialect }): string => (target.dialect === "openai" ? `${target.base}/models` : `${target.base}/healthz`);
+export const warmPath = (target: { base: string; dialect: Dialect }): string =>
+  target.dialect === "openai" ? `${target.base}/models` : `${target.base}/healthz`;
 
 export async function runThroughput(
   ctx: BenchContext,
@@ -31,9 +32,28 @@ export async function runThroughput(
   pids: Record<string, number>,
 ): Promise<ThroughputResult> {
   const input = `bench:${tokens}:0`;
-  warnFailures(ctx, `throughput ${target.name} warm-up`, await closedLoop(10, 10, (i, agent) => streamOnce(agent, target.base, target.dialect, "bench:50:0", `tp-warm-${target.name}-${i}-${Date.now()}`, WARM_TIMEOUT_MS)));
+  warnFailures(
+    ctx,
+    `throughput ${target.name} warm-up`,
+    await closedLoop(10, 10, (i, agent) =>
+      streamOnce(
+        agent,
+        target.base,
+        target.dialect,
+        "bench:50:0",
+        `tp-warm-${target.name}-${i}-${Date.now()}`,
+        WARM_TIMEOUT_MS,
+      ),
+    ),
+  );
   const cpu = await cpuMeter(ctx, pids);
-  const results = await closedLoop(streams, streams, (i, agent) => streamOnce(agent, target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000), warmPath(target));
+  const results = await closedLoop(
+    streams,
+    streams,
+    (i, agent) =>
+      streamOnce(agent, target.base, target.dialect, input, `tp-${target.name}-${i}-${Date.now()}`, 300_000),
+    warmPath(target),
+  );
   const ok = results.filter((r) => r.ok);
   const start = Math.min(...results.map((r) => r.startedAt));
   const end = Math.max(...results.map((r) => r.endedAt));
@@ -48,7 +68,10 @@ export async function runThroughput(
     failures: results.length - ok.length,
     cpuS: await cpu(),
   };
-  if (res.failures > 0) ctx.log(`  throughput ${target.name}: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
-  ctx.log(`  throughput ${target.name}: ${res.tokensPerSecond} tokens/s (${streams} × ${tokens} in ${res.wallMs} ms, ${res.failures} failed; CPU s ${JSON.stringify(res.cpuS)})`);
+  if (res.failures > 0)
+    ctx.log(`  throughput ${target.name}: ${res.failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  ctx.log(
+    `  throughput ${target.name}: ${res.tokensPerSecond} tokens/s (${streams} × ${tokens} in ${res.wallMs} ms, ${res.failures} failed; CPU s ${JSON.stringify(res.cpuS)})`,
+  );
   return res;
 }

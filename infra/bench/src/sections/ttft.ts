@@ -30,20 +30,44 @@ export interface TtftResult {
 export const SHORT_ANSWER = "bench:8:0";
 
 /** `backend`: where the distributed target's Redis is (default the run's redis-server), for its command counts. */
-export async function runTtft(ctx: BenchContext, target: TtftTarget, concurrency: number, requests: number, backend: RedisBackend = singleRedis(ctx.redisUrl, ctx.admin)): Promise<TtftResult> {
+export async function runTtft(
+  ctx: BenchContext,
+  target: TtftTarget,
+  concurrency: number,
+  requests: number,
+  backend: RedisBackend = singleRedis(ctx.redisUrl, ctx.admin),
+): Promise<TtftResult> {
   const session = (i: number): string => `ttft-${target.name}-${concurrency}-${i}-${Date.now().toString(36)}`;
   // Warm-up: connections, JIT, the runner's first job.
-  warnFailures(ctx, `ttft ${target.name} warm-up`, await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`, WARM_TIMEOUT_MS)));
+  warnFailures(
+    ctx,
+    `ttft ${target.name} warm-up`,
+    await closedLoop(Math.min(50, requests), Math.min(concurrency, 10), (i, agent) =>
+      streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, `warm-${session(i)}`, WARM_TIMEOUT_MS),
+    ),
+  );
   if (target.name === "distributed") await resetStats(backend);
-  const results = await closedLoop(requests, concurrency, (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, session(i)), warmPath(target));
+  const results = await closedLoop(
+    requests,
+    concurrency,
+    (i, agent) => streamOnce(agent, target.base, target.dialect, SHORT_ANSWER, session(i)),
+    warmPath(target),
+  );
   const ok = results.filter((r) => r.ok);
   const failures = results.length - ok.length;
-  if (failures > 0) ctx.log(`  ${target.name} c=${concurrency}: ${failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
+  if (failures > 0)
+    ctx.log(`  ${target.name} c=${concurrency}: ${failures} failed (${results.find((r) => !r.ok)?.error ?? ""})`);
   let redisPerRequest: TtftResult["redisPerRequest"];
   if (target.name === "distributed") {
     redisPerRequest = perRequest(await commandStats(backend), requests);
   }
-  const res: TtftResult = { target: target.name, concurrency, ttft: summarize(ok.map((r) => r.ttftMs)), failures, ...(redisPerRequest ? { redisPerRequest } : {}) };
+  const res: TtftResult = {
+    target: target.name,
+    concurrency,
+    ttft: summarize(ok.map((r) => r.ttftMs)),
+    failures,
+    ...(redisPerRequest ? { redisPerRequest } : {}),
+  };
   ctx.log(`  ttft ${target.name} c=${concurrency}: p50 ${res.ttft.p50} ms, p99 ${res.ttft.p99} ms (n=${res.ttft.n})`);
   return res;
 }

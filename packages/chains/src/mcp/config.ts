@@ -95,7 +95,10 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
     try {
       parsed = JSON.parse(env.MCP_SERVERS);
     } catch {
-      return { ok: false, message: "MCP_SERVERS must be a JSON object {name: {transport, url | command, ...}} (it is not valid JSON)" };
+      return {
+        ok: false,
+        message: "MCP_SERVERS must be a JSON object {name: {transport, url | command, ...}} (it is not valid JSON)",
+      };
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       return { ok: false, message: "MCP_SERVERS must be a JSON object {name: {transport, url | command, ...}}" };
@@ -105,10 +108,15 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
     return { ok: true, value: r.data };
   }
 
-  const transportRaw = set(env.MCP_TRANSPORT) ? env.MCP_TRANSPORT.trim().toLowerCase().replace("-", "_") : "streamable_http";
+  const transportRaw = set(env.MCP_TRANSPORT)
+    ? env.MCP_TRANSPORT.trim().toLowerCase().replace("-", "_")
+    : "streamable_http";
   if (transportRaw === "stdio") {
     if (!set(env.MCP_STDIO_COMMAND)) {
-      return { ok: false, message: "MCP_STDIO_COMMAND is required when MCP_TRANSPORT=stdio (the command that starts the MCP server)" };
+      return {
+        ok: false,
+        message: "MCP_STDIO_COMMAND is required when MCP_TRANSPORT=stdio (the command that starts the MCP server)",
+      };
     }
     let args: string[] = [];
     if (set(env.MCP_STDIO_ARGS)) {
@@ -116,16 +124,29 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
       try {
         parsed = JSON.parse(env.MCP_STDIO_ARGS);
       } catch {
-        return { ok: false, message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]' };
+        return {
+          ok: false,
+          message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]',
+        };
       }
       const r = z.array(z.string()).safeParse(parsed);
-      if (!r.success) return { ok: false, message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]' };
+      if (!r.success)
+        return {
+          ok: false,
+          message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]',
+        };
       args = r.data;
     }
-    return { ok: true, value: { [DEFAULT_MCP_SERVER_NAME]: { transport: "stdio", command: env.MCP_STDIO_COMMAND.trim(), args } } };
+    return {
+      ok: true,
+      value: { [DEFAULT_MCP_SERVER_NAME]: { transport: "stdio", command: env.MCP_STDIO_COMMAND.trim(), args } },
+    };
   }
   if (transportRaw !== "streamable_http" && transportRaw !== "http" && transportRaw !== "sse") {
-    return { ok: false, message: `MCP_TRANSPORT must be streamable_http, sse or stdio (got ${JSON.stringify(env.MCP_TRANSPORT?.slice(0, 40))})` };
+    return {
+      ok: false,
+      message: `MCP_TRANSPORT must be streamable_http, sse or stdio (got ${JSON.stringify(env.MCP_TRANSPORT?.slice(0, 40))})`,
+    };
   }
   const url = set(env.MCP_SERVER_URL) ? env.MCP_SERVER_URL.trim() : DEFAULT_MCP_SERVER_URL;
   if (!httpUrl.safeParse(url).success) {

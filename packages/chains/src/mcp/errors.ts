@@ -34,14 +34,16 @@ export function connectReason(err: unknown, connectTimeoutMs: number): string {
     if (field(e, "name") === "TimeoutError") return `did not answer within ${seconds(connectTimeoutMs)}`;
     const code = field(e, "code");
     if (e instanceof StreamableHTTPError || e instanceof SseError) {
-      if (typeof code === "number") return code === 401 || code === 403 ? `HTTP ${code} (check the server's token/headers)` : `HTTP ${code}`;
+      if (typeof code === "number")
+        return code === 401 || code === 403 ? `HTTP ${code} (check the server's token/headers)` : `HTTP ${code}`;
     }
     if (code === "ECONNREFUSED") return "connection refused";
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
     if (code === "ENOENT") return "command not found";
     if (code === "EACCES") return "command not executable";
     if (code === "ECONNRESET") return "connection reset";
-    if (e instanceof McpError && e.code === Number(ErrorCode.ConnectionClosed)) return "the server closed the connection";
+    if (e instanceof McpError && e.code === Number(ErrorCode.ConnectionClosed))
+      return "the server closed the connection";
   }
   return "connection failed";
 }

@@ -116,7 +116,12 @@ export class McpToolbox {
   status(): McpServerStatus[] {
     return this.servers.map((s) => {
       const connected = s.conn !== undefined && !s.conn.stale;
-      const out: McpServerStatus = { name: s.name, transport: s.config.transport, connected, tools: connected ? (s.conn?.tools.length ?? 0) : 0 };
+      const out: McpServerStatus = {
+        name: s.name,
+        transport: s.config.transport,
+        connected,
+        tools: connected ? (s.conn?.tools.length ?? 0) : 0,
+      };
       if (!connected && s.error !== undefined) out.error = s.error;
       return out;
     });
@@ -198,19 +203,30 @@ export class McpToolbox {
       }
       const conn: Connection = { client: c, transport: t, tools, checkedAt: Date.now(), stale: false };
       c.onclose = () => {
-        if (!conn.stale) this.markStale(s, conn, new McpError(ErrorCode.ConnectionClosed, "closed"), "the connection closed");
+        if (!conn.stale)
+          this.markStale(s, conn, new McpError(ErrorCode.ConnectionClosed, "closed"), "the connection closed");
       };
       const previous = s.conn;
       s.conn = conn;
       s.error = undefined;
       if (previous !== undefined && previous !== conn) void this.dispose(previous);
-      this.log.info("mcp server connected", { server: s.name, transport: s.config.transport, tools: tools.length, ms: Date.now() - started });
+      this.log.info("mcp server connected", {
+        server: s.name,
+        transport: s.config.transport,
+        tools: tools.length,
+        ms: Date.now() - started,
+      });
       return conn;
     } catch (err) {
       abandon();
       const reason = connectReason(err, this.options.connectTimeoutMs);
       s.error = `cannot connect: ${reason}`;
-      this.log.warn("mcp server unavailable", { server: s.name, transport: s.config.transport, reason, ms: Date.now() - started });
+      this.log.warn("mcp server unavailable", {
+        server: s.name,
+        transport: s.config.transport,
+        reason,
+        ms: Date.now() - started,
+      });
       return undefined;
     }
   }
@@ -229,7 +245,9 @@ export class McpToolbox {
         if (line !== "") this.log.info("mcp server stderr", { server: s.name, line: line.slice(0, 500) });
       }
     });
-    stream.on("error", (err: Error) => this.log.warn("reading an MCP server's stderr failed", { server: s.name, error: errorMessage(err) }));
+    stream.on("error", (err: Error) =>
+      this.log.warn("reading an MCP server's stderr failed", { server: s.name, error: errorMessage(err) }),
+    );
   }
 
   /** Lists a server's tools (schemas via @langchain/mcp-adapters) and wraps each one. */
@@ -238,34 +256,53 @@ export class McpToolbox {
     return loaded.map((t) => this.wrap(s, t.name, t.description, t.schema));
   }
 
-  private wrap(s: ServerState, toolName: string, description: string, schema: DynamicStructuredTool["schema"]): StructuredToolInterface {
+  private wrap(
+    s: ServerState,
+    toolName: string,
+    description: string,
+    schema: DynamicStructuredTool["schema"],
+  ): StructuredToolInterface {
     return new DynamicStructuredTool({
       name: this.prefix ? `${s.name}__${toolName}` : toolName,
       description,
       schema,
       metadata: { mcpServer: s.name, mcpTool: toolName },
-      func: async (args: unknown, _runManager, config) => (this.options.instrument ?? ((_s, _t, call) => call()))(s.name, toolName, () => this.call(s, toolName, args, config?.signal)),
+      func: async (args: unknown, _runManager, config) =>
+        (this.options.instrument ?? ((_s, _t, call) => call()))(s.name, toolName, () =>
+          this.call(s, toolName, args, config?.signal),
+        ),
     });
   }
 
   /** One tool call, bounded by toolTimeoutMs. A stale session (server restarted) is renewed once, transparently. */
-  private async call(s: ServerState, toolName: string, args: unknown, signal: AbortSignal | undefined, retried = false): Promise<string> {
+  private async call(
+    s: ServerState,
+    toolName: string,
+    args: unknown,
+    signal: AbortSignal | undefined,
+    retried = false,
+  ): Promise<string> {
     signal?.throwIfAborted();
     const conn = await this.connection(s);
     if (conn === undefined) {
-      throw new McpToolError(`the MCP server "${s.name}" is unavailable (${s.error ?? "not connected"})`, "unavailable");
+      throw new McpToolError(
+        `the MCP server "${s.name}" is unavailable (${s.error ?? "not connected"})`,
+        "unavailable",
+      );
     }
     const timeoutMs = this.options.toolTimeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal !== undefined ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const argsObject = args !== null && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
+      const argsObject =
+        args !== null && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
       const result = await conn.client.callTool({ name: toolName, arguments: argsObject }, undefined, {
         signal: combined,
         timeout: timeoutMs + 1000,
       });
       const text = resultText(result.content);
-      if (result.isError === true) throw new McpToolError(text.trim() !== "" ? text : `the tool ${toolName} failed`, "tool");
+      if (result.isError === true)
+        throw new McpToolError(text.trim() !== "" ? text : `the tool ${toolName} failed`, "tool");
       return text;
     } catch (err) {
       if (err instanceof McpToolError) throw err;
@@ -305,7 +342,11 @@ export class McpToolbox {
     conn.client.onclose = undefined;
     // End the HTTP session on the server (best effort, bounded), so reconnects do not leave sessions behind.
     if (conn.transport instanceof StreamableHTTPClientTransport && conn.transport.sessionId !== undefined) {
-      await bestEffort(raceSignal(conn.transport.terminateSession(), AbortSignal.timeout(1000)), this.log, "ending the MCP session");
+      await bestEffort(
+        raceSignal(conn.transport.terminateSession(), AbortSignal.timeout(1000)),
+        this.log,
+        "ending the MCP session",
+      );
     }
     try {
       await conn.client.close();

@@ -46,7 +46,12 @@ const factories = {
       // W3C traceparent on every request made inside a traced tool call (nothing added when tracing is off).
       fetch: withTraceContext(fetch),
       // No background retries of the standalone GET stream: a broken server is noticed and reconnected by the toolbox.
-      reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 },
+      reconnectionOptions: {
+        maxRetries: 0,
+        initialReconnectionDelay: 1000,
+        maxReconnectionDelay: 1000,
+        reconnectionDelayGrowFactor: 1,
+      },
     }),
 };
 

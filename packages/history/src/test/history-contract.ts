@@ -33,13 +33,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const HOSTILE_SESSION_IDS = ["", "a".repeat(129), "a b", "x\n", "{evil}"];
 /** Turn ids break the API's one rule (TurnId in @acb/schemas: 8-64 of A-Z a-z 0-9 _ -). */
-export const HOSTILE_TURN_IDS = ["", "t".repeat(129), "t".repeat(65), "a b", "x\n", "tab\there", "t1", "job:{x}/1~zzzz", "turn-{tag}-01"];
+export const HOSTILE_TURN_IDS = [
+  "",
+  "t".repeat(129),
+  "t".repeat(65),
+  "a b",
+  "x\n",
+  "tab\there",
+  "t1",
+  "job:{x}/1~zzzz",
+  "turn-{tag}-01",
+];
 
 /**
  * The behaviour every ChatHistoryStore adapter must have. `makeStore` builds a store (options merged over the
  * defaults); `cleanup` runs after each test.
  */
-export function describeHistoryContract(name: string, makeStore: MakeStore, cleanup: () => Promise<void> = async () => {}): void {
+export function describeHistoryContract(
+  name: string,
+  makeStore: MakeStore,
+  cleanup: () => Promise<void> = async () => {},
+): void {
   describe(`ChatHistoryStore contract: ${name}`, () => {
     afterEach(async () => {
       await cleanup();
@@ -234,7 +248,9 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
     it("concurrent commits of different turns each land whole (never interleaved)", async () => {
       const store = await makeStore();
       const s = sid();
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.commitTurn(s, `turn-000${i}`, turn(i))));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.commitTurn(s, `turn-000${i}`, turn(i))),
+      );
       expect(results.every((r) => r)).toBe(true);
       const texts = summary(await store.getMessages(s)).map(([, text]) => text);
       expect(texts).toHaveLength(20);
@@ -247,7 +263,9 @@ export function describeHistoryContract(name: string, makeStore: MakeStore, clea
       const store = await makeStore();
       for (const bad of HOSTILE_SESSION_IDS) {
         await expect(store.getMessages(bad), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
-        await expect(store.commitTurn(bad, "turn-0001", turn(1)), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
+        await expect(store.commitTurn(bad, "turn-0001", turn(1)), JSON.stringify(bad)).rejects.toBeInstanceOf(
+          InvalidHistoryKeyError,
+        );
         await expect(store.clear(bad), JSON.stringify(bad)).rejects.toBeInstanceOf(InvalidHistoryKeyError);
         expect(() => store.forSession(bad), JSON.stringify(bad)).toThrow(InvalidHistoryKeyError);
       }

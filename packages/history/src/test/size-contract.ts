@@ -6,13 +6,19 @@ import { sid } from "./history-contract.js";
 type MakeStore = (options?: Partial<HistoryOptions>) => ChatHistoryStore | Promise<ChatHistoryStore>;
 
 const bytesOf = (messages: BaseMessage[]): number =>
-  messages.reduce((n, m) => n + Buffer.byteLength(typeof m.content === "string" ? m.content : JSON.stringify(m.content)), 0);
+  messages.reduce(
+    (n, m) => n + Buffer.byteLength(typeof m.content === "string" ? m.content : JSON.stringify(m.content)),
+    0,
+  );
 
 /** A tool-using turn whose tool answered `resultBytes` bytes. */
 function toolTurn(n: number, resultBytes: number): BaseMessage[] {
   return [
     new HumanMessage(`read file ${n}`),
-    new AIMessage({ content: "", tool_calls: [{ id: `call_${n}`, name: "read_text", args: { path: `f${n}.txt` }, type: "tool_call" }] }),
+    new AIMessage({
+      content: "",
+      tool_calls: [{ id: `call_${n}`, name: "read_text", args: { path: `f${n}.txt` }, type: "tool_call" }],
+    }),
     new ToolMessage({ content: "x".repeat(resultBytes), tool_call_id: `call_${n}`, name: "read_text" }),
     new AIMessage(`the file ${n} is long`),
   ];
@@ -48,7 +54,10 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
       const store = await makeStore({ maxBytes: 64 * 1024, maxToolResultBytes: 8 * 1024 });
       const s = sid("bytes");
       for (let i = 1; i <= 30; i++) {
-        await store.commitTurn(s, `turn-000${i}`, [new HumanMessage(`q${i} ${"y".repeat(4000)}`), new AIMessage(`a${i} ${"z".repeat(4000)}`)]);
+        await store.commitTurn(s, `turn-000${i}`, [
+          new HumanMessage(`q${i} ${"y".repeat(4000)}`),
+          new AIMessage(`a${i} ${"z".repeat(4000)}`),
+        ]);
       }
       const kept = await store.getMessages(s);
       expect(bytesOf(kept)).toBeLessThanOrEqual(64 * 1024);

@@ -47,10 +47,14 @@ export class RedisTurnCanceller implements TurnCanceller {
           const [id = "", mode] = message.split(" ");
           this.notify(id, mode);
         },
-        channels: () => (this.sharded ? [...this.watchers.keys()].map((id) => turnKeys(this.prefix, id).cancelLive) : [cancelChannel(this.prefix)]),
+        channels: () =>
+          this.sharded
+            ? [...this.watchers.keys()].map((id) => turnKeys(this.prefix, id).cancelLive)
+            : [cancelChannel(this.prefix)],
         // A cancel published while the subscription was down is still in its key.
         onResubscribed: () => {
-          for (const id of this.watchers.keys()) void bestEffort(this.recheck(id), this.log, "re-reading a turn's cancel key");
+          for (const id of this.watchers.keys())
+            void bestEffort(this.recheck(id), this.log, "re-reading a turn's cancel key");
         },
       },
       this.log,
@@ -91,7 +95,12 @@ export class RedisTurnCanceller implements TurnCanceller {
       set.delete(onCancel);
       if (set.size === 0 && this.watchers.get(turnId) === set) {
         this.watchers.delete(turnId);
-        if (this.sharded) void bestEffort(sub.unsubscribe(turnKeys(this.prefix, turnId).cancelLive), this.log, "unsubscribing from a turn's cancel channel");
+        if (this.sharded)
+          void bestEffort(
+            sub.unsubscribe(turnKeys(this.prefix, turnId).cancelLive),
+            this.log,
+            "unsubscribing from a turn's cancel channel",
+          );
       }
     };
   }

@@ -25,7 +25,10 @@ function extraFields(json: string | undefined): Record<string, unknown> {
 export function decodeEntry(id: string, fields: readonly string[]): LoggedTurnEvent | undefined {
   const map: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i] ?? ""] = fields[i + 1] ?? "";
-  const parsed = TurnEventSchema.safeParse(map.c !== undefined ? { event: map.e, data: map.d, code: map.c } : { ...extraFields(map.x), event: map.e, data: map.d });
+  const parsed = TurnEventSchema.safeParse(
+    map.c !== undefined
+      ? { event: map.e, data: map.d, code: map.c }
+      : { ...extraFields(map.x), event: map.e, data: map.d },
+  );
   return parsed.success ? { id, event: parsed.data } : undefined;
 }
-

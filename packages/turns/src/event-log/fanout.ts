@@ -59,11 +59,26 @@ export class LiveFanout {
   }
 
   async *follow(key: string, channel: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
-    const follower: Follower = { cursor: afterId, buffer: [], pending: [], wake: undefined, failed: undefined, behind: false };
+    const follower: Follower = {
+      cursor: afterId,
+      buffer: [],
+      pending: [],
+      wake: undefined,
+      failed: undefined,
+      behind: false,
+    };
     let turn = this.turns.get(channel);
     if (!turn) {
       // A SUBSCRIBE lost to a dropped connection is redone by `reconnected`, so it never fails the follower.
-      turn = { key, followers: new Set(), subscribed: bestEffort(this.sub().then((sub) => sub.subscribe(channel)), this.log, "subscribing to a turn's live channel") };
+      turn = {
+        key,
+        followers: new Set(),
+        subscribed: bestEffort(
+          this.sub().then((sub) => sub.subscribe(channel)),
+          this.log,
+          "subscribing to a turn's live channel",
+        ),
+      };
       this.turns.set(channel, turn);
     }
     turn.followers.add(follower);
@@ -95,7 +110,8 @@ export class LiveFanout {
       turn.followers.delete(follower);
       if (turn.followers.size === 0 && this.turns.get(channel) === turn) {
         this.turns.delete(channel);
-        if (this.subscriber) void bestEffort(this.subscriber.unsubscribe(channel), this.log, "unsubscribing from a turn's live channel");
+        if (this.subscriber)
+          void bestEffort(this.subscriber.unsubscribe(channel), this.log, "unsubscribing from a turn's live channel");
       }
     }
   }
@@ -125,7 +141,8 @@ export class LiveFanout {
     let entry: LoggedTurnEvent | undefined;
     try {
       const parts: unknown = JSON.parse(message);
-      if (Array.isArray(parts) && parts.every((p) => typeof p === "string")) entry = decodeEntry(parts[0] ?? "", parts.slice(1));
+      if (Array.isArray(parts) && parts.every((p) => typeof p === "string"))
+        entry = decodeEntry(parts[0] ?? "", parts.slice(1));
     } catch {
       entry = undefined;
     }

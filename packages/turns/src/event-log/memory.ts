@@ -70,7 +70,12 @@ export class InMemoryTurnEventLog implements TurnEventLog {
     }
   }
 
-  private async *followLog(log: MemoryLog, turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> {
+  private async *followLog(
+    log: MemoryLog,
+    turnId: string,
+    afterId: string,
+    signal: AbortSignal,
+  ): AsyncIterable<LoggedTurnEvent> {
     let cursor = afterId;
     while (!signal.aborted) {
       let wake: (() => void) | undefined;

@@ -10,7 +10,8 @@ import { RedisTurnEventLog } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeEventLogContract("redis streams", () => ({
-  make: async (options) => new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }),
+  make: async (options) =>
+    new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }),
   teardown: async () => undefined,
 }));
 
@@ -69,16 +70,19 @@ describe("RedisTurnEventLog specifics", () => {
     const late = newTurnId();
     const started = Date.now();
     const lateSeen = (async () => {
-      for await (const e of log.follow(late, "0", AbortSignal.timeout(20_000))) if (e.event.event === "done") return Date.now() - started;
+      for await (const e of log.follow(late, "0", AbortSignal.timeout(20_000)))
+        if (e.event.event === "done") return Date.now() - started;
       return -1;
     })();
     await new Promise((r) => setTimeout(r, 20));
     await log.append(late, { event: "done", data: "late" });
     expect(await lateSeen).toBeLessThan(1_000);
-    await Promise.all(turns.map(async (turn, i) => {
-      await log.append(turn, { event: "token", data: `t${i}` });
-      await log.append(turn, { event: "done", data: `s${i}` });
-    }));
+    await Promise.all(
+      turns.map(async (turn, i) => {
+        await log.append(turn, { event: "token", data: `t${i}` });
+        await log.append(turn, { event: "done", data: `s${i}` });
+      }),
+    );
     const all = await Promise.all(results);
     all.forEach((got, i) => expect(got).toEqual([`t${i}`, `s${i}`]));
     await log.close();
@@ -94,11 +98,13 @@ describe("LiveFanout races", () => {
       for (let i = 0; i < 400; i++) {
         await log.append(turn, { event: "token", data: String(i) });
         if (i % 40 === 0) {
-          followers.push((async () => {
-            const got: string[] = [];
-            for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
-            return got;
-          })());
+          followers.push(
+            (async () => {
+              const got: string[] = [];
+              for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
+              return got;
+            })(),
+          );
         }
       }
       await log.append(turn, { event: "done", data: "s" });

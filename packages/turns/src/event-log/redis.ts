@@ -12,7 +12,17 @@ import { DEFAULT_EVENT_LOG_OPTIONS, type EventLogOptions, type TurnEventLog } fr
 const APPEND_SCRIPT = readFileSync(new URL("./append.lua", import.meta.url), "utf8");
 
 interface AppendCommand {
-  acbTurnAppend(streamKey: string, endedKey: string, maxLen: number, retentionMs: number, openTtlMs: number, terminal: string, channel: string, sharded: string, ...fields: string[]): Promise<string | null>;
+  acbTurnAppend(
+    streamKey: string,
+    endedKey: string,
+    maxLen: number,
+    retentionMs: number,
+    openTtlMs: number,
+    terminal: string,
+    channel: string,
+    sharded: string,
+    ...fields: string[]
+  ): Promise<string | null>;
 }
 
 export interface RedisEventLogOptions extends EventLogOptions {
@@ -41,14 +51,27 @@ export class RedisTurnEventLog implements TurnEventLog {
   async append(turnId: string, event: TurnEvent): Promise<string | undefined> {
     const keys = turnKeys(this.options.prefix, turnId);
     const redis = this.redis as unknown as AppendCommand;
-    const id = await redis.acbTurnAppend(keys.events, keys.ended, this.options.maxLen, this.options.retentionMs, OPEN_TURN_TTL_MS, isTerminal(event) ? "1" : "0", keys.live, isCluster(this.redis) ? "1" : "0", ...encodeEvent(event));
+    const id = await redis.acbTurnAppend(
+      keys.events,
+      keys.ended,
+      this.options.maxLen,
+      this.options.retentionMs,
+      OPEN_TURN_TTL_MS,
+      isTerminal(event) ? "1" : "0",
+      keys.live,
+      isCluster(this.redis) ? "1" : "0",
+      ...encodeEvent(event),
+    );
     return id ?? undefined;
   }
 
   async read(turnId: string, afterId: string, count?: number): Promise<LoggedTurnEvent[]> {
     const key = turnKeys(this.options.prefix, turnId).events;
     const start = afterId === "0" ? "-" : `(${afterId}`;
-    const raw = count === undefined ? await this.redis.xrange(key, start, "+") : await this.redis.xrange(key, start, "+", "COUNT", count);
+    const raw =
+      count === undefined
+        ? await this.redis.xrange(key, start, "+")
+        : await this.redis.xrange(key, start, "+", "COUNT", count);
     const out: LoggedTurnEvent[] = [];
     for (const [id, fields] of raw) {
       const entry = decodeEntry(id, fields);
@@ -78,4 +101,3 @@ export class RedisTurnEventLog implements TurnEventLog {
     this.fanout = undefined;
   }
 }
-

@@ -1,4 +1,9 @@
-import { DEFAULT_TURN_EVENTS_MAXLEN, DEFAULT_TURN_EVENTS_RETENTION_MS, type LoggedTurnEvent, type TurnEvent } from "@acb/schemas";
+import {
+  DEFAULT_TURN_EVENTS_MAXLEN,
+  DEFAULT_TURN_EVENTS_RETENTION_MS,
+  type LoggedTurnEvent,
+  type TurnEvent,
+} from "@acb/schemas";
 
 /**
  * The per-turn event log. Entry ids are ordered strings of the Redis Stream form `<ms>-<seq>`; they are the
@@ -27,4 +32,7 @@ export interface EventLogOptions {
   retentionMs: number;
 }
 
-export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = { maxLen: DEFAULT_TURN_EVENTS_MAXLEN, retentionMs: DEFAULT_TURN_EVENTS_RETENTION_MS };
+export const DEFAULT_EVENT_LOG_OPTIONS: EventLogOptions = {
+  maxLen: DEFAULT_TURN_EVENTS_MAXLEN,
+  retentionMs: DEFAULT_TURN_EVENTS_RETENTION_MS,
+};

@@ -8,12 +8,21 @@ import { RedisTurnLimits } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeTurnLimitsContract("memory", async () => new InMemoryTurnLimits());
-describeTurnLimitsContract("redis", async () => new RedisTurnLimits(connect(), `l${Math.random().toString(36).slice(2, 8)}:`));
+describeTurnLimitsContract(
+  "redis",
+  async () => new RedisTurnLimits(connect(), `l${Math.random().toString(36).slice(2, 8)}:`),
+);
 
 describe("TurnLimits specifics", () => {
   it("redis: two replicas on their own connections share one quota", async () => {
     const [a, b] = [new RedisTurnLimits(connect(), "shared:"), new RedisTurnLimits(connect(), "shared:")];
-    const req = () => ({ bucket: "t.acme", turnId: newTurnId(), deadlineAt: Date.now() + 60_000, inputChars: 1, policy: { turnsPerMinute: 4, maxConcurrent: 10 } });
+    const req = () => ({
+      bucket: "t.acme",
+      turnId: newTurnId(),
+      deadlineAt: Date.now() + 60_000,
+      inputChars: 1,
+      policy: { turnsPerMinute: 4, maxConcurrent: 10 },
+    });
     const results = await Promise.all([a, b, a, b, a, b].map((l) => l.admit(req())));
     expect(results.filter((r) => r.admitted)).toHaveLength(4);
   });
@@ -22,7 +31,13 @@ describe("TurnLimits specifics", () => {
     const r = connect();
     const limits = new RedisTurnLimits(r, "acb:");
     const turnId = newTurnId();
-    await limits.admit({ bucket: "t.{evil}:name", turnId, deadlineAt: Date.now() + 30_000, inputChars: 1, policy: { turnsPerMinute: 2, maxConcurrent: 1 } });
+    await limits.admit({
+      bucket: "t.{evil}:name",
+      turnId,
+      deadlineAt: Date.now() + 30_000,
+      inputChars: 1,
+      policy: { turnsPerMinute: 2, maxConcurrent: 1 },
+    });
     const keys = limits.bucketKeys("t.{evil}:name");
     expect(keys.rate).toMatch(/^acb:limits:\{[A-Za-z0-9_-]{22}\}:rate$/);
     expect(await r.pttl(keys.rate)).toBeGreaterThan(0);

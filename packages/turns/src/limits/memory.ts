@@ -1,4 +1,12 @@
-import { CONCURRENCY_RETRY_CAP_MS, gcra, type AdmitRequest, type Admission, type LimitName, type LimitState, type TurnLimits } from "./types.js";
+import {
+  CONCURRENCY_RETRY_CAP_MS,
+  gcra,
+  type AdmitRequest,
+  type Admission,
+  type LimitName,
+  type LimitState,
+  type TurnLimits,
+} from "./types.js";
 
 interface Bucket {
   turnsTat: number;
@@ -25,11 +33,13 @@ export class InMemoryTurnLimits implements TurnLimits {
     }
     const { turnsPerMinute, inputCharsPerMinute, maxConcurrent } = req.policy;
     const turns = turnsPerMinute !== undefined ? gcra(bucket.turnsTat, now, 1, turnsPerMinute) : undefined;
-    const chars = inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
+    const chars =
+      inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
     const active = bucket.active.size;
     const earliest = Math.min(...bucket.active.values());
     const slotFull = maxConcurrent !== undefined && active >= maxConcurrent;
-    const exceeded: LimitName | undefined = turns && !turns.ok ? "turns" : chars && !chars.ok ? "input_chars" : slotFull ? "concurrent" : undefined;
+    const exceeded: LimitName | undefined =
+      turns && !turns.ok ? "turns" : chars && !chars.ok ? "input_chars" : slotFull ? "concurrent" : undefined;
     const admitted = exceeded === undefined;
     if (admitted) {
       if (turns) bucket.turnsTat = turns.tat;
@@ -40,15 +50,32 @@ export class InMemoryTurnLimits implements TurnLimits {
       }
     }
     const states: LimitState[] = [];
-    if (turns && turnsPerMinute !== undefined) states.push({ name: "turns", limit: turnsPerMinute, remaining: turns.remaining, resetMs: turns.resetMs });
-    if (chars && inputCharsPerMinute !== undefined) states.push({ name: "input_chars", limit: inputCharsPerMinute, remaining: chars.remaining, resetMs: chars.resetMs });
+    if (turns && turnsPerMinute !== undefined)
+      states.push({ name: "turns", limit: turnsPerMinute, remaining: turns.remaining, resetMs: turns.resetMs });
+    if (chars && inputCharsPerMinute !== undefined)
+      states.push({
+        name: "input_chars",
+        limit: inputCharsPerMinute,
+        remaining: chars.remaining,
+        resetMs: chars.resetMs,
+      });
     if (maxConcurrent !== undefined) {
       const held = bucket.active.size;
       const first = Math.min(...bucket.active.values());
-      states.push({ name: "concurrent", limit: maxConcurrent, remaining: Math.max(0, maxConcurrent - held), resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0 });
+      states.push({
+        name: "concurrent",
+        limit: maxConcurrent,
+        remaining: Math.max(0, maxConcurrent - held),
+        resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0,
+      });
     }
     if (admitted) return { admitted: true, states };
-    const retryAfterMs = exceeded === "turns" ? (turns?.retryAfterMs ?? 0) : exceeded === "input_chars" ? (chars?.retryAfterMs ?? 0) : Math.min(Math.max(0, earliest - now), CONCURRENCY_RETRY_CAP_MS);
+    const retryAfterMs =
+      exceeded === "turns"
+        ? (turns?.retryAfterMs ?? 0)
+        : exceeded === "input_chars"
+          ? (chars?.retryAfterMs ?? 0)
+          : Math.min(Math.max(0, earliest - now), CONCURRENCY_RETRY_CAP_MS);
     return { admitted: false, exceeded, retryAfterMs, states };
   }
 

@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RedisClient } from "../redis-connection.js";
-import { CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS, type AdmitRequest, type Admission, type LimitName, type LimitState, type TurnLimits } from "./types.js";
+import {
+  CONCURRENCY_RETRY_CAP_MS,
+  RATE_WINDOW_MS,
+  type AdmitRequest,
+  type Admission,
+  type LimitName,
+  type LimitState,
+  type TurnLimits,
+} from "./types.js";
 
 /** Read once, beside this module in src and in dist (the package build copies the .lua files). */
 const ADMIT_LUA = readFileSync(new URL("./admit.lua", import.meta.url), "utf8");
@@ -53,12 +61,30 @@ export class RedisTurnLimits implements TurnLimits {
       CONCURRENCY_RETRY_CAP_MS,
     );
     if (exceeded === "" && maxConcurrent > 0) {
-      await this.redis.set(this.slotKey(req.turnId), keys.active, "PX", Math.max(1, req.deadlineAt - Date.now() + 60_000));
+      await this.redis.set(
+        this.slotKey(req.turnId),
+        keys.active,
+        "PX",
+        Math.max(1, req.deadlineAt - Date.now() + 60_000),
+      );
     }
     const states: LimitState[] = [];
-    if (turnsPerMinute > 0) states.push({ name: "turns", limit: turnsPerMinute, remaining: Number(tRem), resetMs: Number(tReset) });
-    if (inputCharsPerMinute > 0) states.push({ name: "input_chars", limit: inputCharsPerMinute, remaining: Number(cRem), resetMs: Number(cReset) });
-    if (maxConcurrent > 0) states.push({ name: "concurrent", limit: maxConcurrent, remaining: Math.max(0, maxConcurrent - Number(running)), resetMs: Number(earliest) });
+    if (turnsPerMinute > 0)
+      states.push({ name: "turns", limit: turnsPerMinute, remaining: Number(tRem), resetMs: Number(tReset) });
+    if (inputCharsPerMinute > 0)
+      states.push({
+        name: "input_chars",
+        limit: inputCharsPerMinute,
+        remaining: Number(cRem),
+        resetMs: Number(cReset),
+      });
+    if (maxConcurrent > 0)
+      states.push({
+        name: "concurrent",
+        limit: maxConcurrent,
+        remaining: Math.max(0, maxConcurrent - Number(running)),
+        resetMs: Number(earliest),
+      });
     if (exceeded === "") return { admitted: true, states };
     return { admitted: false, exceeded: exceeded as LimitName, retryAfterMs: Number(retry), states };
   }

@@ -37,7 +37,12 @@ export interface AdmitRequest {
 
 export type Admission =
   | { readonly admitted: true; readonly states: readonly LimitState[] }
-  | { readonly admitted: false; readonly exceeded: LimitName; readonly retryAfterMs: number; readonly states: readonly LimitState[] };
+  | {
+      readonly admitted: false;
+      readonly exceeded: LimitName;
+      readonly retryAfterMs: number;
+      readonly states: readonly LimitState[];
+    };
 
 export interface TurnLimits {
   /** Admits the turn against every limit of its policy at once, or refuses it consuming nothing. */
@@ -56,13 +61,30 @@ export const CONCURRENCY_RETRY_CAP_MS = 5_000;
  * GCRA for one quota: `tat` is the theoretical arrival time (epoch ms) stored for the bucket. Shared by the
  * memory adapter; admit.lua does the same arithmetic.
  */
-export function gcra(tat: number, now: number, cost: number, limit: number): { ok: boolean; tat: number; retryAfterMs: number; remaining: number; resetMs: number } {
+export function gcra(
+  tat: number,
+  now: number,
+  cost: number,
+  limit: number,
+): { ok: boolean; tat: number; retryAfterMs: number; remaining: number; resetMs: number } {
   const interval = RATE_WINDOW_MS / limit;
   const base = Math.max(tat, now);
   const next = base + cost * interval;
   const allowAt = next - RATE_WINDOW_MS;
   if (allowAt > now) {
-    return { ok: false, tat: base, retryAfterMs: allowAt - now, remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - base) / interval)), resetMs: base - now };
+    return {
+      ok: false,
+      tat: base,
+      retryAfterMs: allowAt - now,
+      remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - base) / interval)),
+      resetMs: base - now,
+    };
   }
-  return { ok: true, tat: next, retryAfterMs: 0, remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - next) / interval)), resetMs: next - now };
+  return {
+    ok: true,
+    tat: next,
+    retryAfterMs: 0,
+    remaining: Math.max(0, Math.floor((now + RATE_WINDOW_MS - next) / interval)),
+    resetMs: next - now,
+  };
 }

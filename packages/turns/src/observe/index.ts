@@ -18,7 +18,15 @@ export function observedTurnQueue<Q extends TurnQueue>(queue: Q, metrics?: Pick<
     else {
       await inSpan(
         "send acb-turns",
-        { kind: SpanKind.PRODUCER, attributes: { "messaging.operation.type": "send", "messaging.destination.name": "acb-turns", "messaging.message.id": job.turn_id, "acb.turn.mode": job.mode } },
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "messaging.operation.type": "send",
+            "messaging.destination.name": "acb-turns",
+            "messaging.message.id": job.turn_id,
+            "acb.turn.mode": job.mode,
+          },
+        },
         async () => {
           const trace = currentTraceCarrier();
           await queue.enqueue(trace !== undefined ? { ...job, trace } : job);
@@ -47,10 +55,14 @@ function entryMs(id: string): number {
  * each live event from its append (the entry id's ms) to its delivery (`acb_fanout_lag_seconds`). Events
  * appended before the reader started are catch-up, not fan-out, and are not timed.
  */
-export function observedEventLog(log: TurnEventLog, metrics: Pick<GatewayMetrics, "followers" | "followedTurns" | "fanoutLag">): TurnEventLog {
+export function observedEventLog(
+  log: TurnEventLog,
+  metrics: Pick<GatewayMetrics, "followers" | "followedTurns" | "fanoutLag">,
+): TurnEventLog {
   const perTurn = new Map<string, number>();
   // A tap (not an async generator layer): it stays with every idle open stream (see tap.ts).
-  const follow = (turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> => tap(log.follow(turnId, afterId, signal), new ObservedFollow(turnId, perTurn, metrics));
+  const follow = (turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> =>
+    tap(log.follow(turnId, afterId, signal), new ObservedFollow(turnId, perTurn, metrics));
   return new Proxy(log, {
     get(target, prop, receiver) {
       if (prop === "follow") return follow;

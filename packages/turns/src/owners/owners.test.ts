@@ -8,7 +8,10 @@ import { RedisTurnOwners } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeTurnOwnersContract("memory", async () => new InMemoryTurnOwners());
-describeTurnOwnersContract("redis", async () => new RedisTurnOwners(connect(), `o${Math.random().toString(36).slice(2, 8)}:`));
+describeTurnOwnersContract(
+  "redis",
+  async () => new RedisTurnOwners(connect(), `o${Math.random().toString(36).slice(2, 8)}:`),
+);
 
 describe("TurnOwners specifics", () => {
   it("redis: the key shares the turn's hash tag and carries the ttl", async () => {

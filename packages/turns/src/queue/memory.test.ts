@@ -12,9 +12,12 @@ describeTurnQueueContract("in-process", () => ({
 describe("InProcessTurnQueue", () => {
   it("runs each turn id once, however often it is enqueued", async () => {
     const ran: string[] = [];
-    const queue = new InProcessTurnQueue(async (j) => {
-      ran.push(j.turn_id);
-    }, { concurrency: 4 });
+    const queue = new InProcessTurnQueue(
+      async (j) => {
+        ran.push(j.turn_id);
+      },
+      { concurrency: 4 },
+    );
     const j = job();
     await queue.enqueue(j);
     await queue.enqueue(j);
@@ -28,14 +31,17 @@ describe("InProcessTurnQueue", () => {
     let active = 0;
     let peak = 0;
     let done = 0;
-    const queue = new InProcessTurnQueue(async (j) => {
-      active += 1;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 10));
-      active -= 1;
-      done += 1;
-      if (j.input === "boom") throw new Error("boom");
-    }, { concurrency: 3 });
+    const queue = new InProcessTurnQueue(
+      async (j) => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, 10));
+        active -= 1;
+        done += 1;
+        if (j.input === "boom") throw new Error("boom");
+      },
+      { concurrency: 3 },
+    );
     for (let i = 0; i < 12; i++) await queue.enqueue({ ...job(), input: i % 4 === 0 ? "boom" : "ok" });
     await queue.close();
     expect(done).toBe(12);

@@ -50,7 +50,8 @@ export class InProcessTurnQueue implements TurnQueue {
   async enqueue(job: TurnJob): Promise<void> {
     if (this.closed) throw new Error("queue closed");
     if (this.queued.has(job.turn_id)) return;
-    if (this.waiting.length >= this.maxWaiting && this.running >= this.concurrency) throw new QueueFullError(this.maxWaiting);
+    if (this.waiting.length >= this.maxWaiting && this.running >= this.concurrency)
+      throw new QueueFullError(this.maxWaiting);
     this.queued.add(job.turn_id);
     this.waiting.push(job);
     this.pump();
@@ -62,12 +63,14 @@ export class InProcessTurnQueue implements TurnQueue {
       if (!job) break;
       this.running += 1;
       // A handler that throws (processTurn normally ends every turn itself) must not stop the queue.
-      const run = bestEffort(this.handler(job), this.log.child({ turn_id: job.turn_id }), "turn handler").finally(() => {
-        this.queued.delete(job.turn_id);
-        this.running -= 1;
-        this.inFlight.delete(run);
-        this.pump();
-      });
+      const run = bestEffort(this.handler(job), this.log.child({ turn_id: job.turn_id }), "turn handler").finally(
+        () => {
+          this.queued.delete(job.turn_id);
+          this.running -= 1;
+          this.inFlight.delete(run);
+          this.pump();
+        },
+      );
       this.inFlight.add(run);
     }
   }

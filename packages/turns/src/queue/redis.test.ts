@@ -11,7 +11,6 @@ const freshPrefix = (): string => `q${Math.random().toString(36).slice(2, 8)}:`;
 
 describeTurnQueueContract("bullmq", () => bullQueueHarness(connect));
 
-
 describe("BullTurnQueue", () => {
   it("enqueues with jobId = turn id, so a repeated enqueue is harmless", async () => {
     const queue = new BullTurnQueue({ prefix: "q1:", connection: connect() });
@@ -33,7 +32,11 @@ describe("TurnWorker", () => {
     const invalid: Array<{ id: string | undefined; reason: string }> = [];
     let handled = 0;
     const failed: Error[] = [];
-    const worker = new TurnWorker({ prefix, connection: connect(), concurrency: 1, lockMs: 5_000 }, async () => void (handled += 1), (id, reason) => invalid.push({ id, reason }));
+    const worker = new TurnWorker(
+      { prefix, connection: connect(), concurrency: 1, lockMs: 5_000 },
+      async () => void (handled += 1),
+      (id, reason) => invalid.push({ id, reason }),
+    );
     worker.on("failed", (err) => failed.push(err));
     try {
       const started = Date.now();
@@ -47,7 +50,11 @@ describe("TurnWorker", () => {
       expect(invalid).toEqual([{ id: added.id, reason: expect.any(String) }]);
       expect(failed.map((e) => e.name)).toEqual(["UnrecoverableError"]);
       expect(handled).toBe(0);
-      expect(await raw.getJobCounts("completed", "waiting", "delayed")).toEqual({ completed: 0, waiting: 0, delayed: 0 });
+      expect(await raw.getJobCounts("completed", "waiting", "delayed")).toEqual({
+        completed: 0,
+        waiting: 0,
+        delayed: 0,
+      });
     } finally {
       await worker.close();
       await raw.close();

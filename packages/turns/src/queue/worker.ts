@@ -39,7 +39,12 @@ export class TurnWorker {
     this.workers = Array.from({ length: fetchers }, () => this.makeWorker(options, per, handler, onInvalid));
   }
 
-  private makeWorker(options: TurnWorkerOptions, concurrency: number, handler: TurnJobHandler, onInvalid: InvalidJobHandler): Worker {
+  private makeWorker(
+    options: TurnWorkerOptions,
+    concurrency: number,
+    handler: TurnJobHandler,
+    onInvalid: InvalidJobHandler,
+  ): Worker {
     return new Worker(
       TURN_QUEUE_NAME,
       async (job) => {

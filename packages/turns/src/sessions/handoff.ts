@@ -31,13 +31,20 @@ export async function handOnSession(job: TurnJob, deps: SessionHandoffDeps): Pro
 }
 
 /** Wraps a turn handler so that, whatever it does, its session moves on to the next turn afterwards. */
-export function sessionOrdered<T>(handler: (job: TurnJob) => Promise<T>, deps: SessionHandoffDeps): (job: TurnJob) => Promise<T> {
+export function sessionOrdered<T>(
+  handler: (job: TurnJob) => Promise<T>,
+  deps: SessionHandoffDeps,
+): (job: TurnJob) => Promise<T> {
   const log = deps.log ?? silentLogger;
   return async (job) => {
     try {
       return await handler(job);
     } finally {
-      await bestEffort(handOnSession(job, deps), log.child({ turn_id: job.turn_id }), "handing the session to its next turn");
+      await bestEffort(
+        handOnSession(job, deps),
+        log.child({ turn_id: job.turn_id }),
+        "handing the session to its next turn",
+      );
     }
   };
 }

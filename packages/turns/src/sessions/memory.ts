@@ -22,7 +22,8 @@ export class InMemorySessionTurns implements SessionTurns {
     this.turnSessions.set(job.turn_id, { sessionKey, expiresAt: job.deadline_at + this.options.graceMs });
     const record = this.sessions.get(sessionKey) ?? { active: undefined, waiting: [] };
     this.sessions.set(sessionKey, record);
-    const active = record.active !== undefined && record.active.expiresAt > this.now() ? record.active.turnId : undefined;
+    const active =
+      record.active !== undefined && record.active.expiresAt > this.now() ? record.active.turnId : undefined;
     if (active === undefined) {
       const head = record.waiting.shift();
       if (head === undefined) {

@@ -6,10 +6,16 @@ import { RedisSessionTurns, sessionTurnKeys } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeSessionTurnsContract("redis", () => ({
-  make: async (graceMs) => [new RedisSessionTurns(connect(), "st:", { graceMs }), new RedisSessionTurns(connect(), "st:", { graceMs })],
+  make: async (graceMs) => [
+    new RedisSessionTurns(connect(), "st:", { graceMs }),
+    new RedisSessionTurns(connect(), "st:", { graceMs }),
+  ],
 }));
 
 it("redis: a session's keys share one hash tag (one Cluster slot for the scripts)", () => {
   const keys = sessionTurnKeys("acb:", "t.abc:my-session");
-  expect(keys).toEqual({ active: "acb:session:{t.abc:my-session}:active", waiting: "acb:session:{t.abc:my-session}:waiting" });
+  expect(keys).toEqual({
+    active: "acb:session:{t.abc:my-session}:active",
+    waiting: "acb:session:{t.abc:my-session}:waiting",
+  });
 });

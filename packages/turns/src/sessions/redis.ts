@@ -8,8 +8,20 @@ const SUBMIT_SCRIPT = readFileSync(new URL("./submit.lua", import.meta.url), "ut
 const SETTLE_SCRIPT = readFileSync(new URL("./settle.lua", import.meta.url), "utf8");
 
 interface SessionCommands {
-  acbSessionSubmit(activeKey: string, waitingKey: string, job: string, strategy: string, graceMs: number): Promise<[string, string, string?]>;
-  acbSessionSettle(activeKey: string, waitingKey: string, turnId: string, graceMs: number, how: "finish" | "withdraw"): Promise<string | number | null>;
+  acbSessionSubmit(
+    activeKey: string,
+    waitingKey: string,
+    job: string,
+    strategy: string,
+    graceMs: number,
+  ): Promise<[string, string, string?]>;
+  acbSessionSettle(
+    activeKey: string,
+    waitingKey: string,
+    turnId: string,
+    graceMs: number,
+    how: "finish" | "withdraw",
+  ): Promise<string | number | null>;
 }
 
 /**
@@ -28,8 +40,10 @@ export class RedisSessionTurns implements SessionTurns {
     private readonly prefix: string,
     private readonly options: SessionTurnsOptions,
   ) {
-    if (!("acbSessionSubmit" in redis)) redis.defineCommand("acbSessionSubmit", { numberOfKeys: 2, lua: SUBMIT_SCRIPT });
-    if (!("acbSessionSettle" in redis)) redis.defineCommand("acbSessionSettle", { numberOfKeys: 2, lua: SETTLE_SCRIPT });
+    if (!("acbSessionSubmit" in redis))
+      redis.defineCommand("acbSessionSubmit", { numberOfKeys: 2, lua: SUBMIT_SCRIPT });
+    if (!("acbSessionSettle" in redis))
+      redis.defineCommand("acbSessionSettle", { numberOfKeys: 2, lua: SETTLE_SCRIPT });
   }
 
   private get commands(): SessionCommands {
@@ -45,21 +59,41 @@ export class RedisSessionTurns implements SessionTurns {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
     const ttl = Math.max(1, job.deadline_at - Date.now() + this.options.graceMs);
     await this.redis.set(this.turnSessionKey(job.turn_id), sessionKey, "PX", ttl);
-    const [status, active = "", promoted] = await this.commands.acbSessionSubmit(keys.active, keys.waiting, JSON.stringify(job), strategy, this.options.graceMs);
+    const [status, active = "", promoted] = await this.commands.acbSessionSubmit(
+      keys.active,
+      keys.waiting,
+      JSON.stringify(job),
+      strategy,
+      this.options.graceMs,
+    );
     if (status === "run") return { status: "run" };
     if (status === "busy") return { status: "busy", active };
-    return promoted !== undefined ? { status: "queued", active, promoted: TurnJob.parse(JSON.parse(promoted)) } : { status: "queued", active };
+    return promoted !== undefined
+      ? { status: "queued", active, promoted: TurnJob.parse(JSON.parse(promoted)) }
+      : { status: "queued", active };
   }
 
   async finish(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
-    const next = await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, "finish");
+    const next = await this.commands.acbSessionSettle(
+      keys.active,
+      keys.waiting,
+      turnId,
+      this.options.graceMs,
+      "finish",
+    );
     return typeof next === "string" ? TurnJob.parse(JSON.parse(next)) : undefined;
   }
 
   async withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
-    const removed = await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, "withdraw");
+    const removed = await this.commands.acbSessionSettle(
+      keys.active,
+      keys.waiting,
+      turnId,
+      this.options.graceMs,
+      "withdraw",
+    );
     return typeof removed === "string" ? TurnJob.parse(JSON.parse(removed)) : undefined;
   }
 

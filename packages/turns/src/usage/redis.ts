@@ -15,7 +15,11 @@ export class RedisUsageMeter implements UsageMeter {
 
   async record(tenant: string, usage: TokenUsage, at = Date.now()): Promise<void> {
     const key = this.key(tenant, utcDay(at));
-    const tx = this.redis.multi().hincrby(key, "input_tokens", usage.inputTokens).hincrby(key, "output_tokens", usage.outputTokens).hincrby(key, "turns", 1);
+    const tx = this.redis
+      .multi()
+      .hincrby(key, "input_tokens", usage.inputTokens)
+      .hincrby(key, "output_tokens", usage.outputTokens)
+      .hincrby(key, "turns", 1);
     if (usage.source === "counted") tx.hincrby(key, "counted_turns", 1);
     await tx.expire(key, USAGE_RETENTION_DAYS * 86_400).exec();
   }
@@ -29,7 +33,15 @@ export class RedisUsageMeter implements UsageMeter {
       const h = (replies[i]?.[1] ?? {}) as Record<string, string>;
       if (h.turns === undefined) return [];
       const n = (f: string) => Number(h[f] ?? 0);
-      return [{ day, input_tokens: n("input_tokens"), output_tokens: n("output_tokens"), turns: n("turns"), counted_turns: n("counted_turns") }];
+      return [
+        {
+          day,
+          input_tokens: n("input_tokens"),
+          output_tokens: n("output_tokens"),
+          turns: n("turns"),
+          counted_turns: n("counted_turns"),
+        },
+      ];
     });
   }
 

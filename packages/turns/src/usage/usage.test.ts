@@ -6,4 +6,7 @@ import { RedisUsageMeter } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeUsageMeterContract("memory", async () => new InMemoryUsageMeter());
-describeUsageMeterContract("redis", async () => new RedisUsageMeter(connect(), `u${Math.random().toString(36).slice(2, 8)}:`));
+describeUsageMeterContract(
+  "redis",
+  async () => new RedisUsageMeter(connect(), `u${Math.random().toString(36).slice(2, 8)}:`),
+);

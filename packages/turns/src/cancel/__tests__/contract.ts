@@ -49,7 +49,11 @@ export function describeCancellerContract(name: string, harness: () => Canceller
       await gateway.cancel(plain);
       await runner.watch(plain, (mode) => modes.plain.add(mode));
       await new Promise((r) => setTimeout(r, 50));
-      expect({ now: [...modes.now], later: [...modes.later], plain: [...modes.plain] }).toEqual({ now: ["rollback"], later: ["rollback"], plain: ["interrupt"] });
+      expect({ now: [...modes.now], later: [...modes.later], plain: [...modes.plain] }).toEqual({
+        now: ["rollback"],
+        later: ["rollback"],
+        plain: ["interrupt"],
+      });
     });
 
     it("touches only the cancelled turn, and not a watcher that unsubscribed", async () => {

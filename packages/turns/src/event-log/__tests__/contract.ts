@@ -106,7 +106,10 @@ export function describeEventLogContract(name: string, harness: () => EventLogHa
       await new Promise((r) => setTimeout(r, 20));
       for (let i = 0; i < 30; i++) await log.append(turn, { event: "token", data: String(i) });
       await log.append(turn, { event: "done", data: "s" });
-      for (const events of await Promise.all(followers)) expect(events.map((e) => e.event.data).join(",")).toBe([...Array.from({ length: 30 }, (_, i) => String(i)), "s"].join(","));
+      for (const events of await Promise.all(followers))
+        expect(events.map((e) => e.event.data).join(",")).toBe(
+          [...Array.from({ length: 30 }, (_, i) => String(i)), "s"].join(","),
+        );
     });
 
     it("follow stops when its signal aborts", async () => {

@@ -12,7 +12,10 @@ export function describeJournalContract(name: string, make: () => [TurnJournal, 
       await dying.record(turn, "m:0", '{"a":1}');
       await dying.record(turn, "t:call_1", "result ✓ with\nnewlines");
       await dying.record(other, "m:0", "other turn");
-      expect(Object.fromEntries(await taker.entries(turn))).toEqual({ "m:0": '{"a":1}', "t:call_1": "result ✓ with\nnewlines" });
+      expect(Object.fromEntries(await taker.entries(turn))).toEqual({
+        "m:0": '{"a":1}',
+        "t:call_1": "result ✓ with\nnewlines",
+      });
       expect(Object.fromEntries(await taker.entries(other))).toEqual({ "m:0": "other turn" });
     });
 

@@ -63,7 +63,12 @@ export function describeTurnQueueContract(name: string, harness: () => QueueHarn
       const seen: TurnJob[] = [];
       const made = await harness().make(async (j) => void seen.push(j));
       opened.push(made);
-      const j = { ...testJob(), mode: "agent" as const, input: "line1\nhéllo 🌍", options: { model: "m", temperature: 0.5 } };
+      const j = {
+        ...testJob(),
+        mode: "agent" as const,
+        input: "line1\nhéllo 🌍",
+        options: { model: "m", temperature: 0.5 },
+      };
       await made.queue.enqueue(j);
       await until(() => seen.length === 1, "the job");
       expect(seen[0]).toEqual(j);
@@ -83,7 +88,11 @@ export function bullQueueHarness(connect: () => RedisClient): QueueHarness {
     make: async (handler) => {
       const prefix = `q${Math.random().toString(36).slice(2, 8)}:`;
       const queue = new BullTurnQueue({ prefix, connection: connect() });
-      const worker = new TurnWorker({ prefix, connection: connect(), concurrency: 4, lockMs: 5_000 }, handler, () => undefined);
+      const worker = new TurnWorker(
+        { prefix, connection: connect(), concurrency: 4, lockMs: 5_000 },
+        handler,
+        () => undefined,
+      );
       await worker.waitUntilReady();
       return {
         queue,
