@@ -7,7 +7,7 @@
  *   --quick     small N, under 60 s: the CI smoke test (asserts no thresholds; fails if the harness breaks)
  *   --profile   gateways and runners run with --cpu-prof into results/prof/ (a summary is printed); the
  *               figures of a profiled run go to results/prof/profile.* (never over latest.*)
- *   --only=ttft,throughput,ordering,runner,fanout   run some sections only (for iteration; writes results/tmp/only.*)
+ *   --only=ttft,throughput,ordering,runner,fanout,takeover   run some sections only (for iteration; writes results/tmp/only.*)
  *   --cluster   instead of the sections above: TTFT c=1 and the fan-out section on one redis-server and on a 3-master
  *               Redis Cluster, in the same run (sections/cluster.ts); writes results/cluster.* (quick: results/tmp/)
  */
@@ -30,6 +30,7 @@ import {
 import { runFanout, type FanoutResult } from "./sections/fanout.js";
 import { runOrdering, type OrderingResult } from "./sections/ordering.js";
 import { runRunner, type RunnerResult } from "./sections/runner.js";
+import { runTakeover, type TakeoverResult } from "./sections/takeover.js";
 import { runThroughput, type ThroughputResult } from "./sections/throughput.js";
 import { runTtft, type TtftResult, type TtftTarget } from "./sections/ttft.js";
 import { round } from "./stats.js";
@@ -44,7 +45,7 @@ const only = onlyArg ? new Set(onlyArg.slice(7).split(",")) : undefined;
 const unknown = args.filter((a) => !["--quick", "--profile", "--cluster"].includes(a) && !a.startsWith("--only="));
 if (unknown.length > 0) {
   process.stderr.write(
-    `bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--cluster] [--only=ttft,throughput,ordering,runner,fanout]\n`,
+    `bench: unknown argument(s) ${unknown.join(" ")}\nusage: pnpm bench [-- --quick] [--profile] [--cluster] [--only=ttft,throughput,ordering,runner,fanout,takeover]\n`,
   );
   process.exit(2);
 }
@@ -89,6 +90,7 @@ const roles = new Map<number, string>();
 const ttft: TtftResult[] = [];
 const throughput: ThroughputResult[] = [];
 let runner: RunnerResult | undefined;
+let takeover: TakeoverResult | undefined;
 const fanout: FanoutResult[] = [];
 const ordering: OrderingResult[] = [];
 const clusterTtftResults: ClusterTtft[] = [];
@@ -233,6 +235,14 @@ try {
     if (broken.length > 0) throw new Error(broken.map((b) => `${b.design}: ${b.error ?? ""}`).join("; "));
   });
 
+  // Runner SIGKILL → the turn continuing on another runner (its own Redis, runners and upstream). Not in --quick:
+  // it waits out BullMQ's stall detection (~1.5 × RUNNER_LOCK_MS) and the CI smoke run stays short.
+  if (want("takeover") && (!quick || only?.has("takeover") === true)) {
+    await section("takeover", async () => {
+      takeover = await runTakeover(20, 2_000, log);
+    });
+  }
+
   if (clusterRun) {
     const cluster = await stack.redisCluster(CLUSTER_MASTERS);
     const clustered = clusterRedis(cluster);
@@ -349,6 +359,7 @@ const base: Omit<Results, "targets"> = {
   runner,
   fanout,
   ordering,
+  ...(takeover !== undefined ? { takeover } : {}),
   warnings,
   errors,
 };

@@ -1,6 +1,7 @@
 /** Results: targets met/missed, the JSON file, the Markdown table and a hand-written SVG chart. */
 import type { FanoutResult } from "./sections/fanout.js";
 import type { OrderingResult } from "./sections/ordering.js";
+import type { TakeoverResult } from "./sections/takeover.js";
 import type { RunnerResult } from "./sections/runner.js";
 import type { ThroughputResult } from "./sections/throughput.js";
 import type { TtftResult } from "./sections/ttft.js";
@@ -31,6 +32,8 @@ export interface Results {
   readonly fanout: FanoutResult[];
   /** Per-session ordering's cost on TTFT (sections/ordering.ts); absent in results written before it existed. */
   readonly ordering?: OrderingResult[];
+  /** Runner SIGKILL → the turn continuing on another runner (sections/takeover.ts); absent in quick runs. */
+  readonly takeover?: TakeoverResult;
   readonly targets: TargetRow[];
   readonly warnings?: string[];
   readonly errors: string[];
@@ -258,6 +261,20 @@ export function markdown(r: Results): string {
         `| ${x.case} | ${x.concurrency} | ${x.sessions} | ${f(x.ttft.p50)} | ${f(x.ttft.p99)} | ${f(x.ttft.mean)} | ${x.ttft.n} | ${x.failures} | ${x.scriptsPerRequest ? `${x.scriptsPerRequest.calls} (${x.scriptsPerRequest.usecPerCall})` : "n/a"} |`,
       );
     out.push("");
+  }
+  if (r.takeover !== undefined) {
+    const t = r.takeover;
+    out.push(
+      "",
+      "## Runner takeover",
+      "",
+      `20 turns streaming on one runner, a second runner started, the first killed with SIGKILL (RUNNER_LOCK_MS=${t.lockMs}): time from the kill to each turn's first token from the runner that took it over (BullMQ's stall check takes ~1.5 × RUNNER_LOCK_MS of it).`,
+      "",
+      "| turns | whole answers | kill → continued p50 | p99 | mean |",
+      "| ---: | ---: | ---: | ---: | ---: |",
+      `| ${t.turns} | ${t.wholeAnswers} | ${f(t.killToContinued.p50)} | ${f(t.killToContinued.p99)} | ${f(t.killToContinued.mean)} |`,
+      "",
+    );
   }
   for (const x of r.ttft.filter((t) => t.redisPerRequest)) {
     const cmds = Object.entries(x.redisPerRequest ?? {}).filter(([, v]) => v.calls >= 0.1);
