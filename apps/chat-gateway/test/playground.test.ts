@@ -61,7 +61,8 @@ describe("playground", { timeout: 60_000 }, () => {
   it("streams the answer and shows the agent's tool call as a card with its arguments and result", async () => {
     upstream.script((req) =>
       req.body.messages.some((m) => m.role === "tool")
-        ? { kind: "text", chunks: ["I ", "found ", "the ", "map."], delayMs: 150 }
+        ? // Slow enough that a loaded machine still sees part of the answer before the rest.
+          { kind: "text", chunks: ["I ", "found ", "the ", "map."], delayMs: 600 }
         : { kind: "tool_calls", calls: [{ id: "call_pg", name: "files__list_dir", arguments: '{"path":"."}' }] },
     );
     const page = await browser.newPage();
@@ -76,7 +77,7 @@ describe("playground", { timeout: 60_000 }, () => {
     // Streams: part of the answer is on screen before all of it.
     await expect.poll(() => assistantText(page), { timeout: 5_000 }).toMatch(/^I (found )?/);
     const partial = await assistantText(page);
-    await expect.poll(() => assistantText(page)).toBe("I found the map.");
+    await expect.poll(() => assistantText(page), { timeout: 10_000 }).toBe("I found the map.");
     expect(partial.length).toBeLessThan("I found the map.".length);
     await page.screenshot({ path: join(ARTIFACTS, "playground-tool-card.png"), fullPage: true });
     await page.close();
