@@ -311,6 +311,19 @@ export class TurnService {
   }
 
   /**
+   * Whether a turn that has logged nothing is still to come: its job is queued or running, or it waits behind its
+   * session's active turn. False for a turn whose events expired (its owner record outlives them), so a follower
+   * gets a 404 instead of a stream that would never end. A queue that cannot tell counts as pending.
+   */
+  async pending(turnId: string): Promise<boolean> {
+    if (this.queue.has === undefined || (await this.queue.has(turnId))) return true;
+    // Not queued: it may wait behind its session's active turn (another one; it joins the queue when that ends).
+    const sessionKey = await this.sessions?.sessionOf(turnId);
+    const active = sessionKey !== undefined ? await this.sessions?.active(sessionKey) : undefined;
+    return active !== undefined && active !== turnId;
+  }
+
+  /**
    * Whether `scope` may see this turn: this scope started it (the ownership record outlives the turn's
    * deadline and its events' retention, so a turn still queued, with no event yet, is visible). Another
    * tenant's turn and a turn that never existed are the same `false`, from the same one lookup.

@@ -1,10 +1,15 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { TurnCancelledError, type TurnContext } from "@acb/turns";
 
-/** The text a turn's clients have seen: every token emitted before the turn was aborted. */
+/**
+ * The text a turn's clients have seen: every token emitted before the turn was aborted — after what they had
+ * already received from a runner that died, when this run took the turn over (that part is not emitted again).
+ */
 export class SeenText {
-  text = "";
-  constructor(private readonly ctx: TurnContext) {}
+  text: string;
+  constructor(private readonly ctx: TurnContext) {
+    this.text = ctx.takeover?.text ?? "";
+  }
 
   readonly emit: TurnContext["emit"] = async (event) => {
     // processTurn drops events emitted after an abort; so does this count.

@@ -29,8 +29,8 @@ export function turnRoutes(turns: TurnService, options: { heartbeatMs: number })
     if (!(await turns.visible(turnId, c.get("scope") ?? {})))
       throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     if (await turns.followerFinished(turnId, lastEventId)) return c.body(null, 204);
-    // A resume point of a log that is gone: the events expired; nothing more will come.
-    if (lastEventId !== "0" && !(await turns.exists(turnId)))
+    // No event logged: the turn is still queued (follow it; it waits), or its events expired (nothing more will come).
+    if (!(await turns.exists(turnId)) && (lastEventId !== "0" || !(await turns.pending(turnId))))
       throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     return sseResponse((signal) => turns.follow(turnId, lastEventId, signal), {
       heartbeatMs: options.heartbeatMs,

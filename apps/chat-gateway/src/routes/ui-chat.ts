@@ -91,8 +91,9 @@ export function uiChatRoutes(turns: TurnService, activeChats: ActiveChats, optio
       throw invalid("Last-Event-ID", "must look like 1700000000000-0");
     const turnId = await activeChats.get(chatKey(c.get("scope"), chatId.data));
     const logged = turnId === undefined ? [] : await turns.events(turnId);
-    // A turn still queued has logged nothing yet, and is active all the same.
+    // A turn still queued has logged nothing yet, and is active all the same; one whose events expired is not.
     if (turnId === undefined || logged.some((e) => isTerminal(e.event))) return c.body(null, 204);
+    if (logged.length === 0 && !(await turns.pending(turnId))) return c.body(null, 204);
     const replay = logged.filter((e) => compareEntryIds(e.id, lastEventId) <= 0);
     return sseFramesResponse(
       (signal) => uiStreamFrames(messageIdOf(turnId), lastEventId, replay, turns.follow(turnId, lastEventId, signal)),

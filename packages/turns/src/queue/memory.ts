@@ -75,6 +75,11 @@ export class InProcessTurnQueue implements TurnQueue {
     }
   }
 
+  /** Waiting or running here (and not yet finished). */
+  async has(turnId: string): Promise<boolean> {
+    return this.queued.has(turnId);
+  }
+
   async workers(): Promise<number> {
     return this.closed ? 0 : 1;
   }
