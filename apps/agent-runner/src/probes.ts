@@ -10,8 +10,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { evaluateReadiness, type ReadinessCheck } from "@acb/telemetry";
 
-export { evaluateReadiness, type ReadinessCheck };
-
 export type ProbeRoute = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface ProbeServerOptions {

@@ -1,12 +1,13 @@
 import type { Logger } from "@acb/logger";
 import { OFFLINE_MODEL_NAME } from "@acb/chains";
+import { DEFAULT_TURN_EVENTS_RETENTION_MS } from "@acb/schemas";
 import type { UsageMeter } from "@acb/turns";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { UpgradeWebSocket } from "hono/ws";
 import { Authenticator } from "./auth/authenticator.js";
-import type { SecurityConfig } from "./auth/config.js";
+import { LOOPBACK_HOSTS, type SecurityConfig } from "./auth/config.js";
 import { unavailableGuard, type Availability } from "./availability.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { observeRequests } from "./http/observe.js";
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly turnTimeoutMs: number;
+  /** TURN_EVENTS_RETENTION_MS: how long a finished turn stays readable (an AI SDK chat stays resumable as long). */
+  readonly eventRetentionMs?: number;
   /** Identity, CORS and Host rules; absent = AUTH_MODE=none with the loopback defaults. */
   readonly security?: GatewaySecurity;
   /** The configured chat model's id, as `/v1/models` lists it (default: the offline demo model's name). */
@@ -61,7 +64,7 @@ const OPEN_SECURITY: GatewaySecurity = {
   authenticator: new Authenticator({ authModes: ["none"], apiKeys: [], jwt: undefined, sessionScope: "tenant" }),
   sessionScope: "tenant",
   corsOrigins: [],
-  allowedHosts: ["localhost", "127.0.0.1", "[::1]"],
+  allowedHosts: LOOPBACK_HOSTS,
 };
 
 /** The gateway's HTTP surface; all middleware and route groups are composed here, in one visible place. */
@@ -77,6 +80,7 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   // credentials); the WebSocket upgrade's Origin; then identity. /healthz is open, /readiness is open but
   // shows its details only to authenticated callers.
   const security = deps.security ?? OPEN_SECURITY;
+  const modelId = deps.modelId ?? OFFLINE_MODEL_NAME;
   app.use(secureHeaders());
   app.use(hostGuard(security.allowedHosts));
   if (security.corsOrigins.length > 0) {
@@ -107,15 +111,15 @@ export function createApp(deps: GatewayDeps, upgradeWebSocket: (app: Hono) => Up
   );
   app.route("/v1", chatRoutes(deps.turns, deps));
   app.route("/v1", turnRoutes(deps.turns, deps));
-  app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
+  app.route("/v1", openaiRoutes(deps.turns, { ...deps, modelId }));
   app.route("/v1", turnCancelRoutes(deps.turns));
-  app.route("/", docsRoutes({ modelId: deps.modelId ?? OFFLINE_MODEL_NAME }));
+  app.route("/", docsRoutes({ modelId }));
   if (deps.playground !== false) app.route("/", playgroundRoutes());
   app.route(
     "/v1",
     uiChatRoutes(deps.turns, deps.activeChats ?? new InMemoryActiveChats(), {
       ...deps,
-      resumableMs: deps.turnTimeoutMs + 10 * 60_000,
+      resumableMs: deps.turnTimeoutMs + (deps.eventRetentionMs ?? DEFAULT_TURN_EVENTS_RETENTION_MS),
     }),
   );
   if (deps.usage) app.route("/v1", usageRoutes(deps.usage));

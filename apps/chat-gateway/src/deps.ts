@@ -21,6 +21,7 @@ export function gatewayDeps(
     maxBodyBytes: config.maxBodyBytes,
     heartbeatMs: config.heartbeatMs,
     turnTimeoutMs: config.turnTimeoutMs,
+    eventRetentionMs: config.eventRetentionMs,
     modelId: config.model.provider === "offline" ? OFFLINE_MODEL_NAME : config.model.model,
     playground: config.playground,
     activeChats: pipeline.activeChats,

@@ -14,11 +14,8 @@ import {
   type Env,
   type HttpConfig,
 } from "@acb/mcp-fileserver/config";
-import { HelpRequested } from "@acb/mcp-fileserver/errors";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
-
-export { HelpRequested };
 
 export type StoreConfig =
   | { readonly kind: "lance"; readonly dataDir: string; readonly collection: string }

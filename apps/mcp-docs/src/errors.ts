@@ -8,7 +8,3 @@ export class DocsError extends CodedError<DocsErrorCode> {}
 
 /** Bad configuration: the file server's class, so that the config readers both servers share throw this one. */
 export { ConfigError };
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,3 +1,4 @@
+import { errorMessage } from "@acb/logger";
 /**
  * Ingestion: walk the root through the file server's PathPolicy (the same confinement and deny-list: no
  * `..`, no link out of the root, denied names never read), then for each Markdown, text or HTML file compare
@@ -14,7 +15,7 @@ import { walk } from "@acb/mcp-fileserver/walk";
 import type { IngestConfig } from "./config.js";
 import { chunkText } from "./chunk.js";
 import type { Embedder } from "./embed/types.js";
-import { DocsError, messageOf } from "./errors.js";
+import { DocsError } from "./errors.js";
 import { extract, formatOf } from "./extract.js";
 import { chunkId } from "./ids.js";
 import type { Logger } from "./log.js";
@@ -123,7 +124,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     } catch (err) {
       // one unreadable file does not stop the run; it is named (relative path only) and counted
       skip("unreadable");
-      log.warn(`skipped ${f.source}: ${messageOf(err)}`);
+      log.warn(`skipped ${f.source}: ${errorMessage(err)}`);
       note = "skipped: unreadable";
       seen.delete(f.source);
     }

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** Composition root: read config once, build the embedder and the store, then serve or ingest. */
+import { errorMessage } from "@acb/logger";
 import { startHttp } from "@acb/mcp-fileserver/http";
 import { configOrExit, exitOnSignals, exitWith } from "@acb/mcp-fileserver/lifecycle";
 import { loadConfig, type IngestCommandConfig, type ServeConfig } from "./config.js";
 import { buildEmbedder } from "./embed/index.js";
-import { DocsError, messageOf } from "./errors.js";
+import { DocsError } from "./errors.js";
 import { ingest } from "./ingest.js";
 import { createLogger, type Logger } from "./log.js";
 import { createProgress } from "./progress.js";
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   try {
     store = await openStore(config.store);
   } catch (err) {
-    fail(`store: cannot open the ${config.store.kind} store (${messageOf(err)})`, 1);
+    fail(`store: cannot open the ${config.store.kind} store (${errorMessage(err)})`, 1);
   }
   try {
     if (config.command === "ingest") await runIngest(config, store, log, rebuild);
@@ -115,6 +116,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`mcp-docs: failed: ${messageOf(err)}\n`);
+  process.stderr.write(`mcp-docs: failed: ${errorMessage(err)}\n`);
   process.exit(1);
 });

@@ -39,13 +39,27 @@ export class IdleTimeout {
     return this.ms === undefined ? signal : AbortSignal.any([signal, this.controller.signal]);
   }
 
+  /**
+   * Called on every streamed chunk: it only records the time. One timer covers the window and, when it fires
+   * early (chunks arrived meanwhile), re-arms for what is left, so a token costs no clearTimeout/setTimeout pair.
+   */
   touch(): void {
     if (this.ms === undefined) return;
-    clearTimeout(this.timer);
+    this.lastTouch = performance.now();
+    if (this.timer === undefined) this.arm(this.ms);
+  }
+
+  private lastTouch = 0;
+
+  private arm(ms: number): void {
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const silentFor = performance.now() - this.lastTouch;
+      const ms = this.ms ?? 0;
+      if (silentFor < ms) return this.arm(ms - silentFor);
       this.expired = true;
       this.controller.abort(Object.assign(new Error("model stream idle"), { name: "TimeoutError" }));
-    }, this.ms);
+    }, ms);
   }
 
   pause(): void {

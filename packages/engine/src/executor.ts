@@ -9,10 +9,16 @@ import {
   type ModelConfig,
 } from "@acb/chains";
 import type { ChatHistoryStore } from "@acb/history";
-import { scopedSessionKey, type TurnJob } from "@acb/schemas";
+import type { TurnJob } from "@acb/schemas";
 import { bestEffort, silentLogger, type Logger } from "@acb/logger";
-import { TurnFailedError, type TurnContext, type TurnExecutor, type TurnFailure } from "@acb/turns";
-import type { UsageMeter } from "@acb/turns";
+import {
+  sessionKeyOf,
+  TurnFailedError,
+  type TurnContext,
+  type TurnExecutor,
+  type TurnFailure,
+  type UsageMeter,
+} from "@acb/turns";
 import { turnUsage } from "./usage.js";
 import { interruptedTurn, SeenText } from "./interrupted.js";
 import type { StructuredToolInterface } from "@langchain/core/tools";
@@ -48,7 +54,7 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
   return async (job: TurnJob, ctx: TurnContext) => {
     const wantsTools = job.options.tools ?? (job.mode === "agent" || deps.useToolsInChat);
     // The conversation is the caller's: the tenant (and subject) in the job scope the history key.
-    const sessionKey = scopedSessionKey(job.session_id, job);
+    const sessionKey = sessionKeyOf(job);
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
     // A stateless turn (the client sent the conversation) runs on it instead of the stored history.
     const [history, tools, journal] = await Promise.all([

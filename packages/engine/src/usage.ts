@@ -27,7 +27,7 @@ export function turnUsage(history: readonly BaseMessage[], turn: readonly BaseMe
   for (const m of turn) {
     if (AIMessage.isInstance(m)) {
       input += context;
-      output += chars(m) + JSON.stringify(m.tool_calls ?? []).length * (m.tool_calls?.length ? 1 : 0);
+      output += chars(m) + (m.tool_calls?.length ? JSON.stringify(m.tool_calls).length : 0);
     }
     context += chars(m);
   }

@@ -53,14 +53,14 @@ export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<
   const { eventLog } = deps;
   const controller = new AbortController();
   const observed = deps.observer?.started(job);
-  // Both round trips at once: they sit on every turn's time to first token.
-  const [existing, unwatch] = await Promise.all([
-    eventLog.read(job.turn_id, "0", 1),
+  // Both round trips at once: they sit on every turn's time to first token. A new turn's log is empty, so reading
+  // it whole costs what reading one entry would; a redelivered turn needs all of it anyway.
+  const [events, unwatch] = await Promise.all([
+    eventLog.read(job.turn_id, "0"),
     deps.canceller?.watch(job.turn_id, (mode) => controller.abort(new TurnCancelledError(mode))),
   ]);
   let takeover: TurnTakeover | undefined;
-  if (existing.length > 0) {
-    const events = await eventLog.read(job.turn_id, "0");
+  if (events.length > 0) {
     if (events.some((e) => isTerminal(e.event))) {
       unwatch?.();
       observed?.finished("already_finished");

@@ -2,7 +2,8 @@ import { describeInvalid, detailsFromZod } from "@acb/schemas";
 import type { z } from "zod";
 import { ApiError } from "./errors.js";
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+/** `application/json` and `application/<anything>+json`, with parameters. */
+export const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 /**
  * Reads a JSON request body with every check a client can trip, each a clear 4xx naming what is wrong:

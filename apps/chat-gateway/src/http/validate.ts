@@ -4,8 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
 import { z } from "zod";
 import { ApiError } from "./errors.js";
-
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+import { JSON_TYPE } from "./json-body.js";
 
 /**
  * What the new routes put before Hono's zod validator: 415 for a non-JSON content type, 413 past `maxBytes`

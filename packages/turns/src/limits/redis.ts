@@ -31,7 +31,7 @@ export class RedisTurnLimits implements TurnLimits {
     private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
-    redis.defineCommand("acbLimitsAdmit", { numberOfKeys: 2, lua: ADMIT_LUA });
+    if (!("acbLimitsAdmit" in redis)) redis.defineCommand("acbLimitsAdmit", { numberOfKeys: 2, lua: ADMIT_LUA });
     this.scripts = redis as unknown as LimitScripts;
   }
 
