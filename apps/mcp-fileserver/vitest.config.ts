@@ -7,5 +7,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most of these files wait on spawned servers rather than compute, so three run at once even on two cores.
+    maxWorkers: 3,
+    // No test module keeps state between files (each builds its own fixture and servers): one module graph a worker.
+    isolate: false,
   },
 });
