@@ -227,21 +227,19 @@ describe.concurrent.each(setups)("%s", (_name, setup) => {
 
 describe.concurrent("collection state", () => {
   it("an empty collection answers NOT_INGESTED; a query embedder that differs from the collection's answers EMBEDDINGS", async () => {
-    const empty = await connectStdio([], { DOCS_DATA_DIR: join(base, "empty") });
+    const [empty, mismatch] = await Promise.all([
+      connectStdio([], { DOCS_DATA_DIR: join(base, "empty") }),
+      connectStdio([], { ...lanceEnv, DOCS_HASHING_DIMENSIONS: "256" }),
+    ]);
     try {
       const o = await call(empty.client, "vector_search", { query: "redis" });
       expect(o.refused).toBe(true);
       expect(o.text).toContain("NOT_INGESTED");
+      const m = await call(mismatch.client, "vector_search", { query: "redis" });
+      expect(m.refused).toBe(true);
+      expect(m.text).toMatch(/EMBEDDINGS: the collection was built with hashing-v1:512/);
     } finally {
-      await empty.close();
-    }
-    const mismatch = await connectStdio([], { ...lanceEnv, DOCS_HASHING_DIMENSIONS: "256" });
-    try {
-      const o = await call(mismatch.client, "vector_search", { query: "redis" });
-      expect(o.refused).toBe(true);
-      expect(o.text).toMatch(/EMBEDDINGS: the collection was built with hashing-v1:512/);
-    } finally {
-      await mismatch.close();
+      await Promise.all([empty.close(), mismatch.close()]);
     }
   });
 });
