@@ -79,8 +79,7 @@ const setups: Array<[string, () => Promise<Conn>]> = [
   ["postgres (PGlite + pgvector over the wire) over stdio", () => connectOver("stdio", [], pgEnv())],
 ];
 
-// Every suite below only reads the collections built above (or its own empty one): they run side by side.
-describe.concurrent.each(setups)("%s", (_name, setup) => {
+describe.each(setups)("%s", (_name, setup) => {
   let conn: Conn;
   beforeAll(async () => {
     conn = await setup();
@@ -225,7 +224,7 @@ describe.concurrent.each(setups)("%s", (_name, setup) => {
   });
 });
 
-describe.concurrent("collection state", () => {
+describe("collection state", () => {
   it("an empty collection answers NOT_INGESTED; a query embedder that differs from the collection's answers EMBEDDINGS", async () => {
     const [empty, mismatch] = await Promise.all([
       connectStdio([], { DOCS_DATA_DIR: join(base, "empty") }),
@@ -244,7 +243,7 @@ describe.concurrent("collection state", () => {
   });
 });
 
-describe.concurrent("HTTP front", () => {
+describe("HTTP front", () => {
   let proc: HttpProc;
   beforeAll(async () => {
     proc = await startHttpServer(["--max-k", "10"], {

@@ -33,8 +33,7 @@ async function withServer<T>(
   }
 }
 
-// each case has its own data directory: they run side by side
-describe.concurrent("--seed", () => {
+describe("--seed", () => {
   it("seeds an empty collection before answering, and does not ingest it again on the next start", async () => {
     const env = { DOCS_DATA_DIR: join(base, "fresh") };
     const first = await withServer(["--seed", SAMPLE], env, async (conn) => {
