@@ -9,5 +9,8 @@ export default defineConfig({
     pool: "forks",
     // LanceDB and PGlite are heavy: two files at once is enough on a 2-core machine
     maxWorkers: 2,
+    // No module here keeps state between files (each test file builds its own directories, stores and servers):
+    // a worker imports LanceDB, PGlite and LangChain once instead of once a file.
+    isolate: false,
   },
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { openAIEmbedder } from "../src/embed/index.js";
 import { startEmbeddingsServer, type EmbeddingsServer } from "../src/eval/embeddings-server.js";
 import { call, connectStdio, ingestCli, SAMPLE } from "./helpers.js";
@@ -10,6 +11,13 @@ import { call, connectStdio, ingestCli, SAMPLE } from "./helpers.js";
 const KEY = "sk-test-secret-0123456789";
 let srv: EmbeddingsServer;
 const base = realpathSync(mkdtempSync(join(tmpdir(), "mcpdocs-emb-")));
+/** The settings both cases use, as the server reads them. */
+const env = (): Record<string, string> => ({
+  DOCS_DATA_DIR: join(base, "data"),
+  DOCS_EMBEDDINGS_MODEL: "scripted-embed",
+  DOCS_EMBEDDINGS_BASE_URL: srv.baseURL,
+  OPENAI_API_KEY: KEY,
+});
 
 beforeAll(async () => {
   srv = await startEmbeddingsServer(96);
@@ -21,14 +29,9 @@ afterAll(async () => {
 
 describe("OpenAI-compatible embeddings", () => {
   it("embeds in batches through the real client, with the configured model and key", async () => {
-    const e = openAIEmbedder({
-      kind: "openai",
-      model: "scripted-embed",
-      baseURL: srv.baseURL,
-      apiKey: KEY,
-      dimensions: undefined,
-      batchSize: 4,
-    });
+    const { embeddings } = loadConfig([], env());
+    if (embeddings.kind !== "openai") throw new Error(`expected the OpenAI embedder, got ${embeddings.kind}`);
+    const e = openAIEmbedder({ ...embeddings, batchSize: 4 });
     const before = srv.requests.length;
     const vs = await e.embeddings.embedDocuments(["a", "b", "c", "d", "e", "f"]);
     expect(vs.length).toBe(6);
@@ -40,15 +43,9 @@ describe("OpenAI-compatible embeddings", () => {
   });
 
   it("ingests and serves with it; an upstream failure is an EMBEDDINGS tool error that leaks no key", async () => {
-    const env = {
-      DOCS_DATA_DIR: join(base, "data"),
-      DOCS_EMBEDDINGS_MODEL: "scripted-embed",
-      DOCS_EMBEDDINGS_BASE_URL: srv.baseURL,
-      OPENAI_API_KEY: KEY,
-    };
-    const summary = await ingestCli(SAMPLE, env);
+    const summary = await ingestCli(SAMPLE, env());
     expect(summary.added).toBe(11);
-    const conn = await connectStdio([], env);
+    const conn = await connectStdio([], env());
     try {
       const o = await call(conn.client, "vector_search", {
         query: "How do I cancel a running turn?",

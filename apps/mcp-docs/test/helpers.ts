@@ -53,5 +53,8 @@ export async function ingestCli(
 export const connectStdio = (args: string[], env: Record<string, string> = {}): Promise<Conn> =>
   fileServer.connectStdio(args, env, MAIN);
 
+export const connectOver = (kind: Conn["transport"], args: string[], env: Record<string, string> = {}): Promise<Conn> =>
+  fileServer.connectOver(kind, args, env, MAIN);
+
 export const startHttpServer = (args: string[], env: Record<string, string> = {}): Promise<HttpProc> =>
   fileServer.startHttpServer(args, env, MAIN);

@@ -137,13 +137,17 @@ describe("ingest CLI", () => {
   });
 
   it("refuses the file system root and a missing root, with one line and no host path", async () => {
-    const slash = await runCli(["ingest", "--root", "/"], { DOCS_DATA_DIR: fx.data });
+    const env = { DOCS_DATA_DIR: fx.data };
+    // three processes that fail before they write anything: started together
+    const [slash, missing, bad] = await Promise.all([
+      runCli(["ingest", "--root", "/"], env),
+      runCli(["ingest", "--root", join(fx.base, "nope")], env),
+      runCli(["ingest", "--root", fx.root, "--deny", "../x"], env),
+    ]);
     expect(slash.code).toBe(1);
     expect(slash.stderr).toContain("INVALID_ARGUMENT: --root does not exist or is not a directory");
-    const missing = await runCli(["ingest", "--root", join(fx.base, "nope")], { DOCS_DATA_DIR: fx.data });
     expect(missing.code).toBe(1);
     expect(missing.stderr).not.toContain(fx.base);
-    const bad = await runCli(["ingest", "--root", fx.root, "--deny", "../x"], { DOCS_DATA_DIR: fx.data });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("DOCS_DENY/--deny");
   });

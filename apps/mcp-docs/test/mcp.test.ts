@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   call,
   connectHttp,
+  connectOver,
   connectStdio,
   firstText,
   ingestCli,
@@ -28,11 +29,27 @@ let pg: PgHandle;
 // PGlite serves one connection at a time: a pool of one
 const pgEnv = () => ({ DOCS_DATABASE_URL: pg.url, DOCS_DATABASE_POOL_SIZE: "1" });
 
+/** A chunk id from another collection than the one served. */
+let foreign: string;
+
 beforeAll(async () => {
-  await ingestCli(SAMPLE, lanceEnv);
-  await ingestCli(SAMPLE, { ...lanceEnv, DOCS_COLLECTION: "other" });
-  pg = await startPglite();
-  await ingestCli(SAMPLE, pgEnv());
+  // the Lance collections and the Postgres one share nothing: built side by side
+  await Promise.all([
+    (async () => {
+      await ingestCli(SAMPLE, lanceEnv);
+      await ingestCli(SAMPLE, { ...lanceEnv, DOCS_COLLECTION: "other" });
+      const other = await connectStdio(["--collection", "other"], lanceEnv);
+      try {
+        foreign = hitsOf(await call(other.client, "vector_search", { query: "redis", k: 1 }))[0]!.id;
+      } finally {
+        await other.close();
+      }
+    })(),
+    (async () => {
+      pg = await startPglite();
+      await ingestCli(SAMPLE, pgEnv());
+    })(),
+  ]);
 });
 afterAll(async () => {
   await pg.stop();
@@ -56,39 +73,19 @@ function noLeak(text: string): void {
   expect(text).not.toContain("postgres://");
 }
 
-const setups: Array<[string, () => Promise<{ conn: Conn; stop: () => Promise<void> }>]> = [
-  [
-    "lance over stdio",
-    async () => {
-      const conn = await connectStdio([], lanceEnv);
-      return { conn, stop: () => conn.close() };
-    },
-  ],
-  [
-    "lance over streamable HTTP with a bearer token",
-    async () => {
-      const proc = await startHttpServer([], { ...lanceEnv, MCP_AUTH_TOKEN: TOKEN });
-      const conn = await connectHttp(proc.base, TOKEN, proc.output);
-      return { conn, stop: async () => (await conn.close(), await proc.stop()) };
-    },
-  ],
-  [
-    "postgres (PGlite + pgvector over the wire) over stdio",
-    async () => {
-      const conn = await connectStdio([], pgEnv());
-      return { conn, stop: () => conn.close() };
-    },
-  ],
+const setups: Array<[string, () => Promise<Conn>]> = [
+  ["lance over stdio", () => connectOver("stdio", [], lanceEnv)],
+  ["lance over streamable HTTP with a bearer token", () => connectOver("http", [], lanceEnv)],
+  ["postgres (PGlite + pgvector over the wire) over stdio", () => connectOver("stdio", [], pgEnv())],
 ];
 
 describe.each(setups)("%s", (_name, setup) => {
   let conn: Conn;
-  let stop: () => Promise<void>;
   beforeAll(async () => {
-    ({ conn, stop } = await setup());
+    conn = await setup();
   });
   afterAll(async () => {
-    await stop();
+    await conn.close();
   });
 
   it("lists both tools, read-only annotated, with k bounded in the schema", async () => {
@@ -205,13 +202,6 @@ describe.each(setups)("%s", (_name, setup) => {
   });
 
   it("refuses bad ids with a clear tool error: malformed, path tricks, another collection, unknown", async () => {
-    const other = await connectStdio(["--collection", "other"], lanceEnv);
-    let foreign: string;
-    try {
-      foreign = hitsOf(await call(other.client, "vector_search", { query: "redis", k: 1 }))[0]!.id;
-    } finally {
-      await other.close();
-    }
     const own = hitsOf(await call(conn.client, "vector_search", { query: "redis", k: 1 }))[0]!.id;
     const [cid, digest] = own.split("~");
     const cases: Array<[unknown, RegExp]> = [
@@ -236,21 +226,19 @@ describe.each(setups)("%s", (_name, setup) => {
 
 describe("collection state", () => {
   it("an empty collection answers NOT_INGESTED; a query embedder that differs from the collection's answers EMBEDDINGS", async () => {
-    const empty = await connectStdio([], { DOCS_DATA_DIR: join(base, "empty") });
+    const [empty, mismatch] = await Promise.all([
+      connectStdio([], { DOCS_DATA_DIR: join(base, "empty") }),
+      connectStdio([], { ...lanceEnv, DOCS_HASHING_DIMENSIONS: "256" }),
+    ]);
     try {
       const o = await call(empty.client, "vector_search", { query: "redis" });
       expect(o.refused).toBe(true);
       expect(o.text).toContain("NOT_INGESTED");
+      const m = await call(mismatch.client, "vector_search", { query: "redis" });
+      expect(m.refused).toBe(true);
+      expect(m.text).toMatch(/EMBEDDINGS: the collection was built with hashing-v1:512/);
     } finally {
-      await empty.close();
-    }
-    const mismatch = await connectStdio([], { ...lanceEnv, DOCS_HASHING_DIMENSIONS: "256" });
-    try {
-      const o = await call(mismatch.client, "vector_search", { query: "redis" });
-      expect(o.refused).toBe(true);
-      expect(o.text).toMatch(/EMBEDDINGS: the collection was built with hashing-v1:512/);
-    } finally {
-      await mismatch.close();
+      await Promise.all([empty.close(), mismatch.close()]);
     }
   });
 });
@@ -273,54 +261,24 @@ describe("HTTP front", () => {
     method: "initialize",
     params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
   });
-  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  /** The status of a POST to /mcp (or `path`) with these headers besides the JSON ones. */
+  const post = async (extra: Record<string, string>, body = init, path = "/mcp"): Promise<number> => {
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", ...extra };
+    return (await fetch(`${proc.base}${path}`, { method: "POST", headers, body })).status;
+  };
+  const auth = { authorization: `Bearer ${TOKEN}` };
 
   it("answers /healthz without a token, and refuses /mcp without one or with a wrong one", async () => {
     expect((await fetch(`${proc.base}/healthz`)).status).toBe(200);
-    expect((await fetch(`${proc.base}/mcp`, { method: "POST", headers, body: init })).status).toBe(401);
-    expect(
-      (
-        await fetch(`${proc.base}/mcp`, {
-          method: "POST",
-          headers: { ...headers, authorization: "Bearer wrong-token-0123456789" },
-          body: init,
-        })
-      ).status,
-    ).toBe(401);
-    expect(
-      (await fetch(`${proc.base}/mcp?access_token=${TOKEN}`, { method: "POST", headers, body: init })).status,
-    ).toBe(401);
+    expect(await post({})).toBe(401);
+    expect(await post({ authorization: "Bearer wrong-token-0123456789" })).toBe(401);
+    expect(await post({}, init, `/mcp?access_token=${TOKEN}`)).toBe(401);
   });
 
   it("refuses a foreign Origin and a body over the limit", async () => {
-    const auth = { ...headers, authorization: `Bearer ${TOKEN}` };
-    expect(
-      (
-        await fetch(`${proc.base}/mcp`, {
-          method: "POST",
-          headers: { ...auth, origin: "https://evil.example" },
-          body: init,
-        })
-      ).status,
-    ).toBe(403);
-    expect(
-      (
-        await fetch(`${proc.base}/mcp`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ pad: "x".repeat(8192) }),
-        })
-      ).status,
-    ).toBe(413);
-    expect(
-      (
-        await fetch(`${proc.base}/mcp`, {
-          method: "POST",
-          headers: { ...auth, origin: "http://localhost:3000" },
-          body: init,
-        })
-      ).status,
-    ).toBe(200);
+    expect(await post({ ...auth, origin: "https://evil.example" })).toBe(403);
+    expect(await post(auth, JSON.stringify({ pad: "x".repeat(8192) }))).toBe(413);
+    expect(await post({ ...auth, origin: "http://localhost:3000" })).toBe(200);
   });
 
   it("applies --max-k to the tool", async () => {

@@ -6,62 +6,25 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  connectHttp,
-  connectStdio,
-  firstText,
-  startHttpServer,
-  TOKEN,
-  type Conn,
-  type HttpProc,
-} from "./helpers.js";
+import { call, connectOver, firstText, type Conn } from "./helpers.js";
 
 const MARK = "CREDENTIAL_MARK";
 
-/** Paths that must be hidden, each holding the mark. */
-export const SECRET_FILES = [
-  ".ssh/config",
-  ".ssh/authorized_keys",
-  ".ssh/id_ed25519.pub", // inside .ssh/, everything is hidden
-  ".aws/credentials",
-  ".aws/config",
-  ".gnupg/private-keys-v1.d/key.key",
-  ".gnupg/pubring.kbx",
-  ".docker/config.json",
-  "deploy/.docker/config.json",
-  ".kube/config",
-  ".config/gcloud/application_default_credentials.json",
-  ".azure/accessTokens.json",
-  ".npmrc",
-  "web/.npmrc",
-  ".pypirc",
-  ".netrc",
-  "_netrc",
-  ".git-credentials",
-  ".pgpass",
-  ".my.cnf",
-  "credentials",
-  "credentials.json",
-  "gcp-credentials.json",
-  "terraform/credentials.tfrc.json",
-  "id_rsa",
-  "id_ed25519",
-  "id_ecdsa",
-  "id_dsa",
-  "id_ed25519_sk",
-  "keys/id_rsa_github",
-  "cert.p12",
-  "cert.pfx",
-  "passwords.kdbx",
-  ".htpasswd",
-  "release.keystore",
-  "app.jks",
-  "server.ppk",
-  ".vault-token",
-  ".s3cfg",
-  ".boto",
-] as const;
+/** Paths that must be hidden, each holding the mark, by what they hold. */
+const SECRETS_BY_KIND = {
+  "ssh (inside .ssh/, everything is hidden)": [".ssh/config", ".ssh/authorized_keys", ".ssh/id_ed25519.pub"],
+  "private keys": ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "keys/id_rsa_github", "server.ppk"],
+  "key stores": ["cert.p12", "cert.pfx", "passwords.kdbx", "release.keystore", "app.jks"],
+  gpg: [".gnupg/private-keys-v1.d/key.key", ".gnupg/pubring.kbx"],
+  "cloud credentials": [".aws/credentials", ".aws/config", ".azure/accessTokens.json", ".s3cfg", ".boto"],
+  gcloud: [".config/gcloud/application_default_credentials.json"],
+  containers: [".docker/config.json", "deploy/.docker/config.json", ".kube/config"],
+  "package registries": [".npmrc", "web/.npmrc", ".pypirc"],
+  "logins and passwords": [".netrc", "_netrc", ".git-credentials", ".pgpass", ".my.cnf", ".htpasswd", ".vault-token"],
+  "credentials by name": ["credentials", "credentials.json", "gcp-credentials.json", "terraform/credentials.tfrc.json"],
+} as const;
+
+export const SECRET_FILES = Object.values(SECRETS_BY_KIND).flat();
 
 /** Look like secrets but are not: stay visible. */
 const PUBLIC_FILES = [
@@ -94,19 +57,13 @@ afterAll(() => {
 
 describe.each(["stdio", "http"] as const)("default deny-list over %s", (kind) => {
   let conn: Conn;
-  let proc: HttpProc | undefined;
 
   beforeAll(async () => {
-    if (kind === "stdio") conn = await connectStdio(["--root", root]);
-    else {
-      proc = await startHttpServer(["--root", root], { MCP_AUTH_TOKEN: TOKEN });
-      conn = await connectHttp(proc.base, TOKEN, proc.output);
-    }
+    conn = await connectOver(kind, ["--root", root]);
   });
 
   afterAll(async () => {
     await conn.close();
-    await proc?.stop();
   });
 
   it.each(SECRET_FILES.map((p) => [p]))("%s: read_text and get_file_info refuse it", async (p) => {

@@ -5,16 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertNoLeak, assertRefused, CORPUS } from "./corpus.js";
 import { createFixture, type Fixture } from "./fixture.js";
-import {
-  call,
-  connectHttp,
-  connectStdio,
-  firstText,
-  startHttpServer,
-  TOKEN,
-  type Conn,
-  type HttpProc,
-} from "./helpers.js";
+import { call, connectOver, firstText, type Conn } from "./helpers.js";
 
 let fx: Fixture;
 
@@ -28,20 +19,13 @@ afterAll(async () => {
 
 describe.each(["stdio", "http"] as const)("over %s", (kind) => {
   let conn: Conn;
-  let proc: HttpProc | undefined;
 
   beforeAll(async () => {
-    if (kind === "stdio") {
-      conn = await connectStdio(["--root", fx.root]);
-    } else {
-      proc = await startHttpServer(["--root", fx.root], { MCP_AUTH_TOKEN: TOKEN });
-      conn = await connectHttp(proc.base, TOKEN, proc.output);
-    }
+    conn = await connectOver(kind, ["--root", fx.root]);
   });
 
   afterAll(async () => {
     await conn.close();
-    await proc?.stop();
   });
 
   const ok = async (tool: string, args: unknown) => {

@@ -126,6 +126,28 @@ export async function connectHttp(base: string, token: string | undefined, outpu
   return { transport: "http", client, close: () => client.close(), output };
 }
 
+/**
+ * One connection over either transport, for a suite run on both: stdio spawns the server as the client's child;
+ * http starts it with a bearer token and connects with it. `close` ends the client and the server.
+ */
+export async function connectOver(
+  kind: Conn["transport"],
+  args: string[],
+  env: Record<string, string> = {},
+  main = MAIN,
+): Promise<Conn> {
+  if (kind === "stdio") return await connectStdio(args, env, main);
+  const proc = await startHttpServer(args, { ...env, MCP_AUTH_TOKEN: TOKEN }, main);
+  const conn = await connectHttp(proc.base, TOKEN, proc.output);
+  return {
+    ...conn,
+    async close() {
+      await conn.close();
+      await proc.stop();
+    },
+  };
+}
+
 /** Sends raw arguments (the client does not validate them): the server must. */
 export async function call(client: Client, name: string, args: unknown): Promise<Outcome> {
   const t0 = Date.now();

@@ -75,7 +75,9 @@ afterAll(async () => {
   await fx.cleanup();
 });
 
-describe("health", () => {
+// The cases share one server and touch nothing another reads (each initialize opens its own session, well under the
+// per-client cap of 16), so they run concurrently: an initialize waits on the server for about a second.
+describe.concurrent("health", () => {
   it("answers /healthz without a token", async () => {
     const r = await raw("GET", "/healthz");
     expect(r.status).toBe(200);
@@ -83,7 +85,7 @@ describe("health", () => {
   });
 });
 
-describe("bearer token", () => {
+describe.concurrent("bearer token", () => {
   it("accepts the right token", async () => {
     const r = await raw("POST", "/mcp", auth, init, "headers");
     expect(r.status).toBe(200);
@@ -116,7 +118,7 @@ describe("bearer token", () => {
   });
 });
 
-describe("Origin and Host", () => {
+describe.concurrent("Origin and Host", () => {
   it.each(["https://evil.example", "null", "http://localhost.evil.example", "https://app.example.com.evil.example"])(
     "403 for Origin %s",
     async (origin) => {
@@ -169,7 +171,7 @@ describe("Origin and Host", () => {
   });
 });
 
-describe("requests", () => {
+describe.concurrent("requests", () => {
   it("413 for a body over the limit", async () => {
     const big = JSON.stringify({ ...INIT, padding: "x".repeat(200_000) });
     const r = await raw("POST", "/mcp", auth, big);

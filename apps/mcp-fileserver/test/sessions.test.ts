@@ -64,6 +64,15 @@ async function toolsList(port: number, sid: string, headers: Record<string, stri
   return r.status;
 }
 
+/** The shortest idle time the server accepts (FILESERVER_SESSION_IDLE_MS): the same expiry code, sooner. */
+const IDLE_MS = 1000;
+
+/** How many sessions the server holds, from /healthz (which is not a session request: it keeps none alive). */
+async function sessionsHeld(base: string): Promise<number> {
+  const r = await fetch(`${base}/healthz`);
+  return ((await r.json()) as { sessions: number }).sessions;
+}
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "mcpfs-sess-"));
@@ -111,7 +120,7 @@ describe("per-client cap and idle expiry (configured)", () => {
     srv = await startHttpServer(["--root", dir], {
       MCP_AUTH_TOKEN: TOKEN,
       FILESERVER_MAX_SESSIONS_PER_CLIENT: "3",
-      FILESERVER_SESSION_IDLE_MS: "1500",
+      FILESERVER_SESSION_IDLE_MS: String(IDLE_MS),
     });
   });
   afterAll(async () => {
@@ -126,23 +135,35 @@ describe("per-client cap and idle expiry (configured)", () => {
 
   it("the fourth session of a client is refused, its existing sessions keep working, and an idle one expires", async () => {
     const sdk = await connectHttp(srv.base, TOKEN, srv.output); // session 1, through the official client
-    const a = await initialize(srv.port, "127.0.0.1", auth);
-    const b = await initialize(srv.port, "127.0.0.1", auth);
+    const [a, b] = await Promise.all([
+      initialize(srv.port, "127.0.0.1", auth),
+      initialize(srv.port, "127.0.0.1", auth),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const over = await initialize(srv.port, "127.0.0.1", auth);
+    // the client is at its cap; another client (another address) is not held back by it
+    const [over, elsewhere] = await Promise.all([
+      initialize(srv.port, "127.0.0.1", auth),
+      initialize(srv.port, "127.0.0.2", auth),
+    ]);
     expect(over.status).toBe(429);
     expect(JSON.parse(over.body)).toMatchObject({ error: { message: expect.stringMatching(/3 sessions/) } });
-    const elsewhere = await initialize(srv.port, "127.0.0.2", auth);
     expect(elsewhere.status).toBe(200);
-    // the SDK session is used every 400 ms and outlives the idle timeout; a and b are left idle
-    const until = Date.now() + 3500;
-    while (Date.now() < until) {
+    // The SDK session is used every 400 ms; a, b and elsewhere are left idle. Wait (without touching them: a
+    // request would keep them alive) until the server holds only the SDK session, and at least the idle time.
+    const t0 = Date.now();
+    let uses = 0;
+    while (Date.now() - t0 < IDLE_MS || (await sessionsHeld(srv.base)) > 1) {
+      expect(Date.now() - t0, "idle sessions were not closed").toBeLessThan(IDLE_MS + 8000);
       const { tools } = await sdk.client.listTools();
       expect(tools.length).toBe(6);
+      uses++;
       await new Promise((r) => setTimeout(r, 400));
     }
+    expect(uses).toBeGreaterThan(IDLE_MS / 400 - 1);
     expect(await toolsList(srv.port, a.sid ?? "", auth)).toBe(404);
     expect(await toolsList(srv.port, b.sid ?? "", auth)).toBe(404);
+    // the SDK session outlived them
+    expect((await sdk.client.listTools()).tools.length).toBe(6);
     // their slots are free again
     const again = await initialize(srv.port, "127.0.0.1", auth);
     expect(again.status).toBe(200);

@@ -13,6 +13,8 @@ afterAll(async () => {
   await fx.cleanup();
 });
 
+// Every case spawns its own server process and shares only the read-only fixture: they run concurrently.
+
 async function failsToStart(args: string[], env: Record<string, string>, mentions: RegExp): Promise<void> {
   const p = spawnServer(args, env);
   p.child.stdin?.end();
@@ -23,7 +25,7 @@ async function failsToStart(args: string[], env: Record<string, string>, mention
   expect(lines[0]).toMatch(mentions);
 }
 
-describe("bad configuration fails at start with one line naming the setting", () => {
+describe.concurrent("bad configuration fails at start with one line naming the setting", () => {
   // the other rules are unit-tested in src/config.test.ts; these prove main.ts turns them into one line and exit 2
   it("no root", async () => {
     await failsToStart([], {}, /FILES_ROOT/);
@@ -46,7 +48,7 @@ describe("bad configuration fails at start with one line naming the setting", ()
   });
 });
 
-describe("configuration errors never print a secret", () => {
+describe.concurrent("configuration errors never print a secret", () => {
   async function failsQuietly(
     args: string[],
     env: Record<string, string>,
@@ -80,7 +82,7 @@ describe("configuration errors never print a secret", () => {
   });
 });
 
-describe("stdio", () => {
+describe.concurrent("stdio", () => {
   it("writes nothing but protocol to stdout and exits when stdin closes", async () => {
     const p = spawnServer(["--root", fx.root]);
     let stdout = "";
@@ -92,7 +94,7 @@ describe("stdio", () => {
   });
 });
 
-describe("several roots", () => {
+describe.concurrent("several roots", () => {
   it("names each root by its directory and keeps them apart", async () => {
     const c = await connectStdio(["--root", fx.root, "--root", fx.root2]);
     const tree = await call(c.client, "directory_tree", { max_depth: 1 });
@@ -111,7 +113,7 @@ describe("several roots", () => {
   });
 });
 
-describe("caps", () => {
+describe.concurrent("caps", () => {
   it("search_text stops at its time cap and says so (root from FILES_ROOT)", async () => {
     const c = await connectStdio([], {
       FILES_ROOT: fx.root,
@@ -145,7 +147,7 @@ describe("caps", () => {
   });
 });
 
-describe("deny-list configuration", () => {
+describe.concurrent("deny-list configuration", () => {
   it("FILESERVER_DENY adds to the defaults", async () => {
     const c = await connectStdio(["--root", fx.root], { FILESERVER_DENY: "docs/deep/,lines.txt" });
     expect(firstText(await call(c.client, "read_text", { path: "lines.txt" }))).toMatch(/^DENIED/);
