@@ -1,8 +1,7 @@
 // Wiring of the two turn pipelines the gateway can run. Composition only: every piece comes from a package.
-import { McpToolbox } from "@acb/chains";
-import { createTurnExecutor } from "@acb/engine";
+// Nothing here imports LangChain, the model clients or the MCP SDK: embedded mode loads them on demand
+// (embedded-engine.ts), so a gateway in distributed mode starts without them (test/startup-imports.test.ts).
 import { bestEffort, type Logger } from "@acb/logger";
-import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import {
   BullTurnQueue,
   InMemoryTurnCanceller,
@@ -22,21 +21,15 @@ import {
   RedisTurnOwners,
   RedisUsageMeter,
   warnUnlessDurable,
+  type TurnExecutor,
   type UsageMeter,
 } from "@acb/turns";
-import {
-  instrumentToolCalls,
-  RedisStateLog,
-  sampledGauge,
-  tracedTurnExecutor,
-  tracingEnabled,
-  turnObserver,
-} from "@acb/telemetry";
+import { RedisStateLog, sampledGauge, turnObserver } from "@acb/telemetry";
 import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
 import { connectRedis, type RedisClient, type RedisTarget } from "@acb/turns";
 import type { TurnJob } from "@acb/schemas";
 import type { GatewayConfig } from "./config.js";
-import { defaultMcpServers } from "./default-mcp.js";
+import type { EmbeddedEngine } from "./embedded-engine.js";
 import { TurnAdmission } from "./limits/admission.js";
 import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
@@ -58,32 +51,14 @@ export interface Pipeline {
 
 /** No Redis: turns run in this process behind the in-memory adapters; the same turn code as the runner. */
 export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
-  const history = new InMemoryChatHistoryStore(config.history);
   const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-  const toolbox = new McpToolbox(
-    config.mcpServers ?? defaultMcpServers({ filesRoot: config.filesRoot, docsDataDir: config.docsDataDir }),
-    {
-      toolTimeoutMs: config.mcpToolTimeoutMs,
-      connectTimeoutMs: config.mcpConnectTimeoutMs,
-      log: log.child({ component: "mcp" }),
-      instrument: instrumentToolCalls(telemetry?.tools),
-    },
-  );
-  // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
-  void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
   const usage = new InMemoryUsageMeter();
   const limits = new InMemoryTurnLimits();
-  const execute = tracedTurnExecutor(
-    createTurnExecutor({
-      history,
-      model: config.model,
-      tools: toolbox,
-      useToolsInChat: config.useToolsInChat,
-      log,
-      usage,
-      observeModel: modelTelemetry(telemetry),
-    }),
+  // The engine's modules load in the background from here; a turn that comes before they are loaded waits for them.
+  const engine: Promise<EmbeddedEngine> = import("./embedded-engine.js").then((m) =>
+    m.embeddedEngine(config, { usage, log, telemetry }),
   );
+  const execute: TurnExecutor = async (job, ctx) => (await engine).execute(job, ctx);
   const canceller = new InMemoryTurnCanceller();
   const journal = new InMemoryTurnJournal();
   const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
@@ -129,15 +104,21 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
       log,
     }),
     readiness: [
-      { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
+      { name: "history", check: async () => ({ ok: await (await engine).history.ping(), detail: "memory" }) },
       { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
       modelCheck(config),
-      mcpCheck(() => toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools }))),
+      mcpCheck(async () =>
+        (await engine).mcpStatus().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })),
+      ),
     ],
     async close() {
       await queue.close();
       await canceller.close();
-      await bestEffort(toolbox.close(), log, "closing the MCP connections");
+      await bestEffort(
+        engine.then((e) => e.close()),
+        log,
+        "closing the MCP connections",
+      );
       await eventLog.close();
     },
   };
@@ -166,7 +147,6 @@ export function distributedPipeline(
   };
   const redisState = new RedisStateLog(log, "gateway");
   const redis = connect();
-  const history = new RedisChatHistoryStore(redis, config.history);
   const eventLog = new RedisTurnEventLog(redis, {
     prefix: config.prefix,
     retentionMs: config.eventRetentionMs,
@@ -216,7 +196,18 @@ export function distributedPipeline(
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },
-      { name: "history", check: async () => ({ ok: await history.ping(), detail: "redis" }) },
+      // The runners keep the chat history in this Redis; the gateway never reads it, so it checks the store with a
+      // ping of its own (as RedisChatHistoryStore.ping does) instead of loading the store and LangChain behind it.
+      {
+        name: "history",
+        check: async () => ({
+          ok: await redis.ping().then(
+            (r) => r === "PONG",
+            () => false,
+          ),
+          detail: "redis",
+        }),
+      },
       {
         name: "queue",
         check: async () => {
@@ -290,21 +281,6 @@ function mcpCheck(
         .join("; ");
       return { ok: servers.length > 0 && up.length === servers.length, detail: detail || "no MCP servers" };
     },
-  };
-}
-
-/** Model-call telemetry for the executor: usage and call counts always, `chat {model}` spans when tracing is on. */
-function modelTelemetry(
-  telemetry: GatewayTelemetry | undefined,
-): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
-  if (telemetry === undefined) return undefined;
-  return {
-    trace: tracingEnabled(),
-    onUsage: (input, output) => {
-      telemetry.turns.modelTokens.inc({ type: "input" }, input);
-      telemetry.turns.modelTokens.inc({ type: "output" }, output);
-    },
-    onCall: (outcome) => telemetry.turns.modelCalls.inc({ outcome }),
   };
 }
 
