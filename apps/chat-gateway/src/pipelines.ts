@@ -1,42 +1,32 @@
-// Wiring of the two turn pipelines the gateway can run. Composition only: every piece comes from a package.
-// Nothing here imports LangChain, the model clients or the MCP SDK: embedded mode loads them on demand
-// (embedded-engine.ts), so a gateway in distributed mode starts without them (test/startup-imports.test.ts).
+// The turn pipeline of a gateway, and distributed mode's: every turn goes to the runners through Redis. Composition
+// only: every piece comes from a package. Nothing here loads LangChain, the model clients or the MCP SDK: embedded
+// mode's pipeline (embedded-pipeline.ts), which does, is imported by main.ts in embedded mode only.
 import { bestEffort, type Logger } from "@acb/logger";
 import {
   BullTurnQueue,
-  InMemoryTurnCanceller,
-  InMemoryTurnEventLog,
-  InMemoryTurnJournal,
-  InMemoryTurnLimits,
-  InMemoryTurnOwners,
-  InMemoryUsageMeter,
-  InProcessTurnQueue,
   observedEventLog,
   observedTurnQueue,
-  processTurn,
   RedisRunnerRegistry,
+  RedisSessionTurns,
   RedisTurnCanceller,
   RedisTurnEventLog,
   RedisTurnLimits,
   RedisTurnOwners,
   RedisUsageMeter,
+  sessionGraceMs,
   warnUnlessDurable,
-  type TurnExecutor,
   type UsageMeter,
 } from "@acb/turns";
-import { RedisStateLog, sampledGauge, turnObserver } from "@acb/telemetry";
-import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
+import { RedisStateLog, sampledGauge } from "@acb/telemetry";
 import { connectRedis, type RedisClient, type RedisTarget } from "@acb/turns";
-import type { TurnJob } from "@acb/schemas";
 import type { GatewayConfig } from "./config.js";
-import type { EmbeddedEngine } from "./embedded-engine.js";
 import { TurnAdmission } from "./limits/admission.js";
 import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { RedisAvailability, type Availability } from "./availability.js";
 import { QueuedTurnGuard } from "./turn-guard.js";
 import { TurnService } from "./turn-service.js";
-import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
+import { RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
 export interface Pipeline {
   readonly mode: "embedded" | "distributed";
@@ -47,81 +37,6 @@ export interface Pipeline {
   /** Distributed mode: whether Redis can be reached (requests get 503 at once when not). */
   readonly availability?: Availability;
   close(): Promise<void>;
-}
-
-/** No Redis: turns run in this process behind the in-memory adapters; the same turn code as the runner. */
-export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
-  const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-  const usage = new InMemoryUsageMeter();
-  const limits = new InMemoryTurnLimits();
-  // The engine's modules load in the background from here; a turn that comes before they are loaded waits for them.
-  const engine: Promise<EmbeddedEngine> = import("./embedded-engine.js").then((m) =>
-    m.embeddedEngine(config, { usage, log, telemetry }),
-  );
-  const execute: TurnExecutor = async (job, ctx) => (await engine).execute(job, ctx);
-  const canceller = new InMemoryTurnCanceller();
-  const journal = new InMemoryTurnJournal();
-  const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
-  // One turn at a time per session: when a turn ends, its session's next turn joins the queue.
-  const sessions = new InMemorySessionTurns({ graceMs: sessionGraceMs(config.watchdogGraceMs) });
-  // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
-  const inProcess: InProcessTurnQueue = new InProcessTurnQueue((job): Promise<void> => runOrdered(job), {
-    concurrency: config.embeddedConcurrency,
-    maxWaiting: config.limits.maxQueuedTurns,
-    log,
-  });
-  const runOrdered: (job: TurnJob) => Promise<void> = sessionOrdered(
-    (job) =>
-      processTurn(job, {
-        eventLog,
-        execute,
-        canceller,
-        journal,
-        log,
-        ...(observer !== undefined ? { observer } : {}),
-      }).then(() => limits.release(job.turn_id)),
-    { sessions, queue: inProcess, log },
-  );
-  const queue = observedTurnQueue(inProcess, telemetry?.http);
-  const admission = new TurnAdmission(
-    limits,
-    config.limits,
-    async () => inProcess.backlog(),
-    rejectionCounter(telemetry),
-  );
-  return {
-    mode: "embedded",
-    activeChats: new InMemoryActiveChats(),
-    usage,
-    turns: new TurnService({
-      queue,
-      eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog,
-      turnTimeoutMs: config.turnTimeoutMs,
-      ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) },
-      canceller,
-      admission,
-      sessions,
-      log,
-    }),
-    readiness: [
-      { name: "history", check: async () => ({ ok: await (await engine).history.ping(), detail: "memory" }) },
-      { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
-      modelCheck(config),
-      mcpCheck(async () =>
-        (await engine).mcpStatus().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools })),
-      ),
-    ],
-    async close() {
-      await queue.close();
-      await canceller.close();
-      await bestEffort(
-        engine.then((e) => e.close()),
-        log,
-        "closing the MCP connections",
-      );
-      await eventLog.close();
-    },
-  };
 }
 
 /** REDIS_URL or REDIS_CLUSTER_NODES set: every turn goes through the queue to the runners; the gateway never calls a model. */
@@ -247,23 +162,12 @@ export function distributedPipeline(
 }
 
 /** A turn's owner outlives everything a client can still reach: its deadline, the watchdog, its events' retention. */
-function ownershipTtlMs(config: GatewayConfig): number {
+export function ownershipTtlMs(config: GatewayConfig): number {
   return config.turnTimeoutMs + config.watchdogGraceMs + config.eventRetentionMs + 60_000;
 }
 
-function modelCheck(config: GatewayConfig): ReadinessCheck {
-  return {
-    name: "model",
-    optional: true,
-    check: async () => ({
-      ok: true,
-      detail: config.model.provider === "offline" ? "offline demo model" : `openai-compatible: ${config.model.model}`,
-    }),
-  };
-}
-
 /** MCP is reported, never gating: without tools, chat falls back to the plain chain. */
-function mcpCheck(
+export function mcpCheck(
   status: () =>
     | Array<{ name: string; connected: boolean; tools: number }>
     | Promise<Array<{ name: string; connected: boolean; tools: number }>>,

@@ -114,14 +114,12 @@ export interface ToolMetrics {
 }
 
 export function toolMetrics(registry: Registry): ToolMetrics {
-  return {
-    calls: counter(registry, "acb_mcp_tool_calls_total", "MCP tool calls, by server, tool and outcome", [
-      "server",
-      "tool",
-      "outcome",
-    ]),
-    duration: histogram(registry, "acb_mcp_tool_duration_seconds", "MCP tool call latency", ["server", "tool"]),
-  };
+  return callMetrics(
+    registry,
+    ["server", "tool"],
+    ["acb_mcp_tool_calls_total", "MCP tool calls, by server, tool and outcome"],
+    ["acb_mcp_tool_duration_seconds", "MCP tool call latency"],
+  );
 }
 
 /** Tool calls as an MCP server (the file server) answers them. */
@@ -132,12 +130,24 @@ export interface ServedToolMetrics {
 }
 
 export function servedToolMetrics(registry: Registry): ServedToolMetrics {
+  return callMetrics(
+    registry,
+    ["tool"],
+    ["acb_mcp_server_tool_calls_total", "Tool calls served, by tool and outcome"],
+    ["acb_mcp_server_tool_duration_seconds", "Tool call latency on the server"],
+  );
+}
+
+/** Calls of something, counted by `labels` and outcome, and their latency by `labels`: [name, help] of each. */
+function callMetrics<L extends string>(
+  registry: Registry,
+  labels: L[],
+  calls: [name: string, help: string],
+  duration: [name: string, help: string],
+): { calls: Counter<L | "outcome">; duration: Histogram<L> } {
   return {
-    calls: counter(registry, "acb_mcp_server_tool_calls_total", "Tool calls served, by tool and outcome", [
-      "tool",
-      "outcome",
-    ]),
-    duration: histogram(registry, "acb_mcp_server_tool_duration_seconds", "Tool call latency on the server", ["tool"]),
+    calls: counter<L | "outcome">(registry, ...calls, [...labels, "outcome"]),
+    duration: histogram(registry, ...duration, labels),
   };
 }
 
