@@ -1,5 +1,5 @@
 import type { Logger } from "@acb/logger";
-import { OFFLINE_MODEL_NAME } from "@acb/chains";
+import { OFFLINE_MODEL_NAME } from "@acb/chains/config";
 import { DEFAULT_TURN_EVENTS_RETENTION_MS } from "@acb/schemas";
 import type { UsageMeter } from "@acb/turns";
 import { Hono } from "hono";

@@ -12,7 +12,7 @@ import {
   type Env,
   type ParsedEnv,
 } from "@acb/schemas";
-import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
+import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains/config";
 import type { HistoryOptions } from "@acb/history";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";

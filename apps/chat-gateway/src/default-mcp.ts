@@ -1,6 +1,6 @@
 // Embedded mode's default tool sources, when no MCP server is configured: this repo's file server and docs server,
 // both over stdio. Two servers, so the agent sees their tools as files__list_dir, docs__vector_search, …
-import type { McpServerConfig } from "@acb/chains";
+import type { McpServerConfig } from "@acb/chains/config";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 

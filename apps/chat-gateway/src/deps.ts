@@ -1,4 +1,4 @@
-import { OFFLINE_MODEL_NAME } from "@acb/chains";
+import { OFFLINE_MODEL_NAME } from "@acb/chains/config";
 import type { Logger } from "@acb/logger";
 import { Authenticator } from "./auth/authenticator.js";
 import type { GatewayDeps } from "./app.js";

@@ -1,22 +1,17 @@
 import type { Logger } from "@acb/logger";
-import type { ServerType } from "@hono/node-server";
-import type { createNodeWebSocket } from "@hono/node-ws";
-import { gatewayDeps } from "./deps.js";
-import { nodeWebSocket } from "./http/websocket.js";
-import type { Hono } from "hono";
-import { createApp } from "./app.js";
-import { gatewayTelemetry, type GatewayTelemetry } from "./telemetry.js";
 import type { GatewayConfig } from "./config.js";
-import { distributedPipeline, embeddedPipeline, type Pipeline } from "./pipelines.js";
+import { embeddedPipeline } from "./embedded-pipeline.js";
+import { gatewayOn, type Gateway } from "./gateway-app.js";
+import { distributedPipeline } from "./pipelines.js";
+import { gatewayTelemetry, type GatewayTelemetry } from "./telemetry.js";
 
-export interface Gateway {
-  readonly app: Hono;
-  readonly pipeline: Pipeline;
-  /** Adds the WebSocket upgrade to a listening Node server (after `serve`). */
-  attach(server: ServerType): void;
-}
+export type { Gateway } from "./gateway-app.js";
 
-/** The whole gateway for a config: pipeline, app and WebSocket upgrade; main.ts serves it, tests drive it in-process. */
+/**
+ * The whole gateway for a config, built at once with both pipelines' modules loaded (in-process tests). main.ts builds
+ * the same from the same pieces, but imports embedded mode's pipeline only in embedded mode: a gateway in distributed
+ * mode never loads the engine.
+ */
 export function createGateway(
   config: GatewayConfig,
   log: Logger,
@@ -25,10 +20,5 @@ export function createGateway(
   const pipeline = config.redis
     ? distributedPipeline(config, config.redis, log, telemetry)
     : embeddedPipeline(config, log, telemetry);
-  let ws: ReturnType<typeof createNodeWebSocket> | undefined;
-  const app = createApp(gatewayDeps(config, pipeline, log, telemetry), (root) => {
-    ws = nodeWebSocket(root, config.maxBodyBytes);
-    return ws.upgradeWebSocket;
-  });
-  return { app, pipeline, attach: (server) => ws?.injectWebSocket(server) };
+  return gatewayOn(pipeline, config, log, telemetry);
 }

@@ -4,8 +4,10 @@ import { createLogger, exitOnFatal, failStart, listenFailure } from "@acb/logger
 import { startTracing, tracingConfigFromEnv } from "@acb/telemetry";
 import { serve } from "@hono/node-server";
 import { loadGatewayConfig } from "./config.js";
-import { createGateway } from "./gateway.js";
 import { drainStreams } from "./drain.js";
+import { gatewayOn } from "./gateway-app.js";
+import { distributedPipeline } from "./pipelines.js";
+import { gatewayTelemetry } from "./telemetry.js";
 
 const loaded = loadGatewayConfig(process.env);
 if (!loaded.ok) {
@@ -18,7 +20,13 @@ exitOnFatal(log);
 const tracingConfig = tracingConfigFromEnv(process.env, "chat-gateway");
 if (!tracingConfig.ok) failStart(log, tracingConfig.message);
 const tracing = startTracing(tracingConfig.value);
-const { app, pipeline, attach } = createGateway(config, log);
+const telemetry = gatewayTelemetry();
+// As createGateway (gateway.ts), but embedded mode's pipeline, the one that brings the engine (LangChain, the model
+// clients, the MCP SDK), is imported in embedded mode only: in distributed mode the runners run the turns.
+const pipeline = config.redis
+  ? distributedPipeline(config, config.redis, log, telemetry)
+  : (await import("./embedded-pipeline.js")).embeddedPipeline(config, log, telemetry);
+const { app, attach } = gatewayOn(pipeline, config, log, telemetry);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   log.info("listening", {

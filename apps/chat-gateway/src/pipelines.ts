@@ -1,49 +1,32 @@
-// Wiring of the two turn pipelines the gateway can run. Composition only: every piece comes from a package.
-import { McpToolbox } from "@acb/chains";
-import { createTurnExecutor } from "@acb/engine";
+// The turn pipeline of a gateway, and distributed mode's: every turn goes to the runners through Redis. Composition
+// only: every piece comes from a package. Nothing here loads LangChain, the model clients or the MCP SDK: embedded
+// mode's pipeline (embedded-pipeline.ts), which does, is imported by main.ts in embedded mode only.
 import { bestEffort, type Logger } from "@acb/logger";
-import { InMemoryChatHistoryStore, RedisChatHistoryStore } from "@acb/history";
 import {
   BullTurnQueue,
-  InMemoryTurnCanceller,
-  InMemoryTurnEventLog,
-  InMemoryTurnJournal,
-  InMemoryTurnLimits,
-  InMemoryTurnOwners,
-  InMemoryUsageMeter,
-  InProcessTurnQueue,
   observedEventLog,
   observedTurnQueue,
-  processTurn,
   RedisRunnerRegistry,
+  RedisSessionTurns,
   RedisTurnCanceller,
   RedisTurnEventLog,
   RedisTurnLimits,
   RedisTurnOwners,
   RedisUsageMeter,
+  sessionGraceMs,
   warnUnlessDurable,
   type UsageMeter,
 } from "@acb/turns";
-import {
-  instrumentToolCalls,
-  RedisStateLog,
-  sampledGauge,
-  tracedTurnExecutor,
-  tracingEnabled,
-  turnObserver,
-} from "@acb/telemetry";
-import { InMemorySessionTurns, RedisSessionTurns, sessionGraceMs, sessionOrdered } from "@acb/turns";
+import { RedisStateLog, sampledGauge } from "@acb/telemetry";
 import { connectRedis, type RedisClient, type RedisTarget } from "@acb/turns";
-import type { TurnJob } from "@acb/schemas";
 import type { GatewayConfig } from "./config.js";
-import { defaultMcpServers } from "./default-mcp.js";
 import { TurnAdmission } from "./limits/admission.js";
 import { rejectionCounter, type GatewayTelemetry } from "./telemetry.js";
 import type { ReadinessCheck } from "./routes/health.js";
 import { RedisAvailability, type Availability } from "./availability.js";
 import { QueuedTurnGuard } from "./turn-guard.js";
 import { TurnService } from "./turn-service.js";
-import { InMemoryActiveChats, RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
+import { RedisActiveChats, type ActiveChats } from "./ui/active-chats.js";
 
 export interface Pipeline {
   readonly mode: "embedded" | "distributed";
@@ -54,93 +37,6 @@ export interface Pipeline {
   /** Distributed mode: whether Redis can be reached (requests get 503 at once when not). */
   readonly availability?: Availability;
   close(): Promise<void>;
-}
-
-/** No Redis: turns run in this process behind the in-memory adapters; the same turn code as the runner. */
-export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?: GatewayTelemetry): Pipeline {
-  const history = new InMemoryChatHistoryStore(config.history);
-  const eventLog = new InMemoryTurnEventLog({ retentionMs: config.eventRetentionMs, maxLen: config.eventMaxLen });
-  const toolbox = new McpToolbox(
-    config.mcpServers ?? defaultMcpServers({ filesRoot: config.filesRoot, docsDataDir: config.docsDataDir }),
-    {
-      toolTimeoutMs: config.mcpToolTimeoutMs,
-      connectTimeoutMs: config.mcpConnectTimeoutMs,
-      log: log.child({ component: "mcp" }),
-      instrument: instrumentToolCalls(telemetry?.tools),
-    },
-  );
-  // Connect to the MCP servers up front so the first turn does not pay for it (tools() itself never throws).
-  void bestEffort(toolbox.tools(), log, "connecting to the MCP servers");
-  const usage = new InMemoryUsageMeter();
-  const limits = new InMemoryTurnLimits();
-  const execute = tracedTurnExecutor(
-    createTurnExecutor({
-      history,
-      model: config.model,
-      tools: toolbox,
-      useToolsInChat: config.useToolsInChat,
-      log,
-      usage,
-      observeModel: modelTelemetry(telemetry),
-    }),
-  );
-  const canceller = new InMemoryTurnCanceller();
-  const journal = new InMemoryTurnJournal();
-  const observer = telemetry !== undefined ? turnObserver(telemetry.turns) : undefined;
-  // One turn at a time per session: when a turn ends, its session's next turn joins the queue.
-  const sessions = new InMemorySessionTurns({ graceMs: sessionGraceMs(config.watchdogGraceMs) });
-  // The turn's `done` is appended when processTurn returns: its concurrency slot is free from then on.
-  const inProcess: InProcessTurnQueue = new InProcessTurnQueue((job): Promise<void> => runOrdered(job), {
-    concurrency: config.embeddedConcurrency,
-    maxWaiting: config.limits.maxQueuedTurns,
-    log,
-  });
-  const runOrdered: (job: TurnJob) => Promise<void> = sessionOrdered(
-    (job) =>
-      processTurn(job, {
-        eventLog,
-        execute,
-        canceller,
-        journal,
-        log,
-        ...(observer !== undefined ? { observer } : {}),
-      }).then(() => limits.release(job.turn_id)),
-    { sessions, queue: inProcess, log },
-  );
-  const queue = observedTurnQueue(inProcess, telemetry?.http);
-  const admission = new TurnAdmission(
-    limits,
-    config.limits,
-    async () => inProcess.backlog(),
-    rejectionCounter(telemetry),
-  );
-  return {
-    mode: "embedded",
-    activeChats: new InMemoryActiveChats(),
-    usage,
-    turns: new TurnService({
-      queue,
-      eventLog: telemetry !== undefined ? observedEventLog(eventLog, telemetry.http) : eventLog,
-      turnTimeoutMs: config.turnTimeoutMs,
-      ownership: { owners: new InMemoryTurnOwners(), ttlMs: ownershipTtlMs(config) },
-      canceller,
-      admission,
-      sessions,
-      log,
-    }),
-    readiness: [
-      { name: "history", check: async () => ({ ok: await history.ping(), detail: "memory" }) },
-      { name: "runners", check: async () => ({ ok: (await queue.workers()) > 0, detail: "in-process" }) },
-      modelCheck(config),
-      mcpCheck(() => toolbox.status().map((s) => ({ name: s.name, connected: s.connected, tools: s.tools }))),
-    ],
-    async close() {
-      await queue.close();
-      await canceller.close();
-      await bestEffort(toolbox.close(), log, "closing the MCP connections");
-      await eventLog.close();
-    },
-  };
 }
 
 /** REDIS_URL or REDIS_CLUSTER_NODES set: every turn goes through the queue to the runners; the gateway never calls a model. */
@@ -166,7 +62,6 @@ export function distributedPipeline(
   };
   const redisState = new RedisStateLog(log, "gateway");
   const redis = connect();
-  const history = new RedisChatHistoryStore(redis, config.history);
   const eventLog = new RedisTurnEventLog(redis, {
     prefix: config.prefix,
     retentionMs: config.eventRetentionMs,
@@ -216,7 +111,18 @@ export function distributedPipeline(
     turns,
     readiness: [
       { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },
-      { name: "history", check: async () => ({ ok: await history.ping(), detail: "redis" }) },
+      // The runners keep the chat history in this Redis; the gateway never reads it, so it checks the store with a
+      // ping of its own (as RedisChatHistoryStore.ping does) instead of loading the store and LangChain behind it.
+      {
+        name: "history",
+        check: async () => ({
+          ok: await redis.ping().then(
+            (r) => r === "PONG",
+            () => false,
+          ),
+          detail: "redis",
+        }),
+      },
       {
         name: "queue",
         check: async () => {
@@ -256,23 +162,12 @@ export function distributedPipeline(
 }
 
 /** A turn's owner outlives everything a client can still reach: its deadline, the watchdog, its events' retention. */
-function ownershipTtlMs(config: GatewayConfig): number {
+export function ownershipTtlMs(config: GatewayConfig): number {
   return config.turnTimeoutMs + config.watchdogGraceMs + config.eventRetentionMs + 60_000;
 }
 
-function modelCheck(config: GatewayConfig): ReadinessCheck {
-  return {
-    name: "model",
-    optional: true,
-    check: async () => ({
-      ok: true,
-      detail: config.model.provider === "offline" ? "offline demo model" : `openai-compatible: ${config.model.model}`,
-    }),
-  };
-}
-
 /** MCP is reported, never gating: without tools, chat falls back to the plain chain. */
-function mcpCheck(
+export function mcpCheck(
   status: () =>
     | Array<{ name: string; connected: boolean; tools: number }>
     | Promise<Array<{ name: string; connected: boolean; tools: number }>>,
@@ -290,21 +185,6 @@ function mcpCheck(
         .join("; ");
       return { ok: servers.length > 0 && up.length === servers.length, detail: detail || "no MCP servers" };
     },
-  };
-}
-
-/** Model-call telemetry for the executor: usage and call counts always, `chat {model}` spans when tracing is on. */
-function modelTelemetry(
-  telemetry: GatewayTelemetry | undefined,
-): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
-  if (telemetry === undefined) return undefined;
-  return {
-    trace: tracingEnabled(),
-    onUsage: (input, output) => {
-      telemetry.turns.modelTokens.inc({ type: "input" }, input);
-      telemetry.turns.modelTokens.inc({ type: "output" }, output);
-    },
-    onCall: (outcome) => telemetry.turns.modelCalls.inc({ outcome }),
   };
 }
 

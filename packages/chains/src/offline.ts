@@ -24,8 +24,9 @@ import {
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { detectDocsIntent, docsToolSummary, topHitId } from "./offline-docs.js";
+import { OFFLINE_MODEL_NAME } from "./model-config.js";
 
-export const OFFLINE_MODEL_NAME = "offline-demo";
+export { OFFLINE_MODEL_NAME };
 /** The prefix of every offline answer. */
 export const OFFLINE_MARKER = "[offline demo model]";
 

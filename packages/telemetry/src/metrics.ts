@@ -30,6 +30,25 @@ export async function exposition(registry: Registry): Promise<{ contentType: str
 /** Seconds buckets from 5 ms to 5 min: first tokens, tool calls and whole turns all fit. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+// One registry per process: every metric below is registered in it (and only in it).
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+function histogram<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: L[],
+  buckets: number[] = LATENCY_BUCKETS,
+): Histogram<L> {
+  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [registry] });
+}
+
 /** Recorded where turns execute: the runner, and the gateway in embedded mode. */
 export interface TurnMetrics {
   readonly started: Counter<"mode">;
@@ -48,66 +67,42 @@ export interface TurnMetrics {
 }
 
 export function turnMetrics(registry: Registry): TurnMetrics {
-  const r = [registry];
   return {
-    started: new Counter({
-      name: "acb_turns_started_total",
-      help: "Turns whose execution started",
-      labelNames: ["mode"],
-      registers: r,
-    }),
-    finished: new Counter({
-      name: "acb_turns_finished_total",
-      help: "Turns that ended, by outcome (completed, already_finished, or the error code)",
-      labelNames: ["mode", "outcome"],
-      registers: r,
-    }),
-    queueWait: new Histogram({
-      name: "acb_turn_queue_wait_seconds",
-      help: "From enqueue (enqueued_at) to the start of execution",
-      labelNames: ["mode"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
-    firstToken: new Histogram({
-      name: "acb_turn_first_token_seconds",
-      help: "From the start of execution to the first token event",
-      labelNames: ["mode"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
-    duration: new Histogram({
-      name: "acb_turn_duration_seconds",
-      help: "From the start of execution to the end of the turn",
-      labelNames: ["mode", "outcome"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
-    streamedTokens: new Counter({
-      name: "acb_turn_token_events_total",
-      help: "Token events emitted by turns",
-      labelNames: ["mode"],
-      registers: r,
-    }),
-    streamedChars: new Counter({
-      name: "acb_turn_token_chars_total",
-      help: "Characters of answer text emitted by turns",
-      labelNames: ["mode"],
-      registers: r,
-    }),
-    modelTokens: new Counter({
-      name: "acb_model_tokens_total",
-      help: "Tokens the model provider reported using (usage), by type",
-      labelNames: ["type"],
-      registers: r,
-    }),
-    modelCalls: new Counter({
-      name: "acb_model_calls_total",
-      help: "Model calls, by outcome (ok, error)",
-      labelNames: ["outcome"],
-      registers: r,
-    }),
-    inFlight: new Gauge({ name: "acb_turns_in_flight", help: "Turns executing in this process now", registers: r }),
+    started: counter(registry, "acb_turns_started_total", "Turns whose execution started", ["mode"]),
+    finished: counter(
+      registry,
+      "acb_turns_finished_total",
+      "Turns that ended, by outcome (completed, already_finished, or the error code)",
+      ["mode", "outcome"],
+    ),
+    queueWait: histogram(
+      registry,
+      "acb_turn_queue_wait_seconds",
+      "From enqueue (enqueued_at) to the start of execution",
+      ["mode"],
+    ),
+    firstToken: histogram(
+      registry,
+      "acb_turn_first_token_seconds",
+      "From the start of execution to the first token event",
+      ["mode"],
+    ),
+    duration: histogram(registry, "acb_turn_duration_seconds", "From the start of execution to the end of the turn", [
+      "mode",
+      "outcome",
+    ]),
+    streamedTokens: counter(registry, "acb_turn_token_events_total", "Token events emitted by turns", ["mode"]),
+    streamedChars: counter(registry, "acb_turn_token_chars_total", "Characters of answer text emitted by turns", [
+      "mode",
+    ]),
+    modelTokens: counter(
+      registry,
+      "acb_model_tokens_total",
+      "Tokens the model provider reported using (usage), by type",
+      ["type"],
+    ),
+    modelCalls: counter(registry, "acb_model_calls_total", "Model calls, by outcome (ok, error)", ["outcome"]),
+    inFlight: gauge(registry, "acb_turns_in_flight", "Turns executing in this process now"),
   };
 }
 
@@ -119,22 +114,12 @@ export interface ToolMetrics {
 }
 
 export function toolMetrics(registry: Registry): ToolMetrics {
-  const r = [registry];
-  return {
-    calls: new Counter({
-      name: "acb_mcp_tool_calls_total",
-      help: "MCP tool calls, by server, tool and outcome",
-      labelNames: ["server", "tool", "outcome"],
-      registers: r,
-    }),
-    duration: new Histogram({
-      name: "acb_mcp_tool_duration_seconds",
-      help: "MCP tool call latency",
-      labelNames: ["server", "tool"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
-  };
+  return callMetrics(
+    registry,
+    ["server", "tool"],
+    ["acb_mcp_tool_calls_total", "MCP tool calls, by server, tool and outcome"],
+    ["acb_mcp_tool_duration_seconds", "MCP tool call latency"],
+  );
 }
 
 /** Tool calls as an MCP server (the file server) answers them. */
@@ -145,21 +130,24 @@ export interface ServedToolMetrics {
 }
 
 export function servedToolMetrics(registry: Registry): ServedToolMetrics {
-  const r = [registry];
+  return callMetrics(
+    registry,
+    ["tool"],
+    ["acb_mcp_server_tool_calls_total", "Tool calls served, by tool and outcome"],
+    ["acb_mcp_server_tool_duration_seconds", "Tool call latency on the server"],
+  );
+}
+
+/** Calls of something, counted by `labels` and outcome, and their latency by `labels`: [name, help] of each. */
+function callMetrics<L extends string>(
+  registry: Registry,
+  labels: L[],
+  calls: [name: string, help: string],
+  duration: [name: string, help: string],
+): { calls: Counter<L | "outcome">; duration: Histogram<L> } {
   return {
-    calls: new Counter({
-      name: "acb_mcp_server_tool_calls_total",
-      help: "Tool calls served, by tool and outcome",
-      labelNames: ["tool", "outcome"],
-      registers: r,
-    }),
-    duration: new Histogram({
-      name: "acb_mcp_server_tool_duration_seconds",
-      help: "Tool call latency on the server",
-      labelNames: ["tool"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
+    calls: counter<L | "outcome">(registry, ...calls, [...labels, "outcome"]),
+    duration: histogram(registry, ...duration, labels),
   };
 }
 
@@ -185,45 +173,36 @@ export interface GatewayMetrics {
 }
 
 export function gatewayMetrics(registry: Registry): GatewayMetrics {
-  const r = [registry];
   return {
-    requests: new Counter({
-      name: "acb_http_requests_total",
-      help: "HTTP requests, by method, route pattern and status",
-      labelNames: ["method", "route", "status"],
-      registers: r,
-    }),
-    requestDuration: new Histogram({
-      name: "acb_http_request_duration_seconds",
-      help: "HTTP request latency until the response head",
-      labelNames: ["method", "route"],
-      buckets: LATENCY_BUCKETS,
-      registers: r,
-    }),
-    turnsEnqueued: new Counter({
-      name: "acb_turns_enqueued_total",
-      help: "Turns accepted and enqueued by this gateway",
-      labelNames: ["mode"],
-      registers: r,
-    }),
-    rejections: new Counter({
-      name: "acb_rejections_total",
-      help: "Requests refused by rate limits or admission control, by reason",
-      labelNames: ["reason"],
-      registers: r,
-    }),
-    followers: new Gauge({
-      name: "acb_stream_followers",
-      help: "Open readers of turn event streams (SSE, WebSocket, waits)",
-      registers: r,
-    }),
-    followedTurns: new Gauge({ name: "acb_streams_open", help: "Turns with at least one open reader", registers: r }),
-    fanoutLag: new Histogram({
-      name: "acb_fanout_lag_seconds",
-      help: "Event append to delivery to a live reader",
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: r,
-    }),
+    requests: counter(registry, "acb_http_requests_total", "HTTP requests, by method, route pattern and status", [
+      "method",
+      "route",
+      "status",
+    ]),
+    requestDuration: histogram(
+      registry,
+      "acb_http_request_duration_seconds",
+      "HTTP request latency until the response head",
+      ["method", "route"],
+    ),
+    turnsEnqueued: counter(registry, "acb_turns_enqueued_total", "Turns accepted and enqueued by this gateway", [
+      "mode",
+    ]),
+    rejections: counter(
+      registry,
+      "acb_rejections_total",
+      "Requests refused by rate limits or admission control, by reason",
+      ["reason"],
+    ),
+    followers: gauge(registry, "acb_stream_followers", "Open readers of turn event streams (SSE, WebSocket, waits)"),
+    followedTurns: gauge(registry, "acb_streams_open", "Turns with at least one open reader"),
+    fanoutLag: histogram(
+      registry,
+      "acb_fanout_lag_seconds",
+      "Event append to delivery to a live reader",
+      [],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
   };
 }
 

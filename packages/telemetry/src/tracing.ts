@@ -6,14 +6,17 @@
  * Export is OTLP/HTTP with JSON bodies (every OTLP/HTTP receiver must accept JSON, collectors and Jaeger do).
  */
 import { context, propagation, ROOT_CONTEXT, trace, type Context, type Tracer } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  NodeTracerProvider,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace-node";
+import type * as OtlpHttp from "@opentelemetry/exporter-trace-otlp-http";
+import type * as Resources from "@opentelemetry/resources";
+import type * as SdkTraceNode from "@opentelemetry/sdk-trace-node";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-node";
+import { createRequire } from "node:module";
+
+// The SDK and its exporter cost about 0.2 s of CPU to load, and most processes never trace: they are loaded by
+// startTracing, when tracing is on, and only the API (cheap, a no-op until a provider is registered) at import.
+// These packages are CommonJS for Node (no `exports` map: an `import` of them loads the very same files), so a
+// require keeps startTracing synchronous for the apps' composition roots.
+const loadSdk = createRequire(import.meta.url);
 
 export interface TracingConfig {
   readonly enabled: boolean;
@@ -127,6 +130,11 @@ export interface Tracing {
 /** Registers the global tracer provider, W3C trace-context propagation and async context (when enabled). */
 export function startTracing(config: TracingConfig, options: { exporter?: SpanExporter } = {}): Tracing {
   if (!config.enabled) return { enabled: false, shutdown: async () => undefined };
+  const { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider } = loadSdk(
+    "@opentelemetry/sdk-trace-node",
+  ) as typeof SdkTraceNode;
+  const { OTLPTraceExporter } = loadSdk("@opentelemetry/exporter-trace-otlp-http") as typeof OtlpHttp;
+  const { resourceFromAttributes } = loadSdk("@opentelemetry/resources") as typeof Resources;
   const exporter =
     options.exporter ??
     (config.exporter === "console"
