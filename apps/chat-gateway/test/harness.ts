@@ -1,14 +1,25 @@
 import { createLogger } from "@acb/logger";
-import { freePort, startService, type ServiceProcess } from "@acb/testkit";
+import {
+  freePort,
+  startScriptedOpenAI,
+  startService,
+  type ScriptedOpenAI,
+  type ScriptFn,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { loadGatewayConfig, type GatewayConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
 import type { Pipeline } from "../src/pipelines.js";
+import { afterAll, beforeAll } from "vitest";
 import { withOwnDocsDataDir } from "./docs-data.js";
 
 export const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -185,4 +196,111 @@ export async function sseEvents(res: Response): Promise<Array<{ event: string; d
       const id = field("id")[0];
       return { event: field("event")[0] ?? "", data: field("data").join("\n"), ...(id !== undefined ? { id } : {}) };
     });
+}
+
+/** A fresh directory holding `files` (name → content), for FILES_ROOT; the caller removes it (rmSync). */
+export function filesRoot(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "acb-gw-files-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(root, name), content);
+  return root;
+}
+
+/** The model settings that make the gateway's model the real ChatOpenAI against `upstream`, without retries. */
+export const upstreamModel = (upstream: ScriptedOpenAI): Record<string, string> => ({
+  MODEL_PROVIDER: "openai",
+  OPENAI_API_KEY: "sk-test-not-real",
+  OPENAI_BASE_URL: upstream.url,
+  MODEL_MAX_RETRIES: "0",
+});
+
+export interface Scripted<G> {
+  /** The scripted OpenAI upstream the gateway's model talks to. */
+  readonly upstream: ScriptedOpenAI;
+  readonly gw: G;
+  /** FILES_ROOT, when `files` were asked for: a fresh directory holding them. */
+  readonly root: string;
+}
+
+interface ScriptedOptions {
+  /** The upstream's script until a test sets another (default: testkit's echo). */
+  readonly script?: ScriptFn;
+  /** Files (name → content) for a fresh FILES_ROOT, for the file server's tools. */
+  readonly files?: Record<string, string>;
+}
+
+/**
+ * Registers, in the calling file or describe block, a beforeAll that starts a scripted upstream and a gateway whose
+ * model is that upstream (`upstreamModel` + env), and an afterAll that closes both. Read `.upstream` and `.gw` in tests.
+ */
+function useScripted<G extends { close(): Promise<void> }>(
+  start: (env: Record<string, string>) => G | Promise<G>,
+  env: Record<string, string>,
+  options: ScriptedOptions,
+): Scripted<G> {
+  let started: { upstream: ScriptedOpenAI; gw: G; root: string } | undefined;
+  let root: string | undefined;
+  beforeAll(async () => {
+    const upstream = await startScriptedOpenAI(options.script ? { script: options.script } : {});
+    if (options.files !== undefined) root = filesRoot(options.files);
+    const gw = await start({ ...upstreamModel(upstream), ...(root !== undefined ? { FILES_ROOT: root } : {}), ...env });
+    started = { upstream, gw, root: root ?? "" };
+  });
+  afterAll(async () => {
+    await started?.gw.close();
+    await started?.upstream.close();
+    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  });
+  const get = (): { upstream: ScriptedOpenAI; gw: G; root: string } => {
+    if (started === undefined) throw new Error("the scripted gateway is not started yet (read it inside a test)");
+    return started;
+  };
+  return {
+    get upstream() {
+      return get().upstream;
+    },
+    get gw() {
+      return get().gw;
+    },
+    get root() {
+      return get().root;
+    },
+  };
+}
+
+/** A listening in-process gateway (startInProcessGateway) against a scripted upstream, for the file or block. */
+export function useScriptedGateway(
+  env: Record<string, string> = {},
+  options: ScriptedOptions = {},
+): Scripted<ListeningGateway> {
+  return useScripted((e) => startInProcessGateway(e), env, options);
+}
+
+/** An in-process gateway driven with app.request() (gatewayFromEnv) against a scripted upstream. */
+export function useScriptedApp(
+  env: Record<string, string> = {},
+  options: ScriptedOptions = {},
+): Scripted<InProcessGateway> {
+  return useScripted((e) => gatewayFromEnv(e), env, options);
+}
+
+/** The text of a stream's token events (SSE messages or WebSocket frames), joined. */
+export const tokenText = (events: ReadonlyArray<{ event?: string; data?: string }>): string =>
+  events
+    .filter((e) => e.event === "token")
+    .map((e) => e.data ?? "")
+    .join("");
+
+/** gatewayFromEnv(env) for the calling file or describe block: built before its tests, closed after them. */
+export function useGatewayFromEnv(env: Record<string, string>): { readonly gw: InProcessGateway } {
+  let gw: InProcessGateway | undefined;
+  beforeAll(() => {
+    gw = gatewayFromEnv(env);
+  });
+  afterAll(async () => gw?.close());
+  return {
+    get gw() {
+      if (gw === undefined) throw new Error("the gateway is not built yet (read it inside a test)");
+      return gw;
+    },
+  };
 }
