@@ -1,11 +1,13 @@
 import { readSse, streamSse } from "@acb/testkit";
 import { beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, tokenText, transcript, useScriptedGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, tokenText, transcript, useScriptedGateway } from "./harness.js";
 
-// USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e).
+// USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e), so no
+// tool servers either.
 const stack = useScriptedGateway({
   USE_MCP_IN_CHAT: "false",
+  ...NO_TOOL_SERVERS,
   ALLOWED_MODELS: "*",
   SSE_HEARTBEAT_MS: "200",
   TURN_TIMEOUT_MS: "4000",

@@ -6,7 +6,15 @@ import { SseParser, type SseMessage } from "@acb/schemas";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { drainStreams } from "../src/drain.js";
-import { gatewayFromEnv, json, tokenText, transcript, upstreamModel, useScriptedGateway } from "./harness.js";
+import {
+  gatewayFromEnv,
+  json,
+  NO_TOOL_SERVERS,
+  tokenText,
+  transcript,
+  upstreamModel,
+  useScriptedGateway,
+} from "./harness.js";
 
 /** "slow:<ms>:<text>" streams the words of <text> one every <ms>; anything else is echoed at once. */
 function slowScript(req: RecordedRequest) {
@@ -18,7 +26,7 @@ function slowScript(req: RecordedRequest) {
 }
 
 const stack = useScriptedGateway(
-  { USE_MCP_IN_CHAT: "false", SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "20000" },
+  { USE_MCP_IN_CHAT: "false", ...NO_TOOL_SERVERS, SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "20000" },
   { script: slowScript },
 );
 

@@ -9,6 +9,7 @@ import {
 } from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -19,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { loadGatewayConfig, type GatewayConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
 import type { Pipeline } from "../src/pipelines.js";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { withOwnDocsDataDir } from "./docs-data.js";
 
 export const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -62,10 +63,33 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
   };
 }
 
+/**
+ * Runs the built gateway with nothing but PATH and `env`, as an operator with a bad setting would: it must refuse at
+ * once, exit 1, with one stderr line and no stack trace. Returns that line.
+ */
+export function refusedStart(env: Record<string, string>): string {
+  const r = spawnSync(process.execPath, [GATEWAY_MAIN], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  expect(r.status, r.stderr).toBe(1);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(r.stderr).not.toContain("    at ");
+  return lines[0] ?? "";
+}
+
+/**
+ * An MCP server URL nothing listens on: for a gateway whose tests use no tools, so that embedded mode does not start
+ * its default tool servers (the file and docs servers, two child processes, the docs one seeding LanceDB).
+ */
+export const NO_TOOL_SERVERS = { MCP_SERVER_URL: "http://127.0.0.1:9/mcp" };
+
 /** gatewayFromEnv's defaults: the offline model, no MCP servers, nothing from the developer's shell. */
 export const BASE_ENV = {
   MODEL_PROVIDER: "offline",
-  MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+  ...NO_TOOL_SERVERS,
   USE_MCP_IN_CHAT: "false",
   LOG_LEVEL: "silent",
 };

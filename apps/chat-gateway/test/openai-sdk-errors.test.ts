@@ -3,7 +3,7 @@
 // before the OpenAI door's own routes run). The seed's routes keep the seed's shape for the same refusals.
 import OpenAI, { AuthenticationError, NotFoundError, RateLimitError } from "openai";
 import { describe, expect, it } from "vitest";
-import { json, startInProcessGateway, upstreamModel, useScriptedGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, startInProcessGateway, upstreamModel, useScriptedGateway } from "./harness.js";
 import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
 const MODEL = "gpt-4o-mini";
@@ -12,7 +12,7 @@ const OTHER = KEY_GLOBEX;
 /** The OpenAI door with the two tenants' keys, the agent's MCP server out of reach. */
 const DOOR = {
   CHAT_MODEL_ID: MODEL,
-  MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+  ...NO_TOOL_SERVERS,
   USE_MCP_IN_CHAT: "false",
   ...TWO_TENANTS,
 };

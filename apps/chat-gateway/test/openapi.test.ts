@@ -2,9 +2,9 @@
 // its example request with a documented status and content type.
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
-import { useScriptedGateway } from "./harness.js";
+import { NO_TOOL_SERVERS, useScriptedGateway } from "./harness.js";
 
-const stack = useScriptedGateway({ USE_MCP_IN_CHAT: "false" });
+const stack = useScriptedGateway({ USE_MCP_IN_CHAT: "false", ...NO_TOOL_SERVERS });
 
 interface Operation {
   parameters?: Array<{ name: string; in: string; example?: string }>;

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { startInProcessGateway, useScriptedGateway } from "./harness.js";
+import { NO_TOOL_SERVERS, startInProcessGateway, useScriptedGateway } from "./harness.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
 const stack = useScriptedGateway({ TURN_TIMEOUT_MS: "30000" }, { files: { "treasure-map.txt": "X\n" } });
@@ -112,7 +112,7 @@ describe("playground", { timeout: 60_000 }, () => {
   });
 
   it("PLAYGROUND=false serves no page at /", async () => {
-    const off = await startInProcessGateway({ PLAYGROUND: "false", MCP_SERVER_URL: "http://127.0.0.1:9/mcp" });
+    const off = await startInProcessGateway({ PLAYGROUND: "false", ...NO_TOOL_SERVERS });
     try {
       expect((await fetch(`${off.url}/`)).status).toBe(404);
     } finally {

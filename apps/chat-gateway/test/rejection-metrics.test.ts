@@ -2,7 +2,7 @@
 // against the gateway (in process, embedded pipeline, tiny limits), then counted on an authenticated /metrics scrape.
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, useScriptedGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, useScriptedGateway } from "./harness.js";
 
 const TENANTS = ["model", "chars", "conc", "rate", "q1", "q2", "q3", "ws", "ops"] as const;
 const keyOf = (tenant: (typeof TENANTS)[number]): string => `${tenant}-key-0123456789abcdef`;
@@ -11,7 +11,7 @@ const as = (tenant: (typeof TENANTS)[number]) => ({ authorization: `Bearer ${key
 // "slow" answers four words 250 ms apart (a turn that holds its slot for about a second); anything else at once.
 const stack = useScriptedGateway(
   {
-    MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+    ...NO_TOOL_SERVERS,
     USE_MCP_IN_CHAT: "false",
     AUTH_MODE: "api_key",
     API_KEYS: TENANTS.map((t) => `${t}:${keyOf(t)}`).join(","),
