@@ -1,7 +1,7 @@
-import { readSse, startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
+import { freePort, readSse, startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../src/config.js";
-import { json, refusedStart, startGateway, startInProcessGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, refusedStart, startGateway, startInProcessGateway } from "./harness.js";
 
 const BAD_ENV: Array<[Record<string, string>, string]> = [
   [{ PORT: "eighty" }, "PORT"],
@@ -68,8 +68,10 @@ describe("turn timeout", () => {
   afterAll(async () => upstream?.close());
 
   it("bounds every turn: SSE gets error then done, /v1/chat a 504", async () => {
+    // No tool servers: the bound is the turn's, whatever it waits on.
     const gw = await startInProcessGateway({
       OPENAI_BASE_URL: upstream.url,
+      ...NO_TOOL_SERVERS,
       TURN_TIMEOUT_MS: "1500",
       MODEL_TIMEOUT_MS: "60000",
       MODEL_MAX_RETRIES: "0",
@@ -90,21 +92,9 @@ describe("turn timeout", () => {
 });
 
 describe("REDIS_URL: distributed mode", () => {
-  let redis: PrivateRedis;
-  let upstream: ScriptedOpenAI;
-  beforeAll(async () => {
-    redis = await startRedis();
-    upstream = await startScriptedOpenAI();
-  });
-  afterAll(async () => {
-    await upstream?.close();
-    await redis?.stop();
-  });
-
   it("reports not ready (503) when Redis is unreachable", async () => {
-    const dead = await startRedis();
-    const url = dead.url;
-    await dead.stop();
+    // A free port: nothing listens there.
+    const url = `redis://127.0.0.1:${await freePort()}`;
     const gw = await startInProcessGateway({ MODEL_PROVIDER: "offline", REDIS_URL: url });
     try {
       const res = await fetch(`${gw.url}/readiness`);
