@@ -241,8 +241,6 @@ export interface Scripted<G> {
   /** The scripted OpenAI upstream the gateway's model talks to. */
   readonly upstream: ScriptedOpenAI;
   readonly gw: G;
-  /** FILES_ROOT, when `files` were asked for: a fresh directory holding them. */
-  readonly root: string;
 }
 
 interface ScriptedOptions {
@@ -261,32 +259,28 @@ function useScripted<G extends { close(): Promise<void> }>(
   env: Record<string, string>,
   options: ScriptedOptions,
 ): Scripted<G> {
-  let started: { upstream: ScriptedOpenAI; gw: G; root: string } | undefined;
+  let upstream: ScriptedOpenAI | undefined;
+  let gw: G | undefined;
   let root: string | undefined;
   beforeAll(async () => {
-    const upstream = await startScriptedOpenAI(options.script ? { script: options.script } : {});
+    upstream = await startScriptedOpenAI(options.script ? { script: options.script } : {});
     if (options.files !== undefined) root = filesRoot(options.files);
-    const gw = await start({ ...upstreamModel(upstream), ...(root !== undefined ? { FILES_ROOT: root } : {}), ...env });
-    started = { upstream, gw, root: root ?? "" };
+    gw = await start({ ...upstreamModel(upstream), ...(root !== undefined ? { FILES_ROOT: root } : {}), ...env });
   });
   afterAll(async () => {
-    await started?.gw.close();
-    await started?.upstream.close();
+    await gw?.close();
+    await upstream?.close();
     if (root !== undefined) rmSync(root, { recursive: true, force: true });
   });
-  const get = (): { upstream: ScriptedOpenAI; gw: G; root: string } => {
-    if (started === undefined) throw new Error("the scripted gateway is not started yet (read it inside a test)");
-    return started;
-  };
+  const notYet = () => new Error("the scripted gateway is not started yet (read it inside a test or hook)");
   return {
     get upstream() {
-      return get().upstream;
+      if (upstream === undefined) throw notYet();
+      return upstream;
     },
     get gw() {
-      return get().gw;
-    },
-    get root() {
-      return get().root;
+      if (gw === undefined) throw notYet();
+      return gw;
     },
   };
 }
