@@ -7,5 +7,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Files share nothing (own gateway, own upstream, own redis-server on a free port): run them side by side.
     fileParallelism: true,
+    // ...and in the same module graph: each worker imports the gateway (LangChain, OpenTelemetry, the MCP SDK…) once,
+    // not once per file, which was most of this suite's CPU. Nothing here keeps state at module level: every gateway
+    // builds its own metrics registry, history and queues; env is passed to the config parser, never to process.env.
+    isolate: false,
   },
 });

@@ -1,35 +1,13 @@
 // The `ai` package (v5) against POST /v1/ui/chat and GET /v1/ui/chat/{id}/stream: DefaultChatTransport,
 // readUIMessageStream, reconnectToStream. In process, embedded pipeline, real file server for tool parts.
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessGateway, type ListeningGateway } from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useScriptedGateway } from "./harness.js";
 
-let upstream: ScriptedOpenAI;
-let gw: ListeningGateway;
-let root: string;
+const stack = useScriptedGateway({ TURN_TIMEOUT_MS: "10000" }, { files: { "notes.txt": "hello\n" } });
 let transport: DefaultChatTransport<UIMessage>;
-
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "acb-ui-"));
-  writeFileSync(join(root, "notes.txt"), "hello\n");
-  upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({
-    OPENAI_API_KEY: "sk-test-not-real",
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    FILES_ROOT: root,
-    TURN_TIMEOUT_MS: "10000",
-  });
-  transport = new DefaultChatTransport({ api: `${gw.url}/v1/ui/chat` });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-  rmSync(root, { recursive: true, force: true });
+beforeAll(() => {
+  transport = new DefaultChatTransport({ api: `${stack.gw.url}/v1/ui/chat` });
 });
 
 const userMessage = (text: string, id = `u-${Math.random().toString(36).slice(2)}`): UIMessage => ({
@@ -46,11 +24,11 @@ async function finalMessage(stream: ReadableStream<UIMessageChunk>): Promise<UIM
 
 describe("AI SDK UI message stream v1", () => {
   it("text: one assistant message with the streamed text, from the client's whole conversation", async () => {
-    upstream.script((req) => ({
+    stack.upstream.script((req) => ({
       kind: "text",
       chunks: ["Hi ", "Ada, ", `you sent ${req.body.messages.length - 1} messages.`],
     }));
-    const before = upstream.requests.length;
+    const before = stack.upstream.requests.length;
     const chatId = `chat-${Date.now()}`;
     const stream = await transport.sendMessages({
       chatId,
@@ -68,17 +46,15 @@ describe("AI SDK UI message stream v1", () => {
     expect(message?.parts.filter((p) => p.type === "text").map((p) => (p.type === "text" ? p.text : ""))).toEqual([
       "Hi Ada, you sent 3 messages.",
     ]);
-    expect(upstream.requests[before]?.body.messages.slice(1).map((m) => `${m.role}: ${String(m.content)}`)).toEqual([
-      "user: I am Ada",
-      "assistant: Hello Ada",
-      "user: who am I?",
-    ]);
+    expect(
+      stack.upstream.requests[before]?.body.messages.slice(1).map((m) => `${m.role}: ${String(m.content)}`),
+    ).toEqual(["user: I am Ada", "assistant: Hello Ada", "user: who am I?"]);
     // Finished: nothing to resume.
     expect(await transport.reconnectToStream({ chatId })).toBeNull();
   });
 
   it("tools: a dynamic tool part with the MCP call's input and output, then the answer", async () => {
-    upstream.script((req) =>
+    stack.upstream.script((req) =>
       req.body.messages.some((m) => m.role === "tool")
         ? { kind: "text", chunks: ["There ", "is ", "notes.txt."] }
         : { kind: "tool_calls", calls: [{ id: "call_ui_1", name: "files__list_dir", arguments: '{"path":"."}' }] },
@@ -108,7 +84,7 @@ describe("AI SDK UI message stream v1", () => {
 
   it("reconnectToStream after the connection is cut mid-answer gives one whole message, nothing repeated", async () => {
     const words = Array.from({ length: 40 }, (_, i) => `w${i} `);
-    upstream.script(() => ({ kind: "text", chunks: words, delayMs: 25 }));
+    stack.upstream.script(() => ({ kind: "text", chunks: words, delayMs: 25 }));
     const chatId = `chat-cut-${Date.now()}`;
     const cut = new AbortController();
     const stream = await transport.sendMessages({
@@ -135,9 +111,13 @@ describe("AI SDK UI message stream v1", () => {
   });
 
   it("resume with Last-Event-ID sends only what follows; an unknown chat is 204; bad input is a 400 naming the field", async () => {
-    upstream.script(() => ({ kind: "text", chunks: Array.from({ length: 20 }, (_, i) => `t${i} `), delayMs: 20 }));
+    stack.upstream.script(() => ({
+      kind: "text",
+      chunks: Array.from({ length: 20 }, (_, i) => `t${i} `),
+      delayMs: 20,
+    }));
     const chatId = `chat-lei-${Date.now()}`;
-    const post = await fetch(`${gw.url}/v1/ui/chat`, {
+    const post = await fetch(`${stack.gw.url}/v1/ui/chat`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ id: chatId, messages: [userMessage("go")], trigger: "submit-message" }),
@@ -153,7 +133,9 @@ describe("AI SDK UI message stream v1", () => {
       lastId = /^id: (.+)$/m.exec(text)?.[1];
     }
     await reader.cancel();
-    const resumed = await fetch(`${gw.url}/v1/ui/chat/${chatId}/stream`, { headers: { "last-event-id": lastId } });
+    const resumed = await fetch(`${stack.gw.url}/v1/ui/chat/${chatId}/stream`, {
+      headers: { "last-event-id": lastId },
+    });
     const rest = await resumed.text();
     expect(rest).not.toContain('"type":"start"');
     expect(rest.trimEnd().endsWith("data: [DONE]")).toBe(true);
@@ -168,8 +150,8 @@ describe("AI SDK UI message stream v1", () => {
     // What was read before the cut plus what the resume sent is the whole answer once.
     expect(deltas.join("")).toBe(Array.from({ length: 20 }, (_, i) => `t${i} `).join(""));
 
-    expect((await fetch(`${gw.url}/v1/ui/chat/nobody-${Date.now()}/stream`)).status).toBe(204);
-    const bad = await fetch(`${gw.url}/v1/ui/chat`, {
+    expect((await fetch(`${stack.gw.url}/v1/ui/chat/nobody-${Date.now()}/stream`)).status).toBe(204);
+    const bad = await fetch(`${stack.gw.url}/v1/ui/chat`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ id: "../x", messages: [] }),
@@ -177,6 +159,8 @@ describe("AI SDK UI message stream v1", () => {
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { error: { details: Array<{ field: string }> } };
     expect(body.error.details.map((d) => d.field)).toEqual(expect.arrayContaining(["id", "messages"]));
-    expect((await fetch(`${gw.url}/v1/ui/chat/x/stream`, { headers: { "last-event-id": "nope" } })).status).toBe(400);
+    expect((await fetch(`${stack.gw.url}/v1/ui/chat/x/stream`, { headers: { "last-event-id": "nope" } })).status).toBe(
+      400,
+    );
   });
 });

@@ -1,12 +1,17 @@
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
+import {
+  gatewayFromEnv,
+  type InProcessGateway,
+  json,
+  sseEvents,
+  useGatewayFromEnv,
+  useScriptedApp,
+} from "./harness.js";
+import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
-const KEY_ACME = "acme-key-0123456789abcdef";
-const KEY_GLOBEX = "globex-key-0123456789abcdef";
 const SECRET = "a-test-hs256-secret-of-at-least-32-chars!";
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "chat-gateway";
@@ -35,14 +40,10 @@ async function expectRefused(res: Response, missing = false): Promise<void> {
 }
 
 describe("AUTH_MODE=api_key", () => {
-  let gw: InProcessGateway;
-  beforeAll(() => {
-    gw = gatewayFromEnv({ AUTH_MODE: "api_key", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}` });
-  });
-  afterAll(async () => gw.close());
+  const stack = useGatewayFromEnv(TWO_TENANTS);
 
   it("refuses a request without credentials: 401, JSON error, WWW-Authenticate: Bearer", async () => {
-    await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" })), true);
+    await expectRefused(await stack.gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" })), true);
   });
 
   it("refuses a wrong key, a key of another case, a Basic header and an empty bearer the same way", async () => {
@@ -52,28 +53,31 @@ describe("AUTH_MODE=api_key", () => {
       { authorization: `Basic ${Buffer.from(`acme:${KEY_ACME}`).toString("base64")}` },
       { authorization: "Bearer " },
     ]) {
-      await expectRefused(await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, headers)));
+      await expectRefused(await stack.gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, headers)));
     }
   });
 
   it("accepts the key as Authorization: Bearer and as X-API-Key, and never logs it", async () => {
     for (const headers of [bearer(KEY_ACME), { "x-api-key": KEY_GLOBEX }]) {
-      const res = await gw.app.request("/v1/chat", json({ session_id: "s", input: "hello there" }, headers));
+      const res = await stack.gw.app.request("/v1/chat", json({ session_id: "s", input: "hello there" }, headers));
       expect(res.status).toBe(200);
       expect(((await res.json()) as { text: string }).text.length).toBeGreaterThan(0);
     }
-    await gw.app.request("/v1/chat", json({ session_id: "s", input: "hi" }, bearer("wrong-key-0123456789abcdef")));
-    const logged = gw.logs.join("\n");
+    await stack.gw.app.request(
+      "/v1/chat",
+      json({ session_id: "s", input: "hi" }, bearer("wrong-key-0123456789abcdef")),
+    );
+    const logged = stack.gw.logs.join("\n");
     expect(logged).toContain("authentication refused");
     for (const secret of [KEY_ACME, KEY_GLOBEX, "wrong-key-0123456789abcdef"]) expect(logged).not.toContain(secret);
   });
 
   it("/healthz stays open; /readiness tells others only its status, authenticated callers the details", async () => {
-    expect((await gw.app.request("/healthz")).status).toBe(200);
-    const bare = await gw.app.request("/readiness");
+    expect((await stack.gw.app.request("/healthz")).status).toBe(200);
+    const bare = await stack.gw.app.request("/readiness");
     expect(bare.status).toBe(200);
     expect(await bare.json()).toEqual({ status: "ready" });
-    const full = (await (await gw.app.request("/readiness", { headers: bearer(KEY_ACME) })).json()) as Record<
+    const full = (await (await stack.gw.app.request("/readiness", { headers: bearer(KEY_ACME) })).json()) as Record<
       string,
       unknown
     >;
@@ -192,40 +196,27 @@ describe("AUTH_MODE=jwt with JWT_JWKS_URL (RS256 / ES256) and key rotation", () 
 });
 
 describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
-  let gw: InProcessGateway;
-  let upstream: ScriptedOpenAI;
-  beforeAll(async () => {
-    upstream = await startScriptedOpenAI();
-    gw = gatewayFromEnv({
-      MODEL_PROVIDER: "openai",
-      OPENAI_BASE_URL: upstream.url,
-      MODEL_MAX_RETRIES: "0",
-      AUTH_MODE: "api_key,jwt",
-      API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}`,
-      JWT_SECRET: SECRET,
-    });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await upstream.close();
-  });
+  const stack = useScriptedApp({ ...TWO_TENANTS, AUTH_MODE: "api_key,jwt", JWT_SECRET: SECRET });
   const lastSent = () =>
-    upstream.requests
+    stack.upstream.requests
       .at(-1)
       ?.body.messages.map((m) => String(m.content))
       .join("\n") ?? "";
 
   it("another tenant's session_id is a different, empty conversation", async () => {
-    await gw.app.request(
+    await stack.gw.app.request(
       "/v1/chat",
       json({ session_id: "shared", input: "acme secret: the red door" }, bearer(KEY_ACME)),
     );
-    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "what was the secret?" }, bearer(KEY_GLOBEX)));
+    await stack.gw.app.request(
+      "/v1/chat",
+      json({ session_id: "shared", input: "what was the secret?" }, bearer(KEY_GLOBEX)),
+    );
     expect(lastSent()).not.toContain("red door");
-    await gw.app.request("/v1/chat", json({ session_id: "shared", input: "and again?" }, bearer(KEY_ACME)));
+    await stack.gw.app.request("/v1/chat", json({ session_id: "shared", input: "and again?" }, bearer(KEY_ACME)));
     expect(lastSent()).toContain("acme secret: the red door");
     // A JWT for tenant acme is the same tenant as acme's API key.
-    await gw.app.request(
+    await stack.gw.app.request(
       "/v1/chat",
       json(
         { session_id: "shared", input: "via jwt" },
@@ -236,25 +227,25 @@ describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
   });
 
   it("another tenant's turn id is 404, exactly like a turn that never existed", async () => {
-    const started = await gw.app.request(
+    const started = await stack.gw.app.request(
       "/v1/chat/stream",
       json({ session_id: "mine", input: "private" }, bearer(KEY_ACME)),
     );
     const turnId = started.headers.get("x-turn-id") ?? "";
     expect((await sseEvents(started)).at(-1)).toMatchObject({ event: "done", data: "mine" });
 
-    const own = await gw.app.request(`/v1/turns/${turnId}/events`, { headers: bearer(KEY_ACME) });
+    const own = await stack.gw.app.request(`/v1/turns/${turnId}/events`, { headers: bearer(KEY_ACME) });
     expect(own.status).toBe(200);
     expect((await sseEvents(own)).map((e) => e.event)).toContain("done");
 
-    const foreign = await gw.app.request(`/v1/turns/${turnId}/events`, { headers: bearer(KEY_GLOBEX) });
-    const unknown = await gw.app.request(`/v1/turns/turn_doesnotexist00/events`, { headers: bearer(KEY_GLOBEX) });
+    const foreign = await stack.gw.app.request(`/v1/turns/${turnId}/events`, { headers: bearer(KEY_GLOBEX) });
+    const unknown = await stack.gw.app.request(`/v1/turns/turn_doesnotexist00/events`, { headers: bearer(KEY_GLOBEX) });
     expect(foreign.status).toBe(404);
     expect(unknown.status).toBe(404);
     expect([...foreign.headers.entries()]).toEqual([...unknown.headers.entries()]);
     expect(await foreign.text()).toBe(await unknown.text());
     // Resume with Last-Event-ID: the same 404.
-    const resume = await gw.app.request(`/v1/turns/${turnId}/events`, {
+    const resume = await stack.gw.app.request(`/v1/turns/${turnId}/events`, {
       headers: { ...bearer(KEY_GLOBEX), "last-event-id": "0-1" },
     });
     expect(resume.status).toBe(404);
@@ -262,40 +253,25 @@ describe("tenant isolation (AUTH_MODE=api_key,jwt)", () => {
 });
 
 describe("SESSION_SCOPE=subject", () => {
-  let gw: InProcessGateway;
-  let upstream: ScriptedOpenAI;
-  beforeAll(async () => {
-    upstream = await startScriptedOpenAI();
-    gw = gatewayFromEnv({
-      MODEL_PROVIDER: "openai",
-      OPENAI_BASE_URL: upstream.url,
-      AUTH_MODE: "jwt",
-      JWT_SECRET: SECRET,
-      SESSION_SCOPE: "subject",
-    });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await upstream.close();
-  });
+  const stack = useScriptedApp({ AUTH_MODE: "jwt", JWT_SECRET: SECRET, SESSION_SCOPE: "subject" });
 
   it("two users of one tenant have separate conversations and turns; a token without sub is refused", async () => {
     const alice = bearer(await hs256({ tenant: "acme", sub: "alice" }, { exp: "5m" }));
     const bob = bearer(await hs256({ tenant: "acme", sub: "bob" }, { exp: "5m" }));
-    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "s", input: "alice's note" }, alice));
+    const res = await stack.gw.app.request("/v1/chat/stream", json({ session_id: "s", input: "alice's note" }, alice));
     const turnId = res.headers.get("x-turn-id") ?? "";
     await res.text();
-    await gw.app.request("/v1/chat", json({ session_id: "s", input: "bob here" }, bob));
+    await stack.gw.app.request("/v1/chat", json({ session_id: "s", input: "bob here" }, bob));
     expect(
-      upstream.requests
+      stack.upstream.requests
         .at(-1)
         ?.body.messages.map((m) => String(m.content))
         .join("\n"),
     ).not.toContain("alice's note");
-    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: bob })).status).toBe(404);
-    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: alice })).status).toBe(200);
+    expect((await stack.gw.app.request(`/v1/turns/${turnId}/events`, { headers: bob })).status).toBe(404);
+    expect((await stack.gw.app.request(`/v1/turns/${turnId}/events`, { headers: alice })).status).toBe(200);
     await expectRefused(
-      await gw.app.request(
+      await stack.gw.app.request(
         "/v1/chat",
         json({ session_id: "s", input: "x" }, bearer(await hs256({ tenant: "acme" }, { exp: "5m" }))),
       ),

@@ -1,40 +1,42 @@
 // Turn control across tenants: another tenant's turn id is the same 404 as one that never existed, for
 // cancel (HTTP and WebSocket) and resume; equal session ids of two tenants never wait on each other.
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
+import { json, sseEvents, useGatewayFromEnv, useScriptedApp } from "./harness.js";
+import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
-const KEY_ACME = "acme-key-0123456789abcdef";
-const KEY_GLOBEX = "globex-key-0123456789abcdef";
 const acme = { "x-api-key": KEY_ACME };
 const globex = { "x-api-key": KEY_GLOBEX };
 
 describe("turn control is per tenant", () => {
-  let gw: InProcessGateway;
-  beforeAll(() => {
-    gw = gatewayFromEnv({ AUTH_MODE: "api_key", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}` });
-  });
-  afterAll(async () => gw.close());
+  const stack = useGatewayFromEnv(TWO_TENANTS);
 
   it("cancel and resume of another tenant's turn are 404, exactly like an unknown turn; the owner gets 202", async () => {
-    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "shared", input: "hello there" }, acme));
+    const res = await stack.gw.app.request(
+      "/v1/chat/stream",
+      json({ session_id: "shared", input: "hello there" }, acme),
+    );
     const turnId = res.headers.get("x-turn-id") ?? "";
     await sseEvents(res);
-    const foreign = await gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST", headers: globex });
-    const unknown = await gw.app.request(`/v1/turns/nosuchturn0000000000/cancel`, { method: "POST", headers: globex });
+    const foreign = await stack.gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST", headers: globex });
+    const unknown = await stack.gw.app.request(`/v1/turns/nosuchturn0000000000/cancel`, {
+      method: "POST",
+      headers: globex,
+    });
     expect(foreign.status).toBe(404);
     expect(await foreign.json()).toEqual(await unknown.json());
-    expect((await gw.app.request(`/v1/turns/${turnId}/events`, { headers: globex })).status).toBe(404);
-    expect((await gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST", headers: acme })).status).toBe(202);
-    expect((await gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST" })).status).toBe(401);
+    expect((await stack.gw.app.request(`/v1/turns/${turnId}/events`, { headers: globex })).status).toBe(404);
+    expect((await stack.gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST", headers: acme })).status).toBe(
+      202,
+    );
+    expect((await stack.gw.app.request(`/v1/turns/${turnId}/cancel`, { method: "POST" })).status).toBe(401);
   });
 
   it("a WebSocket cancel of another tenant's turn is the unknown-turn error frame", async () => {
-    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "ws-shared", input: "hi" }, acme));
+    const res = await stack.gw.app.request("/v1/chat/stream", json({ session_id: "ws-shared", input: "hi" }, acme));
     const turnId = res.headers.get("x-turn-id") ?? "";
     await sseEvents(res);
-    const host = await gw.listen();
+    const host = await stack.gw.listen();
     const ws = new WebSocket(`ws://${host}/ws/chat`, { headers: globex });
     try {
       await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
@@ -50,33 +52,20 @@ describe("turn control is per tenant", () => {
 });
 
 describe("sessions are ordered per tenant", () => {
-  let upstream: ScriptedOpenAI;
-  let gw: InProcessGateway;
-  beforeAll(async () => {
-    upstream = await startScriptedOpenAI({
-      script: () => ({ kind: "text", chunks: ["slow ", "answer ", "here"], delayMs: 300 }),
-    });
-    gw = gatewayFromEnv({
-      MODEL_PROVIDER: "openai",
-      OPENAI_API_KEY: "sk-test-not-real",
-      OPENAI_BASE_URL: upstream.url,
-      MODEL_MAX_RETRIES: "0",
-      AUTH_MODE: "api_key",
-      API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}`,
-    });
-  });
-  afterAll(async () => {
-    await gw.close();
-    await upstream.close();
+  const stack = useScriptedApp(TWO_TENANTS, {
+    script: () => ({ kind: "text", chunks: ["slow ", "answer ", "here"], delayMs: 300 }),
   });
 
   it("reject: a busy session of one tenant is 409 for that tenant only; another tenant's equal session id runs", async () => {
-    const first = await gw.app.request("/v1/chat/stream", json({ session_id: "same-id", input: "long one" }, acme));
-    const sameTenant = await gw.app.request(
+    const first = await stack.gw.app.request(
+      "/v1/chat/stream",
+      json({ session_id: "same-id", input: "long one" }, acme),
+    );
+    const sameTenant = await stack.gw.app.request(
       "/v1/chat/stream",
       json({ session_id: "same-id", input: "again", multitask_strategy: "reject" }, acme),
     );
-    const otherTenant = await gw.app.request(
+    const otherTenant = await stack.gw.app.request(
       "/v1/chat/stream",
       json({ session_id: "same-id", input: "hi", multitask_strategy: "reject" }, globex),
     );

@@ -1,15 +1,20 @@
 // Turn control on the embedded pipeline, in-process: cancel (HTTP, WebSocket, on disconnect, queued),
 // multitask strategies with the history checked afterwards, and resume rules. The model is the real
 // ChatOpenAI against the scripted upstream, which streams slowly and deterministically.
-import { startScriptedOpenAI, streamSse, type RecordedRequest, type ScriptedOpenAI } from "@acb/testkit";
+import { streamSse, type RecordedRequest } from "@acb/testkit";
 import { SseParser, type SseMessage } from "@acb/schemas";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { drainStreams } from "../src/drain.js";
-import { gatewayFromEnv, json, startInProcessGateway, transcript, type ListeningGateway } from "./harness.js";
-
-let upstream: ScriptedOpenAI;
-let gw: ListeningGateway;
+import {
+  gatewayFromEnv,
+  json,
+  NO_TOOL_SERVERS,
+  tokenText,
+  transcript,
+  upstreamModel,
+  useScriptedGateway,
+} from "./harness.js";
 
 /** "slow:<ms>:<text>" streams the words of <text> one every <ms>; anything else is echoed at once. */
 function slowScript(req: RecordedRequest) {
@@ -20,22 +25,10 @@ function slowScript(req: RecordedRequest) {
   return { kind: "text" as const, chunks: `echo: ${input}`.split(/(?<= )/) };
 }
 
-beforeAll(async () => {
-  upstream = await startScriptedOpenAI();
-  upstream.script(slowScript);
-  gw = await startInProcessGateway({
-    USE_MCP_IN_CHAT: "false",
-    OPENAI_API_KEY: "sk-test-not-real",
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    SSE_HEARTBEAT_MS: "200",
-    TURN_TIMEOUT_MS: "20000",
-  });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
+const stack = useScriptedGateway(
+  { USE_MCP_IN_CHAT: "false", ...NO_TOOL_SERVERS, SSE_HEARTBEAT_MS: "200", TURN_TIMEOUT_MS: "20000" },
+  { script: slowScript },
+);
 
 const sid = () => `s-${Math.random().toString(36).slice(2, 10)}`;
 const LONG = "slow:80:one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen";
@@ -67,10 +60,7 @@ class TurnStream {
   }
 
   get text(): string {
-    return this.messages
-      .filter((m) => m.event === "token")
-      .map((m) => m.data)
-      .join("");
+    return tokenText(this.messages);
   }
 
   async tokens(n: number): Promise<void> {
@@ -96,29 +86,31 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 }
 
 const events = (messages: SseMessage[]) => messages.map((m) => m.event);
-const cancel = (turnId: string) => fetch(`${gw.url}/v1/turns/${turnId}/cancel`, { method: "POST" });
+const cancel = (turnId: string) => fetch(`${stack.gw.url}/v1/turns/${turnId}/cancel`, { method: "POST" });
 /** What the model was sent for the next turn of `session` (its history), after asking it "next". */
 async function historySeenBy(session: string): Promise<string[]> {
-  const before = upstream.requests.length;
-  const res = await fetch(`${gw.url}/v1/chat`, json({ session_id: session, input: "next" }));
+  const before = stack.upstream.requests.length;
+  const res = await fetch(`${stack.gw.url}/v1/chat`, json({ session_id: session, input: "next" }));
   expect(res.status).toBe(200);
-  const request = upstream.requests.slice(before).find((r) => transcript(r.body.messages).at(-1) === "user: next");
+  const request = stack.upstream.requests
+    .slice(before)
+    .find((r) => transcript(r.body.messages).at(-1) === "user: next");
   return transcript(request?.body.messages ?? []).slice(1, -1);
 }
 
 describe("cancel", () => {
   it("POST /v1/turns/{id}/cancel stops the model mid-stream; the stream ends error(cancelled) + done; what the client saw is history", async () => {
     const session = sid();
-    const stream = await TurnStream.open(gw.url, { session_id: session, input: LONG });
+    const stream = await TurnStream.open(stack.gw.url, { session_id: session, input: LONG });
     await stream.tokens(3);
-    const aborted = upstream.abortedStreams;
+    const aborted = stack.upstream.abortedStreams;
     const res = await cancel(stream.turnId);
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ turn_id: stream.turnId, status: "cancelling" });
     const messages = await stream.end();
     expect(events(messages).slice(-2)).toEqual(["error", "done"]);
     expect(messages.at(-2)?.data).toBe("the turn was cancelled");
-    await until(() => upstream.abortedStreams > aborted, "the upstream to see its request aborted", 1_000);
+    await until(() => stack.upstream.abortedStreams > aborted, "the upstream to see its request aborted", 1_000);
     const partial = stream.text;
     expect(partial.length).toBeGreaterThan(0);
     expect(partial).not.toContain("sixteen");
@@ -128,7 +120,7 @@ describe("cancel", () => {
   });
 
   it("a WebSocket {type:cancel} stops the socket's running turn (not queued behind it)", async () => {
-    const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws/chat`);
+    const ws = new WebSocket(`${stack.gw.url.replace("http", "ws")}/ws/chat`);
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const frames: Array<{ event: string; data?: string; turn_id?: string }> = [];
     ws.on("message", (raw) =>
@@ -157,15 +149,19 @@ describe("cancel", () => {
 
   it("cancel_on_disconnect: the last follower leaving cancels the turn; by default the turn finishes and is kept", async () => {
     const kept = sid();
-    const plain = await TurnStream.open(gw.url, { session_id: kept, input: "slow:30:a b c d e f" });
+    const plain = await TurnStream.open(stack.gw.url, { session_id: kept, input: "slow:30:a b c d e f" });
     await plain.tokens(1);
     plain.disconnect();
     const cancelled = sid();
-    const leaving = await TurnStream.open(gw.url, { session_id: cancelled, input: LONG, cancel_on_disconnect: true });
+    const leaving = await TurnStream.open(stack.gw.url, {
+      session_id: cancelled,
+      input: LONG,
+      cancel_on_disconnect: true,
+    });
     await leaving.tokens(2);
-    const aborted = upstream.abortedStreams;
+    const aborted = stack.upstream.abortedStreams;
     leaving.disconnect();
-    await until(() => upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
+    await until(() => stack.upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
     expect(await historySeenBy(kept)).toEqual(["user: slow:30:a b c d e f", "assistant: a b c d e f"]);
     const seen = await historySeenBy(cancelled);
     expect(seen[0]).toBe(`user: ${LONG}`);
@@ -174,19 +170,19 @@ describe("cancel", () => {
 
   it("a cancel of a turn still queued behind its session's running turn ends it at once; it never runs", async () => {
     const session = sid();
-    const running = await TurnStream.open(gw.url, {
+    const running = await TurnStream.open(stack.gw.url, {
       session_id: session,
       input: "slow:60:alpha beta gamma delta epsilon",
     });
     await running.tokens(1);
-    const queued = await TurnStream.open(gw.url, { session_id: session, input: "never runs" });
+    const queued = await TurnStream.open(stack.gw.url, { session_id: session, input: "never runs" });
     expect((await cancel(queued.turnId)).status).toBe(202);
     const ended = await queued.end();
     expect(events(ended)).toEqual(["error", "done"]);
     expect(ended[1]?.data).toBe(session);
     expect(running.messages.some((m) => m.event === "done")).toBe(false);
     await running.end();
-    expect(upstream.requests.some((r) => transcript(r.body.messages).includes("user: never runs"))).toBe(false);
+    expect(stack.upstream.requests.some((r) => transcript(r.body.messages).includes("user: never runs"))).toBe(false);
     expect(await historySeenBy(session)).toEqual([
       "user: slow:60:alpha beta gamma delta epsilon",
       "assistant: alpha beta gamma delta epsilon",
@@ -194,15 +190,27 @@ describe("cancel", () => {
   });
 });
 
+/** A LONG turn of `session`, two tokens in, overtaken by `input` sent with `strategy`: both turns' streams. */
+async function overtake(
+  session: string,
+  input: string,
+  strategy: "interrupt" | "rollback",
+): Promise<{ running: TurnStream; next: TurnStream }> {
+  const running = await TurnStream.open(stack.gw.url, { session_id: session, input: LONG });
+  await running.tokens(2);
+  const next = await TurnStream.open(stack.gw.url, { session_id: session, input, multitask_strategy: strategy });
+  return { running, next };
+}
+
 describe("one session, in order (multitask_strategy)", () => {
   it("enqueue (default): two turns sent at once run one after the other; the second sees the first committed", async () => {
     const session = sid();
     const [a, b] = await Promise.all([
-      TurnStream.open(gw.url, { session_id: session, input: "slow:20:first answer here" }),
-      TurnStream.open(gw.url, { session_id: session, input: "second" }),
+      TurnStream.open(stack.gw.url, { session_id: session, input: "slow:20:first answer here" }),
+      TurnStream.open(stack.gw.url, { session_id: session, input: "second" }),
     ]);
     await Promise.all([a.end(), b.end()]);
-    const first = upstream.requests.find((r) => transcript(r.body.messages).at(-1) === "user: second");
+    const first = stack.upstream.requests.find((r) => transcript(r.body.messages).at(-1) === "user: second");
     const sent = transcript(first?.body.messages ?? []).slice(1);
     // Whichever was admitted first, the other one saw it whole.
     const order = sent.length === 3 ? "a-then-b" : "b-then-a";
@@ -215,9 +223,9 @@ describe("one session, in order (multitask_strategy)", () => {
 
   it("reject: 409 naming the running turn; the running turn is untouched", async () => {
     const session = sid();
-    const running = await TurnStream.open(gw.url, { session_id: session, input: "slow:30:one two three" });
+    const running = await TurnStream.open(stack.gw.url, { session_id: session, input: "slow:30:one two three" });
     const res = await fetch(
-      `${gw.url}/v1/chat/stream`,
+      `${stack.gw.url}/v1/chat/stream`,
       json({ session_id: session, input: "impatient", multitask_strategy: "reject" }),
     );
     expect(res.status).toBe(409);
@@ -235,13 +243,7 @@ describe("one session, in order (multitask_strategy)", () => {
 
   it("interrupt: the running turn is cancelled, its partial answer kept; the new turn runs next and sees it", async () => {
     const session = sid();
-    const running = await TurnStream.open(gw.url, { session_id: session, input: LONG });
-    await running.tokens(2);
-    const next = await TurnStream.open(gw.url, {
-      session_id: session,
-      input: "instead",
-      multitask_strategy: "interrupt",
-    });
+    const { running, next } = await overtake(session, "instead", "interrupt");
     const cut = await running.end();
     expect(events(cut).slice(-2)).toEqual(["error", "done"]);
     await next.end();
@@ -256,11 +258,9 @@ describe("one session, in order (multitask_strategy)", () => {
 
   it("rollback: the running turn is cancelled and nothing of it stays in history", async () => {
     const session = sid();
-    const keep = await TurnStream.open(gw.url, { session_id: session, input: "kept" });
+    const keep = await TurnStream.open(stack.gw.url, { session_id: session, input: "kept" });
     await keep.end();
-    const running = await TurnStream.open(gw.url, { session_id: session, input: LONG });
-    await running.tokens(2);
-    const next = await TurnStream.open(gw.url, { session_id: session, input: "redo", multitask_strategy: "rollback" });
+    const { running, next } = await overtake(session, "redo", "rollback");
     expect(events(await running.end()).slice(-2)).toEqual(["error", "done"]);
     await next.end();
     expect(await historySeenBy(session)).toEqual([
@@ -272,10 +272,10 @@ describe("one session, in order (multitask_strategy)", () => {
   });
 
   it("sessions of different ids do not wait on each other", async () => {
-    const slow = await TurnStream.open(gw.url, { session_id: sid(), input: LONG });
+    const slow = await TurnStream.open(stack.gw.url, { session_id: sid(), input: LONG });
     await slow.tokens(1);
     const started = Date.now();
-    const res = await fetch(`${gw.url}/v1/chat`, json({ session_id: sid(), input: "quick" }));
+    const res = await fetch(`${stack.gw.url}/v1/chat`, json({ session_id: sid(), input: "quick" }));
     expect(await res.json()).toEqual({ text: "echo: quick" });
     expect(slow.messages.some((m) => m.event === "done")).toBe(false);
     expect(Date.now() - started).toBeLessThan(1_000);
@@ -287,35 +287,34 @@ describe("one session, in order (multitask_strategy)", () => {
 describe("resume", () => {
   it("a turn queued with no event yet can be followed (200, waits); after done, Last-Event-ID = done's id is 204", async () => {
     const session = sid();
-    const running = await TurnStream.open(gw.url, { session_id: session, input: "slow:40:wait for me" });
-    const queued = await TurnStream.open(gw.url, { session_id: session, input: "queued one" });
+    const running = await TurnStream.open(stack.gw.url, { session_id: session, input: "slow:40:wait for me" });
+    const queued = await TurnStream.open(stack.gw.url, { session_id: session, input: "queued one" });
     queued.disconnect();
-    const res = await fetch(`${gw.url}/v1/turns/${queued.turnId}/events`);
+    const res = await fetch(`${stack.gw.url}/v1/turns/${queued.turnId}/events`);
     expect(res.status).toBe(200);
     const followed: SseMessage[] = [];
     for await (const m of streamSse(res)) followed.push(m);
-    expect(
-      followed
-        .filter((m) => m.event === "token")
-        .map((m) => m.data)
-        .join(""),
-    ).toBe("echo: queued one");
+    expect(tokenText(followed)).toBe("echo: queued one");
     expect(followed.at(-1)?.event).toBe("done");
     await running.end();
     const doneId = followed.at(-1)?.id ?? "";
-    const after = await fetch(`${gw.url}/v1/turns/${queued.turnId}/events`, { headers: { "last-event-id": doneId } });
+    const after = await fetch(`${stack.gw.url}/v1/turns/${queued.turnId}/events`, {
+      headers: { "last-event-id": doneId },
+    });
     expect(after.status).toBe(204);
     // Before done, the same resume point still streams the rest.
     const lastToken = followed.filter((m) => m.event === "token").at(-1)?.id ?? "";
-    const rest = await fetch(`${gw.url}/v1/turns/${queued.turnId}/events`, { headers: { "last-event-id": lastToken } });
+    const rest = await fetch(`${stack.gw.url}/v1/turns/${queued.turnId}/events`, {
+      headers: { "last-event-id": lastToken },
+    });
     expect(rest.status).toBe(200);
     expect((await rest.text()).includes("event: done")).toBe(true);
   });
 
   it("unknown turns stay 404; a malformed turn id is 400 naming turn_id", async () => {
-    expect((await fetch(`${gw.url}/v1/turns/nosuchturn0000000000/events`)).status).toBe(404);
+    expect((await fetch(`${stack.gw.url}/v1/turns/nosuchturn0000000000/events`)).status).toBe(404);
     expect((await cancel("nosuchturn0000000000")).status).toBe(404);
-    const bad = await fetch(`${gw.url}/v1/turns/bad.id/cancel`, { method: "POST" });
+    const bad = await fetch(`${stack.gw.url}/v1/turns/bad.id/cancel`, { method: "POST" });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain('"field":"turn_id"');
   });
@@ -332,7 +331,7 @@ describe("hostile turn control fields", () => {
       ["/v1/chat/stream", { session_id: sid(), input: "x", ...extra }],
       ["/v1/agent/chat/stream", { input: "x", ...extra }],
     ] as const) {
-      const res = await fetch(`${gw.url}${path}`, json(body));
+      const res = await fetch(`${stack.gw.url}${path}`, json(body));
       expect(res.status, path).toBe(400);
       const payload = (await res.json()) as { error: { details: Array<{ field: string }> } };
       expect(payload.error.details.map((d) => d.field)).toContain(field);
@@ -342,13 +341,7 @@ describe("hostile turn control fields", () => {
 
 describe("drain, in-process", () => {
   it("a draining gateway refuses new turns (503 not_ready), tells open streams to reconnect (retry:), and they resume with Last-Event-ID", async () => {
-    const own = gatewayFromEnv({
-      MODEL_PROVIDER: "openai",
-      OPENAI_API_KEY: "sk-test-not-real",
-      OPENAI_BASE_URL: upstream.url,
-      MODEL_MAX_RETRIES: "0",
-      SSE_HEARTBEAT_MS: "200",
-    });
+    const own = gatewayFromEnv({ ...upstreamModel(stack.upstream), SSE_HEARTBEAT_MS: "200" });
     onTestFinished(() => own.close());
     const base = `http://${await own.listen()}`;
     const res = await fetch(
@@ -402,17 +395,17 @@ describe("cancel_on_disconnect on the JSON answer", () => {
   it("POST /v1/chat abandoned by its client cancels the turn", async () => {
     const session = sid();
     const abort = new AbortController();
-    const before = upstream.requests.length;
-    const pending = fetch(`${gw.url}/v1/chat`, {
+    const before = stack.upstream.requests.length;
+    const pending = fetch(`${stack.gw.url}/v1/chat`, {
       ...json({ session_id: session, input: LONG, cancel_on_disconnect: true }),
       signal: abort.signal,
     }).catch(() => undefined);
-    await until(() => upstream.requests.length > before, "the upstream request");
+    await until(() => stack.upstream.requests.length > before, "the upstream request");
     await new Promise((r) => setTimeout(r, 200));
-    const aborted = upstream.abortedStreams;
+    const aborted = stack.upstream.abortedStreams;
     abort.abort();
     await pending;
-    await until(() => upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
+    await until(() => stack.upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
     expect((await historySeenBy(session))[1]).not.toContain("sixteen");
   });
 });

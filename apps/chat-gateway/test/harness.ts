@@ -1,14 +1,26 @@
 import { createLogger } from "@acb/logger";
-import { freePort, startService, type ServiceProcess } from "@acb/testkit";
+import {
+  freePort,
+  startScriptedOpenAI,
+  startService,
+  type ScriptedOpenAI,
+  type ScriptFn,
+  type ServiceProcess,
+} from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { loadGatewayConfig, type GatewayConfig } from "../src/config.js";
 import { createGateway } from "../src/gateway.js";
 import type { Pipeline } from "../src/pipelines.js";
+import { afterAll, beforeAll, expect } from "vitest";
 import { withOwnDocsDataDir } from "./docs-data.js";
 
 export const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -51,10 +63,33 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
   };
 }
 
+/**
+ * Runs the built gateway with nothing but PATH and `env`, as an operator with a bad setting would: it must refuse at
+ * once, exit 1, with one stderr line and no stack trace. Returns that line.
+ */
+export function refusedStart(env: Record<string, string>): string {
+  const r = spawnSync(process.execPath, [GATEWAY_MAIN], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  expect(r.status, r.stderr).toBe(1);
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(r.stderr).not.toContain("    at ");
+  return lines[0] ?? "";
+}
+
+/**
+ * An MCP server URL nothing listens on: for a gateway whose tests use no tools, so that embedded mode does not start
+ * its default tool servers (the file and docs servers, two child processes, the docs one seeding LanceDB).
+ */
+export const NO_TOOL_SERVERS = { MCP_SERVER_URL: "http://127.0.0.1:9/mcp" };
+
 /** gatewayFromEnv's defaults: the offline model, no MCP servers, nothing from the developer's shell. */
 export const BASE_ENV = {
   MODEL_PROVIDER: "offline",
-  MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+  ...NO_TOOL_SERVERS,
   USE_MCP_IN_CHAT: "false",
   LOG_LEVEL: "silent",
 };
@@ -185,4 +220,105 @@ export async function sseEvents(res: Response): Promise<Array<{ event: string; d
       const id = field("id")[0];
       return { event: field("event")[0] ?? "", data: field("data").join("\n"), ...(id !== undefined ? { id } : {}) };
     });
+}
+
+/** A fresh directory holding `files` (name → content), for FILES_ROOT; the caller removes it (rmSync). */
+export function filesRoot(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "acb-gw-files-"));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(root, name), content);
+  return root;
+}
+
+/** The model settings that make the gateway's model the real ChatOpenAI against `upstream`, without retries. */
+export const upstreamModel = (upstream: ScriptedOpenAI): Record<string, string> => ({
+  MODEL_PROVIDER: "openai",
+  OPENAI_API_KEY: "sk-test-not-real",
+  OPENAI_BASE_URL: upstream.url,
+  MODEL_MAX_RETRIES: "0",
+});
+
+export interface Scripted<G> {
+  /** The scripted OpenAI upstream the gateway's model talks to. */
+  readonly upstream: ScriptedOpenAI;
+  readonly gw: G;
+}
+
+interface ScriptedOptions {
+  /** The upstream's script until a test sets another (default: testkit's echo). */
+  readonly script?: ScriptFn;
+  /** Files (name → content) for a fresh FILES_ROOT, for the file server's tools. */
+  readonly files?: Record<string, string>;
+}
+
+/**
+ * Registers, in the calling file or describe block, a beforeAll that starts a scripted upstream and a gateway whose
+ * model is that upstream (`upstreamModel` + env), and an afterAll that closes both. Read `.upstream` and `.gw` in tests.
+ */
+function useScripted<G extends { close(): Promise<void> }>(
+  start: (env: Record<string, string>) => G | Promise<G>,
+  env: Record<string, string>,
+  options: ScriptedOptions,
+): Scripted<G> {
+  let upstream: ScriptedOpenAI | undefined;
+  let gw: G | undefined;
+  let root: string | undefined;
+  beforeAll(async () => {
+    upstream = await startScriptedOpenAI(options.script ? { script: options.script } : {});
+    if (options.files !== undefined) root = filesRoot(options.files);
+    gw = await start({ ...upstreamModel(upstream), ...(root !== undefined ? { FILES_ROOT: root } : {}), ...env });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await upstream?.close();
+    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  });
+  const notYet = () => new Error("the scripted gateway is not started yet (read it inside a test or hook)");
+  return {
+    get upstream() {
+      if (upstream === undefined) throw notYet();
+      return upstream;
+    },
+    get gw() {
+      if (gw === undefined) throw notYet();
+      return gw;
+    },
+  };
+}
+
+/** A listening in-process gateway (startInProcessGateway) against a scripted upstream, for the file or block. */
+export function useScriptedGateway(
+  env: Record<string, string> = {},
+  options: ScriptedOptions = {},
+): Scripted<ListeningGateway> {
+  return useScripted((e) => startInProcessGateway(e), env, options);
+}
+
+/** An in-process gateway driven with app.request() (gatewayFromEnv) against a scripted upstream. */
+export function useScriptedApp(
+  env: Record<string, string> = {},
+  options: ScriptedOptions = {},
+): Scripted<InProcessGateway> {
+  return useScripted((e) => gatewayFromEnv(e), env, options);
+}
+
+/** The text of a stream's token events (SSE messages or WebSocket frames), joined. */
+export const tokenText = (events: ReadonlyArray<{ event?: string; data?: string }>): string =>
+  events
+    .filter((e) => e.event === "token")
+    .map((e) => e.data ?? "")
+    .join("");
+
+/** gatewayFromEnv(env) for the calling file or describe block: built before its tests, closed after them. */
+export function useGatewayFromEnv(env: Record<string, string>): { readonly gw: InProcessGateway } {
+  let gw: InProcessGateway | undefined;
+  beforeAll(() => {
+    gw = gatewayFromEnv(env);
+  });
+  afterAll(async () => gw?.close());
+  return {
+    get gw() {
+      if (gw === undefined) throw new Error("the gateway is not built yet (read it inside a test)");
+      return gw;
+    },
+  };
 }

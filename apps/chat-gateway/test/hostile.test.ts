@@ -2,12 +2,12 @@ import { ErrorBody } from "@acb/schemas";
 import { readSse } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startInProcessGateway, type ListeningGateway } from "./harness.js";
+import { type ListeningGateway, NO_TOOL_SERVERS, startInProcessGateway } from "./harness.js";
 
 let gw: ListeningGateway;
 beforeAll(async () => {
-  // The offline model: hostile input must be refused before any model is involved anyway.
-  gw = await startInProcessGateway({ MODEL_PROVIDER: "offline" });
+  // The offline model and no tool servers: hostile input must be refused before any model or tool is involved anyway.
+  gw = await startInProcessGateway({ MODEL_PROVIDER: "offline", ...NO_TOOL_SERVERS });
 });
 afterAll(async () => {
   await gw?.stop();

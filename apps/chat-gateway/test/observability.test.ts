@@ -261,6 +261,15 @@ afterAll(async () => {
 
 describe("/metrics after known traffic", () => {
   it("the runner counts turns started and finished by mode and outcome, the tool call, tokens and timings", async () => {
+    // The runner counts a turn finished just after appending its `done` (it clears the turn's journal in between):
+    // the client may read `done` first, so wait until the three turns are counted, then check every figure once.
+    const finished = (text: string) =>
+      [
+        { mode: "agent", outcome: "completed" },
+        { mode: "chat", outcome: "completed" },
+        { mode: "chat", outcome: "upstream" },
+      ].map((labels) => sample(text, "acb_turns_finished_total", labels));
+    await expect.poll(async () => finished(await (await fetch(runnerMetrics)).text())).toEqual([1, 1, 1]);
     const text = await (await fetch(runnerMetrics)).text();
     expect(sample(text, "acb_turns_started_total", { mode: "agent" })).toBe(1);
     expect(sample(text, "acb_turns_started_total", { mode: "chat" })).toBe(2);

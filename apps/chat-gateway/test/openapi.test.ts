@@ -1,26 +1,10 @@
 // The OpenAPI document: valid (checked by @readme/openapi-parser), and every documented operation answers
 // its example request with a documented status and content type.
 import { compileErrors, validate } from "@readme/openapi-parser";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInProcessGateway, type ListeningGateway } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { NO_TOOL_SERVERS, useScriptedGateway } from "./harness.js";
 
-let upstream: ScriptedOpenAI;
-let gw: ListeningGateway;
-
-beforeAll(async () => {
-  upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({
-    OPENAI_API_KEY: "sk-test-not-real",
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    USE_MCP_IN_CHAT: "false",
-  });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
+const stack = useScriptedGateway({ USE_MCP_IN_CHAT: "false", ...NO_TOOL_SERVERS });
 
 interface Operation {
   parameters?: Array<{ name: string; in: string; example?: string }>;
@@ -30,7 +14,7 @@ interface Operation {
 
 describe("GET /openapi.json", () => {
   it("is a valid OpenAPI 3.1 document describing the new and the seed's routes", async () => {
-    const res = await fetch(`${gw.url}/openapi.json`);
+    const res = await fetch(`${stack.gw.url}/openapi.json`);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     const result = await validate(structuredClone(doc) as never);
@@ -51,7 +35,7 @@ describe("GET /openapi.json", () => {
   });
 
   it("every documented operation answers its example as documented (status and content type)", async () => {
-    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+    const doc = (await (await fetch(`${stack.gw.url}/openapi.json`)).json()) as {
       paths: Record<string, Record<string, Operation>>;
     };
     let checked = 0;
@@ -61,7 +45,7 @@ describe("GET /openapi.json", () => {
         for (const p of op.parameters ?? [])
           if (p.in === "path") path = path.replace(`{${p.name}}`, encodeURIComponent(p.example ?? "x"));
         const example = op.requestBody ? Object.values(op.requestBody.content)[0]?.example : undefined;
-        const res = await fetch(`${gw.url}${path}`, {
+        const res = await fetch(`${stack.gw.url}${path}`, {
           method: method.toUpperCase(),
           ...(example !== undefined
             ? { headers: { "content-type": "application/json" }, body: JSON.stringify(example) }
@@ -76,7 +60,7 @@ describe("GET /openapi.json", () => {
         await res.body?.cancel().catch(() => undefined);
         // A bad body on every operation that takes one is a documented 400 too.
         if (op.requestBody) {
-          const bad = await fetch(`${gw.url}${path}`, {
+          const bad = await fetch(`${stack.gw.url}${path}`, {
             method: method.toUpperCase(),
             headers: { "content-type": "application/json" },
             body: "{}",
@@ -91,7 +75,7 @@ describe("GET /openapi.json", () => {
   });
 
   it("/docs is a self-contained page that reads /openapi.json", async () => {
-    const res = await fetch(`${gw.url}/docs`);
+    const res = await fetch(`${stack.gw.url}/docs`);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await res.text();
     expect(html).toContain('fetch("/openapi.json")');

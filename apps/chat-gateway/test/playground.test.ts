@@ -1,40 +1,23 @@
 // The playground at `/` in headless Chromium (playwright-core): streamed answer, a tool card, a reload
 // mid-answer that continues, Stop. Screenshots go to test-artifacts/ (gitignored).
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { startInProcessGateway, type ListeningGateway } from "./harness.js";
+import { NO_TOOL_SERVERS, startInProcessGateway, useScriptedGateway } from "./harness.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));
-let upstream: ScriptedOpenAI;
-let gw: ListeningGateway;
+const stack = useScriptedGateway({ TURN_TIMEOUT_MS: "30000" }, { files: { "treasure-map.txt": "X\n" } });
 let browser: Browser;
-let root: string;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  root = mkdtempSync(join(tmpdir(), "acb-pg-"));
-  writeFileSync(join(root, "treasure-map.txt"), "X\n");
-  upstream = await startScriptedOpenAI();
-  gw = await startInProcessGateway({
-    OPENAI_API_KEY: "sk-test-not-real",
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    FILES_ROOT: root,
-    TURN_TIMEOUT_MS: "30000",
-  });
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await gw?.stop();
-  await upstream?.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 /** The text nodes of the last assistant message (tool cards and errors are elements of their own). */
@@ -59,14 +42,14 @@ async function ask(page: Page, text: string): Promise<void> {
 
 describe("playground", { timeout: 60_000 }, () => {
   it("streams the answer and shows the agent's tool call as a card with its arguments and result", async () => {
-    upstream.script((req) =>
+    stack.upstream.script((req) =>
       req.body.messages.some((m) => m.role === "tool")
         ? // Slow enough that a loaded machine still sees part of the answer before the rest.
           { kind: "text", chunks: ["I ", "found ", "the ", "map."], delayMs: 600 }
         : { kind: "tool_calls", calls: [{ id: "call_pg", name: "files__list_dir", arguments: '{"path":"."}' }] },
     );
     const page = await browser.newPage();
-    await page.goto(`${gw.url}/`);
+    await page.goto(`${stack.gw.url}/`);
     await page.selectOption("#mode", "agent");
     await ask(page, "list the files");
     const card = page.locator('[data-testid="tool-card"]');
@@ -85,9 +68,9 @@ describe("playground", { timeout: 60_000 }, () => {
 
   it("a reload mid-answer resumes the stream with Last-Event-ID: the whole answer once", async () => {
     const words = Array.from({ length: 30 }, (_, i) => `word${i} `);
-    upstream.script(() => ({ kind: "text", chunks: words, delayMs: 60 }));
+    stack.upstream.script(() => ({ kind: "text", chunks: words, delayMs: 60 }));
     const page = await browser.newPage();
-    await page.goto(`${gw.url}/`);
+    await page.goto(`${stack.gw.url}/`);
     await page.selectOption("#mode", "chat");
     await ask(page, "count for me");
     await expect.poll(() => assistantText(page)).toContain("word4 ");
@@ -100,10 +83,14 @@ describe("playground", { timeout: 60_000 }, () => {
   });
 
   it("Stop cancels the turn: the upstream request is aborted and the answer ends with the cancellation", async () => {
-    upstream.script(() => ({ kind: "text", chunks: Array.from({ length: 300 }, (_, i) => `n${i} `), delayMs: 40 }));
-    const aborted = upstream.abortedStreams;
+    stack.upstream.script(() => ({
+      kind: "text",
+      chunks: Array.from({ length: 300 }, (_, i) => `n${i} `),
+      delayMs: 40,
+    }));
+    const aborted = stack.upstream.abortedStreams;
     const page = await browser.newPage();
-    await page.goto(`${gw.url}/`);
+    await page.goto(`${stack.gw.url}/`);
     await page.selectOption("#mode", "chat");
     await ask(page, "never stop");
     await expect.poll(() => assistantText(page)).toContain("n3 ");
@@ -118,14 +105,14 @@ describe("playground", { timeout: 60_000 }, () => {
         { timeout: 5_000 },
       )
       .toContain("cancelled");
-    await expect.poll(() => upstream.abortedStreams).toBe(aborted + 1);
+    await expect.poll(() => stack.upstream.abortedStreams).toBe(aborted + 1);
     expect(await page.isDisabled("#send")).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, "playground-stopped.png"), fullPage: true });
     await page.close();
   });
 
   it("PLAYGROUND=false serves no page at /", async () => {
-    const off = await startInProcessGateway({ PLAYGROUND: "false", MCP_SERVER_URL: "http://127.0.0.1:9/mcp" });
+    const off = await startInProcessGateway({ PLAYGROUND: "false", ...NO_TOOL_SERVERS });
     try {
       expect((await fetch(`${off.url}/`)).status).toBe(404);
     } finally {

@@ -1,32 +1,17 @@
 // Issue 11: "metrics on rate-limit and admission rejections". Each refusal the limits can give, caused for real
 // against the gateway (in process, embedded pipeline, tiny limits), then counted on an authenticated /metrics scrape.
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, startInProcessGateway, type ListeningGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, useScriptedGateway } from "./harness.js";
 
 const TENANTS = ["model", "chars", "conc", "rate", "q1", "q2", "q3", "ws", "ops"] as const;
 const keyOf = (tenant: (typeof TENANTS)[number]): string => `${tenant}-key-0123456789abcdef`;
 const as = (tenant: (typeof TENANTS)[number]) => ({ authorization: `Bearer ${keyOf(tenant)}` });
 
-let upstream: ScriptedOpenAI;
-let gw: ListeningGateway;
-
-beforeAll(async () => {
-  // "slow" answers four words 250 ms apart (a turn that holds its slot for about a second); anything else at once.
-  upstream = await startScriptedOpenAI({
-    script: (req) => {
-      const last = req.body.messages.at(-1);
-      const slow = typeof last?.content === "string" && last.content.startsWith("slow");
-      return { kind: "text", chunks: ["one ", "two ", "three ", "four"], ...(slow ? { delayMs: 250 } : {}) };
-    },
-  });
-  gw = await startInProcessGateway({
-    MODEL_PROVIDER: "openai",
-    OPENAI_BASE_URL: upstream.url,
-    OPENAI_API_KEY: "sk-test",
-    MODEL_MAX_RETRIES: "0",
-    MCP_SERVER_URL: "http://127.0.0.1:9/mcp",
+// "slow" answers four words 250 ms apart (a turn that holds its slot for about a second); anything else at once.
+const stack = useScriptedGateway(
+  {
+    ...NO_TOOL_SERVERS,
     USE_MCP_IN_CHAT: "false",
     AUTH_MODE: "api_key",
     API_KEYS: TENANTS.map((t) => `${t}:${keyOf(t)}`).join(","),
@@ -37,16 +22,19 @@ beforeAll(async () => {
     EMBEDDED_CONCURRENCY: "1",
     MAX_QUEUED_TURNS: "1",
     WS_MAX_BACKLOG: "0",
-  });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await upstream?.close();
-});
+  },
+  {
+    script: (req) => {
+      const last = req.body.messages.at(-1);
+      const slow = typeof last?.content === "string" && last.content.startsWith("slow");
+      return { kind: "text", chunks: ["one ", "two ", "three ", "four"], ...(slow ? { delayMs: 250 } : {}) };
+    },
+  },
+);
 
 /** `acb_rejections_total` by reason, from an authenticated scrape. */
 async function rejections(): Promise<Record<string, number>> {
-  const res = await gw.app.request("/metrics", { headers: as("ops") });
+  const res = await stack.gw.app.request("/metrics", { headers: as("ops") });
   expect(res.status).toBe(200);
   const counts: Record<string, number> = {};
   for (const m of (await res.text()).matchAll(/^acb_rejections_total\{[^}]*reason="([a-z_]+)"[^}]*\} (\d+)$/gm))
@@ -55,12 +43,12 @@ async function rejections(): Promise<Record<string, number>> {
 }
 
 const chat = (tenant: (typeof TENANTS)[number], body: Record<string, unknown>, path = "/v1/chat/stream") =>
-  gw.app.request(
+  stack.gw.app.request(
     path,
     json({ session_id: `s-${tenant}-${Math.random().toString(36).slice(2)}`, input: "hi", ...body }, as(tenant)),
   );
 
-const slowRequests = () => upstream.requests.filter((r) => r.body.messages.at(-1)?.content === "slow").length;
+const slowRequests = () => stack.upstream.requests.filter((r) => r.body.messages.at(-1)?.content === "slow").length;
 
 describe("acb_rejections_total", () => {
   it("starts with no refusal counted", async () => {
@@ -112,7 +100,7 @@ describe("acb_rejections_total", () => {
   });
 
   it("a WebSocket message past WS_MAX_BACKLOG: error backlog_full, reason backlog_full; the totals are exact", async () => {
-    const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws/chat`, { headers: as("ws") });
+    const ws = new WebSocket(`${stack.gw.url.replace("http", "ws")}/ws/chat`, { headers: as("ws") });
     const frames: Array<{ event: string; code?: string }> = [];
     ws.on("message", (d) => frames.push(JSON.parse(String(d)) as { event: string; code?: string }));
     await new Promise((r) => ws.once("open", r));

@@ -1,10 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { GATEWAY_MAIN, gatewayFromEnv, type InProcessGateway } from "./harness.js";
-
-const KEY_ACME = "acme-key-0123456789abcdef";
-const KEY_GLOBEX = "globex-key-0123456789abcdef";
+import { loadGatewayConfig } from "../src/config.js";
+import { gatewayFromEnv, refusedStart, type InProcessGateway } from "./harness.js";
+import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
 interface Opened {
   readonly ws?: WebSocket;
@@ -80,7 +78,7 @@ describe("WS /ws/chat: credentials (AUTH_MODE=api_key)", () => {
   let gw: InProcessGateway;
   let base: string;
   beforeAll(async () => {
-    gw = gatewayFromEnv({ AUTH_MODE: "api_key", API_KEYS: `acme:${KEY_ACME},globex:${KEY_GLOBEX}` });
+    gw = gatewayFromEnv(TWO_TENANTS);
     base = await gw.listen();
   });
   afterAll(async () => gw.close());
@@ -124,24 +122,27 @@ describe("WS /ws/chat: credentials (AUTH_MODE=api_key)", () => {
   });
 });
 
+// Each refusal through the parser main.ts runs first (main.ts writes its message as the one stderr line and exits 1;
+// config-and-modes.test.ts checks that path on the built gateway): one spawn here for the security-critical refusal.
 describe("configuration of identity", () => {
-  const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [GATEWAY_MAIN], {
-      env: { PATH: process.env.PATH ?? "", MODEL_PROVIDER: "offline", ...env },
-      encoding: "utf8",
-      timeout: 10_000,
-    });
+  const parse = (env: Record<string, string>) => loadGatewayConfig({ MODEL_PROVIDER: "offline", ...env });
 
-  it("refuses to start without auth on a non-loopback address, in one line", () => {
+  it("the built gateway refuses to start without auth on a non-loopback address, in one line", () => {
+    expect(refusedStart({ MODEL_PROVIDER: "offline", HOST: "0.0.0.0" })).toMatch(
+      /AUTH_MODE=none is only allowed when HOST is a loopback address/,
+    );
+  });
+
+  it("refuses auth none on any non-loopback address, in one line", () => {
     const envs: Array<Record<string, string>> = [
       { HOST: "0.0.0.0" },
       { HOST: "0.0.0.0", AUTH_MODE: "none" },
       { HOST: "10.1.2.3", AUTH_MODE: "none" },
     ];
     for (const env of envs) {
-      const r = run(env);
-      expect(r.status, JSON.stringify(env)).toBe(1);
-      const lines = r.stderr.trim().split("\n");
+      const r = parse(env);
+      expect(r.ok, JSON.stringify(env)).toBe(false);
+      const lines = (r.ok ? "" : r.message).trim().split("\n");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/AUTH_MODE=none is only allowed when HOST is a loopback address/);
     }
@@ -163,13 +164,14 @@ describe("configuration of identity", () => {
   ];
   for (const [env, name] of bad) {
     it(`refuses ${JSON.stringify(env).slice(0, 70)} naming ${name}, never echoing a secret`, () => {
-      const r = run(env);
-      expect(r.status).toBe(1);
-      expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).toContain(name);
-      expect(r.stderr).not.toContain(secret);
-      expect(r.stderr).not.toContain('short"');
-      expect(r.stderr).not.toContain("    at ");
+      const r = parse(env);
+      expect(r.ok).toBe(false);
+      const message = r.ok ? "" : r.message;
+      expect(message.trim().split("\n")).toHaveLength(1);
+      expect(message).toContain(name);
+      expect(message).not.toContain(secret);
+      expect(message).not.toContain('short"');
+      expect(message).not.toContain("    at ");
     });
   }
 });
