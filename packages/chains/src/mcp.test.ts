@@ -132,15 +132,17 @@ async function startHttpServer(port?: number): Promise<{ service: ServiceProcess
   return { service, url: `http://127.0.0.1:${p}/mcp`, port: p };
 }
 
-function toolbox(
-  servers: Record<string, McpServerConfig>,
-  extra: { refreshMs?: number; connectTimeoutMs?: number } = {},
-): McpToolbox {
-  const box = new McpToolbox(servers, {
+type ToolboxExtra = { refreshMs?: number; connectTimeoutMs?: number };
+const newToolbox = (servers: Record<string, McpServerConfig>, extra: ToolboxExtra = {}): McpToolbox =>
+  new McpToolbox(servers, {
     toolTimeoutMs: 5000,
     connectTimeoutMs: extra.connectTimeoutMs ?? 5000,
     refreshMs: extra.refreshMs,
   });
+
+/** A toolbox closed after the test. */
+function toolbox(servers: Record<string, McpServerConfig>, extra: ToolboxExtra = {}): McpToolbox {
+  const box = newToolbox(servers, extra);
   boxes.push(box);
   return box;
 }
@@ -152,51 +154,115 @@ function find(tools: StructuredToolInterface[], name: string): StructuredToolInt
 }
 
 describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
-  it("over stdio: list_dir / read_text with plain names, results as strings", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    const names = tools.map((t) => t.name);
-    expect(names).toContain("list_dir");
-    expect(names).toContain("read_text");
-    const listed: unknown = await find(tools, "list_dir").invoke({ path: "." });
-    expect(typeof listed).toBe("string");
-    expect(JSON.parse(listed as string)).toEqual(["alpha.txt", "notes.md"]);
-    const text: unknown = await find(tools, "read_text").invoke({ path: "alpha.txt" });
-    expect(text).toContain("hello from alpha");
-    expect(box.status()).toEqual([{ name: "files", transport: "stdio", connected: true, tools: tools.length }]);
+  describe("over stdio (one server for these tests)", () => {
+    let box: McpToolbox;
+    beforeAll(() => {
+      box = newToolbox({ files: stdioServer() });
+    });
+    afterAll(async () => box.close());
+
+    it("list_dir / read_text with plain names, results as strings", async () => {
+      const tools = await box.tools();
+      const names = tools.map((t) => t.name);
+      expect(names).toContain("list_dir");
+      expect(names).toContain("read_text");
+      const listed: unknown = await find(tools, "list_dir").invoke({ path: "." });
+      expect(typeof listed).toBe("string");
+      expect(JSON.parse(listed as string)).toEqual(["alpha.txt", "notes.md"]);
+      const text: unknown = await find(tools, "read_text").invoke({ path: "alpha.txt" });
+      expect(text).toContain("hello from alpha");
+      expect(box.status()).toEqual([{ name: "files", transport: "stdio", connected: true, tools: tools.length }]);
+    });
+
+    it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
+      const tools = await box.tools();
+      await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(
+        /not.?found|no such|does not exist/i,
+      );
+      expect(box.status()[0]?.connected).toBe(true);
+      expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
+    });
   });
 
-  it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(
-      /not.?found|no such|does not exist/i,
-    );
-    expect(box.status()[0]?.connected).toBe(true);
-    expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
-  });
+  describe("next to a running HTTP server (one server for these tests)", () => {
+    // Already up when a test starts: the tests pay for one server start, not one each.
+    let live: McpServerConfig;
+    let liveService: ServiceProcess;
+    beforeAll(async () => {
+      const http = await startHttpServer();
+      services.pop();
+      liveService = http.service;
+      live = { transport: "streamable_http", url: http.url };
+    });
+    afterAll(async () => liveService.stop(2000));
 
-  it("over streamable HTTP, and two servers get prefixed names", async () => {
-    const http = await startHttpServer();
-    const single = toolbox({ files: { transport: "streamable_http", url: http.url } });
-    const plain = await single.tools();
-    expect(plain.map((t) => t.name)).toContain("list_dir");
-    expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual([
-      "notes.md",
-    ]);
+    it("over streamable HTTP, and two servers get prefixed names", async () => {
+      const single = toolbox({ files: live });
+      const plain = await single.tools();
+      expect(plain.map((t) => t.name)).toContain("list_dir");
+      expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual([
+        "notes.md",
+      ]);
 
-    const both = toolbox({ local: stdioServer(), remote: { transport: "streamable_http", url: http.url } });
-    const tools = await both.tools();
-    const names = tools.map((t) => t.name);
-    expect(names).toEqual(
-      expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]),
-    );
-    expect(names.some((n) => n === "list_dir")).toBe(false);
-    expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
-    expect(both.status().map((s) => [s.name, s.connected])).toEqual([
-      ["local", true],
-      ["remote", true],
-    ]);
+      const both = toolbox({ local: stdioServer(), remote: live });
+      const tools = await both.tools();
+      const names = tools.map((t) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]),
+      );
+      expect(names.some((n) => n === "list_dir")).toBe(false);
+      expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+      expect(both.status().map((s) => [s.name, s.connected])).toEqual([
+        ["local", true],
+        ["remote", true],
+      ]);
+    });
+
+    it("a dead server does not hold up the others and shows as not connected", async () => {
+      const deadPort = await freePort();
+      const box = toolbox(
+        { files: live, dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } },
+        { connectTimeoutMs: 3000 },
+      );
+      const started = Date.now();
+      const tools = await box.tools();
+      expect(Date.now() - started).toBeLessThan(3000 + 1000);
+      expect(tools.map((t) => t.name)).toContain("files__list_dir");
+      expect(tools.some((t) => t.name.startsWith("dead__"))).toBe(false);
+      const status = box.status();
+      expect(status.find((s) => s.name === "files")).toMatchObject({ connected: true });
+      const dead = status.find((s) => s.name === "dead");
+      expect(dead).toMatchObject({ connected: false, tools: 0 });
+      expect(dead?.error).toMatch(/connection refused|connection failed/);
+      expect(dead?.error).not.toContain("127.0.0.1");
+    });
+
+    it("a server that hangs is bounded by connectTimeoutMs", async () => {
+      // A TCP listener that accepts and never answers.
+      const { createServer } = await import("node:net");
+      const sockets: import("node:net").Socket[] = [];
+      const silent = createServer((s) => sockets.push(s));
+      await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+      const address = silent.address();
+      const port = address !== null && typeof address === "object" ? address.port : 0;
+      try {
+        const box = toolbox(
+          { files: live, slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } },
+          { connectTimeoutMs: 2500 },
+        );
+        const started = Date.now();
+        const tools = await box.tools();
+        expect(Date.now() - started).toBeLessThan(2500 + 1000);
+        expect(tools.map((t) => t.name)).toContain("files__read_text");
+        expect(box.status().find((s) => s.name === "slow")).toMatchObject({
+          connected: false,
+          error: "cannot connect: did not answer within 2.5 s",
+        });
+      } finally {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    });
   });
 
   it("headers reach an HTTP server (bearer token); without them the status says so, without leaking the URL", async () => {
@@ -224,52 +290,6 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
       connected: false,
       error: "cannot connect: HTTP 401 (check the server's token/headers)",
     });
-  });
-
-  it("a dead server does not hold up the others and shows as not connected", async () => {
-    const deadPort = await freePort();
-    const box = toolbox(
-      { files: stdioServer(), dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } },
-      { connectTimeoutMs: 3000 },
-    );
-    const started = Date.now();
-    const tools = await box.tools();
-    expect(Date.now() - started).toBeLessThan(3000 + 1000);
-    expect(tools.map((t) => t.name)).toContain("files__list_dir");
-    expect(tools.some((t) => t.name.startsWith("dead__"))).toBe(false);
-    const status = box.status();
-    expect(status.find((s) => s.name === "files")).toMatchObject({ connected: true });
-    const dead = status.find((s) => s.name === "dead");
-    expect(dead).toMatchObject({ connected: false, tools: 0 });
-    expect(dead?.error).toMatch(/connection refused|connection failed/);
-    expect(dead?.error).not.toContain("127.0.0.1");
-  });
-
-  it("a server that hangs is bounded by connectTimeoutMs", async () => {
-    // A TCP listener that accepts and never answers.
-    const { createServer } = await import("node:net");
-    const sockets: import("node:net").Socket[] = [];
-    const silent = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const address = silent.address();
-    const port = address !== null && typeof address === "object" ? address.port : 0;
-    try {
-      const box = toolbox(
-        { files: stdioServer(), slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } },
-        { connectTimeoutMs: 2500 },
-      );
-      const started = Date.now();
-      const tools = await box.tools();
-      expect(Date.now() - started).toBeLessThan(2500 + 1000);
-      expect(tools.map((t) => t.name)).toContain("files__read_text");
-      expect(box.status().find((s) => s.name === "slow")).toMatchObject({
-        connected: false,
-        error: "cannot connect: did not answer within 2.5 s",
-      });
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => silent.close(() => r()));
-    }
   });
 
   it("a server restarted on the same port is reconnected (session renewed inside the call, and on the next tools())", async () => {
