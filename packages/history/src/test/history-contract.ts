@@ -49,10 +49,15 @@ export const HOSTILE_TURN_IDS = [
  * The behaviour every ChatHistoryStore adapter must have. `makeStore` builds a store (options merged over the
  * defaults); `cleanup` runs after each test.
  */
+/**
+ * `wait` lets time pass for the expiry case: a real sleep against Redis (its clock is its own), a moved fake clock
+ * for a store that reads `Date.now()`.
+ */
 export function describeHistoryContract(
   name: string,
   makeStore: MakeStore,
   cleanup: () => Promise<void> = async () => {},
+  wait: (ms: number) => Promise<void> = sleep,
 ): void {
   describe(`ChatHistoryStore contract: ${name}`, () => {
     afterEach(async () => {
@@ -134,11 +139,11 @@ export function describeHistoryContract(
       const store = await makeStore({ ttlSeconds: 1 });
       const s = sid();
       await store.commitTurn(s, "turn-0001", turn(1));
-      await sleep(600);
+      await wait(600);
       await store.commitTurn(s, "turn-0002", turn(2)); // a write renews the expiry of the whole session
-      await sleep(600);
+      await wait(600);
       expect(await store.getMessages(s)).toHaveLength(4);
-      await sleep(1000);
+      await wait(1000);
       expect(await store.getMessages(s)).toEqual([]);
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(2);
