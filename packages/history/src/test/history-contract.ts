@@ -29,7 +29,7 @@ export function turn(n: number): BaseMessage[] {
   return [new HumanMessage(`q${n}`), new AIMessage(`a${n}`)];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const HOSTILE_SESSION_IDS = ["", "a".repeat(129), "a b", "x\n", "{evil}"];
 /** Turn ids break the API's one rule (TurnId in @acb/schemas: 8-64 of A-Z a-z 0-9 _ -). */
