@@ -29,6 +29,14 @@ export function turn(n: number): BaseMessage[] {
   return [new HumanMessage(`q${n}`), new AIMessage(`a${n}`)];
 }
 
+/** The summary of `turn(n)` for each n, in order. */
+export function turnsSummary(...ns: number[]): [string, string][] {
+  return ns.flatMap((n): [string, string][] => [
+    ["human", `q${n}`],
+    ["ai", `a${n}`],
+  ]);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const HOSTILE_SESSION_IDS = ["", "a".repeat(129), "a b", "x\n", "{evil}"];
@@ -75,13 +83,7 @@ export function describeHistoryContract(
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
       expect(await store.commitTurn(s, "turn-0002", [new SystemMessage("sys"), ...turn(2)])).toBe(true);
       const messages = await store.getMessages(s);
-      expect(summary(messages)).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-        ["system", "sys"],
-        ["human", "q2"],
-        ["ai", "a2"],
-      ]);
+      expect(summary(messages)).toEqual([...turnsSummary(1), ["system", "sys"], ...turnsSummary(2)]);
       expect(messages[0]).toBeInstanceOf(HumanMessage);
       expect(messages[1]).toBeInstanceOf(AIMessage);
     });
@@ -92,10 +94,7 @@ export function describeHistoryContract(
       expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(true);
       expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(false);
       expect(await store.commitTurn(s, "turn-one-1", turn(99))).toBe(false);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual(turnsSummary(1));
       // Same content under a new turn id is a new turn.
       expect(await store.commitTurn(s, "turn-two-2", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(4);
@@ -111,23 +110,14 @@ export function describeHistoryContract(
       expect(await store.commitTurn(b, "turn-0001", turn(2))).toBe(true);
       await store.clear(a);
       expect(await store.getMessages(a)).toEqual([]);
-      expect(summary(await store.getMessages(b))).toEqual([
-        ["human", "q2"],
-        ["ai", "a2"],
-      ]);
+      expect(summary(await store.getMessages(b))).toEqual(turnsSummary(2));
     });
 
     it("caps the history at maxMessages, dropping the oldest", async () => {
       const store = await makeStore({ maxMessages: 5 });
       const s = sid();
       for (let i = 1; i <= 4; i++) expect(await store.commitTurn(s, `turn-000${i}`, turn(i))).toBe(true);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["ai", "a2"],
-        ["human", "q3"],
-        ["ai", "a3"],
-        ["human", "q4"],
-        ["ai", "a4"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual([["ai", "a2"], ...turnsSummary(3, 4)]);
       // Trimmed turns are still remembered as committed.
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(false);
       // The LangChain view obeys the same cap.
@@ -200,14 +190,7 @@ export function describeHistoryContract(
       await history.addMessage(new HumanMessage("q3"));
       await history.addAIMessage("a3");
       await history.addMessages([]);
-      expect(summary(await history.getMessages())).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-        ["human", "q2"],
-        ["ai", "a2"],
-        ["human", "q3"],
-        ["ai", "a3"],
-      ]);
+      expect(summary(await history.getMessages())).toEqual(turnsSummary(1, 2, 3));
       expect(summary(await store.getMessages(s))).toEqual(summary(await history.getMessages()));
       await history.clear();
       expect(await history.getMessages()).toEqual([]);
@@ -244,10 +227,7 @@ export function describeHistoryContract(
       const results = await Promise.all(Array.from({ length: 10 }, () => store.commitTurn(s, "same-turn", turn(1))));
       expect(results.filter((r) => r)).toHaveLength(1);
       expect(results.filter((r) => !r)).toHaveLength(9);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual(turnsSummary(1));
     });
 
     it("concurrent commits of different turns each land whole (never interleaved)", async () => {
