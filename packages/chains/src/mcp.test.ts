@@ -147,6 +147,16 @@ function toolbox(servers: Record<string, McpServerConfig>, extra: ToolboxExtra =
   return box;
 }
 
+/** A toolbox of one server named files that has already answered a call; resolves with the box and its tools. */
+async function workingToolbox(files: McpServerConfig, extra: ToolboxExtra = {}) {
+  const box = toolbox({ files }, extra);
+  const tools = await box.tools();
+  expect(await find(tools, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+  return { box, tools };
+}
+
+const overHttp = (url: string): McpServerConfig => ({ transport: "streamable_http", url });
+
 function find(tools: StructuredToolInterface[], name: string): StructuredToolInterface {
   const t = tools.find((x) => x.name === name);
   if (t === undefined) throw new Error(`no tool ${name} in ${tools.map((x) => x.name).join(", ")}`);
@@ -272,9 +282,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
   it("a server restarted on the same port is reconnected (session renewed inside the call, and on the next tools())", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
-    const before = await box.tools();
-    expect(await find(before, "read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+    const { box, tools: before } = await workingToolbox(overHttp(first.url));
 
     await first.service.stop(2000);
     // While it is down: a tool call fails with a clear tool error, and the server shows as disconnected.
@@ -292,9 +300,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
   it("a restart the client did not notice: the old session is renewed transparently", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
-    const tools = await box.tools();
-    expect(await find(tools, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+    const { box, tools } = await workingToolbox(overHttp(first.url));
     await first.service.stop(2000);
     await startHttpServer(first.port);
     // The server no longer knows the session (HTTP 404): the toolbox starts a new session and retries once.
@@ -304,8 +310,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
   it("refreshMs=0: tools() re-checks a connected server and notices a restart before any tool call", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } }, { refreshMs: 0 });
-    expect((await box.tools()).length).toBeGreaterThan(1);
+    const { box } = await workingToolbox(overHttp(first.url), { refreshMs: 0 });
     first.service.kill("SIGKILL");
     await first.service.exited;
     await startHttpServer(first.port);
@@ -315,9 +320,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
   });
 
   it("a stdio server whose process dies is restarted on the next tools()", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    expect(await find(tools, "list_dir").invoke({})).toContain("alpha.txt");
+    const { box, tools } = await workingToolbox(stdioServer());
     // The toolbox does not expose its child's pid: find the one this test started (its temp root is unique).
     const { execFileSync } = await import("node:child_process");
     const out = execFileSync("pgrep", ["-f", `${FILESERVER} --root ${root}`])
