@@ -113,11 +113,17 @@ function stdioServer(): McpServerConfig {
   return { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] };
 }
 
+type HttpFileServer = { service: ServiceProcess; url: string; port: number };
+
 /** The file server over HTTP (on `port`, or a free one; with `env` added), stopped after the test. */
-async function startHttpServer(
-  port?: number,
-  env: Record<string, string> = {},
-): Promise<{ service: ServiceProcess; url: string; port: number }> {
+async function startHttpServer(port?: number, env: Record<string, string> = {}): Promise<HttpFileServer> {
+  const server = await spawnHttpServer(port, env);
+  services.push(server.service);
+  return server;
+}
+
+/** The file server over HTTP; the caller stops it. */
+async function spawnHttpServer(port?: number, env: Record<string, string> = {}): Promise<HttpFileServer> {
   const p = port ?? (await freePort());
   const service = await startService(
     process.execPath,
@@ -128,7 +134,6 @@ async function startHttpServer(
       ready: async () => (await fetch(`http://127.0.0.1:${p}/healthz`)).ok,
     },
   );
-  services.push(service);
   return { service, url: `http://127.0.0.1:${p}/mcp`, port: p };
 }
 
@@ -199,10 +204,9 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
     let live: McpServerConfig;
     let liveService: ServiceProcess;
     beforeAll(async () => {
-      const http = await startHttpServer();
-      services.pop();
+      const http = await spawnHttpServer();
       liveService = http.service;
-      live = { transport: "streamable_http", url: http.url };
+      live = overHttp(http.url);
     });
     afterAll(async () => liveService.stop(2000));
 
@@ -233,7 +237,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
      * live server's tools only; resolves with the broken server's status.
      */
     async function brokenNextToLive(url: string, connectTimeoutMs: number) {
-      const box = toolbox({ files: live, broken: { transport: "streamable_http", url } }, { connectTimeoutMs });
+      const box = toolbox({ files: live, broken: overHttp(url) }, { connectTimeoutMs });
       const started = Date.now();
       const tools = await box.tools();
       expect(Date.now() - started).toBeLessThan(connectTimeoutMs + 1000);
@@ -271,7 +275,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
       files: { transport: "streamable_http", url, headers: { Authorization: `Bearer ${token}` } },
     });
     expect(await find(await withToken.tools(), "list_dir").invoke({})).toContain("alpha.txt");
-    const without = toolbox({ files: { transport: "streamable_http", url } });
+    const without = toolbox({ files: overHttp(url) });
     expect(await without.tools()).toEqual([]);
     const status = without.status()[0];
     expect(status).toMatchObject({
