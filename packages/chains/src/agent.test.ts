@@ -1,33 +1,25 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import { rmSync } from "node:fs";
+import { toolCallsThenText } from "@acb/testkit";
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runAgentTurn } from "./agent.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAgentTurn, type AgentTurnArgs } from "./agent.js";
 import { ModelError } from "./errors.js";
 import { McpToolbox } from "./mcp/index.js";
-import { createChatModel } from "./models.js";
 import { OFFLINE_MARKER, OfflineChatModel } from "./offline.js";
 import { collector } from "./test/collector.js";
+import { FILESERVER, filesRoot } from "./test/fileserver.js";
+import { openai, useScriptedOpenAI } from "./test/scripted.js";
 import type { TurnEvent } from "@acb/schemas";
 
-const here = dirname(fileURLToPath(import.meta.url));
 /** An event as the seed's SSE shows it (name + data); the optional tool fields are checked on their own. */
 const seedWire = (e: TurnEvent): { event: string; data: string } => ({ event: e.event, data: e.data });
-const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");
 
 let root: string;
 let box: McpToolbox;
 beforeAll(() => {
-  if (!existsSync(FILESERVER))
-    throw new Error(`build the file server first: pnpm --dir apps/mcp-fileserver build (${FILESERVER})`);
-  root = mkdtempSync(join(tmpdir(), "chains-agent-"));
-  writeFileSync(join(root, "zebra-report.txt"), "quarterly numbers\n");
-  writeFileSync(join(root, "readme.md"), "# Read me\n");
+  root = filesRoot("chains-agent-", { "zebra-report.txt": "quarterly numbers\n", "readme.md": "# Read me\n" });
   box = new McpToolbox(
     { files: { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] } },
     { toolTimeoutMs: 5000, connectTimeoutMs: 5000 },
@@ -38,14 +30,12 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-let server: ScriptedOpenAI | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const scripted = useScriptedOpenAI();
 
-const openai = (url: string) =>
-  createChatModel({ provider: "openai", baseUrl: url, model: "gpt-4o-mini", timeoutMs: 5000, maxRetries: 0 });
+/** One agent turn with no history and a signal nobody aborts, unless the test gives them. */
+const agentTurn = (
+  args: Omit<AgentTurnArgs, "history" | "signal"> & Partial<Pick<AgentTurnArgs, "history" | "signal">>,
+) => runAgentTurn({ history: [], signal: new AbortController().signal, ...args });
 
 const types = (messages: BaseMessage[]) => messages.map((m) => m.type);
 
@@ -54,20 +44,19 @@ describe(
   { timeout: 20_000 },
   () => {
     it("runs list_dir through MCP, streams tool events then tokens, and returns the whole exchange", async () => {
-      server = await startScriptedOpenAI({
-        script: (_req, i) =>
-          i === 0
-            ? { kind: "tool_calls", calls: [{ id: "call_1", name: "list_dir", arguments: '{"path":"."}' }] }
-            : { kind: "text", chunks: ["There ", "are ", "two files."] },
+      const server = await scripted({
+        script: toolCallsThenText(
+          [{ id: "call_1", name: "list_dir", arguments: '{"path":"."}' }],
+          ["There ", "are ", "two files."],
+        ),
       });
       const { events, emit } = collector();
       const history = [new HumanMessage("hi, I am Ada"), new AIMessage("Hello Ada.")];
-      const result = await runAgentTurn({
+      const result = await agentTurn({
         model: openai(server.url),
         tools: await box.tools(),
         history,
         input: "what files are there?",
-        signal: new AbortController().signal,
         emit,
       });
 
@@ -104,19 +93,17 @@ describe(
     });
 
     it("a failing MCP tool (missing file) goes back to the model as an error tool message, and the turn ends normally", async () => {
-      server = await startScriptedOpenAI({
-        script: (_req, i) =>
-          i === 0
-            ? { kind: "tool_calls", calls: [{ id: "call_r", name: "read_text", arguments: '{"path":"nope.txt"}' }] }
-            : { kind: "text", chunks: ["That file ", "does not exist."] },
+      const server = await scripted({
+        script: toolCallsThenText(
+          [{ id: "call_r", name: "read_text", arguments: '{"path":"nope.txt"}' }],
+          ["That file ", "does not exist."],
+        ),
       });
       const { events, emit } = collector();
-      const result = await runAgentTurn({
+      const result = await agentTurn({
         model: openai(server.url),
         tools: await box.tools(),
-        history: [],
         input: "read nope.txt",
-        signal: new AbortController().signal,
         emit,
       });
       expect(result.text).toBe("That file does not exist.");
@@ -138,43 +125,33 @@ describe(
         },
         { name: "boom", description: "Always fails.", schema: z.object({}) },
       );
-      server = await startScriptedOpenAI({
-        script: (_req, i) =>
-          i === 0
-            ? {
-                kind: "tool_calls",
-                calls: [
-                  { id: "call_a", name: "boom", arguments: "{}" },
-                  { id: "call_b", name: "list_dir", arguments: '{"path":"."}' },
-                ],
-              }
-            : { kind: "text", chunks: ["One tool failed."] },
+      const server = await scripted({
+        script: toolCallsThenText(
+          [
+            { id: "call_a", name: "boom", arguments: "{}" },
+            { id: "call_b", name: "list_dir", arguments: '{"path":"."}' },
+          ],
+          ["One tool failed."],
+        ),
       });
       const { events, emit } = collector();
-      const result = await runAgentTurn({
+      const result = await agentTurn({
         model: openai(server.url),
         tools: [boom, ...(await box.tools())],
-        history: [],
         input: "go",
-        signal: new AbortController().signal,
         emit,
       });
       expect(result.text).toBe("One tool failed.");
       const toolMsgs = server.requests[1]?.body.messages.filter((m) => m.role === "tool") ?? [];
       expect(toolMsgs.find((m) => m.tool_call_id === "call_a")?.content).toBe("Error: the disk is on fire");
       expect(String(toolMsgs.find((m) => m.tool_call_id === "call_b")?.content)).toContain("readme.md");
-      expect(
-        events
-          .filter((e) => e.event === "tool_start")
-          .map((e) => e.data)
-          .sort(),
-      ).toEqual(["boom", "list_dir"]);
-      expect(
-        events
-          .filter((e) => e.event === "tool_end")
-          .map((e) => e.data)
-          .sort(),
-      ).toEqual(["boom", "list_dir"]);
+      for (const kind of ["tool_start", "tool_end"])
+        expect(
+          events
+            .filter((e) => e.event === kind)
+            .map((e) => e.data)
+            .sort(),
+        ).toEqual(["boom", "list_dir"]);
       expect(types(result.messages)).toEqual(["human", "ai", "tool", "tool", "ai"]);
     });
 
@@ -184,20 +161,15 @@ describe(
         description: "Never answers.",
         schema: z.object({}),
       });
-      server = await startScriptedOpenAI({
-        script: (_req, i) =>
-          i === 0
-            ? { kind: "tool_calls", calls: [{ id: "call_h", name: "hang", arguments: "{}" }] }
-            : { kind: "text", chunks: ["Gave up."] },
+      const server = await scripted({
+        script: toolCallsThenText([{ id: "call_h", name: "hang", arguments: "{}" }], ["Gave up."]),
       });
       const { events, emit } = collector();
       const started = Date.now();
-      const result = await runAgentTurn({
+      const result = await agentTurn({
         model: openai(server.url),
         tools: [hang],
-        history: [],
         input: "wait",
-        signal: new AbortController().signal,
         emit,
         toolTimeoutMs: 300,
       });
@@ -214,14 +186,12 @@ describe(
     });
 
     it("a model failure is a ModelError; a cancelled turn is a ModelError of kind aborted", async () => {
-      server = await startScriptedOpenAI({ script: () => ({ kind: "http_error", status: 500 }) });
+      const server = await scripted({ script: () => ({ kind: "http_error", status: 500 }) });
       const { emit } = collector();
-      const err = await runAgentTurn({
+      const err = await agentTurn({
         model: openai(server.url),
         tools: [],
-        history: [],
         input: "x",
-        signal: new AbortController().signal,
         emit,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelError);
@@ -230,10 +200,9 @@ describe(
       server.script(() => ({ kind: "hang" }));
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 200);
-      const aborted = await runAgentTurn({
+      const aborted = await agentTurn({
         model: openai(server.url),
         tools: [],
-        history: [],
         input: "x",
         signal: ac.signal,
         emit,
@@ -250,27 +219,19 @@ describe(
         },
         { name: "slow_tool", description: "Takes a while.", schema: z.object({}) },
       );
-      server = await startScriptedOpenAI({
+      const server = await scripted({
         script: (_req, i) =>
           i === 0
             ? { kind: "tool_calls", calls: [{ id: "c1", name: "slow_tool", arguments: "{}" }] }
             : { kind: "text", chunks: ["a ", "b"], delayMs: 2000 },
       });
-      const model = createChatModel({
-        provider: "openai",
-        baseUrl: server.url,
-        model: "gpt-4o-mini",
-        timeoutMs: 600,
-        maxRetries: 0,
-      });
+      const model = openai(server.url, { timeoutMs: 600 });
       const { events, emit } = collector();
       const started = Date.now();
-      const err = await runAgentTurn({
+      const err = await agentTurn({
         model,
         tools: [slowTool],
-        history: [],
         input: "x",
-        signal: new AbortController().signal,
         emit,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelError);
@@ -286,16 +247,14 @@ describe(
     });
 
     it("a model that keeps calling tools is stopped after maxToolRounds with a clear error", async () => {
-      server = await startScriptedOpenAI({
+      const server = await scripted({
         script: (_req, i) => ({ kind: "tool_calls", calls: [{ id: `c${i}`, name: "list_dir", arguments: "{}" }] }),
       });
       const { emit } = collector();
-      const err = await runAgentTurn({
+      const err = await agentTurn({
         model: openai(server.url),
         tools: await box.tools(),
-        history: [],
         input: "x",
-        signal: new AbortController().signal,
         emit,
         maxToolRounds: 2,
       }).catch((e: unknown) => e);
@@ -304,14 +263,12 @@ describe(
     });
 
     it("an emit failure is rethrown as it is", async () => {
-      server = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["a ", "b"] }) });
+      const server = await scripted({ script: () => ({ kind: "text", chunks: ["a ", "b"] }) });
       const failure = new Error("client went away");
-      const err = await runAgentTurn({
+      const err = await agentTurn({
         model: openai(server.url),
         tools: [],
-        history: [],
         input: "x",
-        signal: new AbortController().signal,
         emit: () => {
           throw failure;
         },
@@ -324,12 +281,10 @@ describe(
 describe("runAgentTurn with the offline model and the real file server over stdio", { timeout: 20_000 }, () => {
   it('"list files" runs list_dir through MCP and answers with the file names', async () => {
     const { events, emit } = collector();
-    const result = await runAgentTurn({
+    const result = await agentTurn({
       model: new OfflineChatModel(),
       tools: await box.tools(),
-      history: [],
       input: "list files",
-      signal: new AbortController().signal,
       emit,
     });
     expect(events.map(seedWire).slice(0, 2)).toEqual([
@@ -347,22 +302,19 @@ describe("runAgentTurn with the offline model and the real file server over stdi
 
   it("a later turn sees what the tools returned (history carries the tool messages)", async () => {
     const { emit } = collector();
-    const first = await runAgentTurn({
+    const first = await agentTurn({
       model: new OfflineChatModel(),
       tools: await box.tools(),
-      history: [],
       input: "read readme.md",
-      signal: new AbortController().signal,
       emit,
     });
     expect(first.text).toContain("# Read me");
     const second = collector();
-    const next = await runAgentTurn({
+    const next = await agentTurn({
       model: new OfflineChatModel(),
       tools: await box.tools(),
       history: first.messages,
       input: "what did I say before?",
-      signal: new AbortController().signal,
       emit: second.emit,
     });
     expect(next.text).toContain("read readme.md");

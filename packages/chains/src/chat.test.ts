@@ -1,31 +1,19 @@
 import type { TurnEvent } from "@acb/schemas";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import { toolCallsThenText } from "@acb/testkit";
 import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { ChatOpenAI } from "@langchain/openai";
 import { createAgent } from "langchain";
 import { z } from "zod";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildChatChain, runChatTurn, SYSTEM_PROMPT } from "./chat.js";
 import { ModelError } from "./errors.js";
-import { createChatModel, resolveProvider, type ModelConfig } from "./models.js";
+import { createChatModel, resolveProvider } from "./models.js";
 import { OfflineChatModel } from "./offline.js";
 import { collector } from "./test/collector.js";
+import { modelConfig, openai, useScriptedOpenAI } from "./test/scripted.js";
 
-let server: ScriptedOpenAI | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const config = (url: string, extra: Partial<ModelConfig> = {}): ModelConfig => ({
-  provider: "openai",
-  baseUrl: url,
-  model: "gpt-4o-mini",
-  timeoutMs: 5000,
-  maxRetries: 0,
-  ...extra,
-});
+const scripted = useScriptedOpenAI();
 
 async function failure(p: Promise<unknown>): Promise<ModelError> {
   try {
@@ -104,10 +92,10 @@ describe("resolveProvider / createChatModel", () => {
   });
 
   it("per-request model and temperature reach the upstream; defaults otherwise", async () => {
-    server = await startScriptedOpenAI();
-    const base = createChatModel(config(server.url, { apiKey: SECRET }));
+    const server = await scripted();
+    const base = openai(server.url, { apiKey: SECRET });
     await base.invoke("one");
-    const over = createChatModel(config(server.url, { apiKey: SECRET }), { model: "llama3.2", temperature: 0.7 });
+    const over = createChatModel(modelConfig(server.url, { apiKey: SECRET }), { model: "llama3.2", temperature: 0.7 });
     await over.invoke("two");
     expect(server.requests[0]?.body.model).toBe("gpt-4o-mini");
     expect(server.requests[0]?.body.temperature).toBe(0.2);
@@ -127,10 +115,10 @@ describe("resolveProvider / createChatModel", () => {
 
 describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   it("streams the scripted chunks as token events in order and returns the turn's messages", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: () => ({ kind: "text", chunks: ["Hel", "lo", ", ", "wor", "ld\nbye"], delayMs: 5 }),
     });
-    const model = createChatModel(config(server.url));
+    const model = openai(server.url);
     const { events, emit } = collector();
     const result = await runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit });
     expect(events).toEqual(["Hel", "lo", ", ", "wor", "ld\nbye"].map((data) => ({ event: "token", data })));
@@ -144,8 +132,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("sends the system prompt first, then the history, then the human input", async () => {
-    server = await startScriptedOpenAI();
-    const model = createChatModel(config(server.url));
+    const server = await scripted();
+    const model = openai(server.url);
     const { emit } = collector();
     const history = [new HumanMessage("my name is Ada"), new AIMessage("Hi Ada"), new HumanMessage("I like {braces}")];
     const result = await runChatTurn({
@@ -167,22 +155,22 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("the chain also works without streaming consumers (invoke) and with the offline model", async () => {
-    server = await startScriptedOpenAI();
-    const chain = buildChatChain(createChatModel(config(server.url)));
+    const server = await scripted();
+    const chain = buildChatChain(openai(server.url));
     expect(await chain.invoke({ input: "x y", history: [] })).toBe("echo: x y");
     const offline = await buildChatChain(new OfflineChatModel()).invoke({ input: "hello", history: [] });
     expect(offline).toMatch(/^\[offline demo model\] /);
   });
 
   it("an upstream HTTP 500 becomes a safe ModelError of kind upstream", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: () => ({
         kind: "http_error",
         status: 500,
         body: { error: { message: `boom at /work/secret/path ${SECRET}`, type: "server_error" } },
       }),
     });
-    const model = createChatModel(config(server.url, { apiKey: SECRET }));
+    const model = openai(server.url, { apiKey: SECRET });
     const { events, emit } = collector();
     const err = await failure(
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
@@ -195,10 +183,10 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("HTTP 429 becomes rate_limited", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: () => ({ kind: "http_error", status: 429, body: { error: { message: "slow down", type: "requests" } } }),
     });
-    const model = createChatModel(config(server.url));
+    const model = openai(server.url);
     const err = await failure(
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
     );
@@ -208,8 +196,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("retries are bounded: maxRetries 1 on a 500 makes exactly two requests", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "http_error", status: 500 }) });
-    const model = createChatModel(config(server.url, { maxRetries: 1 }));
+    const server = await scripted({ script: () => ({ kind: "http_error", status: 500 }) });
+    const model = openai(server.url, { maxRetries: 1 });
     const err = await failure(
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
     );
@@ -220,10 +208,10 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("a retry after one 500 can succeed", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: (req, i) => (i === 0 ? { kind: "http_error", status: 500 } : { kind: "text", chunks: ["ok"] }),
     });
-    const model = createChatModel(config(server.url, { maxRetries: 2 }));
+    const model = openai(server.url, { maxRetries: 2 });
     const result = await runChatTurn({
       model,
       history: [],
@@ -236,8 +224,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("an upstream that hangs becomes a timeout within about timeoutMs", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "hang" }) });
-    const model = createChatModel(config(server.url, { timeoutMs: 500, maxRetries: 0 }));
+    const server = await scripted({ script: () => ({ kind: "hang" }) });
+    const model = openai(server.url, { timeoutMs: 500, maxRetries: 0 });
     const started = Date.now();
     const err = await failure(
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit: collector().emit }),
@@ -251,8 +239,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("a stream that stalls after some tokens also times out", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "text", chunks: ["a", "b"], delayMs: 5000 }) });
-    const model = createChatModel(config(server.url, { timeoutMs: 400, maxRetries: 0 }));
+    const server = await scripted({ script: () => ({ kind: "text", chunks: ["a", "b"], delayMs: 5000 }) });
+    const model = openai(server.url, { timeoutMs: 400, maxRetries: 0 });
     const { events, emit } = collector();
     const started = Date.now();
     const err = await failure(
@@ -264,10 +252,10 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("abort via the signal gives kind aborted, mid-stream and before start", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: () => ({ kind: "text", chunks: ["a ", "b ", "c ", "d "], delayMs: 300 }),
     });
-    const model = createChatModel(config(server.url));
+    const model = openai(server.url);
     const ctrl = new AbortController();
     const events: TurnEvent[] = [];
     const started = Date.now();
@@ -298,8 +286,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("abort while the upstream hangs gives aborted, not timeout", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "hang" }) });
-    const model = createChatModel(config(server.url, { timeoutMs: 5000 }));
+    const server = await scripted({ script: () => ({ kind: "hang" }) });
+    const model = openai(server.url, { timeoutMs: 5000 });
     const ctrl = new AbortController();
     setTimeout(() => ctrl.abort(), 150);
     const started = Date.now();
@@ -311,8 +299,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("a socket dropped mid-stream becomes a ModelError after the tokens already sent", async () => {
-    server = await startScriptedOpenAI({ script: () => ({ kind: "drop_mid_stream", chunks: ["par", "tial"] }) });
-    const model = createChatModel(config(server.url));
+    const server = await scripted({ script: () => ({ kind: "drop_mid_stream", chunks: ["par", "tial"] }) });
+    const model = openai(server.url);
     const { events, emit } = collector();
     const err = await failure(
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
@@ -323,8 +311,8 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
   });
 
   it("errors thrown by emit are rethrown unchanged, not disguised as model errors", async () => {
-    server = await startScriptedOpenAI();
-    const model = createChatModel(config(server.url));
+    const server = await scripted();
+    const model = openai(server.url);
     const boom = new Error("event log down");
     await expect(
       runChatTurn({
@@ -348,13 +336,13 @@ describe("tool calls over ChatOpenAI and the scripted server", () => {
   });
 
   it("streamed tool-call deltas reassemble into tool calls; the tools reach the upstream", async () => {
-    server = await startScriptedOpenAI({
+    const server = await scripted({
       script: () => ({
         kind: "tool_calls",
         calls: [{ id: "call_1", name: "list_dir", arguments: JSON.stringify({ path: "docs", pattern: "*.md" }) }],
       }),
     });
-    const model = createChatModel(config(server.url));
+    const model = openai(server.url);
     if (model.bindTools === undefined) throw new Error("ChatOpenAI must support bindTools");
     const bound = model.bindTools([listDir]);
     let message: AIMessageChunk | undefined;
@@ -368,13 +356,13 @@ describe("tool calls over ChatOpenAI and the scripted server", () => {
   });
 
   it("createAgent with ChatOpenAI runs the tool and sends its result back to the model", async () => {
-    server = await startScriptedOpenAI({
-      script: (req, i) =>
-        i === 0
-          ? { kind: "tool_calls", calls: [{ id: "call_7", name: "list_dir", arguments: '{"path":".","pattern":"*"}' }] }
-          : { kind: "text", chunks: ["The files are ", "a.txt and b.txt."] },
+    const server = await scripted({
+      script: toolCallsThenText(
+        [{ id: "call_7", name: "list_dir", arguments: '{"path":".","pattern":"*"}' }],
+        ["The files are ", "a.txt and b.txt."],
+      ),
     });
-    const agent = createAgent({ model: createChatModel(config(server.url)), tools: [listDir] });
+    const agent = createAgent({ model: openai(server.url), tools: [listDir] });
     const result = await agent.invoke({ messages: [new HumanMessage("list files")] });
     expect(result.messages.at(-1)?.text).toBe("The files are a.txt and b.txt.");
     expect(server.requests).toHaveLength(2);

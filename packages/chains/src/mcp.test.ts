@@ -1,14 +1,10 @@
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort, startService, type ServiceProcess } from "@acb/testkit";
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { freePort, listenOnLoopback, startService, type ServiceProcess } from "@acb/testkit";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { McpServersSchema, McpToolbox, mcpServersFromEnv, type McpServerConfig } from "./mcp/index.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-export const FILESERVER = resolve(here, "../../../apps/mcp-fileserver/dist/main.js");
+import { FILESERVER, filesRoot } from "./test/fileserver.js";
 
 describe("mcpServersFromEnv", () => {
   it("defaults to one streamable HTTP server named files at http://localhost:8080/mcp", () => {
@@ -67,15 +63,18 @@ describe("mcpServersFromEnv", () => {
     });
   });
 
+  const badServers = [
+    "{not json",
+    "[1,2]",
+    "{}",
+    '{"bad name!":{"transport":"sse","url":"http://a/sse"}}',
+    `{"${"x".repeat(33)}":{"transport":"sse","url":"http://a/sse"}}`,
+    '{"a":{"transport":"carrier-pigeon","url":"http://a"}}',
+    '{"a":{"transport":"sse","url":"ftp://a"}}',
+    '{"a":{"transport":"stdio"}}',
+  ];
   it.each([
-    [{ MCP_SERVERS: "{not json" }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: "[1,2]" }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: "{}" }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: '{"bad name!":{"transport":"sse","url":"http://a/sse"}}' }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: `{"${"x".repeat(33)}":{"transport":"sse","url":"http://a/sse"}}` }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: '{"a":{"transport":"carrier-pigeon","url":"http://a"}}' }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: '{"a":{"transport":"sse","url":"ftp://a"}}' }, "MCP_SERVERS"],
-    [{ MCP_SERVERS: '{"a":{"transport":"stdio"}}' }, "MCP_SERVERS"],
+    ...badServers.map((value) => [{ MCP_SERVERS: value }, "MCP_SERVERS"] as const),
     [{ MCP_TRANSPORT: "websocket" }, "MCP_TRANSPORT"],
     [{ MCP_SERVER_URL: "not a url" }, "MCP_SERVER_URL"],
     [{ MCP_TRANSPORT: "stdio" }, "MCP_STDIO_COMMAND"],
@@ -97,11 +96,7 @@ describe("mcpServersFromEnv", () => {
 
 let root: string;
 beforeAll(() => {
-  if (!existsSync(FILESERVER))
-    throw new Error(`build the file server first: pnpm --dir apps/mcp-fileserver build (${FILESERVER})`);
-  root = mkdtempSync(join(tmpdir(), "chains-mcp-"));
-  writeFileSync(join(root, "alpha.txt"), "hello from alpha\nsecond line\n");
-  writeFileSync(join(root, "notes.md"), "# Notes\n");
+  root = filesRoot("chains-mcp-", { "alpha.txt": "hello from alpha\nsecond line\n", "notes.md": "# Notes\n" });
 });
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
@@ -118,32 +113,54 @@ function stdioServer(): McpServerConfig {
   return { transport: "stdio", command: process.execPath, args: [FILESERVER, "--root", root] };
 }
 
-async function startHttpServer(port?: number): Promise<{ service: ServiceProcess; url: string; port: number }> {
+type HttpFileServer = { service: ServiceProcess; url: string; port: number };
+
+/** The file server over HTTP (on `port`, or a free one; with `env` added), stopped after the test. */
+async function startHttpServer(port?: number, env: Record<string, string> = {}): Promise<HttpFileServer> {
+  const server = await spawnHttpServer(port, env);
+  services.push(server.service);
+  return server;
+}
+
+/** The file server over HTTP; the caller stops it. */
+async function spawnHttpServer(port?: number, env: Record<string, string> = {}): Promise<HttpFileServer> {
   const p = port ?? (await freePort());
   const service = await startService(
     process.execPath,
     [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"],
     {
       name: "mcp-fileserver",
+      env,
       ready: async () => (await fetch(`http://127.0.0.1:${p}/healthz`)).ok,
     },
   );
-  services.push(service);
   return { service, url: `http://127.0.0.1:${p}/mcp`, port: p };
 }
 
-function toolbox(
-  servers: Record<string, McpServerConfig>,
-  extra: { refreshMs?: number; connectTimeoutMs?: number } = {},
-): McpToolbox {
-  const box = new McpToolbox(servers, {
+type ToolboxExtra = { refreshMs?: number; connectTimeoutMs?: number };
+const newToolbox = (servers: Record<string, McpServerConfig>, extra: ToolboxExtra = {}): McpToolbox =>
+  new McpToolbox(servers, {
     toolTimeoutMs: 5000,
     connectTimeoutMs: extra.connectTimeoutMs ?? 5000,
     refreshMs: extra.refreshMs,
   });
+
+/** A toolbox closed after the test. */
+function toolbox(servers: Record<string, McpServerConfig>, extra: ToolboxExtra = {}): McpToolbox {
+  const box = newToolbox(servers, extra);
   boxes.push(box);
   return box;
 }
+
+/** A toolbox of one server named files that has already answered a call; resolves with the box and its tools. */
+async function workingToolbox(files: McpServerConfig, extra: ToolboxExtra = {}) {
+  const box = toolbox({ files }, extra);
+  const tools = await box.tools();
+  expect(await find(tools, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+  return { box, tools };
+}
+
+const overHttp = (url: string): McpServerConfig => ({ transport: "streamable_http", url });
 
 function find(tools: StructuredToolInterface[], name: string): StructuredToolInterface {
   const t = tools.find((x) => x.name === name);
@@ -152,72 +169,113 @@ function find(tools: StructuredToolInterface[], name: string): StructuredToolInt
 }
 
 describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
-  it("over stdio: list_dir / read_text with plain names, results as strings", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    const names = tools.map((t) => t.name);
-    expect(names).toContain("list_dir");
-    expect(names).toContain("read_text");
-    const listed: unknown = await find(tools, "list_dir").invoke({ path: "." });
-    expect(typeof listed).toBe("string");
-    expect(JSON.parse(listed as string)).toEqual(["alpha.txt", "notes.md"]);
-    const text: unknown = await find(tools, "read_text").invoke({ path: "alpha.txt" });
-    expect(text).toContain("hello from alpha");
-    expect(box.status()).toEqual([{ name: "files", transport: "stdio", connected: true, tools: tools.length }]);
+  describe("over stdio (one server for these tests)", () => {
+    let box: McpToolbox;
+    beforeAll(() => {
+      box = newToolbox({ files: stdioServer() });
+    });
+    afterAll(async () => box.close());
+
+    it("list_dir / read_text with plain names, results as strings", async () => {
+      const tools = await box.tools();
+      const names = tools.map((t) => t.name);
+      expect(names).toContain("list_dir");
+      expect(names).toContain("read_text");
+      const listed: unknown = await find(tools, "list_dir").invoke({ path: "." });
+      expect(typeof listed).toBe("string");
+      expect(JSON.parse(listed as string)).toEqual(["alpha.txt", "notes.md"]);
+      const text: unknown = await find(tools, "read_text").invoke({ path: "alpha.txt" });
+      expect(text).toContain("hello from alpha");
+      expect(box.status()).toEqual([{ name: "files", transport: "stdio", connected: true, tools: tools.length }]);
+    });
+
+    it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
+      const tools = await box.tools();
+      await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(
+        /not.?found|no such|does not exist/i,
+      );
+      expect(box.status()[0]?.connected).toBe(true);
+      expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
+    });
   });
 
-  it("a failing tool call (missing file) throws a tool error naming the problem, and the connection stays up", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    await expect(find(tools, "read_text").invoke({ path: "missing.txt" })).rejects.toThrow(
-      /not.?found|no such|does not exist/i,
-    );
-    expect(box.status()[0]?.connected).toBe(true);
-    expect(await find(tools, "read_text").invoke({ path: "notes.md" })).toContain("# Notes");
-  });
+  describe("next to a running HTTP server (one server for these tests)", () => {
+    // Already up when a test starts: the tests pay for one server start, not one each.
+    let live: McpServerConfig;
+    let liveService: ServiceProcess;
+    beforeAll(async () => {
+      const http = await spawnHttpServer();
+      liveService = http.service;
+      live = overHttp(http.url);
+    });
+    afterAll(async () => liveService.stop(2000));
 
-  it("over streamable HTTP, and two servers get prefixed names", async () => {
-    const http = await startHttpServer();
-    const single = toolbox({ files: { transport: "streamable_http", url: http.url } });
-    const plain = await single.tools();
-    expect(plain.map((t) => t.name)).toContain("list_dir");
-    expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual([
-      "notes.md",
-    ]);
+    it("over streamable HTTP, and two servers get prefixed names", async () => {
+      const single = toolbox({ files: live });
+      const plain = await single.tools();
+      expect(plain.map((t) => t.name)).toContain("list_dir");
+      expect(JSON.parse((await find(plain, "list_dir").invoke({ path: ".", pattern: "*.md" })) as string)).toEqual([
+        "notes.md",
+      ]);
 
-    const both = toolbox({ local: stdioServer(), remote: { transport: "streamable_http", url: http.url } });
-    const tools = await both.tools();
-    const names = tools.map((t) => t.name);
-    expect(names).toEqual(
-      expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]),
-    );
-    expect(names.some((n) => n === "list_dir")).toBe(false);
-    expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
-    expect(both.status().map((s) => [s.name, s.connected])).toEqual([
-      ["local", true],
-      ["remote", true],
-    ]);
+      const both = toolbox({ local: stdioServer(), remote: live });
+      const tools = await both.tools();
+      const names = tools.map((t) => t.name);
+      expect(names).toEqual(
+        expect.arrayContaining(["local__list_dir", "local__read_text", "remote__list_dir", "remote__read_text"]),
+      );
+      expect(names.some((n) => n === "list_dir")).toBe(false);
+      expect(await find(tools, "remote__read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+      expect(both.status().map((s) => [s.name, s.connected])).toEqual([
+        ["local", true],
+        ["remote", true],
+      ]);
+    });
+
+    /**
+     * A toolbox of the live server and a broken one at `url`: `tools()` returns within the connect timeout with the
+     * live server's tools only; resolves with the broken server's status.
+     */
+    async function brokenNextToLive(url: string, connectTimeoutMs: number) {
+      const box = toolbox({ files: live, broken: overHttp(url) }, { connectTimeoutMs });
+      const started = Date.now();
+      const tools = await box.tools();
+      expect(Date.now() - started).toBeLessThan(connectTimeoutMs + 1000);
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["files__list_dir", "files__read_text"]));
+      expect(tools.some((t) => t.name.startsWith("broken__"))).toBe(false);
+      expect(box.status().find((s) => s.name === "files")).toMatchObject({ connected: true });
+      return box.status().find((s) => s.name === "broken");
+    }
+
+    it("a dead server does not hold up the others and shows as not connected", async () => {
+      const dead = await brokenNextToLive(`http://127.0.0.1:${await freePort()}/mcp`, 3000);
+      expect(dead).toMatchObject({ connected: false, tools: 0 });
+      expect(dead?.error).toMatch(/connection refused|connection failed/);
+      expect(dead?.error).not.toContain("127.0.0.1");
+    });
+
+    it("a server that hangs is bounded by connectTimeoutMs", async () => {
+      // A TCP listener that accepts and never answers.
+      const silent = await listenOnLoopback(createServer(() => undefined));
+      try {
+        expect(await brokenNextToLive(`http://127.0.0.1:${silent.port}/mcp`, 2500)).toMatchObject({
+          connected: false,
+          error: "cannot connect: did not answer within 2.5 s",
+        });
+      } finally {
+        await silent.close();
+      }
+    });
   });
 
   it("headers reach an HTTP server (bearer token); without them the status says so, without leaking the URL", async () => {
-    const port = await freePort();
     const token = "test-token-0123456789abcdef";
-    const service = await startService(
-      process.execPath,
-      [FILESERVER, "--root", root, "--transport", "http", "--port", String(port)],
-      {
-        name: "mcp-fileserver (token)",
-        env: { MCP_AUTH_TOKEN: token },
-        ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
-      },
-    );
-    services.push(service);
-    const url = `http://127.0.0.1:${port}/mcp`;
+    const { url } = await startHttpServer(undefined, { MCP_AUTH_TOKEN: token });
     const withToken = toolbox({
       files: { transport: "streamable_http", url, headers: { Authorization: `Bearer ${token}` } },
     });
     expect(await find(await withToken.tools(), "list_dir").invoke({})).toContain("alpha.txt");
-    const without = toolbox({ files: { transport: "streamable_http", url } });
+    const without = toolbox({ files: overHttp(url) });
     expect(await without.tools()).toEqual([]);
     const status = without.status()[0];
     expect(status).toMatchObject({
@@ -226,57 +284,9 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
     });
   });
 
-  it("a dead server does not hold up the others and shows as not connected", async () => {
-    const deadPort = await freePort();
-    const box = toolbox(
-      { files: stdioServer(), dead: { transport: "streamable_http", url: `http://127.0.0.1:${deadPort}/mcp` } },
-      { connectTimeoutMs: 3000 },
-    );
-    const started = Date.now();
-    const tools = await box.tools();
-    expect(Date.now() - started).toBeLessThan(3000 + 1000);
-    expect(tools.map((t) => t.name)).toContain("files__list_dir");
-    expect(tools.some((t) => t.name.startsWith("dead__"))).toBe(false);
-    const status = box.status();
-    expect(status.find((s) => s.name === "files")).toMatchObject({ connected: true });
-    const dead = status.find((s) => s.name === "dead");
-    expect(dead).toMatchObject({ connected: false, tools: 0 });
-    expect(dead?.error).toMatch(/connection refused|connection failed/);
-    expect(dead?.error).not.toContain("127.0.0.1");
-  });
-
-  it("a server that hangs is bounded by connectTimeoutMs", async () => {
-    // A TCP listener that accepts and never answers.
-    const { createServer } = await import("node:net");
-    const sockets: import("node:net").Socket[] = [];
-    const silent = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const address = silent.address();
-    const port = address !== null && typeof address === "object" ? address.port : 0;
-    try {
-      const box = toolbox(
-        { files: stdioServer(), slow: { transport: "streamable_http", url: `http://127.0.0.1:${port}/mcp` } },
-        { connectTimeoutMs: 2500 },
-      );
-      const started = Date.now();
-      const tools = await box.tools();
-      expect(Date.now() - started).toBeLessThan(2500 + 1000);
-      expect(tools.map((t) => t.name)).toContain("files__read_text");
-      expect(box.status().find((s) => s.name === "slow")).toMatchObject({
-        connected: false,
-        error: "cannot connect: did not answer within 2.5 s",
-      });
-    } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => silent.close(() => r()));
-    }
-  });
-
   it("a server restarted on the same port is reconnected (session renewed inside the call, and on the next tools())", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
-    const before = await box.tools();
-    expect(await find(before, "read_text").invoke({ path: "alpha.txt" })).toContain("hello from alpha");
+    const { box, tools: before } = await workingToolbox(overHttp(first.url));
 
     await first.service.stop(2000);
     // While it is down: a tool call fails with a clear tool error, and the server shows as disconnected.
@@ -294,9 +304,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
   it("a restart the client did not notice: the old session is renewed transparently", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } });
-    const tools = await box.tools();
-    expect(await find(tools, "list_dir").invoke({ path: "." })).toContain("alpha.txt");
+    const { box, tools } = await workingToolbox(overHttp(first.url));
     await first.service.stop(2000);
     await startHttpServer(first.port);
     // The server no longer knows the session (HTTP 404): the toolbox starts a new session and retries once.
@@ -306,8 +314,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
 
   it("refreshMs=0: tools() re-checks a connected server and notices a restart before any tool call", async () => {
     const first = await startHttpServer();
-    const box = toolbox({ files: { transport: "streamable_http", url: first.url } }, { refreshMs: 0 });
-    expect((await box.tools()).length).toBeGreaterThan(1);
+    const { box } = await workingToolbox(overHttp(first.url), { refreshMs: 0 });
     first.service.kill("SIGKILL");
     await first.service.exited;
     await startHttpServer(first.port);
@@ -317,9 +324,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
   });
 
   it("a stdio server whose process dies is restarted on the next tools()", async () => {
-    const box = toolbox({ files: stdioServer() });
-    const tools = await box.tools();
-    expect(await find(tools, "list_dir").invoke({})).toContain("alpha.txt");
+    const { box, tools } = await workingToolbox(stdioServer());
     // The toolbox does not expose its child's pid: find the one this test started (its temp root is unique).
     const { execFileSync } = await import("node:child_process");
     const out = execFileSync("pgrep", ["-f", `${FILESERVER} --root ${root}`])
@@ -372,17 +377,8 @@ async function startSlowMcpServer(): Promise<{ url: string; close: () => Promise
       .then(() => transport.handleRequest(req, res))
       .catch(() => res.destroy());
   });
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
-  const address = http.address();
-  const port = address !== null && typeof address === "object" ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: () =>
-      new Promise<void>((r) => {
-        http.closeAllConnections();
-        http.close(() => r());
-      }),
-  };
+  const listener = await listenOnLoopback(http);
+  return { url: `http://127.0.0.1:${listener.port}/mcp`, close: listener.close };
 }
 
 describe("McpToolbox per-tool timeout (in-process MCP server)", { timeout: 20_000 }, () => {
@@ -440,12 +436,10 @@ describe("McpToolbox over SSE (in-process MCP server)", { timeout: 20_000 }, () 
       }
       res.writeHead(404).end();
     });
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
-    const address = http.address();
-    const port = address !== null && typeof address === "object" ? address.port : 0;
+    const listener = await listenOnLoopback(http);
     try {
       const box = toolbox({
-        team: { transport: "sse", url: `http://127.0.0.1:${port}/sse`, headers: { "X-Team": "files" } },
+        team: { transport: "sse", url: `http://127.0.0.1:${listener.port}/sse`, headers: { "X-Team": "files" } },
       });
       const tools = await box.tools();
       expect(tools.map((t) => t.name)).toEqual(["echo"]);
@@ -455,8 +449,7 @@ describe("McpToolbox over SSE (in-process MCP server)", { timeout: 20_000 }, () 
       expect(seen.some((s) => s.includes("without"))).toBe(false);
       await box.close();
     } finally {
-      http.closeAllConnections();
-      await new Promise<void>((r) => http.close(() => r()));
+      await listener.close();
     }
   });
 });

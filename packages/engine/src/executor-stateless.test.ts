@@ -1,7 +1,6 @@
 import { InMemoryChatHistoryStore } from "@acb/history";
-import type { TurnJob } from "@acb/schemas";
-import { InMemoryTurnEventLog, newTurnId, processTurn } from "@acb/turns";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import { InMemoryTurnEventLog, processTurn } from "@acb/turns";
+import { startScriptedOpenAI, turnJob, type ScriptedOpenAI } from "@acb/testkit";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTurnExecutor } from "./executor.js";
@@ -11,18 +10,6 @@ beforeAll(async () => {
   upstream = await startScriptedOpenAI();
 });
 afterAll(async () => upstream?.close());
-
-const job = (over: Partial<TurnJob>): TurnJob => ({
-  v: 1,
-  turn_id: newTurnId(),
-  session_id: "s1",
-  mode: "chat",
-  input: "who am I?",
-  options: {},
-  enqueued_at: Date.now(),
-  deadline_at: Date.now() + 20_000,
-  ...over,
-});
 
 describe("stateless turns (the client's conversation in the job)", () => {
   it("run on the job's messages instead of the session's history, and commit nothing", async () => {
@@ -37,7 +24,8 @@ describe("stateless turns (the client's conversation in the job)", () => {
       useToolsInChat: false,
     });
     const before = upstream.requests.length;
-    const j = job({
+    const j = turnJob({
+      input: "who am I?",
       messages: [
         { role: "system", content: "be brief" },
         { role: "user", content: "I am Ada" },

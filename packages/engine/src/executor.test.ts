@@ -1,40 +1,12 @@
 import { ModelError, type McpServerStatus } from "@acb/chains";
 import { InMemoryChatHistoryStore } from "@acb/history";
-import type { TurnEvent, TurnJob } from "@acb/schemas";
-import {
-  describeTurnFailure,
-  InMemoryTurnEventLog,
-  newTurnId,
-  processTurn,
-  RunnerShutdownError,
-  TurnCancelledError,
-  TurnTimeoutError,
-} from "@acb/turns";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import { describeTurnFailure, RunnerShutdownError, TurnCancelledError, TurnTimeoutError } from "@acb/turns";
+import { startScriptedOpenAI, turnJob as job, type ScriptedOpenAI } from "@acb/testkit";
 import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asTurnError, createTurnExecutor, type ToolSource } from "./executor.js";
-
-const job = (over: Partial<TurnJob> = {}): TurnJob => ({
-  v: 1,
-  turn_id: newTurnId(),
-  session_id: "s1",
-  mode: "chat",
-  input: "hello",
-  options: {},
-  enqueued_at: Date.now(),
-  deadline_at: Date.now() + 20_000,
-  ...over,
-});
-
-const offline = { provider: "offline" as const, model: "x", timeoutMs: 5_000, maxRetries: 0 };
-
-async function run(execute: ReturnType<typeof createTurnExecutor>, j: TurnJob): Promise<TurnEvent[]> {
-  const eventLog = new InMemoryTurnEventLog();
-  await processTurn(j, { eventLog, execute });
-  return (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
-}
+import { offlineExecutor, runTurn, tokenText } from "./test/run.js";
 
 const listDirTool = tool(async () => "alpha.txt\nbeta.txt", {
   name: "list_dir",
@@ -49,57 +21,37 @@ const toolSource = (tools: ToolSource["tools"] extends () => Promise<infer T> ? 
 describe("createTurnExecutor", () => {
   it("runs the chain, streams tokens, and commits the turn once", async () => {
     const history = new InMemoryChatHistoryStore();
-    const execute = createTurnExecutor({ history, model: offline, useToolsInChat: false });
+    const execute = offlineExecutor(history);
     const j = job({ input: "my name is Ada" });
-    const events = await run(execute, j);
+    const events = await runTurn(execute, j);
     expect(events.filter((e) => e.event === "token").length).toBeGreaterThan(2);
     expect(events.at(-1)).toEqual({ event: "done", data: "s1" });
     const stored = await history.getMessages("s1");
     expect(stored.map((m) => m.getType())).toEqual(["human", "ai"]);
     // The stored answer is exactly what was streamed.
-    expect(stored[1]?.content).toBe(
-      events
-        .filter((e) => e.event === "token")
-        .map((e) => e.data)
-        .join(""),
-    );
+    expect(stored[1]?.content).toBe(tokenText(events));
   });
 
   it("agent turns use the tools: tool_start/tool_end around the call, and the tool round-trip is committed", async () => {
     const history = new InMemoryChatHistoryStore();
-    const execute = createTurnExecutor({
-      history,
-      model: offline,
-      tools: toolSource([listDirTool]),
-      useToolsInChat: false,
-    });
+    const execute = offlineExecutor(history, { tools: toolSource([listDirTool]) });
     const j = job({ mode: "agent", input: "list files", session_id: "agent-1" });
-    const events = await run(execute, j);
+    const events = await runTurn(execute, j);
     expect(events.filter((e) => e.event !== "token").map((e) => `${e.event}:${e.data}`)).toEqual([
       "tool_start:list_dir",
       "tool_end:list_dir",
       "done:agent-1",
     ]);
-    expect(
-      events
-        .filter((e) => e.event === "token")
-        .map((e) => e.data)
-        .join(""),
-    ).toContain("alpha.txt");
+    expect(tokenText(events)).toContain("alpha.txt");
     expect((await history.getMessages("agent-1")).map((m) => m.getType())).toEqual(["human", "ai", "tool", "ai"]);
   });
 
   it("USE_MCP_IN_CHAT: chat turns use the agent when tools exist, and fall back to the chain when none are reachable", async () => {
     const history = new InMemoryChatHistoryStore();
-    const withTools = createTurnExecutor({
-      history,
-      model: offline,
-      tools: toolSource([listDirTool]),
-      useToolsInChat: true,
-    });
-    expect((await run(withTools, job({ input: "list files" }))).some((e) => e.event === "tool_start")).toBe(true);
-    const down = createTurnExecutor({ history, model: offline, tools: toolSource([]), useToolsInChat: true });
-    const events = await run(down, job({ input: "list files", session_id: "s2" }));
+    const withTools = offlineExecutor(history, { tools: toolSource([listDirTool]), useToolsInChat: true });
+    expect((await runTurn(withTools, job({ input: "list files" }))).some((e) => e.event === "tool_start")).toBe(true);
+    const down = offlineExecutor(history, { tools: toolSource([]), useToolsInChat: true });
+    const events = await runTurn(down, job({ input: "list files", session_id: "s2" }));
     expect(events.some((e) => e.event === "tool_start")).toBe(false);
     expect(events.at(-1)).toEqual({ event: "done", data: "s2" });
     expect(events.some((e) => e.event === "error")).toBe(false);
@@ -119,7 +71,7 @@ describe("createTurnExecutor", () => {
         model: { provider: "openai", baseUrl: upstream.url, model: "m", timeoutMs: 2_000, maxRetries: 0 },
         useToolsInChat: false,
       });
-      const events = await run(execute, job({ session_id: "fail" }));
+      const events = await runTurn(execute, job({ session_id: "fail" }));
       expect(events.map((e) => e.event)).toEqual(["error", "done"]);
       expect(events[0]).toMatchObject({ code: "upstream" });
       expect(JSON.stringify(events)).not.toContain("127.0.0.1");

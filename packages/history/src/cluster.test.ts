@@ -1,4 +1,4 @@
-/** The history store's commit and append scripts on a real Redis Cluster (3 masters, 3 replicas): no CROSSSLOT. */
+/** The history store's commit and append scripts on a real Redis Cluster (3 masters, no failover needed): no CROSSSLOT. */
 import { startRedisCluster, type PrivateRedisCluster } from "@acb/testkit";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll } from "vitest";
@@ -9,7 +9,7 @@ let cluster: PrivateRedisCluster;
 let redis: Cluster;
 
 beforeAll(async () => {
-  cluster = await startRedisCluster();
+  cluster = await startRedisCluster({ replicas: 0 });
   redis = new Cluster(
     cluster.nodesEnv.split(",").map((hp) => ({ host: "127.0.0.1", port: Number(hp.split(":")[1]) })),
     { redisOptions: { maxRetriesPerRequest: 1 } },

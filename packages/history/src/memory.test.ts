@@ -1,9 +1,23 @@
 import { HumanMessage } from "@langchain/core/messages";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_HISTORY_OPTIONS, InMemoryChatHistoryStore } from "./index.js";
 import { describeHistoryContract } from "./test/history-contract.js";
 
-describeHistoryContract("in-memory", (options) => new InMemoryChatHistoryStore(options));
+/** The in-memory store reads `Date.now()`: the expiry case moves a fake clock on instead of sleeping. */
+async function advanceClock(ms: number): Promise<void> {
+  if (!vi.isFakeTimers()) vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.now() + ms);
+}
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describeHistoryContract(
+  "in-memory",
+  (options) => new InMemoryChatHistoryStore(options),
+  async () => {},
+  advanceClock,
+);
 
 describe("InMemoryChatHistoryStore options", () => {
   it("uses the documented defaults", () => {

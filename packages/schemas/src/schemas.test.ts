@@ -4,6 +4,7 @@ import { envBool, envInt, HistoryEnv, ModelEnv, parseEnv } from "./config.js";
 import { describeInvalid, detailsFromZod, ErrorBody, errorBody } from "./errors.js";
 import { TurnEvent } from "./events.js";
 import { formatSse, SseParser, type SseMessage } from "./sse.js";
+import { WIRE_TURN_JOB } from "./test/turn-job.js";
 import { TurnJob } from "./turns.js";
 import { z } from "zod";
 
@@ -66,20 +67,22 @@ describe("events, jobs and errors", () => {
   });
 
   it("turn jobs validate ids and the version", () => {
-    const job = {
-      v: 1,
-      turn_id: "abcdefgh12",
-      session_id: "s",
-      mode: "chat",
-      input: "x",
-      options: {},
-      enqueued_at: 1,
-      deadline_at: 2,
-    };
-    expect(TurnJob.safeParse(job).success).toBe(true);
-    expect(TurnJob.safeParse({ ...job, v: 2 }).success).toBe(false);
-    expect(TurnJob.safeParse({ ...job, turn_id: "../x" }).success).toBe(false);
-    expect(TurnJob.safeParse({ ...job, mode: "shell" }).success).toBe(false);
+    expect(TurnJob.safeParse(WIRE_TURN_JOB).success).toBe(true);
+    expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, v: 2 }).success).toBe(false);
+    expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, turn_id: "../x" }).success).toBe(false);
+    expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, mode: "shell" }).success).toBe(false);
+  });
+
+  it("a turn job's trace accepts a W3C traceparent and refuses anything else", () => {
+    expect(
+      TurnJob.safeParse({
+        ...WIRE_TURN_JOB,
+        trace: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+      }).success,
+    ).toBe(true);
+    for (const traceparent of ["", "00-xyz", `00-${"0".repeat(32)}-${"0".repeat(16)}-01\nx`, "x".repeat(10_000)]) {
+      expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, trace: { traceparent } }).success).toBe(false);
+    }
   });
 
   it("the error body has code, message and optional details", () => {

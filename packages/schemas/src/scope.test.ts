@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SESSION_ID_PATTERN } from "./chat.js";
+import { WIRE_TURN_JOB } from "./test/turn-job.js";
 import { TurnJob } from "./turns.js";
 import { scopedSessionKey, scopeId, UNSCOPED } from "./scope.js";
 
@@ -35,21 +36,11 @@ describe("scoped session keys", () => {
   });
 
   it("travel in the turn job as optional fields (old jobs still parse)", () => {
-    const job = {
-      v: 1,
-      turn_id: "turn_12345678",
-      session_id: "s",
-      mode: "chat",
-      input: "hi",
-      options: {},
-      enqueued_at: 1,
-      deadline_at: 2,
-    };
-    expect(TurnJob.safeParse(job).success).toBe(true);
-    expect(TurnJob.parse({ ...job, tenant: "acme", subject: "alice" })).toMatchObject({
+    expect(TurnJob.safeParse(WIRE_TURN_JOB).success).toBe(true);
+    expect(TurnJob.parse({ ...WIRE_TURN_JOB, tenant: "acme", subject: "alice" })).toMatchObject({
       tenant: "acme",
       subject: "alice",
     });
-    expect(TurnJob.safeParse({ ...job, tenant: "" }).success).toBe(false);
+    expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, tenant: "" }).success).toBe(false);
   });
 });

@@ -6,3 +6,4 @@ export * from "./scripted-openai.js";
 export * from "./docs-script.js";
 export * from "./config-secrets.js";
 export * from "./redis-cluster.js";
+export * from "./turn-job.js";

@@ -24,11 +24,15 @@ export interface PrivateRedisCluster {
 }
 
 /**
- * A private Redis Cluster on loopback: `masters` masters with one replica each, no persistence, node timeout 2 s
- * (so a failover is quick). Waits until every node reports `cluster_state:ok`. Needs redis-server and redis-cli.
+ * A private Redis Cluster on loopback: `masters` masters with `replicas` replicas each (default 1; 0 when a test
+ * needs slots but no failover), no persistence, node timeout 2 s (so a failover is quick). Waits until every node
+ * reports `cluster_state:ok`. Needs redis-server and redis-cli.
  */
-export async function startRedisCluster(options: { masters?: number } = {}): Promise<PrivateRedisCluster> {
-  const count = (options.masters ?? 3) * 2;
+export async function startRedisCluster(
+  options: { masters?: number; replicas?: 0 | 1 } = {},
+): Promise<PrivateRedisCluster> {
+  const replicas = options.replicas ?? 1;
+  const count = (options.masters ?? 3) * (1 + replicas);
   const dir = mkdtempSync(join(tmpdir(), "acb-redis-cluster-"));
   const ports: number[] = [];
   while (ports.length < count) {
@@ -92,7 +96,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       "create",
       ...ports.map((p) => `127.0.0.1:${p}`),
       "--cluster-replicas",
-      "1",
+      String(replicas),
       "--cluster-yes",
     );
     for (const n of nodes)

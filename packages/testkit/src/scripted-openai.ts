@@ -97,6 +97,11 @@ export function echoScript(req: RecordedRequest): ScriptedReply {
   return { kind: "text", chunks: splitWords(`echo: ${last}`) };
 }
 
+/** A script for one tool round: the first request gets `calls`, every later one the text `chunks`. */
+export function toolCallsThenText(calls: ScriptedToolCall[], chunks: string[]): ScriptFn {
+  return (_req, index) => (index === 0 ? { kind: "tool_calls", calls } : { kind: "text", chunks });
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A rough token count, good enough for usage figures. */
@@ -109,13 +114,20 @@ interface Ctx {
   model: string;
 }
 
-function chunk(ctx: Ctx, delta: Record<string, unknown>, finishReason: string | null): Record<string, unknown> {
+/** The fields every completion and chunk carries. */
+function envelope(ctx: Ctx, object: "chat.completion" | "chat.completion.chunk"): Record<string, unknown> {
   return {
     ...(ctx.id !== undefined ? { id: ctx.id } : {}),
-    object: "chat.completion.chunk",
+    object,
     created: ctx.created,
     model: ctx.model,
     system_fingerprint: "fp_scripted",
+  };
+}
+
+function chunk(ctx: Ctx, delta: Record<string, unknown>, finishReason: string | null): Record<string, unknown> {
+  return {
+    ...envelope(ctx, "chat.completion.chunk"),
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   };
 }
@@ -272,11 +284,7 @@ export async function startScriptedOpenAI(opts: { port?: number; script?: Script
         finish = "tool_calls";
       }
       sendJson(res, 200, {
-        ...(ctx.id !== undefined ? { id: ctx.id } : {}),
-        object: "chat.completion",
-        created: ctx.created,
-        model: ctx.model,
-        system_fingerprint: "fp_scripted",
+        ...envelope(ctx, "chat.completion"),
         choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
         usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
       });

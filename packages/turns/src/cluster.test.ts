@@ -5,6 +5,7 @@
 import type { LoggedTurnEvent } from "@acb/schemas";
 import { startRedisCluster, type PrivateRedisCluster } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshPrefix } from "./__tests__/redis.js";
 import { describeCancellerContract } from "./cancel/__tests__/contract.js";
 import { RedisTurnCanceller } from "./cancel/redis.js";
 import { describeEventLogContract } from "./event-log/__tests__/contract.js";
@@ -39,34 +40,33 @@ const connect = (): RedisClient => {
   opened.push(r);
   return r;
 };
-const fresh = (p: string): string => `${p}${Math.random().toString(36).slice(2, 8)}:`;
 
 describeEventLogContract("redis cluster", () => ({
-  make: async (options) => new RedisTurnEventLog(connect(), { prefix: fresh("t"), ...options }),
+  make: async (options) => new RedisTurnEventLog(connect(), { prefix: freshPrefix("t"), ...options }),
   teardown: async () => undefined,
 }));
 describeCancellerContract("redis cluster", () => ({
   make: async () => {
-    const prefix = fresh("c");
+    const prefix = freshPrefix("c");
     return [new RedisTurnCanceller(connect(), prefix), new RedisTurnCanceller(connect(), prefix)];
   },
 }));
 describeSessionTurnsContract("redis cluster", () => ({
   make: async (graceMs) => {
-    const prefix = fresh("st");
+    const prefix = freshPrefix("st");
     return [
       new RedisSessionTurns(connect(), prefix, { graceMs }),
       new RedisSessionTurns(connect(), prefix, { graceMs }),
     ];
   },
 }));
-describeTurnLimitsContract("redis cluster", async () => new RedisTurnLimits(connect(), fresh("l")));
+describeTurnLimitsContract("redis cluster", async () => new RedisTurnLimits(connect(), freshPrefix("l")));
 describeJournalContract("redis cluster", () => {
-  const prefix = fresh("j");
+  const prefix = freshPrefix("j");
   return [new RedisTurnJournal(connect(), prefix), new RedisTurnJournal(connect(), prefix)];
 });
-describeTurnOwnersContract("redis cluster", async () => new RedisTurnOwners(connect(), fresh("o")));
-describeUsageMeterContract("redis cluster", async () => new RedisUsageMeter(connect(), fresh("u")));
+describeTurnOwnersContract("redis cluster", async () => new RedisTurnOwners(connect(), freshPrefix("o")));
+describeUsageMeterContract("redis cluster", async () => new RedisUsageMeter(connect(), freshPrefix("u")));
 describeTurnQueueContract("bullmq on redis cluster", () => bullQueueHarness(connect));
 
 describe("one slot per script (Redis Cluster refuses a script whose keys cross slots)", () => {

@@ -1,8 +1,8 @@
 import type { TurnJob } from "@acb/schemas";
+import { turnJob as job } from "@acb/testkit";
 import { describe, expect, it } from "vitest";
-import { InMemoryTurnCanceller } from "./cancel/memory.js";
+import { cancelMidTurn, runTurn } from "./__tests__/process.js";
 import { InMemoryTurnEventLog } from "./event-log/memory.js";
-import { newTurnId } from "./ids.js";
 import { processTurn } from "./process-turn.js";
 import {
   describeTurnFailure,
@@ -12,86 +12,53 @@ import {
   TurnTimeoutError,
 } from "./turn-errors.js";
 
-const job = (timeoutMs = 5_000): TurnJob => ({
-  v: 1,
-  turn_id: newTurnId(),
-  session_id: "sess-1",
-  mode: "chat",
-  input: "hi",
-  options: {},
-  enqueued_at: Date.now(),
-  deadline_at: Date.now() + timeoutMs,
-});
-
 describe("processTurn", () => {
   it("appends the executor's events and then done with the session id", async () => {
-    const eventLog = new InMemoryTurnEventLog();
-    const j = job();
-    const outcome = await processTurn(j, {
-      eventLog,
-      execute: async (_job, ctx) => {
-        await ctx.emit({ event: "token", data: "a" });
-        await ctx.emit({ event: "token", data: "b" });
-      },
+    const { outcome, events } = await runTurn(async (_job, ctx) => {
+      await ctx.emit({ event: "token", data: "a" });
+      await ctx.emit({ event: "token", data: "b" });
     });
     expect(outcome).toBe("completed");
-    expect((await eventLog.read(j.turn_id, "0")).map((e) => e.event)).toEqual([
+    expect(events).toEqual([
       { event: "token", data: "a" },
       { event: "token", data: "b" },
-      { event: "done", data: "sess-1" },
+      { event: "done", data: "s1" },
     ]);
   });
 
   it("a failing executor ends the log with error then done, without leaking the thrown message", async () => {
-    const eventLog = new InMemoryTurnEventLog();
-    const j = job();
-    const outcome = await processTurn(j, {
-      eventLog,
-      execute: async (_job, ctx) => {
-        await ctx.emit({ event: "token", data: "partial" });
-        throw new Error("/home/secret/path exploded");
-      },
+    const { outcome, events } = await runTurn(async (_job, ctx) => {
+      await ctx.emit({ event: "token", data: "partial" });
+      throw new Error("/home/secret/path exploded");
     });
     expect(outcome).toBe("failed");
-    const events = (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
     expect(events.map((e) => e.event)).toEqual(["token", "error", "done"]);
     expect(JSON.stringify(events)).not.toContain("/home/secret");
   });
 
   it("an executor that ignores its signal is cut off at the deadline", async () => {
-    const eventLog = new InMemoryTurnEventLog();
-    const j = job(200);
     const started = Date.now();
-    await processTurn(j, { eventLog, execute: () => new Promise(() => undefined) });
+    const { events } = await runTurn(() => new Promise(() => undefined), job({ deadline_at: Date.now() + 200 }));
     expect(Date.now() - started).toBeLessThan(2_000);
-    const events = (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
     expect(events).toEqual([
       { event: "error", data: "the turn did not finish within 0 s", code: "timeout" },
-      { event: "done", data: "sess-1" },
+      { event: "done", data: "s1" },
     ]);
   });
 
   it("cancel aborts the executor's signal", async () => {
-    const eventLog = new InMemoryTurnEventLog();
-    const canceller = new InMemoryTurnCanceller();
-    const j = job();
     let sawAbort = false;
-    const run = processTurn(j, {
-      eventLog,
-      canceller,
-      execute: (_job, ctx) =>
+    const { events } = await cancelMidTurn(
+      (_job, ctx) =>
         new Promise((_, reject) => {
           ctx.signal.addEventListener("abort", () => {
             sawAbort = true;
             reject(new Error("aborted"));
           });
         }),
-    });
-    await new Promise((r) => setTimeout(r, 20));
-    await canceller.cancel(j.turn_id);
-    await run;
+    );
     expect(sawAbort).toBe(true);
-    expect((await eventLog.read(j.turn_id, "0")).map((e) => e.event.event)).toEqual(["error", "done"]);
+    expect(events.map((e) => e.event)).toEqual(["error", "done"]);
   });
 
   it("a redelivered job whose log already ended is not run again", async () => {
@@ -128,16 +95,14 @@ describe("processTurn's error events", () => {
       return { code: "upstream" as const, message: "the model provider failed" };
     };
     const run = async (thrown: unknown) => {
-      const eventLog = new InMemoryTurnEventLog();
-      const j = job();
-      await processTurn(j, {
-        eventLog,
-        describeUnknownError,
-        execute: async () => {
+      const { events } = await runTurn(
+        async () => {
           throw thrown;
         },
-      });
-      return (await eventLog.read(j.turn_id, "0"))[0]?.event;
+        job(),
+        { describeUnknownError },
+      );
+      return events[0];
     };
     expect(await run(new TurnFailedError({ code: "rate_limited", message: "slow down" }))).toEqual({
       event: "error",

@@ -29,7 +29,15 @@ export function turn(n: number): BaseMessage[] {
   return [new HumanMessage(`q${n}`), new AIMessage(`a${n}`)];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The summary of `turn(n)` for each n, in order. */
+export function turnsSummary(...ns: number[]): [string, string][] {
+  return ns.flatMap((n): [string, string][] => [
+    ["human", `q${n}`],
+    ["ai", `a${n}`],
+  ]);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const HOSTILE_SESSION_IDS = ["", "a".repeat(129), "a b", "x\n", "{evil}"];
 /** Turn ids break the API's one rule (TurnId in @acb/schemas: 8-64 of A-Z a-z 0-9 _ -). */
@@ -49,10 +57,15 @@ export const HOSTILE_TURN_IDS = [
  * The behaviour every ChatHistoryStore adapter must have. `makeStore` builds a store (options merged over the
  * defaults); `cleanup` runs after each test.
  */
+/**
+ * `wait` lets time pass for the expiry case: a real sleep against Redis (its clock is its own), a moved fake clock
+ * for a store that reads `Date.now()`.
+ */
 export function describeHistoryContract(
   name: string,
   makeStore: MakeStore,
   cleanup: () => Promise<void> = async () => {},
+  wait: (ms: number) => Promise<void> = sleep,
 ): void {
   describe(`ChatHistoryStore contract: ${name}`, () => {
     afterEach(async () => {
@@ -70,13 +83,7 @@ export function describeHistoryContract(
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
       expect(await store.commitTurn(s, "turn-0002", [new SystemMessage("sys"), ...turn(2)])).toBe(true);
       const messages = await store.getMessages(s);
-      expect(summary(messages)).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-        ["system", "sys"],
-        ["human", "q2"],
-        ["ai", "a2"],
-      ]);
+      expect(summary(messages)).toEqual([...turnsSummary(1), ["system", "sys"], ...turnsSummary(2)]);
       expect(messages[0]).toBeInstanceOf(HumanMessage);
       expect(messages[1]).toBeInstanceOf(AIMessage);
     });
@@ -87,10 +94,7 @@ export function describeHistoryContract(
       expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(true);
       expect(await store.commitTurn(s, "turn-one-1", turn(1))).toBe(false);
       expect(await store.commitTurn(s, "turn-one-1", turn(99))).toBe(false);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual(turnsSummary(1));
       // Same content under a new turn id is a new turn.
       expect(await store.commitTurn(s, "turn-two-2", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(4);
@@ -106,23 +110,14 @@ export function describeHistoryContract(
       expect(await store.commitTurn(b, "turn-0001", turn(2))).toBe(true);
       await store.clear(a);
       expect(await store.getMessages(a)).toEqual([]);
-      expect(summary(await store.getMessages(b))).toEqual([
-        ["human", "q2"],
-        ["ai", "a2"],
-      ]);
+      expect(summary(await store.getMessages(b))).toEqual(turnsSummary(2));
     });
 
     it("caps the history at maxMessages, dropping the oldest", async () => {
       const store = await makeStore({ maxMessages: 5 });
       const s = sid();
       for (let i = 1; i <= 4; i++) expect(await store.commitTurn(s, `turn-000${i}`, turn(i))).toBe(true);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["ai", "a2"],
-        ["human", "q3"],
-        ["ai", "a3"],
-        ["human", "q4"],
-        ["ai", "a4"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual([["ai", "a2"], ...turnsSummary(3, 4)]);
       // Trimmed turns are still remembered as committed.
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(false);
       // The LangChain view obeys the same cap.
@@ -134,11 +129,11 @@ export function describeHistoryContract(
       const store = await makeStore({ ttlSeconds: 1 });
       const s = sid();
       await store.commitTurn(s, "turn-0001", turn(1));
-      await sleep(600);
+      await wait(600);
       await store.commitTurn(s, "turn-0002", turn(2)); // a write renews the expiry of the whole session
-      await sleep(600);
+      await wait(600);
       expect(await store.getMessages(s)).toHaveLength(4);
-      await sleep(1000);
+      await wait(1000);
       expect(await store.getMessages(s)).toEqual([]);
       expect(await store.commitTurn(s, "turn-0001", turn(1))).toBe(true);
       expect(await store.getMessages(s)).toHaveLength(2);
@@ -195,14 +190,7 @@ export function describeHistoryContract(
       await history.addMessage(new HumanMessage("q3"));
       await history.addAIMessage("a3");
       await history.addMessages([]);
-      expect(summary(await history.getMessages())).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-        ["human", "q2"],
-        ["ai", "a2"],
-        ["human", "q3"],
-        ["ai", "a3"],
-      ]);
+      expect(summary(await history.getMessages())).toEqual(turnsSummary(1, 2, 3));
       expect(summary(await store.getMessages(s))).toEqual(summary(await history.getMessages()));
       await history.clear();
       expect(await history.getMessages()).toEqual([]);
@@ -223,14 +211,14 @@ export function describeHistoryContract(
         historyMessagesKey: "history",
       });
       const config = { configurable: { sessionId: s } };
-      expect((await withHistory.invoke({ question: "first" }, config)).content).toBe("seen 0 earlier messages");
-      expect((await withHistory.invoke({ question: "second" }, config)).content).toBe("seen 2 earlier messages");
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["human", "first"],
-        ["ai", "seen 0 earlier messages"],
-        ["human", "second"],
-        ["ai", "seen 2 earlier messages"],
-      ]);
+      const stored: [string, string][] = [];
+      for (const question of ["first", "second"]) {
+        // Each question sees every message stored before it.
+        const answer = `seen ${stored.length} earlier messages`;
+        expect((await withHistory.invoke({ question }, config)).content).toBe(answer);
+        stored.push(["human", question], ["ai", answer]);
+      }
+      expect(summary(await store.getMessages(s))).toEqual(stored);
     });
 
     it("10 concurrent commits of one turn id store exactly one copy", async () => {
@@ -239,10 +227,7 @@ export function describeHistoryContract(
       const results = await Promise.all(Array.from({ length: 10 }, () => store.commitTurn(s, "same-turn", turn(1))));
       expect(results.filter((r) => r)).toHaveLength(1);
       expect(results.filter((r) => !r)).toHaveLength(9);
-      expect(summary(await store.getMessages(s))).toEqual([
-        ["human", "q1"],
-        ["ai", "a1"],
-      ]);
+      expect(summary(await store.getMessages(s))).toEqual(turnsSummary(1));
     });
 
     it("concurrent commits of different turns each land whole (never interleaved)", async () => {

@@ -29,3 +29,6 @@ export function usePrivateRedis(): { connect: () => Redis; url: () => string } {
     },
   };
 }
+
+/** A key prefix of its own (`<letter><6 random characters>:`), so the tests of a file never see each other's keys. */
+export const freshPrefix = (letter: string): string => `${letter}${Math.random().toString(36).slice(2, 8)}:`;

@@ -1,7 +1,7 @@
 import type { LoggedTurnEvent } from "@acb/schemas";
 import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { usePrivateRedis } from "../__tests__/redis.js";
+import { freshPrefix, usePrivateRedis } from "../__tests__/redis.js";
 import { newTurnId } from "../ids.js";
 import { turnKeys } from "../keys.js";
 import { describeEventLogContract } from "./__tests__/contract.js";
@@ -10,8 +10,7 @@ import { RedisTurnEventLog } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeEventLogContract("redis streams", () => ({
-  make: async (options) =>
-    new RedisTurnEventLog(connect(), { prefix: `t${Math.random().toString(36).slice(2, 8)}:`, ...options }),
+  make: async (options) => new RedisTurnEventLog(connect(), { prefix: freshPrefix("t"), ...options }),
   teardown: async () => undefined,
 }));
 

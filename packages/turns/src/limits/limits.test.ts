@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usePrivateRedis } from "../__tests__/redis.js";
+import { freshPrefix, usePrivateRedis } from "../__tests__/redis.js";
 import { newTurnId } from "../ids.js";
 import { describeTurnLimitsContract } from "./__tests__/contract.js";
 import { InMemoryTurnLimits } from "./memory.js";
@@ -8,10 +8,7 @@ import { RedisTurnLimits } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeTurnLimitsContract("memory", async () => new InMemoryTurnLimits());
-describeTurnLimitsContract(
-  "redis",
-  async () => new RedisTurnLimits(connect(), `l${Math.random().toString(36).slice(2, 8)}:`),
-);
+describeTurnLimitsContract("redis", async () => new RedisTurnLimits(connect(), freshPrefix("l")));
 
 describe("TurnLimits specifics", () => {
   it("redis: two replicas on their own connections share one quota", async () => {

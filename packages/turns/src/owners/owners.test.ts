@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usePrivateRedis } from "../__tests__/redis.js";
+import { freshPrefix, usePrivateRedis } from "../__tests__/redis.js";
 import { newTurnId } from "../ids.js";
 import { describeTurnOwnersContract } from "./__tests__/contract.js";
 import { InMemoryTurnOwners } from "./memory.js";
@@ -8,10 +8,7 @@ import { RedisTurnOwners } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeTurnOwnersContract("memory", async () => new InMemoryTurnOwners());
-describeTurnOwnersContract(
-  "redis",
-  async () => new RedisTurnOwners(connect(), `o${Math.random().toString(36).slice(2, 8)}:`),
-);
+describeTurnOwnersContract("redis", async () => new RedisTurnOwners(connect(), freshPrefix("o")));
 
 describe("TurnOwners specifics", () => {
   it("redis: the key shares the turn's hash tag and carries the ttl", async () => {

@@ -1,13 +1,12 @@
 import { Queue } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { usePrivateRedis } from "../__tests__/redis.js";
+import { freshPrefix, usePrivateRedis } from "../__tests__/redis.js";
 import { queuePrefix, TURN_QUEUE_NAME } from "../keys.js";
 import { bullQueueHarness, describeTurnQueueContract, testJob as job } from "./__tests__/contract.js";
 import { BullTurnQueue } from "./redis.js";
 import { TurnWorker } from "./worker.js";
 
 const { connect } = usePrivateRedis();
-const freshPrefix = (): string => `q${Math.random().toString(36).slice(2, 8)}:`;
 
 describeTurnQueueContract("bullmq", () => bullQueueHarness(connect));
 
@@ -25,7 +24,7 @@ describe("BullTurnQueue", () => {
 
 describe("TurnWorker", () => {
   it("fails an invalid job for good (not completed, not retried) and reports it, without calling the handler", async () => {
-    const prefix = freshPrefix();
+    const prefix = freshPrefix("q");
     // A job that did not come through BullTurnQueue: wrong shape, and room for retries it must not get.
     const raw = new Queue(TURN_QUEUE_NAME, { connection: connect(), prefix: queuePrefix(prefix) });
     const added = await raw.add("chat", { v: 1, turn_id: "../../etc", input: 42 }, { attempts: 3 });

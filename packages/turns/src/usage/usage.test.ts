@@ -1,4 +1,4 @@
-import { usePrivateRedis } from "../__tests__/redis.js";
+import { freshPrefix, usePrivateRedis } from "../__tests__/redis.js";
 import { describeUsageMeterContract } from "./__tests__/contract.js";
 import { InMemoryUsageMeter } from "./memory.js";
 import { RedisUsageMeter } from "./redis.js";
@@ -6,7 +6,4 @@ import { RedisUsageMeter } from "./redis.js";
 const { connect } = usePrivateRedis();
 
 describeUsageMeterContract("memory", async () => new InMemoryUsageMeter());
-describeUsageMeterContract(
-  "redis",
-  async () => new RedisUsageMeter(connect(), `u${Math.random().toString(36).slice(2, 8)}:`),
-);
+describeUsageMeterContract("redis", async () => new RedisUsageMeter(connect(), freshPrefix("u")));

@@ -1,5 +1,6 @@
 import type { TurnJob } from "@acb/schemas";
 import { afterEach, describe, expect, it } from "vitest";
+import { freshPrefix } from "../../__tests__/redis.js";
 import { newTurnId } from "../../ids.js";
 import type { TurnHandler, TurnQueue } from "../types.js";
 import type { RedisClient } from "../../redis-connection.js";
@@ -86,7 +87,7 @@ export function describeTurnQueueContract(name: string, harness: () => QueueHarn
 export function bullQueueHarness(connect: () => RedisClient): QueueHarness {
   return {
     make: async (handler) => {
-      const prefix = `q${Math.random().toString(36).slice(2, 8)}:`;
+      const prefix = freshPrefix("q");
       const queue = new BullTurnQueue({ prefix, connection: connect() });
       const worker = new TurnWorker(
         { prefix, connection: connect(), concurrency: 4, lockMs: 5_000 },
