@@ -1,26 +1,11 @@
-import {
-  envInt,
-  envString,
-  envUrl,
-  HistoryEnv,
-  LogLevel,
-  McpEnv,
-  ModelEnv,
-  parseEnv,
-  TurnsEnv,
-  type Env,
-  type ParsedEnv,
-} from "@acb/schemas";
+import { envInt, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
-import type { HistoryOptions } from "@acb/history";
+import { historyOptionsFromEnv, type HistoryOptions } from "@acb/history";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 
 const RunnerEnv = z.object({
-  REDIS_URL: envUrl(/^rediss?:$/),
-  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
-  REDIS_CLUSTER_NODES: envString(),
-  LOG_LEVEL: LogLevel,
+  ...TurnAppEnv.shape,
   RUNNER_CONCURRENCY: envInt(8, 1, 10_000),
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
   RUNNER_SHUTDOWN_GRACE_MS: envInt(30_000, 0, 3_600_000),
@@ -36,10 +21,6 @@ const RunnerEnv = z.object({
       .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" })
       .default("127.0.0.1"),
   ),
-  ...ModelEnv.shape,
-  ...HistoryEnv.shape,
-  ...McpEnv.shape,
-  ...TurnsEnv.shape,
 });
 
 export interface RunnerConfig {
@@ -88,13 +69,7 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
       probes: { host: e.HOST, port: e.METRICS_PORT },
       model: modelConfigFromEnv(e),
-      history: {
-        keyPrefix: e.HISTORY_KEY_PREFIX,
-        maxMessages: e.HISTORY_MAX_MESSAGES,
-        ttlSeconds: e.HISTORY_TTL_SECONDS,
-        maxBytes: e.HISTORY_MAX_BYTES,
-        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
-      },
+      history: historyOptionsFromEnv(e),
       prefix: e.REDIS_KEY_PREFIX,
       eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
       eventMaxLen: e.TURN_EVENTS_MAXLEN,

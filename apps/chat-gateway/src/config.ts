@@ -1,19 +1,6 @@
-import {
-  envBool,
-  envInt,
-  envString,
-  envUrl,
-  HistoryEnv,
-  LogLevel,
-  McpEnv,
-  ModelEnv,
-  parseEnv,
-  TurnsEnv,
-  type Env,
-  type ParsedEnv,
-} from "@acb/schemas";
+import { envBool, envInt, envString, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
 import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
-import type { HistoryOptions } from "@acb/history";
+import { historyOptionsFromEnv, type HistoryOptions } from "@acb/history";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
@@ -22,10 +9,7 @@ import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/conf
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
   HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).default("127.0.0.1")),
-  REDIS_URL: envUrl(/^rediss?:$/),
-  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
-  REDIS_CLUSTER_NODES: envString(),
-  LOG_LEVEL: LogLevel,
+  ...TurnAppEnv.shape,
   TURN_TIMEOUT_MS: envInt(120_000, 1_000, 3_600_000),
   MAX_BODY_BYTES: envInt(256 * 1024, 1_024, 16 * 1024 * 1024),
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
@@ -37,10 +21,6 @@ const GatewayEnv = z.object({
   GATEWAY_DRAIN_MS: envInt(5_000, 0, 600_000),
   PLAYGROUND: envBool(true),
   DOCS_DATA_DIR: envString(),
-  ...ModelEnv.shape,
-  ...HistoryEnv.shape,
-  ...McpEnv.shape,
-  ...TurnsEnv.shape,
   ...SecurityEnv.shape,
   ...LimitsEnv.shape,
 });
@@ -128,13 +108,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       playground: e.PLAYGROUND,
       limits: limits.value,
       model: modelConfigFromEnv(e),
-      history: {
-        keyPrefix: e.HISTORY_KEY_PREFIX,
-        maxMessages: e.HISTORY_MAX_MESSAGES,
-        ttlSeconds: e.HISTORY_TTL_SECONDS,
-        maxBytes: e.HISTORY_MAX_BYTES,
-        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
-      },
+      history: historyOptionsFromEnv(e),
     },
   };
 }
