@@ -44,7 +44,9 @@ const docSchema = new Schema(
   requiredColumns(["source", "hash", "title", "format", "bytes", "chunks", "ingested_at"], ["bytes", "chunks"]),
 );
 
-const metaSchema = new Schema(requiredColumns(["id", "embedder", "dimensions", "generation"], ["dimensions", "generation"]));
+const metaSchema = new Schema(
+  requiredColumns(["id", "embedder", "dimensions", "generation"], ["dimensions", "generation"]),
+);
 
 export function lanceWhere(f: SearchFilter | undefined): string | undefined {
   if (f === undefined) return undefined;
