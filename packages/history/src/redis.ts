@@ -176,13 +176,6 @@ export class RedisChatHistoryStore extends ChatHistoryStoreBase {
     const encoded = this.encode(messages);
     if (encoded.length === 0) return;
     const { maxMessages, ttlSeconds, maxBytes } = this.options;
-    await this.scripts.acbHistoryAppend(
-      listKey,
-      `${listKey}:turns`,
-      maxMessages,
-      ttlSeconds,
-      maxBytes,
-      ...encoded,
-    );
+    await this.scripts.acbHistoryAppend(listKey, `${listKey}:turns`, maxMessages, ttlSeconds, maxBytes, ...encoded);
   }
 }

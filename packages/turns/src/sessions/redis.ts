@@ -82,11 +82,7 @@ export class RedisSessionTurns implements SessionTurns {
   }
 
   /** One script for both: `finish` answers the job it promoted, `withdraw` the job it removed. */
-  private async settle(
-    sessionKey: string,
-    turnId: string,
-    how: "finish" | "withdraw",
-  ): Promise<TurnJob | undefined> {
+  private async settle(sessionKey: string, turnId: string, how: "finish" | "withdraw"): Promise<TurnJob | undefined> {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
     const job = await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, how);
     return typeof job === "string" ? TurnJob.parse(JSON.parse(job)) : undefined;
