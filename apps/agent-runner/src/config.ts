@@ -1,6 +1,6 @@
 import { envInt, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
-import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
-import { historyOptionsFromEnv, type HistoryOptions } from "@acb/history";
+import { mcpServersFromEnv, type McpServerConfig } from "@acb/chains";
+import { turnAppConfigFromEnv, type TurnAppConfig } from "@acb/engine";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 
@@ -23,25 +23,16 @@ const RunnerEnv = z.object({
   ),
 });
 
-export interface RunnerConfig {
+export interface RunnerConfig extends TurnAppConfig {
   /** REDIS_URL or REDIS_CLUSTER_NODES. */
   readonly redis: RedisTarget;
-  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly concurrency: number;
   readonly lockMs: number;
   readonly shutdownGraceMs: number;
   readonly heartbeatMs: number;
   /** The probe listener; port 0 = no listener. */
   readonly probes: { readonly host: string; readonly port: number };
-  readonly model: ModelConfig;
-  readonly history: HistoryOptions;
-  readonly prefix: string;
-  readonly eventRetentionMs: number;
-  readonly eventMaxLen: number;
-  readonly useToolsInChat: boolean;
   readonly mcpServers: Record<string, McpServerConfig>;
-  readonly mcpToolTimeoutMs: number;
-  readonly mcpConnectTimeoutMs: number;
 }
 
 export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
@@ -61,22 +52,14 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   return {
     ok: true,
     value: {
+      ...turnAppConfigFromEnv(e),
       redis: redis.value,
-      logLevel: e.LOG_LEVEL,
       concurrency: e.RUNNER_CONCURRENCY,
       lockMs: e.RUNNER_LOCK_MS,
       shutdownGraceMs: e.RUNNER_SHUTDOWN_GRACE_MS,
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
       probes: { host: e.HOST, port: e.METRICS_PORT },
-      model: modelConfigFromEnv(e),
-      history: historyOptionsFromEnv(e),
-      prefix: e.REDIS_KEY_PREFIX,
-      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
-      eventMaxLen: e.TURN_EVENTS_MAXLEN,
-      useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers: mcp.value,
-      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
-      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { envBool, envInt, envString, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
-import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
-import { historyOptionsFromEnv, type HistoryOptions } from "@acb/history";
+import { mcpServersFromEnv, type McpServerConfig } from "@acb/chains";
+import { turnAppConfigFromEnv, type TurnAppConfig } from "@acb/engine";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
@@ -25,37 +25,27 @@ const GatewayEnv = z.object({
   ...LimitsEnv.shape,
 });
 
-export interface GatewayConfig {
+export interface GatewayConfig extends TurnAppConfig {
   readonly port: number;
   readonly host: string;
   /** Unset: embedded mode (in-memory queue, event log and history, turns run in this process). */
   readonly redisUrl: string | undefined;
   /** REDIS_URL or REDIS_CLUSTER_NODES; unset: embedded mode. */
   readonly redis: RedisTarget | undefined;
-  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly turnTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly embeddedConcurrency: number;
-  /** How long a finished turn's events stay readable (resume, GET /v1/turns/{id}/events). */
-  readonly eventRetentionMs: number;
-  readonly eventMaxLen: number;
-  readonly prefix: string;
   /** Distributed mode: a turn no runner ended by its deadline + this is ended by the gateway (error + done). */
   readonly watchdogGraceMs: number;
   /** Distributed mode, on SIGTERM: how long open streams may still finish before they are told to reconnect elsewhere. */
   readonly drainMs: number;
-  readonly model: ModelConfig;
-  readonly history: HistoryOptions;
-  readonly useToolsInChat: boolean;
   /** Explicit MCP servers (MCP_SERVERS / MCP_SERVER_URL / MCP_TRANSPORT); undefined = none given. */
   readonly mcpServers: Record<string, McpServerConfig> | undefined;
   /** FILES_ROOT for the file server embedded mode attaches over stdio when no MCP server is configured. */
   readonly filesRoot: string | undefined;
   /** DOCS_DATA_DIR for the docs server embedded mode attaches next to it (default: `.mcp-docs` in the cwd). */
   readonly docsDataDir: string | undefined;
-  readonly mcpToolTimeoutMs: number;
-  readonly mcpConnectTimeoutMs: number;
   /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
   readonly security: SecurityConfig;
   /** PLAYGROUND: serve the browser playground at `/` (default true). */
@@ -84,31 +74,23 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   return {
     ok: true,
     value: {
+      ...turnAppConfigFromEnv(e),
       port: e.PORT,
       host: e.HOST,
       redisUrl: e.REDIS_URL,
       redis: redis.value,
-      logLevel: e.LOG_LEVEL,
       turnTimeoutMs: e.TURN_TIMEOUT_MS,
       maxBodyBytes: e.MAX_BODY_BYTES,
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       embeddedConcurrency: e.EMBEDDED_CONCURRENCY,
-      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
-      eventMaxLen: e.TURN_EVENTS_MAXLEN,
-      prefix: e.REDIS_KEY_PREFIX,
       watchdogGraceMs: e.WATCHDOG_GRACE_MS,
       drainMs: e.GATEWAY_DRAIN_MS,
-      useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers,
       filesRoot: e.FILES_ROOT,
       docsDataDir: e.DOCS_DATA_DIR,
-      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
-      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
       playground: e.PLAYGROUND,
       limits: limits.value,
-      model: modelConfigFromEnv(e),
-      history: historyOptionsFromEnv(e),
     },
   };
 }

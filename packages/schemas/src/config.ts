@@ -154,3 +154,4 @@ export const TurnAppEnv = z.object({
   ...McpEnv.shape,
   ...TurnsEnv.shape,
 });
+export type TurnAppEnvValues = z.output<typeof TurnAppEnv>;
