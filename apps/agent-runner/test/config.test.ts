@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { refusedStartProblems } from "@acb/testkit";
+import { configRefusalProblems, refusedStartProblems } from "@acb/testkit";
 import { describe, expect, it } from "vitest";
 import { loadRunnerConfig } from "../src/config.js";
 
@@ -14,15 +14,9 @@ describe("agent-runner configuration", () => {
     [{ REDIS_URL: "redis://127.0.0.1:1", MCP_SERVERS: "{not json" }, "MCP_SERVERS"],
     [{ REDIS_URL: "redis://127.0.0.1:1", USE_MCP_IN_CHAT: "perhaps" }, "USE_MCP_IN_CHAT"],
   ];
-  for (const [env, name] of bad) {
-    it(`refuses a bad ${name}, in one line naming it`, () => {
-      const r = loadRunnerConfig(env);
-      expect(r.ok).toBe(false);
-      const message = r.ok ? "" : r.message;
-      expect(message.split("\n")).toHaveLength(1);
-      expect(message).toContain(name);
-    });
-  }
+  it.each(bad)("refuses %j, in one line naming %s", (env, name) => {
+    expect(configRefusalProblems(loadRunnerConfig(env), name)).toEqual([]);
+  });
 
   it("the built runner (dist/main.js) refuses to start with a bad setting: exit 1, one stderr line naming it", () => {
     const env = { REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" };

@@ -49,6 +49,16 @@ export function configSecretProblems(
   ];
 }
 
+/** What is wrong with a loader's answer to a bad setting: nothing ([]) when it refuses in one line naming `name`. */
+export function configRefusalProblems(result: { ok: true } | { ok: false; message: string }, name: string): string[] {
+  if (result.ok) return ["accepted"];
+  const lines = result.message.split("\n").length;
+  return [
+    ...(lines === 1 ? [] : [`${lines} lines`]),
+    ...(result.message.includes(name) ? [] : [`does not name ${name}: ${result.message}`]),
+  ];
+}
+
 /**
  * What is wrong with how a built app (`node main`, PATH and `env` only) refuses a bad setting: nothing ([]) when it
  * exits 1 with one stderr line naming `name` and no stack trace.
