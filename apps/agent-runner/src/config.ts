@@ -1,26 +1,11 @@
-import {
-  envInt,
-  envString,
-  envUrl,
-  HistoryEnv,
-  LogLevel,
-  McpEnv,
-  ModelEnv,
-  parseEnv,
-  TurnsEnv,
-  type Env,
-  type ParsedEnv,
-} from "@acb/schemas";
-import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains";
-import type { HistoryOptions } from "@acb/history";
+import { envInt, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
+import { mcpServersFromEnv, type McpServerConfig } from "@acb/chains/config";
+import { turnAppConfigFromEnv, type TurnAppConfig } from "@acb/engine/app-config";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 
 const RunnerEnv = z.object({
-  REDIS_URL: envUrl(/^rediss?:$/),
-  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
-  REDIS_CLUSTER_NODES: envString(),
-  LOG_LEVEL: LogLevel,
+  ...TurnAppEnv.shape,
   RUNNER_CONCURRENCY: envInt(8, 1, 10_000),
   RUNNER_LOCK_MS: envInt(10_000, 1_000, 600_000),
   RUNNER_SHUTDOWN_GRACE_MS: envInt(30_000, 0, 3_600_000),
@@ -36,31 +21,18 @@ const RunnerEnv = z.object({
       .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "must be a host name or IP address" })
       .default("127.0.0.1"),
   ),
-  ...ModelEnv.shape,
-  ...HistoryEnv.shape,
-  ...McpEnv.shape,
-  ...TurnsEnv.shape,
 });
 
-export interface RunnerConfig {
+export interface RunnerConfig extends TurnAppConfig {
   /** REDIS_URL or REDIS_CLUSTER_NODES. */
   readonly redis: RedisTarget;
-  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly concurrency: number;
   readonly lockMs: number;
   readonly shutdownGraceMs: number;
   readonly heartbeatMs: number;
   /** The probe listener; port 0 = no listener. */
   readonly probes: { readonly host: string; readonly port: number };
-  readonly model: ModelConfig;
-  readonly history: HistoryOptions;
-  readonly prefix: string;
-  readonly eventRetentionMs: number;
-  readonly eventMaxLen: number;
-  readonly useToolsInChat: boolean;
   readonly mcpServers: Record<string, McpServerConfig>;
-  readonly mcpToolTimeoutMs: number;
-  readonly mcpConnectTimeoutMs: number;
 }
 
 export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
@@ -80,28 +52,14 @@ export function loadRunnerConfig(env: Env): ParsedEnv<RunnerConfig> {
   return {
     ok: true,
     value: {
+      ...turnAppConfigFromEnv(e),
       redis: redis.value,
-      logLevel: e.LOG_LEVEL,
       concurrency: e.RUNNER_CONCURRENCY,
       lockMs: e.RUNNER_LOCK_MS,
       shutdownGraceMs: e.RUNNER_SHUTDOWN_GRACE_MS,
       heartbeatMs: e.RUNNER_HEARTBEAT_MS,
       probes: { host: e.HOST, port: e.METRICS_PORT },
-      model: modelConfigFromEnv(e),
-      history: {
-        keyPrefix: e.HISTORY_KEY_PREFIX,
-        maxMessages: e.HISTORY_MAX_MESSAGES,
-        ttlSeconds: e.HISTORY_TTL_SECONDS,
-        maxBytes: e.HISTORY_MAX_BYTES,
-        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
-      },
-      prefix: e.REDIS_KEY_PREFIX,
-      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
-      eventMaxLen: e.TURN_EVENTS_MAXLEN,
-      useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers: mcp.value,
-      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
-      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
     },
   };
 }

@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { configRefusalProblems, refusedStartProblems } from "@acb/testkit";
 import { describe, expect, it } from "vitest";
 import { loadRunnerConfig } from "../src/config.js";
 
@@ -14,27 +14,13 @@ describe("agent-runner configuration", () => {
     [{ REDIS_URL: "redis://127.0.0.1:1", MCP_SERVERS: "{not json" }, "MCP_SERVERS"],
     [{ REDIS_URL: "redis://127.0.0.1:1", USE_MCP_IN_CHAT: "perhaps" }, "USE_MCP_IN_CHAT"],
   ];
-  for (const [env, name] of bad) {
-    it(`refuses a bad ${name}, in one line naming it`, () => {
-      const r = loadRunnerConfig(env);
-      expect(r.ok).toBe(false);
-      const message = r.ok ? "" : r.message;
-      expect(message.split("\n")).toHaveLength(1);
-      expect(message).toContain(name);
-    });
-  }
+  it.each(bad)("refuses %j, in one line naming %s", (env, name) => {
+    expect(configRefusalProblems(loadRunnerConfig(env), name)).toEqual([]);
+  });
 
   it("the built runner (dist/main.js) refuses to start with a bad setting: exit 1, one stderr line naming it", () => {
-    const r = spawnSync(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? "", REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" },
-      encoding: "utf8",
-      timeout: 15_000,
-    });
-    expect(r.status).toBe(1);
-    const lines = r.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("MCP_TRANSPORT");
-    expect(r.stderr).not.toContain("    at ");
+    const env = { REDIS_URL: "redis://127.0.0.1:1", MCP_TRANSPORT: "carrier-pigeon" };
+    expect(refusedStartProblems(MAIN, env, "MCP_TRANSPORT")).toEqual([]);
   });
 
   it("defaults follow the seed: MCP at http://localhost:8080/mcp over streamable HTTP, tools in chat, offline model without a key", () => {

@@ -15,29 +15,61 @@ const ENV = {
   RUNNER_SHUTDOWN_GRACE_MS: "1000",
 };
 
-async function startRunner(redisUrl: string, port: number): Promise<ServiceProcess> {
+// One Redis for the file (each runner has its own probe port).
+let redis: PrivateRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function startRunner(port: number, o: { waitReady: boolean }): Promise<ServiceProcess> {
   return await startService(process.execPath, [MAIN], {
     name: "agent-runner",
-    env: { ...ENV, REDIS_URL: redisUrl, METRICS_PORT: String(port), HOST: "127.0.0.1" },
-    ready: (out) => out().includes('"msg":"ready"'),
-    readyTimeoutMs: 30_000,
+    env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" },
+    ...(o.waitReady ? { ready: (out: () => string) => out().includes('"msg":"ready"'), readyTimeoutMs: 30_000 } : {}),
   });
 }
 
+describe("a probe port already taken", () => {
+  let blocker: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
+  });
+  afterAll(async () => {
+    await new Promise((r) => blocker.close(r));
+  });
+
+  it("stops the runner: one JSON line naming the port, METRICS_PORT and EADDRINUSE, exit 1", async () => {
+    // A runner its orchestrator cannot probe or scrape is invisible: it fails its start instead (issue 11).
+    const runner = await startRunner(port, { waitReady: false });
+    expect(await runner.exited).toBe(1);
+    const lines = runner.output().trim().split("\n");
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const errors = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: "EADDRINUSE", port });
+    expect(JSON.stringify(errors[0])).toContain("METRICS_PORT");
+  });
+});
+
+// Last in the file: its last test stops the shared Redis.
 describe("the runner's probe listener (METRICS_PORT)", () => {
-  let redis: PrivateRedis;
   let runner: ServiceProcess;
   let base: string;
 
   beforeAll(async () => {
-    redis = await startRedis();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    runner = await startRunner(redis.url, port);
+    runner = await startRunner(port, { waitReady: true });
   });
   afterAll(async () => {
     await runner?.stop(5_000);
-    await redis?.stop();
   });
 
   it("answers /healthz and says ready on /readiness and /readyz once the worker takes turns", async () => {
@@ -77,37 +109,5 @@ describe("the runner's probe listener (METRICS_PORT)", () => {
     expect(body).toMatchObject({ status: "not_ready", checks: { redis: { ok: false } } });
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(runner.child.exitCode).toBeNull();
-  });
-});
-
-describe("a probe port already taken", () => {
-  let redis: PrivateRedis;
-  let blocker: Server;
-  let port: number;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    port = await freePort();
-    blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
-  });
-  afterAll(async () => {
-    await new Promise((r) => blocker.close(r));
-    await redis.stop();
-  });
-
-  it("stops the runner: one JSON line naming the port, METRICS_PORT and EADDRINUSE, exit 1", async () => {
-    // A runner its orchestrator cannot probe or scrape is invisible: it fails its start instead (issue 11).
-    const runner = await startService(process.execPath, [MAIN], {
-      name: "agent-runner",
-      env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" },
-    });
-    expect(await runner.exited).toBe(1);
-    const lines = runner.output().trim().split("\n");
-    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
-    const errors = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "error");
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: "EADDRINUSE", port });
-    expect(JSON.stringify(errors[0])).toContain("METRICS_PORT");
   });
 });

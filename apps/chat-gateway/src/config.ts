@@ -1,19 +1,8 @@
-import {
-  envBool,
-  envInt,
-  envString,
-  envUrl,
-  HistoryEnv,
-  LogLevel,
-  McpEnv,
-  ModelEnv,
-  parseEnv,
-  TurnsEnv,
-  type Env,
-  type ParsedEnv,
-} from "@acb/schemas";
-import { mcpServersFromEnv, modelConfigFromEnv, type McpServerConfig, type ModelConfig } from "@acb/chains/config";
-import type { HistoryOptions } from "@acb/history";
+import { envBool, envInt, envString, parseEnv, TurnAppEnv, type Env, type ParsedEnv } from "@acb/schemas";
+// Settings-only entry points: parsing the configuration must not load LangChain or the MCP SDK (a distributed
+// gateway never runs a chain; see test/startup-imports.test.ts).
+import { mcpServersFromEnv, type McpServerConfig } from "@acb/chains/config";
+import { turnAppConfigFromEnv, type TurnAppConfig } from "@acb/engine/app-config";
 import { redisTargetFromEnv, type RedisTarget } from "@acb/turns";
 import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
@@ -22,10 +11,7 @@ import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/conf
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
   HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).default("127.0.0.1")),
-  REDIS_URL: envUrl(/^rediss?:$/),
-  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
-  REDIS_CLUSTER_NODES: envString(),
-  LOG_LEVEL: LogLevel,
+  ...TurnAppEnv.shape,
   TURN_TIMEOUT_MS: envInt(120_000, 1_000, 3_600_000),
   MAX_BODY_BYTES: envInt(256 * 1024, 1_024, 16 * 1024 * 1024),
   SSE_HEARTBEAT_MS: envInt(15_000, 100, 300_000),
@@ -37,45 +23,31 @@ const GatewayEnv = z.object({
   GATEWAY_DRAIN_MS: envInt(5_000, 0, 600_000),
   PLAYGROUND: envBool(true),
   DOCS_DATA_DIR: envString(),
-  ...ModelEnv.shape,
-  ...HistoryEnv.shape,
-  ...McpEnv.shape,
-  ...TurnsEnv.shape,
   ...SecurityEnv.shape,
   ...LimitsEnv.shape,
 });
 
-export interface GatewayConfig {
+export interface GatewayConfig extends TurnAppConfig {
   readonly port: number;
   readonly host: string;
   /** Unset: embedded mode (in-memory queue, event log and history, turns run in this process). */
   readonly redisUrl: string | undefined;
   /** REDIS_URL or REDIS_CLUSTER_NODES; unset: embedded mode. */
   readonly redis: RedisTarget | undefined;
-  readonly logLevel: "debug" | "info" | "warn" | "error" | "silent";
   readonly turnTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly heartbeatMs: number;
   readonly embeddedConcurrency: number;
-  /** How long a finished turn's events stay readable (resume, GET /v1/turns/{id}/events). */
-  readonly eventRetentionMs: number;
-  readonly eventMaxLen: number;
-  readonly prefix: string;
   /** Distributed mode: a turn no runner ended by its deadline + this is ended by the gateway (error + done). */
   readonly watchdogGraceMs: number;
   /** Distributed mode, on SIGTERM: how long open streams may still finish before they are told to reconnect elsewhere. */
   readonly drainMs: number;
-  readonly model: ModelConfig;
-  readonly history: HistoryOptions;
-  readonly useToolsInChat: boolean;
   /** Explicit MCP servers (MCP_SERVERS / MCP_SERVER_URL / MCP_TRANSPORT); undefined = none given. */
   readonly mcpServers: Record<string, McpServerConfig> | undefined;
   /** FILES_ROOT for the file server embedded mode attaches over stdio when no MCP server is configured. */
   readonly filesRoot: string | undefined;
   /** DOCS_DATA_DIR for the docs server embedded mode attaches next to it (default: `.mcp-docs` in the cwd). */
   readonly docsDataDir: string | undefined;
-  readonly mcpToolTimeoutMs: number;
-  readonly mcpConnectTimeoutMs: number;
   /** AUTH_MODE and credentials, SESSION_SCOPE, CORS_ORIGINS, ALLOWED_HOSTS (src/auth/config.ts). */
   readonly security: SecurityConfig;
   /** PLAYGROUND: serve the browser playground at `/` (default true). */
@@ -104,37 +76,23 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
   return {
     ok: true,
     value: {
+      ...turnAppConfigFromEnv(e),
       port: e.PORT,
       host: e.HOST,
       redisUrl: e.REDIS_URL,
       redis: redis.value,
-      logLevel: e.LOG_LEVEL,
       turnTimeoutMs: e.TURN_TIMEOUT_MS,
       maxBodyBytes: e.MAX_BODY_BYTES,
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       embeddedConcurrency: e.EMBEDDED_CONCURRENCY,
-      eventRetentionMs: e.TURN_EVENTS_RETENTION_MS,
-      eventMaxLen: e.TURN_EVENTS_MAXLEN,
-      prefix: e.REDIS_KEY_PREFIX,
       watchdogGraceMs: e.WATCHDOG_GRACE_MS,
       drainMs: e.GATEWAY_DRAIN_MS,
-      useToolsInChat: e.USE_MCP_IN_CHAT,
       mcpServers,
       filesRoot: e.FILES_ROOT,
       docsDataDir: e.DOCS_DATA_DIR,
-      mcpToolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
-      mcpConnectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
       security: security.value,
       playground: e.PLAYGROUND,
       limits: limits.value,
-      model: modelConfigFromEnv(e),
-      history: {
-        keyPrefix: e.HISTORY_KEY_PREFIX,
-        maxMessages: e.HISTORY_MAX_MESSAGES,
-        ttlSeconds: e.HISTORY_TTL_SECONDS,
-        maxBytes: e.HISTORY_MAX_BYTES,
-        maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
-      },
     },
   };
 }

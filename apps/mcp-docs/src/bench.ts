@@ -12,13 +12,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import pg from "pg";
 import { hashingEmbedder, hashingVector } from "./embed/hashing.js";
 import { chunkId } from "./ids.js";
-import { ingest } from "./ingest.js";
+import { rebuildQuietly } from "./ingest.js";
 import { createLogger } from "./log.js";
-import { createProgress } from "./progress.js";
 import { LanceStore } from "./store/lance.js";
 import { PostgresStore } from "./store/postgres.js";
 import type { StoredChunk, VectorStore } from "./store/types.js";
@@ -107,21 +105,7 @@ async function benchIngest(f: StoreFactory): Promise<void> {
   }
   const store = await f.open("ingest");
   try {
-    const s = await ingest({
-      config: {
-        root,
-        deny: [...DEFAULT_DENY],
-        maxFileBytes: 5 * 1024 * 1024,
-        chunkSize: 1000,
-        chunkOverlap: 150,
-        progress: "quiet",
-      },
-      store,
-      embedder: hashingEmbedder(DIM),
-      log,
-      progress: createProgress("quiet"),
-      rebuild: true,
-    });
+    const s = await rebuildQuietly(root, { store, embedder: hashingEmbedder(DIM), log });
     process.stdout.write(
       `${f.name}: ingest ${s.files} files, ${s.chunks} chunks in ${s.ms} ms = ${Math.round((s.chunks / s.ms) * 1000)} chunks/s (hashing embedder, ${DIM} dims)\n`,
     );

@@ -3,11 +3,9 @@
  * A bad value fails at start with one line naming the flag or variable. Two commands share it:
  * `mcp-docs [serve]` (the MCP server) and `mcp-docs ingest --root DIR` (the ingestion CLI).
  */
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import {
-  bool,
-  intIn,
-  list,
+  intSetting,
+  loadDeny,
   loadServing,
   parseFlags,
   pick,
@@ -49,6 +47,9 @@ export interface IngestConfig {
   /** Progress bar on a TTY, plain lines otherwise; `--quiet` prints the summary only. */
   readonly progress: "auto" | "lines" | "quiet";
 }
+
+/** What DOCS_MAX_FILE_BYTES, DOCS_CHUNK_SIZE and DOCS_CHUNK_OVERLAP default to. */
+export const INGEST_DEFAULTS = { maxFileBytes: 5 * 1024 * 1024, chunkSize: 1000, chunkOverlap: 150 } as const;
 
 interface Common {
   readonly store: StoreConfig;
@@ -110,13 +111,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     seed: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
-  const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
-    pick(
-      intIn(min, max),
-      flagValue ?? env[envName] ?? def,
-      flagValue !== undefined ? flag : envName,
-      `an integer ${min}-${max}`,
-    );
+  const num = intSetting(env);
 
   const collection = pick(
     z.string().regex(COLLECTION_NAME),
@@ -219,33 +214,32 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       rootName,
       "a directory path",
     );
-    const defaultDeny =
-      v["no-default-deny"] === true
-        ? false
-        : pick(bool, env.DOCS_DEFAULT_DENY ?? "true", "DOCS_DEFAULT_DENY", "true or false");
-    const extraDeny = [...list(env.DOCS_DENY), ...(v.deny ?? [])];
-    for (const d of extraDeny)
-      pick(
-        z
-          .string()
-          .min(1)
-          .max(256)
-          .refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\")),
-        d,
-        "DOCS_DENY/--deny",
-        "a relative glob without '..'",
-      );
-    const chunkSize = num("--chunk-size", "DOCS_CHUNK_SIZE", "1000", 100, 20_000, v["chunk-size"]);
-    const chunkOverlap = num("--chunk-overlap", "DOCS_CHUNK_OVERLAP", "150", 0, 5_000, v["chunk-overlap"]);
+    const deny = loadDeny(v, env, "DOCS", { exceptions: false });
+    const chunkSize = num(
+      "--chunk-size",
+      "DOCS_CHUNK_SIZE",
+      String(INGEST_DEFAULTS.chunkSize),
+      100,
+      20_000,
+      v["chunk-size"],
+    );
+    const chunkOverlap = num(
+      "--chunk-overlap",
+      "DOCS_CHUNK_OVERLAP",
+      String(INGEST_DEFAULTS.chunkOverlap),
+      0,
+      5_000,
+      v["chunk-overlap"],
+    );
     if (chunkOverlap >= chunkSize)
       throw new ConfigError(`--chunk-overlap (${chunkOverlap}) must be smaller than --chunk-size (${chunkSize})`);
     return {
       root,
-      deny: [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny],
+      deny,
       maxFileBytes: num(
         "--max-file-bytes",
         "DOCS_MAX_FILE_BYTES",
-        String(5 * 1024 * 1024),
+        String(INGEST_DEFAULTS.maxFileBytes),
         1024,
         1024 * 1024 * 1024,
         v["max-file-bytes"],
@@ -274,13 +268,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     };
   }
 
-  const {
-    transport,
-    host,
-    port,
-    token,
-    allowedOrigins: origins,
-  } = loadServing(v, env, {
+  const { transport, ...address } = loadServing(v, env, {
     transport: "DOCS_TRANSPORT",
     port: "DOCS_PORT",
     host: "DOCS_HOST",
@@ -297,10 +285,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     seed: set(seedRaw) ? ingestFrom(seedRaw, v.seed !== undefined ? "--seed" : "DOCS_SEED", "quiet") : undefined,
     transport,
     http: {
-      host,
-      port,
-      token,
-      allowedOrigins: origins,
+      ...address,
       maxBodyBytes: num("", "DOCS_MAX_BODY_BYTES", String(256 * 1024), 1024, 64 * 1024 * 1024, undefined),
       maxSessions: 256,
       maxSessionsPerClient: 16,

@@ -12,14 +12,15 @@ import { resolveRoots } from "@acb/mcp-fileserver/paths";
 import { DenyList } from "@acb/mcp-fileserver/deny";
 import { PathPolicy } from "@acb/mcp-fileserver/paths";
 import { walk } from "@acb/mcp-fileserver/walk";
-import type { IngestConfig } from "./config.js";
+import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
+import { INGEST_DEFAULTS, type IngestConfig } from "./config.js";
 import { chunkText } from "./chunk.js";
 import type { Embedder } from "./embed/types.js";
 import { DocsError } from "./errors.js";
 import { extract, formatOf } from "./extract.js";
 import { chunkId } from "./ids.js";
 import type { Logger } from "./log.js";
-import type { Progress } from "./progress.js";
+import { createProgress, type Progress } from "./progress.js";
 import type { DocFormat, DocumentRecord, StoredChunk, VectorStore } from "./store/types.js";
 
 export interface IngestSummary {
@@ -216,4 +217,17 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     else summary.updated += 1;
     return `${prior === undefined ? "added" : "updated"} (${stored.length} chunks)`;
   }
+}
+
+/** A fresh collection from `root` with the default settings and no progress output (the benchmark, the evaluation). */
+export async function rebuildQuietly(
+  root: string,
+  o: Pick<IngestOptions, "store" | "embedder" | "log">,
+): Promise<IngestSummary> {
+  return await ingest({
+    ...o,
+    config: { root, deny: [...DEFAULT_DENY], ...INGEST_DEFAULTS, progress: "quiet" },
+    progress: createProgress("quiet"),
+    rebuild: true,
+  });
 }

@@ -154,13 +154,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       "a directory path",
     );
 
-  const {
-    transport,
-    host,
-    port,
-    token,
-    allowedOrigins: origins,
-  } = loadServing(v, env, {
+  const { transport, ...address } = loadServing(v, env, {
     transport: "FILESERVER_TRANSPORT",
     port: "FILESERVER_PORT",
     host: "FILESERVER_HOST",
@@ -168,33 +162,8 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     defaultPort: "8080",
   });
 
-  const defaultDeny =
-    v["no-default-deny"] === true
-      ? false
-      : pick(bool, env.FILESERVER_DEFAULT_DENY ?? "true", "FILESERVER_DEFAULT_DENY", "true or false");
-  const extraDeny = [...list(env.FILESERVER_DENY), ...(v.deny ?? [])];
-  for (const d of extraDeny) {
-    const body = d.startsWith("!") ? d.slice(1).replace(/\/$/, "") : "";
-    pick(
-      z
-        .string()
-        .min(1)
-        .max(256)
-        .refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\") && !body.includes("/")),
-      d,
-      "FILESERVER_DENY/--deny",
-      "a relative glob without '..' ('!name' exceptions: one name, no '/')",
-    );
-  }
-  const deny = [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny];
-
-  const num = (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
-    pick(
-      intIn(min, max),
-      flagValue ?? env[envName] ?? def,
-      flagValue !== undefined ? flag : envName,
-      `an integer ${min}-${max}`,
-    );
+  const deny = loadDeny(v, env, "FILESERVER", { exceptions: true });
+  const num = intSetting(env);
 
   const limits: Limits = {
     maxPathLength: 4096,
@@ -247,10 +216,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     rootsFrom: rootsFromFlags.length > 0 ? "--root" : "FILES_ROOT",
     transport,
     http: {
-      host,
-      port,
-      token,
-      allowedOrigins: origins,
+      ...address,
       maxBodyBytes,
       maxSessions,
       maxSessionsPerClient,
@@ -264,6 +230,53 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     },
     logLevel,
   };
+}
+
+/**
+ * Both servers' integer settings: the flag's value over the variable over `def`, in [min, max]; an error names
+ * whichever of the flag and the variable was used. A flag of "" (no flag) reads the variable only.
+ */
+export function intSetting(env: Env) {
+  return (flag: string, envName: string, def: string, min: number, max: number, flagValue: string | undefined) =>
+    pick(
+      intIn(min, max),
+      flagValue ?? env[envName] ?? def,
+      flagValue !== undefined ? flag : envName,
+      `an integer ${min}-${max}`,
+    );
+}
+
+/**
+ * Both servers' deny-list: DEFAULT_DENY unless `--no-default-deny` or {prefix}_DEFAULT_DENY=false, then the globs
+ * of {prefix}_DENY and `--deny`, each relative and without '..'. `exceptions`: the file server's '!name' entries
+ * (one name, no '/').
+ */
+export function loadDeny(
+  v: { readonly deny?: string[] | undefined; readonly "no-default-deny"?: boolean | undefined },
+  env: Env,
+  prefix: "FILESERVER" | "DOCS",
+  o: { readonly exceptions: boolean },
+): string[] {
+  const defaultName = `${prefix}_DEFAULT_DENY`;
+  const defaultDeny =
+    v["no-default-deny"] === true ? false : pick(bool, env[defaultName] ?? "true", defaultName, "true or false");
+  const extraDeny = [...list(env[`${prefix}_DENY`]), ...(v.deny ?? [])];
+  for (const d of extraDeny) {
+    const body = o.exceptions && d.startsWith("!") ? d.slice(1).replace(/\/$/, "") : "";
+    pick(
+      z
+        .string()
+        .min(1)
+        .max(256)
+        .refine((s) => !s.includes("..") && !s.startsWith("/") && !s.includes("\\") && !body.includes("/")),
+      d,
+      `${prefix}_DENY/--deny`,
+      o.exceptions
+        ? "a relative glob without '..' ('!name' exceptions: one name, no '/')"
+        : "a relative glob without '..'",
+    );
+  }
+  return [...(defaultDeny ? DEFAULT_DENY : []), ...extraDeny];
 }
 
 /** The flags {@link loadServing} reads (both servers' parseArgs options have them). */

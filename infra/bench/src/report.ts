@@ -209,25 +209,35 @@ function readSide(x: FanoutResult): string {
 
 const status = (met: boolean | undefined): string => (met === undefined ? "n/a" : met ? "met" : "**missed**");
 
-export function markdown(r: Results): string {
+/**
+ * The paragraphs every results file opens with under its title: the run and its machine, the code measured,
+ * the parameters (`paramsNote` follows them), each followed by a blank line.
+ */
+export function runPreamble(
+  r: Pick<Results, "startedAt" | "durationS" | "machine" | "code" | "params">,
+  paramsNote = "",
+): string[] {
   const m = r.machine;
-  const out: string[] = [];
-  out.push(`# Bench results (${r.kind})`, "");
-  out.push(
+  const params = Object.entries(r.params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  return [
     `Run ${r.startedAt}, ${r.durationS} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}. Load average at start ${m.loadavgStart.join(" / ")}, at end ${m.loadavgEnd.join(" / ")} (other work was running on the box).`,
     "",
-  );
-  if (r.code)
-    out.push(
-      `Code measured: ${r.code.commit}${r.code.dirtySources.length ? ` plus uncommitted changes in ${r.code.dirtySources.join(", ")}` : ""} (dist built ${r.code.distBuiltAt}).`,
-      "",
-    );
-  out.push(
-    `Parameters: ${Object.entries(r.params)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(", ")}.`,
+    ...(r.code
+      ? [
+          `Code measured: ${r.code.commit}${r.code.dirtySources.length ? ` plus uncommitted changes in ${r.code.dirtySources.join(", ")}` : ""} (dist built ${r.code.distBuiltAt}).`,
+          "",
+        ]
+      : []),
+    `Parameters: ${params}.${paramsNote}`,
     "",
-  );
+  ];
+}
+
+export function markdown(r: Results): string {
+  const out: string[] = [];
+  out.push(`# Bench results (${r.kind})`, "", ...runPreamble(r));
   out.push(
     "## Time to first token (ms)",
     "",

@@ -1,5 +1,6 @@
 export {
   DEFAULT_HISTORY_OPTIONS,
+  historyOptionsFromEnv,
   resolveHistoryOptions,
   validateSessionId,
   validateTurnId,

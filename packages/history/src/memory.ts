@@ -1,16 +1,8 @@
-import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
 import type { BaseMessage } from "@langchain/core/messages";
-import { cutToolResults, entriesOverBytes } from "./bounds.js";
-import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
-import {
-  resolveHistoryOptions,
-  turnMarkerCap,
-  validateSessionId,
-  validateTurnId,
-  type HistoryOptions,
-} from "./options.js";
-import { SessionChatMessageHistory } from "./session-history.js";
-import type { ChatHistoryStore } from "./store.js";
+import { entriesOverBytes } from "./bounds.js";
+import { decodeMessages } from "./codec.js";
+import { turnMarkerCap, validateSessionId, validateTurnId } from "./options.js";
+import { ChatHistoryStoreBase } from "./store-base.js";
 
 interface SessionRecord {
   /** Encoded messages (JSON), so callers cannot mutate what is stored and both adapters share one codec. */
@@ -27,14 +19,9 @@ const SWEEP_INTERVAL_MS = 60_000;
  * Process-local history for embedded mode and tests. Same semantics as the Redis adapter: cap, TTL after the
  * last write (checked lazily on access, plus a periodic sweep on writes), idempotent commitTurn.
  */
-export class InMemoryChatHistoryStore implements ChatHistoryStore {
-  readonly options: HistoryOptions;
+export class InMemoryChatHistoryStore extends ChatHistoryStoreBase {
   private readonly sessions = new Map<string, SessionRecord>();
   private lastSweep = Date.now();
-
-  constructor(options?: Partial<HistoryOptions>) {
-    this.options = resolveHistoryOptions(options);
-  }
 
   async getMessages(sessionId: string): Promise<BaseMessage[]> {
     const record = this.live(validateSessionId(sessionId));
@@ -44,8 +31,7 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
   async commitTurn(sessionId: string, turnId: string, messages: BaseMessage[]): Promise<boolean> {
     const sid = validateSessionId(sessionId);
     const tid = validateTurnId(turnId);
-    assertMessages(messages);
-    const encoded = encodeMessages(cutToolResults(messages, this.options.maxToolResultBytes));
+    const encoded = this.encode(messages);
     // No await between the check and the write: atomic with respect to other calls in this process.
     const record = this.live(sid);
     if (record?.turns.has(tid)) return false;
@@ -60,10 +46,6 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
     return true;
   }
 
-  forSession(sessionId: string): BaseListChatMessageHistory {
-    return new SessionChatMessageHistory(this, validateSessionId(sessionId));
-  }
-
   async clear(sessionId: string): Promise<void> {
     this.sessions.delete(validateSessionId(sessionId));
   }
@@ -75,8 +57,7 @@ export class InMemoryChatHistoryStore implements ChatHistoryStore {
   /** A plain append (same cap and expiry), for the LangChain view; turns go through `commitTurn`. */
   async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const sid = validateSessionId(sessionId);
-    assertMessages(messages);
-    const encoded = encodeMessages(cutToolResults(messages, this.options.maxToolResultBytes));
+    const encoded = this.encode(messages);
     this.push(this.live(sid) ?? this.create(sid), encoded);
   }
 

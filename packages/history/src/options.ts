@@ -6,6 +6,7 @@ import {
   DEFAULT_KEY_PREFIX,
   SessionId,
   TurnId,
+  type HistoryEnv,
 } from "@acb/schemas";
 import { z } from "zod";
 import { InvalidHistoryKeyError } from "./errors.js";
@@ -30,6 +31,17 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = Object.freeze({
   maxBytes: DEFAULT_HISTORY_MAX_BYTES,
   maxToolResultBytes: DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES,
 });
+
+/** The options HISTORY_* ask for (HistoryEnv, parsed by the app that reads its environment). */
+export function historyOptionsFromEnv(e: z.output<typeof HistoryEnv>): HistoryOptions {
+  return {
+    keyPrefix: e.HISTORY_KEY_PREFIX,
+    maxMessages: e.HISTORY_MAX_MESSAGES,
+    ttlSeconds: e.HISTORY_TTL_SECONDS,
+    maxBytes: e.HISTORY_MAX_BYTES,
+    maxToolResultBytes: e.HISTORY_MAX_TOOL_RESULT_BYTES,
+  };
+}
 
 const optionsSchema = z.object({
   keyPrefix: z.string().max(256),

@@ -1,17 +1,9 @@
-import type { BaseListChatMessageHistory } from "@langchain/core/chat_history";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { Cluster, Redis } from "ioredis";
-import { cutToolResults, TURN_START_PREFIX } from "./bounds.js";
-import { assertMessages, decodeMessages, encodeMessages } from "./codec.js";
-import {
-  resolveHistoryOptions,
-  turnMarkerCap,
-  validateSessionId,
-  validateTurnId,
-  type HistoryOptions,
-} from "./options.js";
-import { SessionChatMessageHistory } from "./session-history.js";
-import type { ChatHistoryStore } from "./store.js";
+import { TURN_START_PREFIX } from "./bounds.js";
+import { decodeMessages } from "./codec.js";
+import { turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
+import { ChatHistoryStoreBase } from "./store-base.js";
 
 /** RPUSH of ARGV[from..] (in slices of 1,000: Lua's unpack has a stack limit), then the cap. */
 const PUSH_AND_TRIM_LUA = `
@@ -111,15 +103,14 @@ const PING_TIMEOUT_MS = 2000;
  * Writes are single Lua scripts (EVALSHA through ioredis defineCommand). The connection is borrowed: this
  * store never closes it.
  */
-export class RedisChatHistoryStore implements ChatHistoryStore {
-  readonly options: HistoryOptions;
+export class RedisChatHistoryStore extends ChatHistoryStoreBase {
   private readonly scripts: HistoryScripts;
 
   constructor(
     private readonly redis: Redis | Cluster,
     options?: Partial<HistoryOptions>,
   ) {
-    this.options = resolveHistoryOptions(options);
+    super(options);
     // Re-defining on a shared connection is harmless: same names, same scripts.
     redis.defineCommand("acbHistoryCommitTurn", { numberOfKeys: 2, lua: COMMIT_TURN_LUA });
     redis.defineCommand("acbHistoryAppend", { numberOfKeys: 2, lua: APPEND_LUA });
@@ -144,8 +135,8 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
   async commitTurn(sessionId: string, turnId: string, messages: BaseMessage[]): Promise<boolean> {
     const listKey = this.listKey(sessionId);
     const tid = validateTurnId(turnId);
-    assertMessages(messages);
-    const { maxMessages, ttlSeconds, maxBytes, maxToolResultBytes } = this.options;
+    const encoded = this.encode(messages);
+    const { maxMessages, ttlSeconds, maxBytes } = this.options;
     const result = await this.scripts.acbHistoryCommitTurn(
       listKey,
       `${listKey}:turns`,
@@ -154,13 +145,9 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
       ttlSeconds,
       turnMarkerCap(this.options),
       maxBytes,
-      ...encodeMessages(cutToolResults(messages, maxToolResultBytes)),
+      ...encoded,
     );
     return Number(result) === 1;
-  }
-
-  forSession(sessionId: string): BaseListChatMessageHistory {
-    return new SessionChatMessageHistory(this, validateSessionId(sessionId));
   }
 
   async clear(sessionId: string): Promise<void> {
@@ -186,16 +173,9 @@ export class RedisChatHistoryStore implements ChatHistoryStore {
   /** A plain append (same cap and expiry), for the LangChain view; turns go through `commitTurn`. */
   async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const listKey = this.listKey(sessionId);
-    assertMessages(messages);
-    if (messages.length === 0) return;
-    const { maxMessages, ttlSeconds, maxBytes, maxToolResultBytes } = this.options;
-    await this.scripts.acbHistoryAppend(
-      listKey,
-      `${listKey}:turns`,
-      maxMessages,
-      ttlSeconds,
-      maxBytes,
-      ...encodeMessages(cutToolResults(messages, maxToolResultBytes)),
-    );
+    const encoded = this.encode(messages);
+    if (encoded.length === 0) return;
+    const { maxMessages, ttlSeconds, maxBytes } = this.options;
+    await this.scripts.acbHistoryAppend(listKey, `${listKey}:turns`, maxMessages, ttlSeconds, maxBytes, ...encoded);
   }
 }

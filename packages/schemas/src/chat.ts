@@ -45,14 +45,19 @@ export const TurnControlFields = {
   cancel_on_disconnect: z.boolean({ error: "must be a boolean" }).nullish(),
 };
 
+/** The model choice and turn control every chat request carries after its session and input. */
+const TurnOptionFields = {
+  model: ModelName.nullish(),
+  temperature: Temperature.nullish(),
+  ...TurnControlFields,
+};
+
 /** The seed's ChatRequest, kept exactly (plus the optional turn control fields): POST /v1/chat and /v1/chat/stream. */
 export const ChatRequest = z.strictObject({
   session_id: SessionId,
   input: UserInput,
   stream: z.boolean({ error: "must be a boolean" }).optional().default(false),
-  model: ModelName.nullish(),
-  temperature: Temperature.nullish(),
-  ...TurnControlFields,
+  ...TurnOptionFields,
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
@@ -60,9 +65,7 @@ export type ChatRequest = z.infer<typeof ChatRequest>;
 export const AgentChatRequest = z.strictObject({
   input: UserInput,
   session_id: SessionId.nullish(),
-  model: ModelName.nullish(),
-  temperature: Temperature.nullish(),
-  ...TurnControlFields,
+  ...TurnOptionFields,
 });
 export type AgentChatRequest = z.infer<typeof AgentChatRequest>;
 
@@ -70,9 +73,7 @@ export type AgentChatRequest = z.infer<typeof AgentChatRequest>;
 export const WsChatMessage = z.strictObject({
   session_id: SessionId,
   input: UserInput,
-  model: ModelName.nullish(),
-  temperature: Temperature.nullish(),
-  ...TurnControlFields,
+  ...TurnOptionFields,
 });
 export type WsChatMessage = z.infer<typeof WsChatMessage>;
 

@@ -142,3 +142,16 @@ export const TurnsEnv = z.object({
       .default(DEFAULT_KEY_PREFIX),
   ),
 });
+
+/** What both apps that run turns (gateway, runner) read besides their own settings. */
+export const TurnAppEnv = z.object({
+  REDIS_URL: envUrl(/^rediss?:$/),
+  /** host:port,… of a Redis Cluster (instead of REDIS_URL). */
+  REDIS_CLUSTER_NODES: envString(),
+  LOG_LEVEL: LogLevel,
+  ...ModelEnv.shape,
+  ...HistoryEnv.shape,
+  ...McpEnv.shape,
+  ...TurnsEnv.shape,
+});
+export type TurnAppEnvValues = z.output<typeof TurnAppEnv>;

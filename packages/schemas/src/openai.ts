@@ -75,37 +75,32 @@ export type OpenAIUsage = z.infer<typeof OpenAIUsage>;
 
 const FinishReason = z.enum(["stop", "length", "tool_calls", "content_filter"]);
 
+/** What a completion and each of its chunks carry around their choices: `{id, object, created, model, choices}`. */
+function completionOf<O extends string, C extends z.ZodRawShape>(object: O, choice: C) {
+  return {
+    id: z.string(),
+    object: z.literal(object),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(z.object({ index: z.number().int(), ...choice, logprobs: z.null() })),
+  };
+}
+
 export const ChatCompletion = z.object({
-  id: z.string(),
-  object: z.literal("chat.completion"),
-  created: z.number().int(),
-  model: z.string(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
-      finish_reason: FinishReason,
-      logprobs: z.null(),
-    }),
-  ),
+  ...completionOf("chat.completion", {
+    message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
+    finish_reason: FinishReason,
+  }),
   usage: OpenAIUsage,
 });
 export type ChatCompletion = z.infer<typeof ChatCompletion>;
 
 export const ChatCompletionChunk = z
   .object({
-    id: z.string(),
-    object: z.literal("chat.completion.chunk"),
-    created: z.number().int(),
-    model: z.string(),
-    choices: z.array(
-      z.object({
-        index: z.number().int(),
-        delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
-        finish_reason: FinishReason.nullable(),
-        logprobs: z.null(),
-      }),
-    ),
+    ...completionOf("chat.completion.chunk", {
+      delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+      finish_reason: FinishReason.nullable(),
+    }),
     usage: OpenAIUsage.nullish(),
   })
   .meta({ description: "One `data:` frame of a streamed completion; the stream ends with `data: [DONE]`." });

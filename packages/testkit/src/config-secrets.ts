@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+
 /**
  * The table behind every app's "config errors never print a secret" test (finding: config errors echoed
  * passwords inside REDIS_URL and OPENAI_BASE_URL). Each case is an env a config loader must refuse, the variable
@@ -44,5 +46,34 @@ export function configSecretProblems(
   return [
     ...(result.message.includes(c.name) ? [] : [`does not name ${c.name}: ${result.message}`]),
     ...c.secrets.filter((s) => result.message.includes(s)).map((s) => `prints ${s}`),
+  ];
+}
+
+/** What is wrong with a loader's answer to a bad setting: nothing ([]) when it refuses in one line naming `name`. */
+export function configRefusalProblems(result: { ok: true } | { ok: false; message: string }, name: string): string[] {
+  if (result.ok) return ["accepted"];
+  const lines = result.message.split("\n").length;
+  return [
+    ...(lines === 1 ? [] : [`${lines} lines`]),
+    ...(result.message.includes(name) ? [] : [`does not name ${name}: ${result.message}`]),
+  ];
+}
+
+/**
+ * What is wrong with how a built app (`node main`, PATH and `env` only) refuses a bad setting: nothing ([]) when it
+ * exits 1 with one stderr line naming `name` and no stack trace.
+ */
+export function refusedStartProblems(main: string, env: Record<string, string>, name: string): string[] {
+  const r = spawnSync(process.execPath, [main], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  const lines = r.stderr.trim().split("\n");
+  return [
+    ...(r.status === 1 ? [] : [`exit status ${r.status} (signal ${r.signal})`]),
+    ...(lines.length === 1 ? [] : [`${lines.length} stderr lines`]),
+    ...(lines[0]?.includes(name) ? [] : [`does not name ${name}: ${lines[0]}`]),
+    ...(r.stderr.includes("    at ") ? ["prints a stack trace"] : []),
   ];
 }

@@ -1,5 +1,5 @@
-import { describeInvalid, detailsFromZod } from "@acb/schemas";
-import type { MiddlewareHandler } from "hono";
+import { describeInvalid, detailsFromZod, TURN_ID_PATTERN } from "@acb/schemas";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
 import { z } from "zod";
@@ -31,4 +31,14 @@ export function refuseInvalid(result: { success: true } | { success: false; erro
   if (result.success) return;
   const details = detailsFromZod(new z.ZodError(result.error.issues));
   throw new ApiError(400, "bad_request", `invalid request: ${describeInvalid(details)}`, details);
+}
+
+/** The `:turnId` path parameter of the /v1/turns/{turn_id}/… routes, or a 400 naming `turn_id`. */
+export function turnIdParam(c: Context): string {
+  const turnId = c.req.param("turnId") ?? "";
+  if (!TURN_ID_PATTERN.test(turnId))
+    throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
+      { field: "turn_id", message: "is not a valid turn id" },
+    ]);
+  return turnId;
 }

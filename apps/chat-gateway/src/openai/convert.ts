@@ -1,14 +1,13 @@
 import {
   Conversation,
   DETAILS_SUFFIX,
-  MAX_INPUT_CHARS,
   TOOLS_SUFFIX,
   type ChatCompletionRequest,
   type ConversationMessage,
   type OpenAIMessage,
   type TurnOptions,
 } from "@acb/schemas";
-import { ApiError } from "../http/errors.js";
+import { invalidField as invalid, lastUserMessage } from "../http/last-message.js";
 
 /** What a model id from `/v1/models` asks for: a base model (undefined = the configured one), tools, visible tool calls. */
 export interface ModelChoice {
@@ -42,10 +41,6 @@ export function parseModelId(id: string, configured: string): ModelChoice {
 
 export function listedModelIds(configured: string): string[] {
   return [configured, `${configured}${TOOLS_SUFFIX}`, `${configured}${TOOLS_SUFFIX}${DETAILS_SUFFIX}`];
-}
-
-function invalid(param: string, message: string): ApiError {
-  return new ApiError(400, "bad_request", `${param} ${message}`, [{ field: param, message }]);
 }
 
 /** Refuses, by name, the fields whose silent loss would surprise a user; every other unknown field is ignored. */
@@ -105,13 +100,7 @@ export function planTurn(req: ChatCompletionRequest, choice: ModelChoice, statel
         return { role: "tool", content: textOf(m.content, param), tool_call_id: m.tool_call_id };
     }
   });
-  const last = conversation.at(-1);
-  const lastIndex = conversation.length - 1;
-  if (last?.role !== "user")
-    throw invalid(`messages.${lastIndex}.role`, "must be user: the last message is the one answered");
-  if (last.content.trim() === "") throw invalid(`messages.${lastIndex}.content`, "must not be empty");
-  if (last.content.length > MAX_INPUT_CHARS)
-    throw invalid(`messages.${lastIndex}.content`, `must be at most ${MAX_INPUT_CHARS} characters`);
+  const last = lastUserMessage(conversation, "content");
   const before = conversation.slice(0, -1);
   if (stateless && !Conversation.safeParse(before).success) throw invalid("messages", "is too large for one turn");
   const maxTokens = req.max_completion_tokens ?? req.max_tokens;

@@ -1,5 +1,5 @@
 import { AgentChatRequest, ChatRequest } from "@acb/schemas";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../http/errors.js";
 import { callerOf } from "../limits/admission.js";
@@ -23,18 +23,21 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
       headers: { "x-turn-id": turnId, ...headers },
       drain: turns.draining,
     });
-
-  app.post("/chat", async (c) => {
-    const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({
-      sessionId: req.session_id,
-      mode: "chat",
+  /** Starts a turn of `mode` from a validated body, on behalf of the caller behind `c`. */
+  const start = (c: Context, mode: "chat" | "agent", sessionId: string, req: ChatRequest | AgentChatRequest) =>
+    turns.start({
+      sessionId,
+      mode,
       input: req.input,
       options: turnOptions(req),
       scope: c.get("scope"),
       caller: callerOf(c),
       ...turnControl(req),
     });
+
+  app.post("/chat", async (c) => {
+    const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
+    const job = await start(c, "chat", req.session_id, req);
     if (req.stream) return stream(job.turn_id);
     // The turn is bounded by its own deadline; this wait only needs a little more than that (or until the client leaves).
     const result = await turns.collect(
@@ -52,30 +55,14 @@ export function chatRoutes(turns: TurnService, options: ChatRouteOptions): Hono 
 
   app.post("/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, ChatRequest, options.maxBodyBytes);
-    const job = await turns.start({
-      sessionId: req.session_id,
-      mode: "chat",
-      input: req.input,
-      options: turnOptions(req),
-      scope: c.get("scope"),
-      caller: callerOf(c),
-      ...turnControl(req),
-    });
+    const job = await start(c, "chat", req.session_id, req);
     return stream(job.turn_id);
   });
 
   app.post("/agent/chat/stream", async (c) => {
     const req = await readJsonBody(c.req.raw, AgentChatRequest, options.maxBodyBytes);
     const sessionId = req.session_id ?? randomUUID();
-    const job = await turns.start({
-      sessionId,
-      mode: "agent",
-      input: req.input,
-      options: turnOptions(req),
-      scope: c.get("scope"),
-      caller: callerOf(c),
-      ...turnControl(req),
-    });
+    const job = await start(c, "agent", sessionId, req);
     return stream(job.turn_id, { "x-session-id": sessionId });
   });
 

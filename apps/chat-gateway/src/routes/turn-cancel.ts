@@ -1,6 +1,6 @@
-import { TURN_ID_PATTERN } from "@acb/schemas";
 import { Hono } from "hono";
 import { ApiError } from "../http/errors.js";
+import { turnIdParam } from "../http/validate.js";
 import type { TurnService } from "../turn-service.js";
 
 /**
@@ -12,11 +12,7 @@ import type { TurnService } from "../turn-service.js";
 export function turnCancelRoutes(turns: TurnService): Hono {
   const app = new Hono();
   app.post("/turns/:turnId/cancel", async (c) => {
-    const turnId = c.req.param("turnId");
-    if (!TURN_ID_PATTERN.test(turnId))
-      throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
-        { field: "turn_id", message: "is not a valid turn id" },
-      ]);
+    const turnId = turnIdParam(c);
     if (!(await turns.visible(turnId, c.get("scope") ?? {})))
       throw new ApiError(404, "not_found", "no such turn (it may have expired)");
     await turns.cancel(turnId);

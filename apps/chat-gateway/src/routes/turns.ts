@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ENTRY_ID_PATTERN } from "@acb/turns";
-import { TURN_ID_PATTERN } from "@acb/schemas";
 import { ApiError } from "../http/errors.js";
+import { turnIdParam } from "../http/validate.js";
 import { sseResponse } from "../http/sse.js";
 import type { TurnService } from "../turn-service.js";
 
@@ -14,11 +14,7 @@ import type { TurnService } from "../turn-service.js";
 export function turnRoutes(turns: TurnService, options: { heartbeatMs: number }): Hono {
   const app = new Hono();
   app.get("/turns/:turnId/events", async (c) => {
-    const turnId = c.req.param("turnId");
-    if (!TURN_ID_PATTERN.test(turnId))
-      throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
-        { field: "turn_id", message: "is not a valid turn id" },
-      ]);
+    const turnId = turnIdParam(c);
     const lastEventId = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "0";
     if (lastEventId !== "0" && !ENTRY_ID_PATTERN.test(lastEventId)) {
       throw new ApiError(400, "bad_request", "Last-Event-ID is not an event id of this API", [

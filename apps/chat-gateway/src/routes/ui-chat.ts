@@ -4,14 +4,13 @@ import {
   SessionId,
   UI_MESSAGE_STREAM_HEADER,
   UIChatRequest,
-  MAX_INPUT_CHARS,
   type ConversationMessage,
   type UIMessage,
 } from "@acb/schemas";
 import { compareEntryIds, ENTRY_ID_PATTERN } from "@acb/turns";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
-import { ApiError } from "../http/errors.js";
+import { invalidField as invalid, lastUserMessage } from "../http/last-message.js";
 import { callerOf } from "../limits/admission.js";
 import { sseFramesResponse } from "../http/sse-frames.js";
 import { jsonOnly, refuseInvalid } from "../http/validate.js";
@@ -32,23 +31,13 @@ const messageIdOf = (turnId: string): string => `msg-${turnId}`;
 const chatKey = (scope: Parameters<typeof scopeId>[0] | undefined, chatId: string): string =>
   `${scopeId(scope ?? {})}/${chatId}`;
 
-function invalid(field: string, message: string): ApiError {
-  return new ApiError(400, "bad_request", `${field} ${message}`, [{ field, message }]);
-}
-
 /** The UI messages as a conversation: text parts only (earlier tool parts are the agent's own business). */
 function conversationOf(messages: UIMessage[]): { input: string; before: ConversationMessage[] } {
   const all = messages.map((m) => ({
     role: m.role,
     content: m.parts.map((p) => (p.type === "text" && typeof p.text === "string" ? p.text : "")).join(""),
   }));
-  const last = all.at(-1);
-  const index = all.length - 1;
-  if (last?.role !== "user")
-    throw invalid(`messages.${index}.role`, "must be user: the last message is the one answered");
-  if (last.content.trim() === "") throw invalid(`messages.${index}.parts`, "must hold some text");
-  if (last.content.length > MAX_INPUT_CHARS)
-    throw invalid(`messages.${index}.parts`, `must hold at most ${MAX_INPUT_CHARS} characters`);
+  const last = lastUserMessage(all, "parts");
   const before = all.slice(0, -1).filter((m) => m.content !== "") as ConversationMessage[];
   return { input: last.content, before };
 }

@@ -13,14 +13,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_DENY } from "@acb/mcp-fileserver/deny";
 import { z } from "zod";
 import { hashingEmbedder } from "../embed/hashing.js";
 import { openAIEmbedder } from "../embed/index.js";
 import type { Embedder } from "../embed/types.js";
-import { ingest } from "../ingest.js";
+import { rebuildQuietly } from "../ingest.js";
 import { createLogger } from "../log.js";
-import { createProgress } from "../progress.js";
 import { Retriever, type SearchMode } from "../retriever.js";
 import { LanceStore } from "../store/lance.js";
 import { startEmbeddingsServer } from "./embeddings-server.js";
@@ -46,21 +44,7 @@ export async function evaluate(
   const dir = mkdtempSync(join(tmpdir(), "mcpdocs-eval-"));
   const store = await LanceStore.open(dir, "eval");
   try {
-    await ingest({
-      config: {
-        root: join(APP, "sample"),
-        deny: [...DEFAULT_DENY],
-        maxFileBytes: 5 * 1024 * 1024,
-        chunkSize: 1000,
-        chunkOverlap: 150,
-        progress: "quiet",
-      },
-      store,
-      embedder,
-      log,
-      progress: createProgress("quiet"),
-      rebuild: true,
-    });
+    await rebuildQuietly(join(APP, "sample"), { store, embedder, log });
     const retriever = new Retriever(store, embedder, log);
     const out = {} as Record<SearchMode, Scores>;
     for (const mode of ["lexical", "vector", "hybrid"] as const) {

@@ -11,53 +11,42 @@ import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow
 import { DocsError } from "../errors.js";
 import { checkEmbedder, toChunk, toDoc, type Row } from "./rows.js";
 import { sqlString } from "./sql.js";
-import type {
-  ChunkRecord,
-  CollectionMeta,
-  DocumentRecord,
-  SearchFilter,
-  StoredChunk,
-  VectorHit,
-  VectorStore,
+import {
+  EF_SEARCH,
+  INDEX_MIN_ROWS,
+  type ChunkRecord,
+  type CollectionMeta,
+  type DocumentRecord,
+  type SearchFilter,
+  type StoredChunk,
+  type VectorHit,
+  type VectorStore,
 } from "./types.js";
 
-export const INDEX_MIN_ROWS = 5000;
-const EF_SEARCH = 100;
 const REFINE_FACTOR = 4;
 const CHUNK_COLUMNS = ["id", "source", "hash", "ordinal", "title", "heading", "format", "text"];
 // naming `_distance` keeps it in the result and stops lance's deprecation warning on every search
 const HIT_COLUMNS = [...CHUNK_COLUMNS, "_distance"];
 
+/** Fields of required (non-null) columns, in order: Utf8 but for those named in `int32`. */
+function requiredColumns(names: readonly string[], int32: readonly string[]): Field[] {
+  return names.map((name) => new Field(name, int32.includes(name) ? new Int32() : new Utf8(), false));
+}
+
 function chunkSchema(dimensions: number): Schema {
   return new Schema([
-    new Field("id", new Utf8(), false),
-    new Field("source", new Utf8(), false),
-    new Field("hash", new Utf8(), false),
-    new Field("ordinal", new Int32(), false),
-    new Field("title", new Utf8(), false),
-    new Field("heading", new Utf8(), false),
-    new Field("format", new Utf8(), false),
-    new Field("text", new Utf8(), false),
+    ...requiredColumns(CHUNK_COLUMNS, ["ordinal"]),
     new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), false),
   ]);
 }
 
-const docSchema = new Schema([
-  new Field("source", new Utf8(), false),
-  new Field("hash", new Utf8(), false),
-  new Field("title", new Utf8(), false),
-  new Field("format", new Utf8(), false),
-  new Field("bytes", new Int32(), false),
-  new Field("chunks", new Int32(), false),
-  new Field("ingested_at", new Utf8(), false),
-]);
+const docSchema = new Schema(
+  requiredColumns(["source", "hash", "title", "format", "bytes", "chunks", "ingested_at"], ["bytes", "chunks"]),
+);
 
-const metaSchema = new Schema([
-  new Field("id", new Utf8(), false),
-  new Field("embedder", new Utf8(), false),
-  new Field("dimensions", new Int32(), false),
-  new Field("generation", new Int32(), false),
-]);
+const metaSchema = new Schema(
+  requiredColumns(["id", "embedder", "dimensions", "generation"], ["dimensions", "generation"]),
+);
 
 export function lanceWhere(f: SearchFilter | undefined): string | undefined {
   if (f === undefined) return undefined;

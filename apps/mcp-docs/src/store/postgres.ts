@@ -8,18 +8,18 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { DocsError } from "../errors.js";
 import { checkEmbedder, toChunk, toDoc } from "./rows.js";
-import type {
-  ChunkRecord,
-  CollectionMeta,
-  DocumentRecord,
-  SearchFilter,
-  StoredChunk,
-  VectorHit,
-  VectorStore,
+import {
+  EF_SEARCH,
+  INDEX_MIN_ROWS,
+  type ChunkRecord,
+  type CollectionMeta,
+  type DocumentRecord,
+  type SearchFilter,
+  type StoredChunk,
+  type VectorHit,
+  type VectorStore,
 } from "./types.js";
 
-export const INDEX_MIN_ROWS = 5000;
-const EF_SEARCH = 100;
 const COLS = "id, source, hash, ordinal, title, heading, format, text";
 
 type Queryable = Pick<pg.PoolClient, "query">;

@@ -91,6 +91,11 @@ export interface VectorStore {
   close(): Promise<void>;
 }
 
+/** Both stores: `optimize` builds the vector index from this many chunks on (below it an exact scan is fast enough). */
+export const INDEX_MIN_ROWS = 5000;
+/** Both stores: the index search breadth (HNSW ef_search) at the least, for recall. */
+export const EF_SEARCH = 100;
+
 /** Exact, for the filter semantics every adapter must match. */
 export function matchesFilter(c: { source: string; format: DocFormat }, f: SearchFilter | undefined): boolean {
   if (f === undefined) return true;

@@ -1,4 +1,5 @@
 import { UserError, type ContentResult, type FastMCP } from "fastmcp";
+import type { z } from "zod";
 import type { Limits } from "../config.js";
 import { FsError } from "../errors.js";
 import { errorMessage, type Logger } from "@acb/logger";
@@ -21,6 +22,30 @@ export const READ_ONLY = {
   idempotentHint: true,
   openWorldHint: false,
 } as const;
+
+/** A tool of this server: name, title and description for the model, its input and output schemas, its body. */
+export interface ReadOnlyTool<P extends z.ZodType> {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly parameters: P;
+  readonly outputSchema: z.ZodType;
+  readonly run: (args: z.output<P>, signal: AbortSignal) => Promise<ContentResult>;
+}
+
+/** Every tool here reads only: READ_ONLY hints under its title, the tool timeout, its body `guarded`. */
+export function addReadOnlyTool<P extends z.ZodType>(server: Server, deps: ToolDeps, tool: ReadOnlyTool<P>): void {
+  server.addTool({
+    name: tool.name,
+    description: tool.description,
+    annotations: { ...READ_ONLY, title: tool.title },
+    timeoutMs: deps.limits.toolTimeoutMs,
+    parameters: tool.parameters,
+    outputSchema: tool.outputSchema,
+    // fastmcp types `args` by Standard Schema; for a zod schema that is its z.output.
+    execute: (args, ctx) => guarded(tool.name, deps, () => tool.run(args as z.output<P>, ctx.signal)),
+  });
+}
 
 /**
  * Runs a tool body: typed errors become a clear tool error (isError) with the code first; anything

@@ -1,16 +1,15 @@
 import { z } from "zod";
 import { describeKind } from "../paths.js";
 import { sniffBinary } from "../text.js";
-import { guarded, READ_ONLY, text, type Server, type ToolDeps } from "./common.js";
+import { addReadOnlyTool, text, type Server, type ToolDeps } from "./common.js";
 
 export function registerFileInfo(server: Server, deps: ToolDeps): void {
   const { limits, policy } = deps;
-  server.addTool({
+  addReadOnlyTool(server, deps, {
     name: "get_file_info",
     description:
       "Describe a file or directory under ROOT: type, size, times, permissions, whether a file looks binary, and where a symbolic link inside the root leads.",
-    annotations: { ...READ_ONLY, title: "File information" },
-    timeoutMs: limits.toolTimeoutMs,
+    title: "File information",
     parameters: z.object({ path: z.string().describe("Path relative to the root") }),
     outputSchema: z.object({
       path: z.string(),
@@ -25,49 +24,48 @@ export function registerFileInfo(server: Server, deps: ToolDeps): void {
       permissions: z.string(),
       binary: z.boolean().optional(),
     }),
-    execute: (args) =>
-      guarded("get_file_info", deps, async () => {
-        const t = await policy.resolve(args.path);
-        if (t.kind === "top") {
-          const info = {
-            path: ".",
-            resolved_path: ".",
-            type: "directory",
-            size: 0,
-            modified: "",
-            created: "",
-            accessed: "",
-            permissions: "0555",
-          };
-          return { content: text(JSON.stringify(info, null, 2)), structuredContent: info };
-        }
-        const st = t.stat;
-        let binary: boolean | undefined;
-        if (st.isFile()) {
-          const fh = await policy.openFile(t);
-          try {
-            binary = await sniffBinary(fh);
-          } finally {
-            await fh.close();
-          }
-        }
-        const asked =
-          args.path
-            .split("/")
-            .filter((s) => s !== "" && s !== ".")
-            .join("/") || ".";
+    run: async (args) => {
+      const t = await policy.resolve(args.path);
+      if (t.kind === "top") {
         const info = {
-          path: asked,
-          resolved_path: t.display,
-          type: describeKind(st),
-          size: st.size,
-          modified: st.mtime.toISOString(),
-          created: st.birthtime.toISOString(),
-          accessed: st.atime.toISOString(),
-          permissions: `0${(st.mode & 0o777).toString(8)}`,
-          ...(binary !== undefined ? { binary } : {}),
+          path: ".",
+          resolved_path: ".",
+          type: "directory",
+          size: 0,
+          modified: "",
+          created: "",
+          accessed: "",
+          permissions: "0555",
         };
         return { content: text(JSON.stringify(info, null, 2)), structuredContent: info };
-      }),
+      }
+      const st = t.stat;
+      let binary: boolean | undefined;
+      if (st.isFile()) {
+        const fh = await policy.openFile(t);
+        try {
+          binary = await sniffBinary(fh);
+        } finally {
+          await fh.close();
+        }
+      }
+      const asked =
+        args.path
+          .split("/")
+          .filter((s) => s !== "" && s !== ".")
+          .join("/") || ".";
+      const info = {
+        path: asked,
+        resolved_path: t.display,
+        type: describeKind(st),
+        size: st.size,
+        modified: st.mtime.toISOString(),
+        created: st.birthtime.toISOString(),
+        accessed: st.atime.toISOString(),
+        permissions: `0${(st.mode & 0o777).toString(8)}`,
+        ...(binary !== undefined ? { binary } : {}),
+      };
+      return { content: text(JSON.stringify(info, null, 2)), structuredContent: info };
+    },
   });
 }

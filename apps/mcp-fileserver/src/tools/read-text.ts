@@ -1,21 +1,20 @@
 import { z } from "zod";
 import { FsError } from "../errors.js";
 import { readHeadBytes, readLineRange, readTailLines, type ReadResult } from "../text.js";
-import { guarded, READ_ONLY, stopper, text, type Server, type ToolDeps } from "./common.js";
+import { addReadOnlyTool, stopper, text, type Server, type ToolDeps } from "./common.js";
 
 const LINES_MAX = 10_000_000;
 
 /** The seed's `read_text(path, max_bytes=100000)`, plus an optional line range. */
 export function registerReadText(server: Server, deps: ToolDeps): void {
   const { limits, policy } = deps;
-  server.addTool({
+  addReadOnlyTool(server, deps, {
     name: "read_text",
     description:
       `Read a UTF-8 text file under ROOT, at most max_bytes bytes (default ${limits.defaultReadBytes}, up to ${limits.maxReadBytes}). ` +
       "Optionally a line range: offset (1-based first line) and limit (line count), or head (first N lines), or tail (last N lines). " +
       "Binary files are refused. The result says when it was truncated.",
-    annotations: { ...READ_ONLY, title: "Read a text file" },
-    timeoutMs: limits.toolTimeoutMs,
+    title: "Read a text file",
     parameters: z.object({
       path: z.string().describe("File relative to the root"),
       max_bytes: z.number().int().min(1).max(limits.maxReadBytes).default(limits.defaultReadBytes),
@@ -36,57 +35,56 @@ export function registerReadText(server: Server, deps: ToolDeps): void {
       next_offset: z.number().int().optional().describe("offset that continues this range"),
       total_lines: z.number().int().optional(),
     }),
-    execute: (args, ctx) =>
-      guarded("read_text", deps, async () => {
-        const modes = [
-          args.offset !== undefined || args.limit !== undefined,
-          args.head !== undefined,
-          args.tail !== undefined,
-        ].filter(Boolean).length;
-        if (modes > 1) throw new FsError("INVALID_ARGUMENT", "use only one of offset/limit, head or tail");
-        const target = await policy.resolve(args.path);
-        const fh = await policy.openFile(target);
-        const display = target.display;
-        const stop = stopper(ctx.signal);
-        let r: ReadResult;
-        try {
-          const size = (await fh.stat()).size;
-          if (args.tail !== undefined)
-            r = await readTailLines(fh, display, size, args.tail, args.max_bytes, limits.lineScanBytes, stop);
-          else if (args.head !== undefined)
-            r = await readLineRange(fh, display, size, 1, args.head, args.max_bytes, limits.lineScanBytes, stop);
-          else if (args.offset !== undefined || args.limit !== undefined) {
-            r = await readLineRange(
-              fh,
-              display,
-              size,
-              args.offset ?? 1,
-              args.limit,
-              args.max_bytes,
-              limits.lineScanBytes,
-              stop,
-            );
-          } else r = await readHeadBytes(fh, display, size, args.max_bytes);
-          const structured = {
-            path: display,
-            text: r.text,
+    run: async (args, signal) => {
+      const modes = [
+        args.offset !== undefined || args.limit !== undefined,
+        args.head !== undefined,
+        args.tail !== undefined,
+      ].filter(Boolean).length;
+      if (modes > 1) throw new FsError("INVALID_ARGUMENT", "use only one of offset/limit, head or tail");
+      const target = await policy.resolve(args.path);
+      const fh = await policy.openFile(target);
+      const display = target.display;
+      const stop = stopper(signal);
+      let r: ReadResult;
+      try {
+        const size = (await fh.stat()).size;
+        if (args.tail !== undefined)
+          r = await readTailLines(fh, display, size, args.tail, args.max_bytes, limits.lineScanBytes, stop);
+        else if (args.head !== undefined)
+          r = await readLineRange(fh, display, size, 1, args.head, args.max_bytes, limits.lineScanBytes, stop);
+        else if (args.offset !== undefined || args.limit !== undefined) {
+          r = await readLineRange(
+            fh,
+            display,
             size,
-            bytes: r.bytes,
-            truncated: r.truncated,
-            invalid_utf8: r.invalidUtf8,
-            ...(r.startLine !== undefined ? { start_line: r.startLine } : {}),
-            ...(r.endLine !== undefined ? { end_line: r.endLine } : {}),
-            ...(r.nextOffset !== undefined ? { next_offset: r.nextOffset } : {}),
-            ...(r.totalLines !== undefined ? { total_lines: r.totalLines } : {}),
-          };
-          const notes: string[] = [];
-          if (r.truncated) notes.push(`[truncated: ${r.note ?? "more content not shown"}; file is ${size} bytes]`);
-          if (r.nextOffset !== undefined && !r.truncated)
-            notes.push(`[more lines follow: continue with offset=${r.nextOffset}]`);
-          return { content: text(r.text, ...notes), structuredContent: structured };
-        } finally {
-          await fh.close();
-        }
-      }),
+            args.offset ?? 1,
+            args.limit,
+            args.max_bytes,
+            limits.lineScanBytes,
+            stop,
+          );
+        } else r = await readHeadBytes(fh, display, size, args.max_bytes);
+        const structured = {
+          path: display,
+          text: r.text,
+          size,
+          bytes: r.bytes,
+          truncated: r.truncated,
+          invalid_utf8: r.invalidUtf8,
+          ...(r.startLine !== undefined ? { start_line: r.startLine } : {}),
+          ...(r.endLine !== undefined ? { end_line: r.endLine } : {}),
+          ...(r.nextOffset !== undefined ? { next_offset: r.nextOffset } : {}),
+          ...(r.totalLines !== undefined ? { total_lines: r.totalLines } : {}),
+        };
+        const notes: string[] = [];
+        if (r.truncated) notes.push(`[truncated: ${r.note ?? "more content not shown"}; file is ${size} bytes]`);
+        if (r.nextOffset !== undefined && !r.truncated)
+          notes.push(`[more lines follow: continue with offset=${r.nextOffset}]`);
+        return { content: text(r.text, ...notes), structuredContent: structured };
+      } finally {
+        await fh.close();
+      }
+    },
   });
 }

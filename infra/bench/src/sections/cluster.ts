@@ -8,7 +8,7 @@
 import type { BenchContext } from "../context.js";
 import { cpuPerMaster, flushAll, sameMasters, type RedisBackend } from "../backend.js";
 import type { Machine } from "../report.js";
-import { f } from "../report.js";
+import { f, runPreamble } from "../report.js";
 import { round } from "../stats.js";
 import { runFanout, type FanoutResult } from "./fanout.js";
 import { runTtft, type TtftResult } from "./ttft.js";
@@ -83,24 +83,14 @@ const label = (kind: RedisBackend["kind"] | undefined, masters: number): string 
   kind === "cluster" ? `Redis Cluster (${masters} masters)` : "one redis-server";
 
 export function clusterMarkdown(r: ClusterResults): string {
-  const m = r.machine;
   const out: string[] = [];
-  out.push(`# Bench: one Redis beside a Redis Cluster (${r.kind})`, "");
   out.push(
-    `Run ${r.startedAt}, ${r.durationS} s. Machine: ${m.cores} cores (${m.cpu}), ${m.memGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redis}. Load average at start ${m.loadavgStart.join(" / ")}, at end ${m.loadavgEnd.join(" / ")} (other work was running on the box).`,
+    `# Bench: one Redis beside a Redis Cluster (${r.kind})`,
     "",
-  );
-  out.push(
-    `Code measured: ${r.code.commit}${r.code.dirtySources.length ? ` plus uncommitted changes in ${r.code.dirtySources.join(", ")}` : ""} (dist built ${r.code.distBuiltAt}).`,
-    "",
-  );
-  out.push(
-    `Parameters: ${Object.entries(r.params)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(
-        ", ",
-      )}. The cluster: ${r.masters} masters with a replica each, on this same machine (every node is a redis-server process on the same 2 cores).`,
-    "",
+    ...runPreamble(
+      r,
+      ` The cluster: ${r.masters} masters with a replica each, on this same machine (every node is a redis-server process on the same 2 cores).`,
+    ),
   );
   out.push(
     "## Time to first token, c=1 (ms), distributed path",

@@ -76,6 +76,15 @@ export type McpServersResult = { ok: true; value: Record<string, McpServerConfig
 
 const set = (s: string | undefined): s is string => s !== undefined && s.trim() !== "";
 
+/** `{ value }` of a JSON text, or undefined where the text is not JSON (the caller names the variable). */
+function parseJson(text: string): { readonly value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
 function issueText(error: z.ZodError): string {
   const first = error.issues[0];
   if (first === undefined) return "is invalid";
@@ -91,19 +100,17 @@ function issueText(error: z.ZodError): string {
  */
 export function mcpServersFromEnv(env: McpEnv): McpServersResult {
   if (set(env.MCP_SERVERS)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(env.MCP_SERVERS);
-    } catch {
+    const parsed = parseJson(env.MCP_SERVERS);
+    if (parsed === undefined)
       return {
         ok: false,
         message: "MCP_SERVERS must be a JSON object {name: {transport, url | command, ...}} (it is not valid JSON)",
       };
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    const { value } = parsed;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
       return { ok: false, message: "MCP_SERVERS must be a JSON object {name: {transport, url | command, ...}}" };
     }
-    const r = McpServersSchema.safeParse(parsed);
+    const r = McpServersSchema.safeParse(value);
     if (!r.success) return { ok: false, message: `MCP_SERVERS is invalid: ${issueText(r.error)}` };
     return { ok: true, value: r.data };
   }
@@ -120,17 +127,10 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
     }
     let args: string[] = [];
     if (set(env.MCP_STDIO_ARGS)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(env.MCP_STDIO_ARGS);
-      } catch {
-        return {
-          ok: false,
-          message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]',
-        };
-      }
-      const r = z.array(z.string()).safeParse(parsed);
-      if (!r.success)
+      const parsed = parseJson(env.MCP_STDIO_ARGS);
+      const r = parsed && z.array(z.string()).safeParse(parsed.value);
+      // not JSON at all, or JSON of another shape: the same answer
+      if (!r?.success)
         return {
           ok: false,
           message: 'MCP_STDIO_ARGS must be a JSON array of strings, e.g. ["dist/main.js","--root","./files"]',

@@ -73,28 +73,19 @@ export class RedisSessionTurns implements SessionTurns {
       : { status: "queued", active };
   }
 
-  async finish(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
-    const keys = sessionTurnKeys(this.prefix, sessionKey);
-    const next = await this.commands.acbSessionSettle(
-      keys.active,
-      keys.waiting,
-      turnId,
-      this.options.graceMs,
-      "finish",
-    );
-    return typeof next === "string" ? TurnJob.parse(JSON.parse(next)) : undefined;
+  finish(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
+    return this.settle(sessionKey, turnId, "finish");
   }
 
-  async withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
+  withdraw(sessionKey: string, turnId: string): Promise<TurnJob | undefined> {
+    return this.settle(sessionKey, turnId, "withdraw");
+  }
+
+  /** One script for both: `finish` answers the job it promoted, `withdraw` the job it removed. */
+  private async settle(sessionKey: string, turnId: string, how: "finish" | "withdraw"): Promise<TurnJob | undefined> {
     const keys = sessionTurnKeys(this.prefix, sessionKey);
-    const removed = await this.commands.acbSessionSettle(
-      keys.active,
-      keys.waiting,
-      turnId,
-      this.options.graceMs,
-      "withdraw",
-    );
-    return typeof removed === "string" ? TurnJob.parse(JSON.parse(removed)) : undefined;
+    const job = await this.commands.acbSessionSettle(keys.active, keys.waiting, turnId, this.options.graceMs, how);
+    return typeof job === "string" ? TurnJob.parse(JSON.parse(job)) : undefined;
   }
 
   async active(sessionKey: string): Promise<string | undefined> {
