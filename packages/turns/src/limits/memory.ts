@@ -1,12 +1,5 @@
-import {
-  CONCURRENCY_RETRY_CAP_MS,
-  gcra,
-  type AdmitRequest,
-  type Admission,
-  type LimitName,
-  type LimitState,
-  type TurnLimits,
-} from "./types.js";
+import { admissionOf, CONCURRENCY_RETRY_CAP_MS, gcra, type Admission, type AdmitRequest } from "./types.js";
+import type { LimitName, TurnLimits } from "./types.js";
 
 interface Bucket {
   turnsTat: number;
@@ -49,34 +42,35 @@ export class InMemoryTurnLimits implements TurnLimits {
         this.slotOf.set(req.turnId, req.bucket);
       }
     }
-    const states: LimitState[] = [];
-    if (turns && turnsPerMinute !== undefined)
-      states.push({ name: "turns", limit: turnsPerMinute, remaining: turns.remaining, resetMs: turns.resetMs });
-    if (chars && inputCharsPerMinute !== undefined)
-      states.push({
-        name: "input_chars",
-        limit: inputCharsPerMinute,
-        remaining: chars.remaining,
-        resetMs: chars.resetMs,
-      });
-    if (maxConcurrent !== undefined) {
-      const held = bucket.active.size;
-      const first = Math.min(...bucket.active.values());
-      states.push({
-        name: "concurrent",
-        limit: maxConcurrent,
-        remaining: Math.max(0, maxConcurrent - held),
-        resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0,
-      });
-    }
-    if (admitted) return { admitted: true, states };
+    const first = Math.min(...bucket.active.values());
     const retryAfterMs =
       exceeded === "turns"
         ? (turns?.retryAfterMs ?? 0)
         : exceeded === "input_chars"
           ? (chars?.retryAfterMs ?? 0)
           : Math.min(Math.max(0, earliest - now), CONCURRENCY_RETRY_CAP_MS);
-    return { admitted: false, exceeded, retryAfterMs, states };
+    return admissionOf(
+      {
+        turns:
+          turns && turnsPerMinute !== undefined
+            ? { limit: turnsPerMinute, remaining: turns.remaining, resetMs: turns.resetMs }
+            : undefined,
+        input_chars:
+          chars && inputCharsPerMinute !== undefined
+            ? { limit: inputCharsPerMinute, remaining: chars.remaining, resetMs: chars.resetMs }
+            : undefined,
+        concurrent:
+          maxConcurrent !== undefined
+            ? {
+                limit: maxConcurrent,
+                remaining: Math.max(0, maxConcurrent - bucket.active.size),
+                resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0,
+              }
+            : undefined,
+      },
+      exceeded,
+      retryAfterMs,
+    );
   }
 
   async release(turnId: string): Promise<void> {

@@ -1,15 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RedisClient } from "../redis-connection.js";
-import {
-  CONCURRENCY_RETRY_CAP_MS,
-  RATE_WINDOW_MS,
-  type AdmitRequest,
-  type Admission,
-  type LimitName,
-  type LimitState,
-  type TurnLimits,
-} from "./types.js";
+import { admissionOf, exceededLimit, CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS } from "./types.js";
+import type { Admission, AdmitRequest, TurnLimits } from "./types.js";
 
 /** Read once, beside this module in src and in dist (the package build copies the .lua files). */
 const ADMIT_LUA = readFileSync(new URL("./admit.lua", import.meta.url), "utf8");
@@ -68,25 +61,26 @@ export class RedisTurnLimits implements TurnLimits {
         Math.max(1, req.deadlineAt - Date.now() + 60_000),
       );
     }
-    const states: LimitState[] = [];
-    if (turnsPerMinute > 0)
-      states.push({ name: "turns", limit: turnsPerMinute, remaining: Number(tRem), resetMs: Number(tReset) });
-    if (inputCharsPerMinute > 0)
-      states.push({
-        name: "input_chars",
-        limit: inputCharsPerMinute,
-        remaining: Number(cRem),
-        resetMs: Number(cReset),
-      });
-    if (maxConcurrent > 0)
-      states.push({
-        name: "concurrent",
-        limit: maxConcurrent,
-        remaining: Math.max(0, maxConcurrent - Number(running)),
-        resetMs: Number(earliest),
-      });
-    if (exceeded === "") return { admitted: true, states };
-    return { admitted: false, exceeded: exceeded as LimitName, retryAfterMs: Number(retry), states };
+    return admissionOf(
+      {
+        turns:
+          turnsPerMinute > 0 ? { limit: turnsPerMinute, remaining: Number(tRem), resetMs: Number(tReset) } : undefined,
+        input_chars:
+          inputCharsPerMinute > 0
+            ? { limit: inputCharsPerMinute, remaining: Number(cRem), resetMs: Number(cReset) }
+            : undefined,
+        concurrent:
+          maxConcurrent > 0
+            ? {
+                limit: maxConcurrent,
+                remaining: Math.max(0, maxConcurrent - Number(running)),
+                resetMs: Number(earliest),
+              }
+            : undefined,
+      },
+      exceededLimit(exceeded),
+      Number(retry),
+    );
   }
 
   async release(turnId: string): Promise<void> {

@@ -52,6 +52,34 @@ export interface TurnLimits {
   close(): Promise<void>;
 }
 
+/** What an adapter measured for one configured limit (absent: the policy sets no such limit). */
+export type LimitReading = Omit<LimitState, "name">;
+
+const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent"];
+
+/**
+ * The answer of both adapters: one state per configured limit (turns, input_chars, concurrent: the order of the
+ * RateLimit header), and when a limit refused the turn, which one and when to retry.
+ */
+export function admissionOf(
+  readings: Partial<Record<LimitName, LimitReading>>,
+  exceeded: LimitName | undefined,
+  retryAfterMs: number,
+): Admission {
+  const states = LIMIT_ORDER.flatMap((name): LimitState[] => {
+    const reading = readings[name];
+    return reading ? [{ name, ...reading }] : [];
+  });
+  return exceeded === undefined ? { admitted: true, states } : { admitted: false, exceeded, retryAfterMs, states };
+}
+
+/** The limit admit.lua names as exceeded ("" when none did). */
+export function exceededLimit(reply: string): LimitName | undefined {
+  const name = LIMIT_ORDER.find((n) => n === reply);
+  if (reply !== "" && name === undefined) throw new Error(`admit.lua answered an unknown limit "${reply}"`);
+  return name;
+}
+
 /** The window every per-minute quota is spread over. */
 export const RATE_WINDOW_MS = 60_000;
 /** Retry-After for a full concurrency limit: a slot frees when any turn ends, at the latest at its deadline. */
