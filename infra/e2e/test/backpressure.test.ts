@@ -9,7 +9,8 @@ import { request, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { GATEWAY, startRunner, useBackend } from "./stack.js";
+import { useBackend } from "./fixtures.js";
+import { GATEWAY, startRunner } from "./stack.js";
 
 const HEAP_PROBE = fileURLToPath(new URL("./fixtures/heap-probe.mjs", import.meta.url));
 /**

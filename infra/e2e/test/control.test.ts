@@ -11,7 +11,8 @@ import WebSocket from "ws";
 import { contentText, pipelineScript, toolNames } from "./script.js";
 import { startSlowMcp, type SlowMcp } from "./slow-mcp.js";
 import { post } from "./scenarios.js";
-import { replicaSet, startGateway, useBackend } from "./stack.js";
+import { useBackend } from "./fixtures.js";
+import { replicaSet, startGateway } from "./stack.js";
 
 let mcp: SlowMcp;
 const { gateways, start, stop } = replicaSet();
@@ -243,35 +244,35 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     expect(await historySeenBy(session)).toEqual(["user: slow:50:one two three four", "assistant: one two three four"]);
   });
 
-  it("interrupt: the running turn (on one gateway) is cut, its partial answer kept; the new one (on the other) runs next", async () => {
-    const session = sid();
-    const running = await Stream.chat(gw(0), { session_id: session, input: LONG });
-    await running.tokens(2);
-    const next = await Stream.chat(gw(1), { session_id: session, input: "instead", multitask_strategy: "interrupt" });
-    await Promise.all([running.end(), next.end()]);
-    expect(running.events.slice(-2)).toEqual(["error", "done"]);
-    expect(next.text).toBe("echo: instead");
-    expect(await historySeenBy(session, gw(0))).toEqual([
-      `user: ${LONG}`,
-      `assistant: ${running.text}`,
-      "user: instead",
-      "assistant: echo: instead",
-    ]);
-  });
-
-  it("rollback: the running turn is cut and nothing of it stays in history", async () => {
+  // The same race for both strategies; what differs is what stays of the cut turn. An earlier turn stays either way.
+  it.each([
+    {
+      strategy: "interrupt",
+      what: "the running turn (on one gateway) is cut, its partial answer kept; the new one (on the other) runs next",
+      input: "instead",
+      keptOfCut: (partial: string) => [`user: ${LONG}`, `assistant: ${partial}`],
+    },
+    {
+      strategy: "rollback",
+      what: "the running turn is cut and nothing of it stays in history",
+      input: "redo",
+      keptOfCut: () => [],
+    },
+  ])("$strategy: $what", async ({ strategy, input, keptOfCut }) => {
     const session = sid();
     await (await Stream.chat(gw(1), { session_id: session, input: "kept" })).end();
     const running = await Stream.chat(gw(0), { session_id: session, input: LONG });
     await running.tokens(2);
-    const next = await Stream.chat(gw(1), { session_id: session, input: "redo", multitask_strategy: "rollback" });
+    const next = await Stream.chat(gw(1), { session_id: session, input, multitask_strategy: strategy });
     await Promise.all([running.end(), next.end()]);
     expect(running.events.slice(-2)).toEqual(["error", "done"]);
+    expect(next.text).toBe(`echo: ${input}`);
     expect(await historySeenBy(session, gw(0))).toEqual([
       "user: kept",
       "assistant: echo: kept",
-      "user: redo",
-      "assistant: echo: redo",
+      ...keptOfCut(running.text),
+      `user: ${input}`,
+      `assistant: echo: ${input}`,
     ]);
   });
 });

@@ -3,7 +3,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
 import { pipelineScript } from "./script.js";
-import { replicaSet, useBackend, useFileServer } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
 const backend = useBackend(pipelineScript);
 const files = useFileServer();

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { post } from "./scenarios.js";
-import { replicaSet, startDocsServerHttp, useBackend, useFileServer, type Service } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet, startDocsServerHttp, type Service } from "./stack.js";
 
 const backend = useBackend(docsAgentScript("how is a running turn cancelled"));
 const files = useFileServer();

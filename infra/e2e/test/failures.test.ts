@@ -2,16 +2,8 @@ import { readSse, type ServiceProcess } from "@acb/testkit";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { collectSse, post, tokensOf } from "./scenarios.js";
 import { contentText, pipelineScript } from "./script.js";
-import {
-  FILESERVER,
-  makeFilesRoot,
-  startFileServerHttp,
-  testGateway,
-  testRunner,
-  useBackend,
-  type Env,
-  type Service,
-} from "./stack.js";
+import { testGateway, testRunner, useBackend } from "./fixtures.js";
+import { FILESERVER, makeFilesRoot, startFileServerHttp, type Env, type Service } from "./stack.js";
 
 const backend = useBackend(pipelineScript);
 let root: string;
@@ -185,7 +177,8 @@ describe("MCP servers", () => {
 
 describe("embedded mode (the README's start command)", () => {
   it("shows tool calls with the offline model and the file server over stdio", async () => {
-    const gw = await testGateway({ FILES_ROOT: root });
+    // The default connect timeout (5 s) covers starting the file server child: not always enough on a loaded box.
+    const gw = await testGateway({ FILES_ROOT: root, MCP_CONNECT_TIMEOUT_MS: "30000" });
     const res = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files" }));
     const names = res.messages.map((m) => m.event);
     expect(names).toContain("tool_start");

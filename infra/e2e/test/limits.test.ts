@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { post } from "./scenarios.js";
 import { contentText, toolNames } from "./script.js";
-import { replicaSet, useBackend, useFileServer } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
 // Issue 9 (limits) across real processes: 2 gateways and a runner on one real Redis share every limit.
 const ACME = "acme-key-0123456789abcdef";

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { post } from "./scenarios.js";
-import { CLEAN_ENV, FILESERVER, GATEWAY, makeFilesRoot, RUNNER, testGateway } from "./stack.js";
+import { testGateway } from "./fixtures.js";
+import { CLEAN_ENV, FILESERVER, GATEWAY, makeFilesRoot, RUNNER } from "./stack.js";
 
 /** Every line parsed as JSON (a line that is not fails the test, naming it). */
 function jsonLines(output: string): Array<Record<string, unknown>> {

@@ -4,7 +4,8 @@ import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessa
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineScript } from "./script.js";
-import { replicaSet, useBackend, useFileServer } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
 const backend = useBackend(pipelineScript);
 const files = useFileServer();

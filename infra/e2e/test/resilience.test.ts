@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { collectSse, post, tokensOf } from "./scenarios.js";
 import { contentText, toolNames } from "./script.js";
-import { testGateway, testRunner, useBackend, useFileServer, type Env } from "./stack.js";
+import { testGateway, testRunner, useBackend, useFileServer } from "./fixtures.js";
+import { type Env } from "./stack.js";
 
 const CONTINUE = "Your previous reply was cut off. Continue it exactly where it stops, without repeating any of it.";
 const answerFor = (k: string): string =>
@@ -88,8 +89,10 @@ describe("a runner killed with 20 turns mid-stream", () => {
         if (Date.now() - started > 30_000) throw new Error("the turns did not start streaming");
         await sleep(20);
       }
-      await runner(env); // the survivor
+      // Killed at once (a survivor started first could take seconds on a loaded box, while the answers run out); the
+      // survivor's stall check then finds every turn of the dead runner.
       doomed.kill("SIGKILL");
+      await runner(env);
       await Promise.all(reading);
 
       for (const t of turns) {

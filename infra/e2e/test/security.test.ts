@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { post } from "./scenarios.js";
 import { contentText, pipelineScript } from "./script.js";
-import { replicaSet, useBackend } from "./stack.js";
+import { useBackend } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
 // Two tenants, two gateways, two runners, one real Redis: what one tenant does is invisible to the other.
 const ACME = "acme-key-0123456789abcdef";
