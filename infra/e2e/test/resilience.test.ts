@@ -68,7 +68,7 @@ describe("a runner killed with 20 turns mid-stream", () => {
       const p = `r${Math.random().toString(36).slice(2, 8)}:`;
       const env = stackEnv(backend.redis.url, p);
       const doomed = await runner(env);
-      const gateways = [await gateway(env), await gateway(env)];
+      const gateways = await Promise.all([gateway(env), gateway(env)]);
       const turns = Array.from({ length: 20 }, (_, k) => ({
         k: String(k),
         events: [] as Array<{ event?: string; data: string; id?: string }>,
