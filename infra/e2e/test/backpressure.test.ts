@@ -3,20 +3,13 @@
 // A client reads the first bytes and stops reading (the socket stays open) until the whole turn is in the event
 // log; the gateway must hold well under the answer's size meanwhile (the answer waits in Redis, not in the
 // gateway), and the client must then get all of it, exactly once and in order.
-import {
-  freePort,
-  startRedis,
-  startScriptedOpenAI,
-  startService,
-  type PrivateRedis,
-  type ScriptedOpenAI,
-  type ServiceProcess,
-} from "@acb/testkit";
+import { freePort, startService, type ServiceProcess } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { request, type IncomingMessage } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { useBackend } from "./fixtures.js";
 import { GATEWAY, startRunner } from "./stack.js";
 
 const HEAP_PROBE = fileURLToPath(new URL("./fixtures/heap-probe.mjs", import.meta.url));
@@ -31,30 +24,23 @@ const MB = 1024 * 1024;
 /** What the gateway may hold for one paused reader: 64 KiB of SSE queue plus 256 log entries, with room for noise. */
 const BOUND = 2 * MB;
 
-let redis: PrivateRedis;
+// "big" answers the 20 MB text; anything else a short echo (the warm-up).
+const backend = useBackend((req) => {
+  const last = req.body.messages.at(-1);
+  return last?.content === "big" ? { kind: "text", chunks: CHUNKS } : { kind: "text", chunks: ["warm ", "up"] };
+});
 let commands: Redis;
-let upstream: ScriptedOpenAI;
 let runner: ServiceProcess;
 let gateway: ServiceProcess;
 let base: string;
 let probe: string;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  commands = new Redis(redis.url);
-  // "big" answers the 20 MB text; anything else a short echo (the warm-up).
-  upstream = await startScriptedOpenAI({
-    script: (req) => {
-      const last = req.body.messages.at(-1);
-      return last?.content === "big" ? { kind: "text", chunks: CHUNKS } : { kind: "text", chunks: ["warm ", "up"] };
-    },
-  });
+  commands = new Redis(backend.redis.url);
   // The log must keep every entry of the answer for the reader to catch up with.
   const common = {
-    REDIS_URL: redis.url,
-    OPENAI_BASE_URL: upstream.url,
+    ...backend.env,
     OPENAI_API_KEY: "sk-test",
-    MODEL_MAX_RETRIES: "0",
     CHAT_MODEL_ID: "gpt-4o-mini",
     TURN_EVENTS_MAXLEN: "1000000",
     TURN_TIMEOUT_MS: "60000",
@@ -82,8 +68,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([gateway?.stop(), runner?.stop()]);
   commands?.disconnect();
-  await upstream?.close();
-  await redis?.stop();
 });
 
 /** The gateway's JS heap plus its ArrayBuffers (encoded frames waiting in a stream queue live there), after GC. */

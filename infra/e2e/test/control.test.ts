@@ -4,24 +4,16 @@
 // every multitask_strategy with the history checked, resume rules with a standard EventSource client, and a
 // gateway drained by SIGTERM with 20 open streams resumed on another gateway.
 import { SseParser, type SseMessage } from "@acb/schemas";
-import {
-  startRedis,
-  startScriptedOpenAI,
-  type PrivateRedis,
-  type RecordedRequest,
-  type ScriptedOpenAI,
-  type ScriptedReply,
-} from "@acb/testkit";
+import type { RecordedRequest, ScriptedReply } from "@acb/testkit";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { contentText, pipelineScript, toolNames } from "./script.js";
 import { startSlowMcp, type SlowMcp } from "./slow-mcp.js";
 import { post } from "./scenarios.js";
+import { useBackend } from "./fixtures.js";
 import { replicaSet, startGateway } from "./stack.js";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
 let mcp: SlowMcp;
 const { gateways, start, stop } = replicaSet();
 let common: Record<string, string>;
@@ -35,19 +27,10 @@ function controlScript(req: RecordedRequest): ScriptedReply {
   return pipelineScript(req);
 }
 
+const backend = useBackend(controlScript);
 beforeAll(async () => {
-  [redis, upstream, mcp] = await Promise.all([
-    startRedis(),
-    startScriptedOpenAI({ script: controlScript }),
-    startSlowMcp(),
-  ]);
-  common = {
-    REDIS_URL: redis.url,
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    SSE_HEARTBEAT_MS: "500",
-    TURN_TIMEOUT_MS: "30000",
-  };
+  mcp = await startSlowMcp();
+  common = { ...backend.env, SSE_HEARTBEAT_MS: "500", TURN_TIMEOUT_MS: "30000" };
   const runnerEnv = {
     ...common,
     RUNNER_CONCURRENCY: "50",
@@ -61,8 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop();
   await mcp?.close();
-  await upstream?.close();
-  await redis?.stop();
 });
 
 const gw = (i: number): string => gateways[i]?.url ?? "";
@@ -143,10 +124,10 @@ const cancelAt = (gateway: string, turnId: string) => fetch(`${gateway}/v1/turns
 
 /** The history the model is sent for the session's next turn (asked through gateway 1): "role: text" lines. */
 async function historySeenBy(session: string, gateway = gw(1)): Promise<string[]> {
-  const before = upstream.requests.length;
+  const before = backend.upstream.requests.length;
   const res = await fetch(`${gateway}/v1/chat`, post({ session_id: session, input: `next ${session}` }));
   expect(res.status).toBe(200);
-  const request = upstream.requests
+  const request = backend.upstream.requests
     .slice(before)
     .find((r) => contentText(r.body.messages.at(-1)?.content) === `next ${session}`);
   return (request?.body.messages ?? []).slice(1, -1).map((m) => `${m.role}: ${contentText(m.content)}`);
@@ -157,11 +138,11 @@ describe("cancel, from any gateway to any runner", () => {
     const session = sid();
     const stream = await Stream.chat(gw(0), { session_id: session, input: LONG });
     await stream.tokens(3);
-    const aborted = upstream.abortedStreams;
+    const aborted = backend.upstream.abortedStreams;
     const res = await cancelAt(gw(1), stream.turnId);
     expect(res.status).toBe(202);
     const sent = Date.now();
-    await until(() => upstream.abortedStreams > aborted, "the upstream to see the abort", 1_000);
+    await until(() => backend.upstream.abortedStreams > aborted, "the upstream to see the abort", 1_000);
     const abortMs = Date.now() - sent;
     await stream.end();
     expect(stream.events.slice(-2)).toEqual(["error", "done"]);
@@ -198,9 +179,9 @@ describe("cancel, from any gateway to any runner", () => {
     const session = sid();
     const stream = await Stream.chat(gw(0), { session_id: session, input: LONG, cancel_on_disconnect: true });
     await stream.tokens(2);
-    const aborted = upstream.abortedStreams;
+    const aborted = backend.upstream.abortedStreams;
     stream.disconnect();
-    await until(() => upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
+    await until(() => backend.upstream.abortedStreams > aborted, "the upstream request aborted", 2_000);
     const seen = await historySeenBy(session);
     expect(seen[0]).toBe(`user: ${LONG}`);
     expect(seen[1]).not.toContain("w39");
@@ -221,7 +202,7 @@ describe("cancel, from any gateway to any runner", () => {
     await running.end();
     expect(running.text).toBe("alpha beta gamma delta epsilon zeta");
     expect(
-      upstream.requests.some((r) => r.body.messages.some((m) => contentText(m.content) === `never ${session}`)),
+      backend.upstream.requests.some((r) => r.body.messages.some((m) => contentText(m.content) === `never ${session}`)),
     ).toBe(false);
   });
 });
@@ -234,7 +215,7 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     await Promise.all(streams.map((s) => s.end()));
     for (const s of streams) expect(s.events.at(-1)).toBe("done");
     // Each upstream request of the session carries all the turns that ran before it, whole: never two at once.
-    const requests = upstream.requests.filter((r) =>
+    const requests = backend.upstream.requests.filter((r) =>
       contentText(r.body.messages.at(-1)?.content).endsWith(`of ${session}`),
     );
     expect(requests).toHaveLength(6);
@@ -263,35 +244,35 @@ describe("one session, in order, across 2 gateways × 2 runners", () => {
     expect(await historySeenBy(session)).toEqual(["user: slow:50:one two three four", "assistant: one two three four"]);
   });
 
-  it("interrupt: the running turn (on one gateway) is cut, its partial answer kept; the new one (on the other) runs next", async () => {
-    const session = sid();
-    const running = await Stream.chat(gw(0), { session_id: session, input: LONG });
-    await running.tokens(2);
-    const next = await Stream.chat(gw(1), { session_id: session, input: "instead", multitask_strategy: "interrupt" });
-    await Promise.all([running.end(), next.end()]);
-    expect(running.events.slice(-2)).toEqual(["error", "done"]);
-    expect(next.text).toBe("echo: instead");
-    expect(await historySeenBy(session, gw(0))).toEqual([
-      `user: ${LONG}`,
-      `assistant: ${running.text}`,
-      "user: instead",
-      "assistant: echo: instead",
-    ]);
-  });
-
-  it("rollback: the running turn is cut and nothing of it stays in history", async () => {
+  // The same race for both strategies; what differs is what stays of the cut turn. An earlier turn stays either way.
+  it.each([
+    {
+      strategy: "interrupt",
+      what: "the running turn (on one gateway) is cut, its partial answer kept; the new one (on the other) runs next",
+      input: "instead",
+      keptOfCut: (partial: string) => [`user: ${LONG}`, `assistant: ${partial}`],
+    },
+    {
+      strategy: "rollback",
+      what: "the running turn is cut and nothing of it stays in history",
+      input: "redo",
+      keptOfCut: () => [],
+    },
+  ])("$strategy: $what", async ({ strategy, input, keptOfCut }) => {
     const session = sid();
     await (await Stream.chat(gw(1), { session_id: session, input: "kept" })).end();
     const running = await Stream.chat(gw(0), { session_id: session, input: LONG });
     await running.tokens(2);
-    const next = await Stream.chat(gw(1), { session_id: session, input: "redo", multitask_strategy: "rollback" });
+    const next = await Stream.chat(gw(1), { session_id: session, input, multitask_strategy: strategy });
     await Promise.all([running.end(), next.end()]);
     expect(running.events.slice(-2)).toEqual(["error", "done"]);
+    expect(next.text).toBe(`echo: ${input}`);
     expect(await historySeenBy(session, gw(0))).toEqual([
       "user: kept",
       "assistant: echo: kept",
-      "user: redo",
-      "assistant: echo: redo",
+      ...keptOfCut(running.text),
+      `user: ${input}`,
+      `assistant: echo: ${input}`,
     ]);
   });
 });

@@ -1,46 +1,25 @@
-import {
-  readSse,
-  startRedis,
-  startScriptedOpenAI,
-  streamSse,
-  type PrivateRedis,
-  type ScriptedOpenAI,
-} from "@acb/testkit";
+import { readSse, streamSse } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
 import { pipelineScript } from "./script.js";
-import { makeFilesRoot, replicaSet, startFileServerHttp, type Service } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
-let files: Service;
-let root: string;
+const backend = useBackend(pipelineScript);
+const files = useFileServer();
 const { gateways, start, stop } = replicaSet();
 let admin: Redis;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script: pipelineScript });
-  root = makeFilesRoot();
-  files = await startFileServerHttp(root);
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0" };
-  await start(
-    [
-      { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" },
-      { ...common, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.url },
-    ],
-    common,
-  );
-  admin = new Redis(redis.url);
+  const runner = { ...backend.env, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.server.url };
+  await start([{ ...runner, MCP_TRANSPORT: "streamable_http" }, runner], backend.env);
+  admin = new Redis(backend.redis.url);
 });
 
 afterAll(async () => {
   admin?.disconnect();
   await stop();
-  await files?.stop();
-  await upstream?.close();
-  await redis?.stop();
 });
 
 describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
@@ -77,7 +56,7 @@ describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server ov
   });
 
   it("shares memory across replicas: a session started on one gateway continues on the other", async () => {
-    await expectMemorySharedAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "", upstream);
+    await expectMemorySharedAcrossGateways(gateways[0]?.url ?? "", gateways[1]?.url ?? "", backend.upstream);
   });
 
   it("agent stream: tool_start/tool_end carry the tool name, the file server's answer reaches the model, done carries a generated session id", async () => {

@@ -1,71 +1,43 @@
 // The docs server in the distributed pipeline: real redis-server, a gateway and a runner processes, the file
 // server and the docs server over streamable HTTP given to the runner through MCP_SERVERS; a scripted upstream
 // model calls docs__vector_search then docs__doc_get.
-import {
-  docsAgentScript,
-  readSse,
-  recordedText,
-  startRedis,
-  startScriptedOpenAI,
-  type PrivateRedis,
-  type ScriptedOpenAI,
-  type ServiceProcess,
-} from "@acb/testkit";
+import { docsAgentScript, readSse, recordedText } from "@acb/testkit";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  makeFilesRoot,
-  startDocsServerHttp,
-  startFileServerHttp,
-  startGateway,
-  startRunner,
-  type Service,
-} from "./stack.js";
+import { post } from "./scenarios.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet, startDocsServerHttp, type Service } from "./stack.js";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
-let files: Service;
+const backend = useBackend(docsAgentScript("how is a running turn cancelled"));
+const files = useFileServer();
+const { gateways, start, stop } = replicaSet();
 let docs: Service;
-let gateway: Service;
-let runner: ServiceProcess;
-let root: string;
 let dataDir: string;
 
-const post = (body: unknown): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
-
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script: docsAgentScript("how is a running turn cancelled") });
-  root = makeFilesRoot();
   dataDir = mkdtempSync(join(tmpdir(), "acb-e2e-docs-"));
-  [files, docs] = await Promise.all([startFileServerHttp(root), startDocsServerHttp(dataDir)]);
+  docs = await startDocsServerHttp(dataDir);
   const mcpServers = JSON.stringify({
-    files: { transport: "streamable_http", url: files.url },
+    files: { transport: "streamable_http", url: files.server.url },
     docs: { transport: "http", url: docs.url },
   });
-  const common = { REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0" };
-  [runner, gateway] = await Promise.all([startRunner({ ...common, MCP_SERVERS: mcpServers }), startGateway(common)]);
+  await start([{ ...backend.env, MCP_SERVERS: mcpServers }], backend.env, 1);
 });
 
 afterAll(async () => {
-  await Promise.all([gateway?.stop(), runner?.stop()]);
-  await Promise.all([files?.stop(), docs?.stop()]);
-  await upstream?.close();
-  await redis?.stop();
-  rmSync(root, { recursive: true, force: true });
+  await stop();
+  await docs?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+const gateway = (): string => gateways[0]?.url ?? "";
 
 describe("distributed: the runner uses the docs server over HTTP next to the file server", () => {
   it("agent stream: docs__vector_search then docs__doc_get, and each tool's output reaches the model's next request", async () => {
     const res = await readSse(
-      `${gateway.url}/v1/agent/chat/stream`,
+      `${gateway()}/v1/agent/chat/stream`,
       post({ input: "how do I cancel a running turn?", session_id: "docs-distributed" }),
     );
     expect(res.status).toBe(200);
@@ -80,8 +52,8 @@ describe("distributed: the runner uses the docs server over HTTP next to the fil
     ]);
     expect(res.messages.at(-1)).toMatchObject({ event: "done", data: "docs-distributed" });
 
-    expect(upstream.requests).toHaveLength(3);
-    const [first, second, third] = upstream.requests;
+    expect(backend.upstream.requests).toHaveLength(3);
+    const [first, second, third] = backend.upstream.requests;
     const offered = (first?.body.tools ?? []).map((t) => (t as { function: { name: string } }).function.name);
     expect(offered).toEqual(
       expect.arrayContaining(["files__list_dir", "files__read_text", "docs__vector_search", "docs__doc_get"]),
@@ -106,7 +78,7 @@ describe("distributed: the runner uses the docs server over HTTP next to the fil
   });
 
   it("readiness reports both MCP servers as the runner sees them", async () => {
-    const body = (await (await fetch(`${gateway.url}/readiness`)).json()) as {
+    const body = (await (await fetch(`${gateway()}/readiness`)).json()) as {
       checks: Record<string, { ok: boolean; detail?: string }>;
     };
     expect(body.checks.mcp?.ok).toBe(true);

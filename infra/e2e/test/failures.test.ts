@@ -1,51 +1,19 @@
-import {
-  readSse,
-  startRedis,
-  startScriptedOpenAI,
-  streamSse,
-  type PrivateRedis,
-  type ScriptedOpenAI,
-  type ServiceProcess,
-} from "@acb/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readSse, type ServiceProcess } from "@acb/testkit";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { collectSse, post, tokensOf } from "./scenarios.js";
 import { contentText, pipelineScript } from "./script.js";
-import { FILESERVER, makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+import { testGateway, testRunner, useBackend } from "./fixtures.js";
+import { FILESERVER, makeFilesRoot, startFileServerHttp, type Env, type Service } from "./stack.js";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
+const backend = useBackend(pipelineScript);
 let root: string;
-const cleanup: Array<() => Promise<unknown>> = [];
-const post = (body: unknown): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
-
-beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script: pipelineScript });
+beforeAll(() => {
   root = makeFilesRoot();
-});
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-afterAll(async () => {
-  await upstream?.close();
-  await redis?.stop();
 });
 
 const prefix = (): string => `p${Math.random().toString(36).slice(2, 8)}:`;
-
-async function runner(env: Record<string, string>): Promise<ServiceProcess> {
-  const r = await startRunner({ REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, MODEL_MAX_RETRIES: "0", ...env });
-  cleanup.push(() => r.stop(1_000));
-  return r;
-}
-async function gateway(env: Record<string, string>): Promise<Service> {
-  const g = await startGateway({ REDIS_URL: redis.url, OPENAI_BASE_URL: upstream.url, ...env });
-  cleanup.push(() => g.stop());
-  return g;
-}
+const runner = (env: Env): Promise<ServiceProcess> => testRunner({ ...backend.env, ...env });
+const gateway = (env: Env): Promise<Service> => testGateway({ ...backend.env, ...env });
 
 describe("runner death", () => {
   it("a runner killed with SIGKILL mid-turn: another runner takes the turn over within the stall window", async () => {
@@ -57,17 +25,14 @@ describe("runner death", () => {
       `${gw.url}/v1/chat/stream`,
       post({ session_id: "doomed", input: `slow:200:${"word ".repeat(60)}` }),
     );
-    const events: Array<{ event?: string; data: string }> = [];
-    const reading = (async () => {
-      for await (const m of streamSse(res)) events.push(m);
-    })();
+    const { events, ended } = collectSse(res);
     while (!events.some((e) => e.event === "token")) await new Promise((r) => setTimeout(r, 20));
     await runner(env); // the survivor whose stall check finds the dead runner's job
     // 60 words at 200 ms: the turn is still mid-stream when its runner dies.
     expect(events.some((e) => e.event === "done")).toBe(false);
     doomed.kill("SIGKILL");
     const killedAt = Date.now();
-    await reading;
+    await ended;
     // The survivor takes the turn over and finishes it (resilience.test.ts checks the text in detail).
     expect(events.at(-1)?.event).toBe("done");
     expect(events.some((e) => e.event === "error")).toBe(false);
@@ -106,19 +71,11 @@ describe("runner death", () => {
       `${gw.url}/v1/chat/stream`,
       post({ session_id: "graceful", input: "slow:100:one two three four five six" }),
     );
-    const events: Array<{ event?: string; data: string }> = [];
-    const reading = (async () => {
-      for await (const m of streamSse(res)) events.push(m);
-    })();
+    const { events, ended } = collectSse(res);
     while (!events.some((e) => e.event === "token")) await new Promise((r2) => setTimeout(r2, 20));
     const code = r.stop(20_000);
-    await reading;
-    expect(
-      events
-        .filter((e) => e.event === "token")
-        .map((e) => e.data)
-        .join(""),
-    ).toBe("one two three four five six");
+    await ended;
+    expect(tokensOf(events)).toBe("one two three four five six");
     expect(events.at(-1)).toMatchObject({ event: "done", data: "graceful" });
     expect(events.some((e) => e.event === "error")).toBe(false);
     expect(await code).toBe(0);
@@ -136,10 +93,12 @@ describe("history in Redis", () => {
     await r1.stop();
     await runner(env);
     const g2 = await gateway(env);
-    const before = upstream.requests.length;
+    const before = backend.upstream.requests.length;
     const res = await fetch(`${g2.url}/v1/chat`, post({ session_id: "persist", input: "what should I remember?" }));
     expect(res.status).toBe(200);
-    const sent = (upstream.requests[before]?.body.messages ?? []).map((m) => `${m.role}: ${contentText(m.content)}`);
+    const sent = (backend.upstream.requests[before]?.body.messages ?? []).map(
+      (m) => `${m.role}: ${contentText(m.content)}`,
+    );
     expect(sent.slice(1)).toEqual([
       "user: remember the lighthouse",
       "assistant: echo: remember the lighthouse",
@@ -160,19 +119,14 @@ describe("MCP servers", () => {
     expect(
       res.messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event}:${m.data}`),
     ).toEqual(["tool_start:list_dir", "tool_end:list_dir"]);
-    expect(
-      res.messages
-        .filter((m) => m.event === "token")
-        .map((m) => m.data)
-        .join(""),
-    ).toContain("notes.txt");
+    expect(tokensOf(res.messages)).toContain("notes.txt");
   });
 
   it("an MCP server killed and restarted between turns of one session is reconnected", async () => {
     const p = prefix();
     let files = await startFileServerHttp(root);
     const port = files.port;
-    cleanup.push(() => files.stop());
+    onTestFinished(() => files.stop());
     await runner({
       REDIS_KEY_PREFIX: p,
       HISTORY_KEY_PREFIX: p,
@@ -181,29 +135,19 @@ describe("MCP servers", () => {
     });
     const gw = await gateway({ REDIS_KEY_PREFIX: p, HISTORY_KEY_PREFIX: p });
     const first = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files", session_id: "restart" }));
-    expect(
-      first.messages
-        .filter((m) => m.event === "token")
-        .map((m) => m.data)
-        .join(""),
-    ).toContain("notes.txt");
+    expect(tokensOf(first.messages)).toContain("notes.txt");
     files.process.kill("SIGKILL");
     await files.process.exited;
     files = await startFileServerHttp(root, port);
-    const before = upstream.requests.length;
+    const before = backend.upstream.requests.length;
     const second = await readSse(
       `${gw.url}/v1/agent/chat/stream`,
       post({ input: "list files again", session_id: "restart" }),
     );
     expect(second.messages.map((m) => m.event)).toContain("tool_end");
-    expect(
-      second.messages
-        .filter((m) => m.event === "token")
-        .map((m) => m.data)
-        .join(""),
-    ).toContain("notes.txt");
+    expect(tokensOf(second.messages)).toContain("notes.txt");
     // The tool's answer (not an error) reached the model.
-    const toolMessages = upstream.requests
+    const toolMessages = backend.upstream.requests
       .slice(before)
       .flatMap((r) => r.body.messages.filter((m) => m.role === "tool").map((m) => contentText(m.content)));
     expect(toolMessages.some((t) => t.includes("notes.txt"))).toBe(true);
@@ -233,18 +177,13 @@ describe("MCP servers", () => {
 
 describe("embedded mode (the README's start command)", () => {
   it("shows tool calls with the offline model and the file server over stdio", async () => {
-    const gw = await startGateway({ FILES_ROOT: root });
-    cleanup.push(() => gw.stop());
+    // The default connect timeout (5 s) covers starting the file server child: not always enough on a loaded box.
+    const gw = await testGateway({ FILES_ROOT: root, MCP_CONNECT_TIMEOUT_MS: "30000" });
     const res = await readSse(`${gw.url}/v1/agent/chat/stream`, post({ input: "list files" }));
     const names = res.messages.map((m) => m.event);
     expect(names).toContain("tool_start");
     expect(res.messages.find((m) => m.event === "tool_start")?.data).toMatch(/list_dir$/);
-    expect(
-      res.messages
-        .filter((m) => m.event === "token")
-        .map((m) => m.data)
-        .join(""),
-    ).toContain("notes.txt");
+    expect(tokensOf(res.messages)).toContain("notes.txt");
     expect(names.at(-1)).toBe("done");
   });
 });

@@ -1,17 +1,11 @@
-import {
-  startRedis,
-  startScriptedOpenAI,
-  type PrivateRedis,
-  type RecordedRequest,
-  type ScriptedOpenAI,
-  type ScriptedReply,
-  type ServiceProcess,
-} from "@acb/testkit";
+import type { RecordedRequest, ScriptedReply } from "@acb/testkit";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { post } from "./scenarios.js";
 import { contentText, toolNames } from "./script.js";
-import { makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
 // Issue 9 (limits) across real processes: 2 gateways and a runner on one real Redis share every limit.
 const ACME = "acme-key-0123456789abcdef";
@@ -19,11 +13,7 @@ const GLOBEX = "globex-key-0123456789abcdef";
 const INITECH = "initech-key-0123456789abcdef";
 const BIG = 4 * 1024 * 1024;
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
-let files: Service;
-const gateways: Service[] = [];
-const runners: ServiceProcess[] = [];
+const { gateways, start, stop } = replicaSet();
 
 /** "read big<n>" → a read_text tool call of big<n>.txt (4 MiB); after the tool → "read it"; else an echo. */
 function script(req: RecordedRequest): ScriptedReply {
@@ -40,59 +30,39 @@ function script(req: RecordedRequest): ScriptedReply {
   return { kind: "text", chunks: ["echo: ", input] };
 }
 
-const post = (path: string, body: unknown, key: string, gw = 0): Promise<Response> =>
-  fetch(`${gateways[gw]?.url ?? ""}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: JSON.stringify(body),
-  });
+const send = (path: string, body: unknown, key: string, gw = 0): Promise<Response> =>
+  fetch(`${gateways[gw]?.url ?? ""}${path}`, post(body, { authorization: `Bearer ${key}` }));
+
+const backend = useBackend(script);
+const files = useFileServer((root) => {
+  for (const n of [1, 2, 3]) writeFileSync(join(root, `big${n}.txt`), `${n}`.repeat(BIG));
+});
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script });
-  const root = makeFilesRoot();
-  for (const n of [1, 2, 3]) writeFileSync(join(root, `big${n}.txt`), `${n}`.repeat(BIG));
-  files = await startFileServerHttp(root);
-  const common = {
-    REDIS_URL: redis.url,
-    OPENAI_BASE_URL: upstream.url,
-    OPENAI_API_KEY: "sk-test",
-    MODEL_MAX_RETRIES: "0",
-    USE_MCP_IN_CHAT: "false",
-  };
-  runners.push(await startRunner({ ...common, MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" }));
+  const common = { ...backend.env, OPENAI_API_KEY: "sk-test", USE_MCP_IN_CHAT: "false" };
   const gw = {
     ...common,
     AUTH_MODE: "api_key",
     API_KEYS: `acme:${ACME},globex:${GLOBEX},initech:${INITECH}`,
     RATE_LIMIT_TURNS_PER_MINUTE: "4",
   };
-  gateways.push(
-    ...(await Promise.all([
-      startGateway(gw),
-      startGateway(gw),
-      // Its own key prefix: no runner serves its queue, so its turns stay waiting.
-      startGateway({ ...gw, RATE_LIMIT_TURNS_PER_MINUTE: "", REDIS_KEY_PREFIX: "idle:", MAX_QUEUED_TURNS: "2" }),
-    ])),
-  );
+  await start([{ ...common, MCP_SERVER_URL: files.server.url, MCP_TRANSPORT: "streamable_http" }], gw, 2);
+  // A third gateway with its own key prefix: no runner serves its queue, so its turns stay waiting.
+  await start([], { ...gw, RATE_LIMIT_TURNS_PER_MINUTE: "", REDIS_KEY_PREFIX: "idle:", MAX_QUEUED_TURNS: "2" }, 1);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([...gateways.map((g) => g.stop()), ...runners.map((r) => r.stop()), files?.stop()]);
-  await upstream?.close();
-  await redis?.stop();
-});
+afterAll(stop);
 
 describe("limits across 2 gateways on Redis", () => {
   it("turns per minute are counted across both gateways: the 5th turn of a tenant is 429 with Retry-After and RateLimit headers", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await post("/v1/chat", { session_id: "rate", input: `turn ${i}` }, ACME, i % 2);
+      const res = await send("/v1/chat", { session_id: "rate", input: `turn ${i}` }, ACME, i % 2);
       statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200]);
     for (const gw of [0, 1]) {
-      const res = await post("/v1/chat/stream", { session_id: "rate", input: "one more" }, ACME, gw);
+      const res = await send("/v1/chat/stream", { session_id: "rate", input: "one more" }, ACME, gw);
       expect(res.status).toBe(429);
       expect(await res.json()).toMatchObject({ error: { code: "rate_limited" } });
       expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -101,7 +71,7 @@ describe("limits across 2 gateways on Redis", () => {
       expect(res.headers.get("ratelimit")).toMatch(/^"turns";r=0;t=\d+$/);
     }
     // The other tenant has its own quota.
-    expect((await post("/v1/chat", { session_id: "rate", input: "globex" }, GLOBEX, 1)).status).toBe(200);
+    expect((await send("/v1/chat", { session_id: "rate", input: "globex" }, GLOBEX, 1)).status).toBe(200);
   });
 
   it("GET /v1/usage shows the caller's own tenant, the same on either gateway", async () => {
@@ -120,11 +90,11 @@ describe("limits across 2 gateways on Redis", () => {
   it("MAX_QUEUED_TURNS: past the bound of waiting turns the gateway answers 503 queue_full with Retry-After", async () => {
     const accepted = [];
     for (let i = 0; i < 2; i++) {
-      const res = await post("/v1/chat/stream", { session_id: `q${i}`, input: "wait" }, ACME, 2);
+      const res = await send("/v1/chat/stream", { session_id: `q${i}`, input: "wait" }, ACME, 2);
       expect(res.status).toBe(200);
       accepted.push(res);
     }
-    const refused = await post("/v1/chat/stream", { session_id: "q3", input: "wait" }, GLOBEX, 2);
+    const refused = await send("/v1/chat/stream", { session_id: "q3", input: "wait" }, GLOBEX, 2);
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: { code: "queue_full" } });
     expect(refused.headers.get("retry-after")).toBe("5");
@@ -133,16 +103,18 @@ describe("limits across 2 gateways on Redis", () => {
 
   it("history stays bounded: after three 4 MiB tool results a later 'hi' sends a small request upstream", async () => {
     for (const n of [1, 2, 3]) {
-      const res = await post("/v1/agent/chat/stream", { session_id: "big", input: `read big${n}` }, INITECH, n % 2);
+      const res = await send("/v1/agent/chat/stream", { session_id: "big", input: `read big${n}` }, INITECH, n % 2);
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/event: tool_end[\s\S]*event: done/);
     }
     // The model saw each whole result in its own turn.
-    const toolTurns = upstream.requests.filter((r) => r.body.messages.at(-1)?.role === "tool");
+    const toolTurns = backend.upstream.requests.filter((r) => r.body.messages.at(-1)?.role === "tool");
     expect(toolTurns.map((r) => contentText(r.body.messages.at(-1)?.content).length).every((n) => n >= BIG)).toBe(true);
-    const res = await post("/v1/agent/chat/stream", { session_id: "big", input: "hi" }, INITECH, 0);
+    const res = await send("/v1/agent/chat/stream", { session_id: "big", input: "hi" }, INITECH, 0);
     expect(await res.text()).toContain("event: done");
-    const hi = [...upstream.requests].reverse().find((r) => contentText(r.body.messages.at(-1)?.content) === "hi");
+    const hi = [...backend.upstream.requests]
+      .reverse()
+      .find((r) => contentText(r.body.messages.at(-1)?.content) === "hi");
     const bytes = Number(hi?.headers["content-length"] ?? JSON.stringify(hi?.body).length);
     process.stdout.write(`upstream request for "hi" after three 4 MiB tool results: ${bytes} bytes\n`);
     expect(bytes).toBeLessThan(64 * 1024);

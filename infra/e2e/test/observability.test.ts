@@ -6,27 +6,10 @@
 import { freePort, readSse, startRedis } from "@acb/testkit";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { FILESERVER, GATEWAY, makeFilesRoot, RUNNER, startGateway } from "./stack.js";
-
-const CLEAN_ENV = {
-  OPENAI_API_KEY: undefined,
-  OPENAI_BASE_URL: undefined,
-  MODEL_PROVIDER: undefined,
-  REDIS_URL: undefined,
-  MCP_SERVERS: undefined,
-  MCP_SERVER_URL: undefined,
-  MCP_TRANSPORT: undefined,
-};
-const post = (body: unknown): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
+import { describe, expect, it, onTestFinished } from "vitest";
+import { post } from "./scenarios.js";
+import { testGateway } from "./fixtures.js";
+import { CLEAN_ENV, FILESERVER, GATEWAY, makeFilesRoot, RUNNER } from "./stack.js";
 
 /** Every line parsed as JSON (a line that is not fails the test, naming it). */
 function jsonLines(output: string): Array<Record<string, unknown>> {
@@ -42,22 +25,36 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
     });
 }
 
-/** Runs a process until it exits (or `ms` pass, then SIGTERM); its exit code and everything it wrote. */
+/**
+ * Runs a process until it exits, or until `ms` have passed (then SIGTERM) from the moment its output first contains
+ * `windowFrom` (from the start when not given; at most 30 s later on a slow box); its exit code and all it wrote.
+ */
 function run(
   args: string[],
   env: Record<string, string | undefined>,
   ms: number,
+  windowFrom?: string,
 ): Promise<{ code: number | null; output: string }> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...CLEAN_ENV, ...env })) if (v !== undefined) merged[k] = v;
   const child = spawn(process.execPath, args, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout.on("data", (b: Buffer) => (output += b.toString()));
-  child.stderr.on("data", (b: Buffer) => (output += b.toString()));
-  const timer = setTimeout(() => child.kill("SIGTERM"), ms);
+  let timer: NodeJS.Timeout | undefined;
+  const openWindow = (): void => {
+    timer ??= setTimeout(() => child.kill("SIGTERM"), ms);
+  };
+  const latest = setTimeout(openWindow, 30_000);
+  if (windowFrom === undefined) openWindow();
+  const append = (b: Buffer): void => {
+    output += b.toString();
+    if (windowFrom !== undefined && output.includes(windowFrom)) openWindow();
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
   return new Promise((resolve) =>
     child.once("exit", (code) => {
       clearTimeout(timer);
+      clearTimeout(latest);
       resolve({ code, output });
     }),
   );
@@ -74,16 +71,20 @@ describe("Redis down", () => {
   it("gateway and runner: every line is JSON, the outage is a few state lines with the error code, no stacks", async () => {
     const nobody = await freePort(); // nothing listens here
     const redisUrl = `redis://127.0.0.1:${nobody}`;
+    // Five seconds from the first outage line: a loaded box may take longer than that just to start the process.
+    const outage = "redis down: reconnecting";
     const [gateway, runner] = await Promise.all([
       run(
         [GATEWAY],
         { REDIS_URL: redisUrl, HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "debug" },
         5_000,
+        outage,
       ),
       run(
         [RUNNER],
         { REDIS_URL: redisUrl, METRICS_PORT: "0", LOG_LEVEL: "debug", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" },
         5_000,
+        outage,
       ),
     ]);
     for (const [name, out] of [
@@ -91,7 +92,7 @@ describe("Redis down", () => {
       ["runner", runner.output],
     ] as const) {
       const lines = jsonLines(out);
-      const down = lines.filter((l) => l.msg === "redis down: reconnecting");
+      const down = lines.filter((l) => l.msg === outage);
       expect(down.length, `${name} says Redis is down`).toBeGreaterThan(0);
       for (const l of down) expect(l).toMatchObject({ level: "warn", code: "ECONNREFUSED" });
       // Five seconds of ioredis retrying (every ~50-2000 ms) on each connection: a line per state change, not per retry.
@@ -103,7 +104,7 @@ describe("Redis down", () => {
 
 describe("a failed turn's cause", () => {
   it("an unreachable model provider: the request line at info and one 'turn failed' line with the error classes and code", async () => {
-    const gw = await startGateway({
+    const gw = await testGateway({
       OPENAI_BASE_URL: "http://127.0.0.1:1/v1",
       OPENAI_API_KEY: "sk-never-in-logs",
       MODEL_MAX_RETRIES: "0",
@@ -111,7 +112,6 @@ describe("a failed turn's cause", () => {
       LOG_LEVEL: "info",
       MCP_SERVER_URL: "http://127.0.0.1:1/mcp",
     });
-    cleanup.push(() => gw.stop());
     const res = await readSse(
       `${gw.url}/v1/chat/stream`,
       post({ session_id: "unreachable", input: "a private question" }),
@@ -137,7 +137,7 @@ describe("a failed turn's cause", () => {
 describe("a port in use", () => {
   it("the gateway: one JSON line naming the port and EADDRINUSE, exit 1", async () => {
     const busy = await occupiedPort();
-    cleanup.push(() => busy.close());
+    onTestFinished(() => busy.close());
     const { code, output } = await run(
       [GATEWAY],
       { HOST: "127.0.0.1", PORT: String(busy.port), LOG_LEVEL: "info", MCP_SERVER_URL: "http://127.0.0.1:1/mcp" },
@@ -156,7 +156,7 @@ describe("a port in use", () => {
 
   it("the file server (HTTP): one JSON line naming the port and EADDRINUSE, exit 1", async () => {
     const busy = await occupiedPort();
-    cleanup.push(() => busy.close());
+    onTestFinished(() => busy.close());
     const { code, output } = await run(
       [
         FILESERVER,
@@ -181,14 +181,13 @@ describe("a port in use", () => {
 describe("the distributed gateway's readiness", () => {
   it("reports no model (the runners call models, not the gateway)", async () => {
     const redis = await startRedis();
-    cleanup.push(() => redis.stop());
-    const gw = await startGateway({
+    onTestFinished(() => redis.stop());
+    const gw = await testGateway({
       REDIS_URL: redis.url,
       OPENAI_API_KEY: "sk-x",
       CHAT_MODEL_ID: "some-model",
       LOG_LEVEL: "info",
     });
-    cleanup.push(() => gw.stop());
     const body = (await (await fetch(`${gw.url}/readiness`)).json()) as { checks: Record<string, unknown> };
     expect(Object.keys(body.checks)).not.toContain("model");
     expect(JSON.stringify(body)).not.toMatch(/offline demo model|some-model/);

@@ -1,48 +1,22 @@
 // The OpenAI-compatible and AI SDK doors through the distributed pipeline: real gateway and runner
 // processes, a private Redis, the file server over HTTP, the official `openai` SDK and the `ai` package.
-import {
-  startRedis,
-  startScriptedOpenAI,
-  type PrivateRedis,
-  type ScriptedOpenAI,
-  type ServiceProcess,
-} from "@acb/testkit";
 import { DefaultChatTransport, readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
-import { rmSync } from "node:fs";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineScript } from "./script.js";
-import { makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+import { useBackend, useFileServer } from "./fixtures.js";
+import { replicaSet } from "./stack.js";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
-let files: Service;
-let root: string;
-const gateways: Service[] = [];
-let runner: ServiceProcess;
+const backend = useBackend(pipelineScript);
+const files = useFileServer();
+const { gateways, start, stop } = replicaSet();
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script: pipelineScript });
-  root = makeFilesRoot();
-  files = await startFileServerHttp(root);
-  const common = {
-    REDIS_URL: redis.url,
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    CHAT_MODEL_ID: "gpt-4o-mini",
-  };
-  runner = await startRunner({ ...common, MCP_SERVER_URL: files.url, MCP_TRANSPORT: "streamable_http" });
-  gateways.push(...(await Promise.all([startGateway(common), startGateway(common)])));
+  const common = { ...backend.env, CHAT_MODEL_ID: "gpt-4o-mini" };
+  await start([{ ...common, MCP_SERVER_URL: files.server.url, MCP_TRANSPORT: "streamable_http" }], common);
 });
 
-afterAll(async () => {
-  await Promise.all([...gateways.map((g) => g.stop()), runner?.stop()]);
-  await files?.stop();
-  await upstream?.close();
-  await redis?.stop();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(stop);
 
 const sdk = (i: number) => new OpenAI({ baseURL: `${gateways[i]?.url}/v1`, apiKey: "unused", maxRetries: 0 });
 
@@ -68,7 +42,7 @@ describe("OpenAI door, distributed", () => {
   });
 
   it("stateless messages travel in the BullMQ job: the runner answers on the client's conversation", async () => {
-    const before = upstream.requests.length;
+    const before = backend.upstream.requests.length;
     const res = await sdk(1).chat.completions.create({
       model: "gpt-4o-mini",
       messages: [
@@ -78,11 +52,15 @@ describe("OpenAI door, distributed", () => {
       ],
     });
     expect(res.choices[0]?.message.content).toBe("echo: who am I");
-    expect(upstream.requests[before]?.body.messages.slice(1).map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(backend.upstream.requests[before]?.body.messages.slice(1).map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "user",
+    ]);
   });
 
   it("a `break` cancels the turn on the runner through Redis: the upstream request is aborted", async () => {
-    const aborted = upstream.abortedStreams;
+    const aborted = backend.upstream.abortedStreams;
     const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(" ");
     const stream = await sdk(0).chat.completions.create({
       model: "gpt-4o-mini",
@@ -91,7 +69,7 @@ describe("OpenAI door, distributed", () => {
     });
     let n = 0;
     for await (const c of stream) if ((c.choices[0]?.delta.content ?? "") !== "" && ++n === 3) break;
-    await expect.poll(() => upstream.abortedStreams, { timeout: 5_000 }).toBe(aborted + 1);
+    await expect.poll(() => backend.upstream.abortedStreams, { timeout: 5_000 }).toBe(aborted + 1);
   });
 });
 

@@ -2,25 +2,16 @@
  * Turns that survive anything, over real processes: two gateways, two runners, a private redis-server, the MCP file
  * server over HTTP and a scripted upstream that streams slowly and deterministically.
  */
-import {
-  readSse,
-  splitWords,
-  startRedis,
-  startScriptedOpenAI,
-  streamSse,
-  type PrivateRedis,
-  type RecordedRequest,
-  type ScriptedOpenAI,
-  type ScriptedReply,
-  type ServiceProcess,
-} from "@acb/testkit";
+import { readSse, splitWords, startRedis, streamSse, type RecordedRequest, type ScriptedReply } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { collectSse, post, tokensOf } from "./scenarios.js";
 import { contentText, toolNames } from "./script.js";
-import { makeFilesRoot, startFileServerHttp, startGateway, startRunner, type Service } from "./stack.js";
+import { testGateway, testRunner, useBackend, useFileServer } from "./fixtures.js";
+import { type Env } from "./stack.js";
 
 const CONTINUE = "Your previous reply was cut off. Continue it exactly where it stops, without repeating any of it.";
 const answerFor = (k: string): string =>
@@ -51,66 +42,33 @@ function taleScript(req: RecordedRequest): ScriptedReply {
   return { kind: "text", chunks: splitWords(`echo: ${contentText(last?.content ?? "")}`), delayMs: 20 };
 }
 
-let upstream: ScriptedOpenAI;
-let files: Service;
-const cleanup: Array<() => Promise<unknown>> = [];
-const post = (body: unknown): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
+// The file's Redis serves the takeover test; the Redis-killed tests start (and kill) their own.
+const backend = useBackend(taleScript);
+const files = useFileServer();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(async () => {
-  upstream = await startScriptedOpenAI({ script: taleScript });
-  files = await startFileServerHttp(makeFilesRoot());
-});
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.();
-});
-afterAll(async () => {
-  await files?.stop();
-  await upstream?.close();
-});
-
-function stackEnv(redisUrl: string, prefix: string): Record<string, string> {
+function stackEnv(redisUrl: string, prefix: string): Env {
   return {
+    ...backend.env,
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: prefix,
     HISTORY_KEY_PREFIX: prefix,
-    OPENAI_BASE_URL: upstream.url,
-    MCP_SERVER_URL: files.url,
+    MCP_SERVER_URL: files.server.url,
     MCP_TRANSPORT: "streamable_http",
   };
 }
-async function runner(env: Record<string, string>): Promise<ServiceProcess> {
-  const r = await startRunner({ MODEL_MAX_RETRIES: "0", RUNNER_LOCK_MS: "2000", RUNNER_CONCURRENCY: "32", ...env });
-  cleanup.push(() => r.stop(1_000));
-  return r;
-}
-async function gateway(env: Record<string, string>): Promise<Service> {
-  const g = await startGateway(env);
-  cleanup.push(() => g.stop());
-  return g;
-}
+const runner = (env: Env) => testRunner({ RUNNER_LOCK_MS: "2000", RUNNER_CONCURRENCY: "32", ...env });
+const gateway = testGateway;
 
 describe("a runner killed with 20 turns mid-stream", () => {
-  let redis: PrivateRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-
   it(
     "another runner takes every turn over: 20/20 whole answers, no repeated text or tool events, history once per turn",
     { timeout: 120_000 },
     async () => {
       const p = `r${Math.random().toString(36).slice(2, 8)}:`;
-      const env = stackEnv(redis.url, p);
+      const env = stackEnv(backend.redis.url, p);
       const doomed = await runner(env);
-      const gateways = [await gateway(env), await gateway(env)];
+      const gateways = await Promise.all([gateway(env), gateway(env)]);
       const turns = Array.from({ length: 20 }, (_, k) => ({
         k: String(k),
         events: [] as Array<{ event?: string; data: string; id?: string }>,
@@ -131,27 +89,24 @@ describe("a runner killed with 20 turns mid-stream", () => {
         if (Date.now() - started > 30_000) throw new Error("the turns did not start streaming");
         await sleep(20);
       }
-      await runner(env); // the survivor
+      // Killed at once (a survivor started first could take seconds on a loaded box, while the answers run out); the
+      // survivor's stall check then finds every turn of the dead runner.
       doomed.kill("SIGKILL");
+      await runner(env);
       await Promise.all(reading);
 
       for (const t of turns) {
         const names = t.events.map((e) => e.event);
         expect(names.at(-1), `turn ${t.k}: ${JSON.stringify(t.events.slice(-3))}`).toBe("done");
         expect(names).not.toContain("error");
-        expect(
-          t.events
-            .filter((e) => e.event === "token")
-            .map((e) => e.data)
-            .join(""),
-        ).toBe(answerFor(t.k));
+        expect(tokensOf(t.events)).toBe(answerFor(t.k));
         expect(names.filter((n) => n === "tool_start")).toHaveLength(1);
         expect(names.filter((n) => n === "tool_end")).toHaveLength(1);
       }
       // The tool step was never asked of the model twice (it was replayed from the journal), and every turn whose
       // runner died was continued (a continuation request) rather than restarted.
       const toolAsks = new Map<string, number>();
-      for (const r of upstream.requests) {
+      for (const r of backend.upstream.requests) {
         const first = r.body.messages.find((m) => m.role === "user");
         const k = /^tale (\d+)/.exec(contentText(first?.content ?? ""))?.[1];
         if (
@@ -162,10 +117,12 @@ describe("a runner killed with 20 turns mid-stream", () => {
           toolAsks.set(k, (toolAsks.get(k) ?? 0) + 1);
       }
       for (const t of turns) expect(toolAsks.get(t.k), `turn ${t.k}`).toBe(1);
-      expect(upstream.requests.some((r) => contentText(r.body.messages.at(-1)?.content) === CONTINUE)).toBe(true);
+      expect(backend.upstream.requests.some((r) => contentText(r.body.messages.at(-1)?.content) === CONTINUE)).toBe(
+        true,
+      );
 
       // History holds each turn exactly once: human, AI with the tool call, tool result, the whole answer.
-      const check = new Redis(redis.url);
+      const check = new Redis(backend.redis.url);
       try {
         for (const t of turns) {
           const [key] = (await check.keys(`${p}history:*tale-${p}${t.k}}`)).filter((k) => !k.endsWith(":turns"));
@@ -190,7 +147,7 @@ describe("Redis killed and restarted", () => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "acb-aof-"));
       let redis = await startRedis({ dir, appendonly: true });
-      cleanup.push(() => redis.stop());
+      onTestFinished(() => redis.stop());
       const p = `a${Math.random().toString(36).slice(2, 8)}:`;
       const env = stackEnv(redis.url, p);
       const gw = await gateway(env);
@@ -200,10 +157,7 @@ describe("Redis killed and restarted", () => {
         post({ session_id: "aof", input: "queued while redis dies" }),
       );
       const turnId = res.headers.get("x-turn-id") ?? "";
-      const streamed: Array<{ event?: string; data: string }> = [];
-      const reading = (async () => {
-        for await (const m of streamSse(res)) streamed.push(m);
-      })();
+      const { events: streamed, ended: reading } = collectSse(res);
       await sleep(300);
       redis.process.kill("SIGKILL");
       await sleep(200);
@@ -238,12 +192,7 @@ describe("Redis killed and restarted", () => {
         resumed = await readSse(`${gw.url}/v1/turns/${turnId}/events`, { signal: AbortSignal.timeout(20_000) });
       }
       expect(resumed.status).toBe(200);
-      expect(
-        resumed.messages
-          .filter((m) => m.event === "token")
-          .map((m) => m.data)
-          .join(""),
-      ).toBe("echo: queued while redis dies");
+      expect(tokensOf(resumed.messages)).toBe("echo: queued while redis dies");
       expect(resumed.messages.at(-1)?.event).toBe("done");
     },
   );
@@ -253,14 +202,11 @@ describe("Redis killed and restarted", () => {
     { timeout: 60_000 },
     async () => {
       let redis = await startRedis();
-      cleanup.push(() => redis.stop());
+      onTestFinished(() => redis.stop());
       const p = `n${Math.random().toString(36).slice(2, 8)}:`;
       const gw = await gateway({ ...stackEnv(redis.url, p), TURN_TIMEOUT_MS: "120000" });
       const res = await fetch(`${gw.url}/v1/chat/stream`, post({ session_id: "gone", input: "lost in the restart" }));
-      const streamed: Array<{ event?: string; data: string }> = [];
-      const reading = (async () => {
-        for await (const m of streamSse(res)) streamed.push(m);
-      })();
+      const { events: streamed, ended: reading } = collectSse(res);
       await sleep(300);
       redis.process.kill("SIGKILL");
       await sleep(100);

@@ -3,9 +3,10 @@ import { readSse, streamSse, type ScriptedOpenAI } from "@acb/testkit";
 import { expect } from "vitest";
 import { contentText } from "./script.js";
 
-export const post = (body: unknown): RequestInit => ({
+/** A JSON POST, with `headers` added (an Authorization, say). */
+export const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: "POST",
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", ...headers },
   body: JSON.stringify(body),
 });
 export const tokensOf = (messages: Array<{ event?: string; data: string }>): string =>
@@ -13,6 +14,18 @@ export const tokensOf = (messages: Array<{ event?: string; data: string }>): str
     .filter((m) => m.event === "token")
     .map((m) => m.data)
     .join("");
+
+/** An SSE response read in the background: `events` fills as they arrive; `ended` resolves when the stream ends. */
+export function collectSse(res: Response): {
+  readonly events: Array<{ id?: string; event?: string; data: string }>;
+  readonly ended: Promise<void>;
+} {
+  const events: Array<{ id?: string; event?: string; data: string }> = [];
+  const ended = (async () => {
+    for await (const m of streamSse(res)) events.push(m);
+  })();
+  return { events, ended };
+}
 
 /** A session started on gateway `a` continues on gateway `b`: the model is sent the first exchange with the second turn. */
 export async function expectMemorySharedAcrossGateways(a: string, b: string, upstream: ScriptedOpenAI): Promise<void> {

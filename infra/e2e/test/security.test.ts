@@ -1,76 +1,62 @@
-import { readSse, startRedis, startScriptedOpenAI, type PrivateRedis, type ScriptedOpenAI } from "@acb/testkit";
+import { readSse } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { post } from "./scenarios.js";
 import { contentText, pipelineScript } from "./script.js";
+import { useBackend } from "./fixtures.js";
 import { replicaSet } from "./stack.js";
 
 // Two tenants, two gateways, two runners, one real Redis: what one tenant does is invisible to the other.
 const ACME = "acme-key-0123456789abcdef";
 const GLOBEX = "globex-key-0123456789abcdef";
 
-let redis: PrivateRedis;
-let upstream: ScriptedOpenAI;
+const backend = useBackend(pipelineScript);
 const { gateways, start, stop } = replicaSet();
 let admin: Redis;
 
-const post = (body: unknown, key: string): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-  body: JSON.stringify(body),
-});
+const asTenant = (key: string, body: unknown): RequestInit => post(body, { authorization: `Bearer ${key}` });
 const gw = (i: number): string => gateways[i]?.url ?? "";
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startScriptedOpenAI({ script: pipelineScript });
-  const common = {
-    REDIS_URL: redis.url,
-    OPENAI_BASE_URL: upstream.url,
-    MODEL_MAX_RETRIES: "0",
-    USE_MCP_IN_CHAT: "false",
-  };
+  const common = { ...backend.env, USE_MCP_IN_CHAT: "false" };
   const auth = { AUTH_MODE: "api_key", API_KEYS: `acme:${ACME},globex:${GLOBEX}` };
   await start([common, common], { ...common, ...auth });
-  admin = new Redis(redis.url);
+  admin = new Redis(backend.redis.url);
 });
 
 afterAll(async () => {
   admin?.disconnect();
   await stop();
-  await upstream?.close();
-  await redis?.stop();
 });
 
 /** What the model was sent for the last turn whose input was `input`. */
 const sentFor = (input: string): string => {
-  const req = [...upstream.requests].reverse().find((r) => contentText(r.body.messages.at(-1)?.content) === input);
+  const req = [...backend.upstream.requests]
+    .reverse()
+    .find((r) => contentText(r.body.messages.at(-1)?.content) === input);
   return (req?.body.messages ?? []).map((m) => `${m.role}: ${contentText(m.content)}`).join("\n");
 };
 
 describe("security across replicas: 2 gateways × 2 runners on Redis, two tenants", () => {
   it("refuses requests without a key", async () => {
-    const res = await fetch(`${gw(0)}/v1/chat`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ session_id: "s", input: "x" }),
-    });
+    const res = await fetch(`${gw(0)}/v1/chat`, post({ session_id: "s", input: "x" }));
     expect(res.status).toBe(401);
   });
 
   it("another tenant's session_id is a different, empty conversation (runners scope the history)", async () => {
     expect(
-      (await fetch(`${gw(0)}/v1/chat`, post({ session_id: "shared", input: "acme secret: the red door" }, ACME)))
+      (await fetch(`${gw(0)}/v1/chat`, asTenant(ACME, { session_id: "shared", input: "acme secret: the red door" })))
         .status,
     ).toBe(200);
     expect(
-      (await fetch(`${gw(1)}/v1/chat`, post({ session_id: "shared", input: "globex asks for the secret" }, GLOBEX)))
+      (await fetch(`${gw(1)}/v1/chat`, asTenant(GLOBEX, { session_id: "shared", input: "globex asks for the secret" })))
         .status,
     ).toBe(200);
     expect(sentFor("globex asks for the secret")).not.toContain("red door");
     // The owner still has its conversation, from the other replica.
-    await fetch(`${gw(1)}/v1/chat`, post({ session_id: "shared", input: "acme asks again" }, ACME));
+    await fetch(`${gw(1)}/v1/chat`, asTenant(ACME, { session_id: "shared", input: "acme asks again" }));
     expect(sentFor("acme asks again")).toContain("acme secret: the red door");
     // History keys stay hash-tagged (one Cluster slot per session), one per tenant.
     const keys = (await admin.keys("acb:history:*")).filter((k) => !k.endsWith(":turns"));
@@ -80,7 +66,7 @@ describe("security across replicas: 2 gateways × 2 runners on Redis, two tenant
   it("another tenant cannot follow or resume a turn: 404, the same as a turn that never existed", async () => {
     const res = await fetch(
       `${gw(0)}/v1/chat/stream`,
-      post({ session_id: "private", input: "slow:60:one two three four five six" }, ACME),
+      asTenant(ACME, { session_id: "private", input: "slow:60:one two three four five six" }),
     );
     const turnId = res.headers.get("x-turn-id") ?? "";
     expect(turnId).not.toBe("");

@@ -8,8 +8,13 @@ const app = (name: string): string => fileURLToPath(new URL(`../../../apps/${nam
 export const GATEWAY = app("chat-gateway");
 export const RUNNER = app("agent-runner");
 export const FILESERVER = app("mcp-fileserver");
+export const DOCS_SERVER = app("mcp-docs");
+export const DOCS_SAMPLE = fileURLToPath(new URL("../../../apps/mcp-docs/sample", import.meta.url));
 
-const CLEAN_ENV = {
+export type Env = Record<string, string | undefined>;
+
+/** What a started gateway or runner must not inherit from the shell that runs the tests. */
+export const CLEAN_ENV: Env = {
   OPENAI_API_KEY: undefined,
   OPENAI_BASE_URL: undefined,
   MODEL_PROVIDER: undefined,
@@ -27,42 +32,64 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startGateway(env: Record<string, string | undefined>): Promise<Service> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = await startService(process.execPath, [GATEWAY], {
-    name: "chat-gateway",
-    env: { ...CLEAN_ENV, HOST: "127.0.0.1", PORT: String(port), ...env },
-    ready: async () => (await fetch(`${url}/healthz`)).ok,
+/** One of our apps serving HTTP on a loopback port (a free one unless given), ready once its /healthz answers. */
+async function startHttpApp(
+  name: string,
+  main: string,
+  args: (port: number) => string[],
+  env: (port: number) => Env,
+  options: { port?: number; path?: string } = {},
+): Promise<Service> {
+  const port = options.port ?? (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const proc = await startService(process.execPath, [main, ...args(port)], {
+    name,
+    env: env(port),
+    ready: async () => (await fetch(`${base}/healthz`)).ok,
   });
-  return { url, port, process: proc, stop: async () => void (await proc.stop()) };
+  return { url: `${base}${options.path ?? ""}`, port, process: proc, stop: async () => void (await proc.stop()) };
+}
+
+export function startGateway(env: Env): Promise<Service> {
+  return startHttpApp(
+    "chat-gateway",
+    GATEWAY,
+    () => [],
+    (port) => ({ ...CLEAN_ENV, HOST: "127.0.0.1", PORT: String(port), ...env }),
+  );
 }
 
 /** A runner is ready once it logged "ready" (its worker is connected and it announced itself). */
-export async function startRunner(env: Record<string, string | undefined>): Promise<ServiceProcess> {
-  const proc = await startService(process.execPath, [RUNNER], {
+export async function startRunner(env: Env): Promise<ServiceProcess> {
+  return await startService(process.execPath, [RUNNER], {
     name: "agent-runner",
     // No probe listener by default: several runners share this host (a taken METRICS_PORT fails the start).
     env: { ...CLEAN_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "500", METRICS_PORT: "0", ...env },
     ready: (output) => output().includes('"msg":"ready"'),
     readyTimeoutMs: 30_000,
   });
-  return proc;
 }
 
-export async function startFileServerHttp(root: string, port?: number): Promise<Service> {
-  const p = port ?? (await freePort());
-  const url = `http://127.0.0.1:${p}`;
-  const proc = await startService(
-    process.execPath,
-    [FILESERVER, "--root", root, "--transport", "http", "--port", String(p), "--host", "127.0.0.1"],
-    {
-      name: "mcp-fileserver",
-      env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
-      ready: async () => (await fetch(`${url}/healthz`)).ok,
-    },
+const mcpServerEnv = (): Env => ({ LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined });
+const httpFlags = (port: number): string[] => ["--transport", "http", "--port", String(port), "--host", "127.0.0.1"];
+
+/** The file server over streamable HTTP (`url` is its MCP endpoint), on `port` when given (a restart). */
+export function startFileServerHttp(root: string, port?: number): Promise<Service> {
+  return startHttpApp("mcp-fileserver", FILESERVER, (p) => ["--root", root, ...httpFlags(p)], mcpServerEnv, {
+    port,
+    path: "/mcp",
+  });
+}
+
+/** The docs server over streamable HTTP, its collection in `dataDir`, seeded with the shipped sample when empty. */
+export function startDocsServerHttp(dataDir: string): Promise<Service> {
+  return startHttpApp(
+    "mcp-docs",
+    DOCS_SERVER,
+    (p) => [...httpFlags(p), "--data-dir", dataDir, "--seed", DOCS_SAMPLE],
+    mcpServerEnv,
+    { path: "/mcp" },
   );
-  return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
 }
 
 /** A small directory for the file server to serve. */
@@ -74,39 +101,6 @@ export function makeFilesRoot(): string {
   writeFileSync(join(root, "docs", "guide.md"), "guide\n");
   return root;
 }
-
-export const DOCS_SERVER = app("mcp-docs");
-export const DOCS_SAMPLE = fileURLToPath(new URL("../../../apps/mcp-docs/sample", import.meta.url));
-
-/** The docs server over streamable HTTP, its collection in `dataDir`, seeded with the shipped sample when empty. */
-export async function startDocsServerHttp(dataDir: string): Promise<Service> {
-  const p = await freePort();
-  const url = `http://127.0.0.1:${p}`;
-  const proc = await startService(
-    process.execPath,
-    [
-      DOCS_SERVER,
-      "--transport",
-      "http",
-      "--port",
-      String(p),
-      "--host",
-      "127.0.0.1",
-      "--data-dir",
-      dataDir,
-      "--seed",
-      DOCS_SAMPLE,
-    ],
-    {
-      name: "mcp-docs",
-      env: { LOG_LEVEL: "warn", MCP_AUTH_TOKEN: undefined },
-      ready: async () => (await fetch(`${url}/healthz`)).ok,
-    },
-  );
-  return { url: `${url}/mcp`, port: p, process: proc, stop: async () => void (await proc.stop()) };
-}
-
-type Env = Record<string, string | undefined>;
 
 export interface ReplicaSet {
   /** Filled by start(): the same arrays, so a suite may index them from its first line. */
