@@ -231,6 +231,8 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
       mcp.connect(transport),
       transport.handleRequest(req, res, body),
     ]);
+    // An initialize the transport refused held its slot until here (connect polls its full second then): a client
+    // cannot pile up half-open transports past its cap.
     releaseSlot();
     // an initialize the transport rejected, or whose FastMCP session failed, leaves no session behind
     if (connected.status === "rejected" || transport.sessionId === undefined || !sessions.has(transport.sessionId))
