@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 export interface RecordedRun {
@@ -52,10 +53,19 @@ export async function runRecordingImports(
 }
 
 /** What a refused start must not load: each costs hundreds of ms of CPU. */
-export const HEAVY_PACKAGES = [
+const HEAVY_PACKAGES = [
   "fastmcp",
   "@modelcontextprotocol/sdk",
   "@opentelemetry/sdk-trace-node",
   "@lancedb/lancedb",
   "@langchain/core",
 ];
+
+/** A refused start: exit 2, one line on stderr matching `message`, and none of HEAVY_PACKAGES loaded. */
+export async function expectCheapRefusal(main: string, args: readonly string[], message: RegExp): Promise<void> {
+  const run = await runRecordingImports(main, args);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  for (const heavy of HEAVY_PACKAGES) expect(run.packages).not.toContain(heavy);
+}
