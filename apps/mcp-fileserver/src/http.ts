@@ -198,10 +198,22 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
     if (sessions.size + total >= cfg.maxSessions)
       throw new HttpError(503, "too many sessions on this server; retry later");
     opening.set(client, (opening.get(client) ?? 0) + 1);
+    // The slot is released once, whichever comes first: the session exists (it counts itself from then on, so
+    // holding the slot too would count it twice and refuse a concurrent initialize under the cap) or the
+    // initialize ended without one.
+    let slotHeld = true;
+    const releaseSlot = (): void => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      const left = (opening.get(client) ?? 1) - 1;
+      if (left > 0) opening.set(client, left);
+      else opening.delete(client);
+    };
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, client, lastSeen: Date.now(), active: 0 });
+        releaseSlot();
       },
       onsessionclosed: (id) => {
         sessions.delete(id);
@@ -211,16 +223,22 @@ export async function startHttp(mcp: FastMCP, cfg: HttpConfig, log: Logger, metr
       const id = transport.sessionId;
       if (id !== undefined) sessions.delete(id);
     };
-    try {
-      await mcp.connect(transport);
-      await transport.handleRequest(req, res, body);
-    } finally {
-      const left = (opening.get(client) ?? 1) - 1;
-      if (left > 0) opening.set(client, left);
-      else opening.delete(client);
-    }
-    // an initialize the transport rejected leaves no session behind: release the FastMCP session too
-    if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await transport.close();
+    // FastMCP's connect is not awaited before the request is handled: it polls (10 x 100 ms, then warns "could not
+    // infer client capabilities") for the capabilities this very initialize carries. Its synchronous part attaches
+    // the SDK server to the transport, so the request reaches it, and connect ends within one poll. allSettled holds
+    // both promises from the start: a connect failing while the request runs is no unhandled rejection.
+    const [connected, handled] = await Promise.allSettled([
+      mcp.connect(transport),
+      transport.handleRequest(req, res, body),
+    ]);
+    // An initialize the transport refused held its slot until here (connect polls its full second then): a client
+    // cannot pile up half-open transports past its cap.
+    releaseSlot();
+    // an initialize the transport rejected, or whose FastMCP session failed, leaves no session behind
+    if (connected.status === "rejected" || transport.sessionId === undefined || !sessions.has(transport.sessionId))
+      await transport.close();
+    if (connected.status === "rejected") throw connected.reason; // logged, and a 500 if nothing was answered yet
+    if (handled.status === "rejected") throw handled.reason;
   };
 
   const httpServer: NodeHttpServer = createServer((req, res) => {

@@ -1,20 +1,14 @@
 #!/usr/bin/env node
-/** Composition root: read config once, resolve the roots, build the server, start one transport. */
+/**
+ * Composition root: read config once, resolve the roots, build the server, start one transport.
+ * fastmcp, the MCP SDK and OpenTelemetry (about 0.4 s of CPU) are imported only once the configuration and the roots
+ * are checked, so a refused start is cheap.
+ */
 import { loadConfig } from "./config.js";
-import { startHttp } from "./http.js";
 import { createLogger, errorFields, exitOnFatal, failStart, listenFailure, type Logger } from "@acb/logger";
-import {
-  createMetricsRegistry,
-  instrumentServedTools,
-  servedToolMetrics,
-  startTracing,
-  tracingConfigFromEnv,
-} from "@acb/telemetry";
-import { UserError } from "fastmcp";
 import { resolveRoots, type Root } from "./paths.js";
 import { configOrExit, exitOnSignals, exitWith } from "./lifecycle.js";
 import { linearRegexAvailable } from "./regex.js";
-import { buildServer } from "./server.js";
 
 function fail(message: string): never {
   return exitWith("mcp-fileserver", message);
@@ -25,15 +19,6 @@ async function main(): Promise<void> {
   const log = createLogger("mcp-fileserver", config.logLevel);
   started = log;
   exitOnFatal(log);
-  const tracingConfig = tracingConfigFromEnv(process.env, "mcp-fileserver");
-  if (!tracingConfig.ok) fail(tracingConfig.message);
-  const tracing = startTracing(tracingConfig.value);
-  // Metrics are served on the HTTP front (/metrics); over stdio there is nowhere to serve them.
-  const registry = config.transport === "http" ? createMetricsRegistry({ service: "mcp-fileserver" }) : undefined;
-  // A tool error the client sees is `error`; an unexpected failure (answered "INTERNAL: …") is `internal`.
-  const instrument = instrumentServedTools(registry !== undefined ? servedToolMetrics(registry) : undefined, (err) =>
-    err instanceof UserError && !err.message.startsWith("INTERNAL:") ? "error" : "internal",
-  );
   let roots: Root[];
   try {
     roots = await resolveRoots(config.roots);
@@ -43,6 +28,21 @@ async function main(): Promise<void> {
       `config: ${config.rootsFrom} ${bad} does not exist or is not a directory (the file system root is refused too)`,
     );
   }
+  const [
+    { startHttp },
+    { createMetricsRegistry, instrumentServedTools, servedToolMetrics, startTracing, tracingConfigFromEnv },
+    { UserError },
+    { buildServer },
+  ] = await Promise.all([import("./http.js"), import("@acb/telemetry"), import("fastmcp"), import("./server.js")]);
+  const tracingConfig = tracingConfigFromEnv(process.env, "mcp-fileserver");
+  if (!tracingConfig.ok) fail(tracingConfig.message);
+  const tracing = startTracing(tracingConfig.value);
+  // Metrics are served on the HTTP front (/metrics); over stdio there is nowhere to serve them.
+  const registry = config.transport === "http" ? createMetricsRegistry({ service: "mcp-fileserver" }) : undefined;
+  // A tool error the client sees is `error`; an unexpected failure (answered "INTERNAL: …") is `internal`.
+  const instrument = instrumentServedTools(registry !== undefined ? servedToolMetrics(registry) : undefined, (err) =>
+    err instanceof UserError && !err.message.startsWith("INTERNAL:") ? "error" : "internal",
+  );
   if (!linearRegexAvailable())
     log.warn("linear-time regex engine unavailable: search_text accepts literal queries only");
 
