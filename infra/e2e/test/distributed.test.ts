@@ -1,4 +1,4 @@
-import { readSse, streamSse } from "@acb/testkit";
+import { readSse, streamSse, waitFor } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
@@ -24,7 +24,10 @@ afterAll(async () => {
 
 describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
   it("is ready: Redis, runners and MCP reported by /readiness", async () => {
-    const res = await fetch(`${gateways[0]?.url}/readiness`);
+    // Runners report their MCP connections with their heartbeat: right after start the first one may not be in yet.
+    const readiness = () => fetch(`${gateways[0]?.url}/readiness`);
+    await waitFor(async () => (await (await readiness()).json()).checks?.mcp?.ok === true, 15_000, "runners' MCP");
+    const res = await readiness();
     const body = (await res.json()) as {
       status: string;
       mode: string;
