@@ -24,15 +24,14 @@ afterAll(async () => {
 
 describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
   it("is ready: Redis, runners and MCP reported by /readiness", async () => {
-    // Runners report their MCP connections with their heartbeat: right after start the first one may not be in yet.
-    const readiness = () => fetch(`${gateways[0]?.url}/readiness`);
-    await waitFor(async () => (await (await readiness()).json()).checks?.mcp?.ok === true, 15_000, "runners' MCP");
-    const res = await readiness();
-    const body = (await res.json()) as {
-      status: string;
-      mode: string;
-      checks: Record<string, { ok: boolean; detail?: string }>;
+    type Readiness = { status: string; mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
+    const readiness = async () => {
+      const res = await fetch(`${gateways[0]?.url}/readiness`);
+      return { res, body: (await res.json()) as Readiness };
     };
+    // Runners report their MCP connections with their heartbeat: right after start the first one may not be in yet.
+    await waitFor(async () => (await readiness()).body.checks.mcp?.ok === true, 15_000, "the runners' MCP report");
+    const { res, body } = await readiness();
     expect(res.status).toBe(200);
     expect(body.mode).toBe("distributed");
     expect(body.checks.redis?.ok).toBe(true);
