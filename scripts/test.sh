@@ -50,4 +50,6 @@ status=${PIPESTATUS[0]}
 set -e
 # One closing line over every package's vitest summary ("Tests  12 passed | 1 failed (13)").
 sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "tests: %d passed, %d failed\n", p, f }'
+# A package whose suite could not start at all (its global set-up failed) prints no vitest summary: name it.
+sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Failed: ' | sed 's/^ */[test] packages that failed: /; s/Failed: *//' || true
 exit "$status"
