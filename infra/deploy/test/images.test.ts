@@ -151,7 +151,7 @@ describe("each app's deployed output, started with plain node from an empty dire
     for (const app of APPS) {
       const image = images.get(app) as string;
       const pkgs = installedPackages(image);
-      for (const dev of ["vitest", "typescript", "tsx", "@acb/testkit", "@types/node"])
+      for (const dev of ["vitest", "typescript", "typescript-native", "tsx", "@acb/testkit", "@types/node"])
         expect(pkgs, `${app} ships ${dev}`).not.toContain(dev);
       for (const pkg of pkgs) {
         const link = join(image, "node_modules", pkg);
