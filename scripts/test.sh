@@ -40,16 +40,5 @@ checks=0
 wait "$tsc_pid" || { echo "[test] tsc failed" >&2; exit 1; }
 [ "$checks" = 0 ] || { echo "[test] eslint or prettier failed (see above)" >&2; exit 1; }
 node scripts/copy-assets.mjs
-# Two packages at a time (the box has 2 cores; most test time is spent waiting on real processes and sockets).
-# --only: the build above already ran, turbo need not re-check it.
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-set +e
-"${PNPM[@]}" exec turbo run test --only --continue --env-mode=loose --concurrency=2 --output-logs=full 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-# One closing line over every package's vitest summary ("Tests  12 passed | 1 failed (13)").
-sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/Tests +[0-9]/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { printf "tests: %d passed, %d failed\n", p, f }'
-# A package whose suite could not start at all (its global set-up failed) prints no vitest summary: name it.
-sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Failed: ' | sed 's/^ */[test] packages that failed: /; s/Failed: *//' || true
-exit "$status"
+# Every package's suite, two at a time, the longest first (see scripts/run-tests.mjs); ends with one tally line.
+exec node scripts/run-tests.mjs --concurrency 2

@@ -1,0 +1,84 @@
+// Runs every workspace package's `test` script, two at a time, the longest suites first, and ends with one tally.
+// Why not `turbo run test`: turbo starts tasks in its own order, and on a 2-core box the suite that takes longest
+// (infra/e2e) then starts last and runs alone at the end. Here the order is ours, each package's output is printed
+// whole when it ends (not interleaved), and the closing table says how long each one took.
+//
+// Usage: node scripts/run-tests.mjs [--concurrency N]
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+
+const root = join(import.meta.dirname, "..");
+const concurrency = Number(process.argv[process.argv.indexOf("--concurrency") + 1]) || 2;
+
+// Started first, in this order (measured: the longest first). Any other package with a test script follows.
+const LONGEST_FIRST = [
+  "infra/e2e",
+  "apps/mcp-docs",
+  "apps/chat-gateway",
+  "apps/mcp-fileserver",
+  "infra/deploy",
+  "packages/chains",
+  "packages/turns",
+  "apps/agent-runner",
+  "packages/history",
+];
+
+function packagesWithTests() {
+  const dirs = ["apps", "packages", "infra"].flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, group, d.name, "package.json")))
+      .map((d) => `${group}/${d.name}`),
+  );
+  const withTests = dirs.filter(
+    (dir) => JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).scripts?.test,
+  );
+  const rank = (dir) => (LONGEST_FIRST.includes(dir) ? LONGEST_FIRST.indexOf(dir) : LONGEST_FIRST.length);
+  return withTests.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** vitest's summary line, e.g. "Tests  12 passed | 1 failed (13)", without colours. */
+function tally(output) {
+  const line = stripVTControlCharacters(output).match(/^\s*Tests\s+(.*)$/m)?.[1] ?? "";
+  const count = (word) => Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
+  return { passed: count("passed"), failed: count("failed"), summarised: line !== "" };
+}
+
+function runOne(dir) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn("npm", ["run", "--silent", "test"], {
+      cwd: join(root, dir),
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks = [];
+    child.stdout.on("data", (c) => chunks.push(c));
+    child.stderr.on("data", (c) => chunks.push(c));
+    child.on("close", (code, signal) => {
+      const output = Buffer.concat(chunks).toString("utf8");
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(`\n===== ${dir} (${seconds.toFixed(1)} s, exit ${code ?? signal}) =====\n${output}`);
+      resolve({ dir, seconds, ok: code === 0, ...tally(output) });
+    });
+  });
+}
+
+const queue = packagesWithTests();
+const results = [];
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) results.push(await runOne(dir));
+  }),
+);
+
+console.log("\npackage                 seconds  passed  failed");
+for (const r of results.sort((a, b) => b.seconds - a.seconds))
+  console.log(
+    `${r.dir.padEnd(22)} ${r.seconds.toFixed(1).padStart(8)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)}` +
+      (r.ok ? "" : r.summarised ? "  FAILED" : "  FAILED (no vitest summary: the suite did not start)"),
+  );
+const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+console.log(`tests: ${sum("passed")} passed, ${sum("failed")} failed`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
