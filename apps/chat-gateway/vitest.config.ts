@@ -5,8 +5,10 @@ export default defineConfig({
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Files share nothing (own gateway, own upstream, own redis-server on a free port): run them side by side.
+    // Files share nothing (own gateway, own upstream, own redis-server on a free port): run them side by side, two at
+    // a time (vitest's default on a 2-core box is one worker; these files mostly wait on sockets and child processes).
     fileParallelism: true,
+    maxWorkers: 2,
     // ...and in the same module graph: each worker imports the gateway (LangChain, OpenTelemetry, the MCP SDK…) once,
     // not once per file, which was most of this suite's CPU. Nothing here keeps state at module level: every gateway
     // builds its own metrics registry, history and queues; env is passed to the config parser, never to process.env.

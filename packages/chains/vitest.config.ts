@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
-    // The files run one after another in one worker (a 2-core box gets one) and keep no module-level state, so
-    // they share the module graph: each file would otherwise import it again.
+    // Files keep no module-level state, so a worker's files share the module graph (each would otherwise import it
+    // again). Two workers: vitest gives a 2-core box one, and most of these tests wait on sockets and servers.
     isolate: false,
+    maxWorkers: 2,
   },
 });

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { waitFor } from "./ports.js";
 
 export interface ServiceProcess {
@@ -70,4 +71,13 @@ export async function startService(
     }
   }
   return service;
+}
+
+/**
+ * Brings a package's dist/ up to date with the workspace's compiler (`tsc -b` is a no-op when it already is). For the
+ * global set-up of suites that spawn the BUILT program, so `vitest run` inside that package works on its own.
+ */
+export function buildPackage(dir: string): void {
+  const tsc = join(dir, "node_modules/typescript-native/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-b", join(dir, "tsconfig.json")], { cwd: dir, stdio: "inherit" });
 }
