@@ -26,19 +26,21 @@ else
   PNPM=(npx -y pnpm@10.34.8)
 fi
 "${PNPM[@]}" install --frozen-lockfile --prefer-offline
-export TURBO_TELEMETRY_DISABLED=1
 # One tsc process (TypeScript 7, the native compiler: see pnpm-workspace.yaml) builds every package once (project
 # references, in dependency order) and type-checks the tests, vitest configs, e2e and bench against the built
-# declarations. tsc uses one core; eslint (syntax rules only, no
-# type information) and the formatter check read nothing tsc writes, so they run beside it on the other core.
+# declarations. eslint (syntax rules only, no type information) and the formatter check (`pnpm format` fixes what
+# it finds) read nothing tsc writes: all three run at once.
 node node_modules/typescript-native/bin/tsc -b tsconfig.test.json &
 tsc_pid=$!
-checks=0
-"${PNPM[@]}" exec eslint . --quiet || checks=1
-# The formatter: code that is not as prettier writes it fails here (`pnpm format` fixes it).
-"${PNPM[@]}" exec prettier --check . --log-level warn || checks=1
-wait "$tsc_pid" || { echo "[test] tsc failed" >&2; exit 1; }
-[ "$checks" = 0 ] || { echo "[test] eslint or prettier failed (see above)" >&2; exit 1; }
+"${PNPM[@]}" exec eslint . --quiet &
+eslint_pid=$!
+"${PNPM[@]}" exec prettier --check . --log-level warn &
+prettier_pid=$!
+failed=""
+wait "$tsc_pid" || failed="$failed tsc"
+wait "$eslint_pid" || failed="$failed eslint"
+wait "$prettier_pid" || failed="$failed prettier"
+[ -z "$failed" ] || { echo "[test] failed:$failed (see above)" >&2; exit 1; }
 node scripts/copy-assets.mjs
 # Every package's suite, two at a time, the longest first (see scripts/run-tests.mjs); ends with one tally line.
 exec node scripts/run-tests.mjs --concurrency 2
