@@ -123,8 +123,10 @@ interface InProcessOptions {
 }
 
 /**
- * The gateway built from env exactly as main.ts builds it (config parser, createGateway's pipeline, app, WebSocket
- * upgrade), but in this test process: no spawn, no second Node start-up. One spawn test per app covers dist/main.js.
+ * The gateway built from env from the pieces main.ts uses (config parser, the mode's pipeline, app, WebSocket
+ * upgrade), but in this test process: no spawn, no second Node start-up. main.ts differs in one way: it imports
+ * embedded mode's pipeline only in embedded mode (createGateway loads both up front). One spawn test per app covers
+ * dist/main.js.
  */
 function inProcessGateway(env: Record<string, string | undefined>, options: InProcessOptions = {}): InProcessGateway {
   const docs = withOwnDocsDataDir(env);
