@@ -1,11 +1,9 @@
-// Runs every workspace package's `test` script and ends with one tally. Two lanes take the heavy suites (real
-// processes, browsers, many servers), longest first; a third lane takes the light ones (in-process suites of a few
-// seconds) from the start, so they fill the gaps in the CPU instead of queueing behind the heavy ones.
+// Runs every workspace package's `test` script, two at a time, the longest suites first, and ends with one tally.
 // Why not `turbo run test`: turbo starts tasks in its own order, and on a 2-core box the suite that takes longest
-// (infra/e2e) then started last and ran alone at the end. Here the order is ours, each package's output is printed
+// (infra/e2e) then starts last and runs alone at the end. Here the order is ours, each package's output is printed
 // whole when it ends (not interleaved), and the closing table says how long each one took.
 //
-// Usage: node scripts/run-tests.mjs [--concurrency N]   (N heavy lanes, default 2; plus the light lane)
+// Usage: node scripts/run-tests.mjs [--concurrency N]
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -14,14 +12,17 @@ import { stripVTControlCharacters } from "node:util";
 const root = join(import.meta.dirname, "..");
 const concurrency = Number(process.argv[process.argv.indexOf("--concurrency") + 1]) || 2;
 
-// The heavy suites, longest first (measured). Every other package with a test script is light.
-const HEAVY_LONGEST_FIRST = [
+// Started first, in this order (measured: the longest first). Any other package with a test script follows.
+const LONGEST_FIRST = [
   "infra/e2e",
   "apps/mcp-docs",
   "apps/chat-gateway",
-  "infra/deploy",
   "apps/mcp-fileserver",
+  "infra/deploy",
   "packages/chains",
+  "packages/turns",
+  "apps/agent-runner",
+  "packages/history",
 ];
 
 function packagesWithTests() {
@@ -33,9 +34,8 @@ function packagesWithTests() {
   const withTests = dirs.filter(
     (dir) => JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).scripts?.test,
   );
-  const heavy = HEAVY_LONGEST_FIRST.filter((dir) => withTests.includes(dir));
-  const light = withTests.filter((dir) => !heavy.includes(dir)).sort();
-  return { heavy, light };
+  const rank = (dir) => (LONGEST_FIRST.includes(dir) ? LONGEST_FIRST.indexOf(dir) : LONGEST_FIRST.length);
+  return withTests.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** vitest's summary line, e.g. "Tests  12 passed | 1 failed (13)", without colours. */
@@ -65,15 +65,13 @@ function runOne(dir) {
   });
 }
 
-const { heavy, light } = packagesWithTests();
+const queue = packagesWithTests();
 const results = [];
-/** One lane: runs what it takes from its queues, in order, until they are empty. */
-async function lane(...queues) {
-  for (const queue of queues)
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
     for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) results.push(await runOne(dir));
-}
-// The heavy lanes help with the light suites once the heavy ones are all taken.
-await Promise.all([...Array.from({ length: concurrency }, () => lane(heavy, light)), lane(light)]);
+  }),
+);
 
 console.log("\npackage                 seconds  passed  failed");
 for (const r of results.sort((a, b) => b.seconds - a.seconds))

@@ -42,6 +42,5 @@ wait "$eslint_pid" || failed="$failed eslint"
 wait "$prettier_pid" || failed="$failed prettier"
 [ -z "$failed" ] || { echo "[test] failed:$failed (see above)" >&2; exit 1; }
 node scripts/copy-assets.mjs
-# Every package's suite: the heavy ones two at a time, longest first, the light ones beside them (see
-# scripts/run-tests.mjs); ends with a table of seconds per package and one tally line.
+# Every package's suite, two at a time, the longest first (see scripts/run-tests.mjs); ends with one tally line.
 exec node scripts/run-tests.mjs --concurrency 2
