@@ -38,29 +38,60 @@ function packagesWithTests() {
   return withTests.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** vitest's summary line, e.g. "Tests  12 passed | 1 failed (13)", without colours. */
+/** vitest's summary line (the last "Tests  12 passed | 1 failed (13)" of the output), without colours. */
 function tally(output) {
-  const line = stripVTControlCharacters(output).match(/^\s*Tests\s+(.*)$/m)?.[1] ?? "";
+  const line = [...stripVTControlCharacters(output).matchAll(/^\s*Tests\s+(.*)$/gm)].at(-1)?.[1] ?? "";
   const count = (word) => Number(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
   return { passed: count("passed"), failed: count("failed"), summarised: line !== "" };
 }
 
+/** A suite that runs longer than this is stopped (its whole process group) and counted as failed. */
+const SUITE_LIMIT_MS = 20 * 60_000;
+
+/** Process groups of the suites running now: each has its own (see runOne), so Ctrl-C must reach them from here. */
+const running = new Set();
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch (error) {
+        console.error(`[test] could not stop process group ${pid}: ${error.message}`);
+      }
+    }
+    process.exit(130);
+  });
+
 function runOne(dir) {
   return new Promise((resolve) => {
     const started = Date.now();
+    console.log(`[test] ${dir}: started`);
     const child = spawn("npm", ["run", "--silent", "test"], {
       cwd: join(root, dir),
       env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group, so a stuck suite can be stopped with everything it started
     });
+    running.add(child.pid);
     const chunks = [];
     child.stdout.on("data", (c) => chunks.push(c));
     child.stderr.on("data", (c) => chunks.push(c));
-    child.on("close", (code, signal) => {
-      const output = Buffer.concat(chunks).toString("utf8");
-      const seconds = (Date.now() - started) / 1000;
-      process.stdout.write(`\n===== ${dir} (${seconds.toFixed(1)} s, exit ${code ?? signal}) =====\n${output}`);
-      resolve({ dir, seconds, ok: code === 0, ...tally(output) });
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid, "SIGKILL");
+    }, SUITE_LIMIT_MS);
+    // "exit", not "close": a process the suite left behind may still hold the pipes; what it wrote is read until then.
+    child.on("exit", (code, signal) => {
+      clearTimeout(limit);
+      running.delete(child.pid);
+      setTimeout(() => {
+        const output =
+          Buffer.concat(chunks).toString("utf8") + (timedOut ? `\n[test] stopped after ${SUITE_LIMIT_MS} ms\n` : "");
+        const seconds = (Date.now() - started) / 1000;
+        process.stdout.write(`\n===== ${dir} (${seconds.toFixed(1)} s, exit ${code ?? signal}) =====\n${output}`);
+        resolve({ dir, seconds, ok: code === 0 && !timedOut, ...tally(output) });
+      }, 100);
     });
   });
 }

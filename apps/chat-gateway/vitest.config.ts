@@ -10,8 +10,10 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     // ...and in the same module graph: each worker imports the gateway (LangChain, OpenTelemetry, the MCP SDK…) once,
-    // not once per file, which was most of this suite's CPU. Nothing here keeps state at module level: every gateway
-    // builds its own metrics registry, history and queues; env is passed to the config parser, never to process.env.
+    // not once per file, which was most of this suite's CPU. Gateways keep no state at module level: each builds its
+    // own metrics registry, history and queues; env is passed to the config parser, never to process.env. The one
+    // process-wide thing is OpenTelemetry's global provider: only observability.test.ts starts tracing (a second
+    // file that did would find the first one's provider registered in its worker).
     isolate: false,
   },
 });

@@ -181,7 +181,7 @@ function inProcessGateway(env: Record<string, string | undefined>, options: InPr
   };
 }
 
-/** The gateway as main.ts wires it, from BASE_ENV + env, with `tweak` for settings tests need; logs captured. */
+/** The gateway from BASE_ENV + env as inProcessGateway builds it (see there how that differs from main.ts), with `tweak` for settings tests need; logs captured. */
 export function gatewayFromEnv(
   env: Record<string, string>,
   tweak: (c: GatewayConfig) => GatewayConfig = (c) => c,

@@ -55,11 +55,8 @@ export const HOSTILE_TURN_IDS = [
 
 /**
  * The behaviour every ChatHistoryStore adapter must have. `makeStore` builds a store (options merged over the
- * defaults); `cleanup` runs after each test.
- */
-/**
- * `wait` lets time pass for the expiry case: a real sleep against Redis (its clock is its own), a moved fake clock
- * for a store that reads `Date.now()`.
+ * defaults); `cleanup` runs after each test. `wait` lets time pass for the expiry case: a real sleep against Redis
+ * (its clock is its own), a moved fake clock for a store that reads `Date.now()`.
  */
 export function describeHistoryContract(
   name: string,
