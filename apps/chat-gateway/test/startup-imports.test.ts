@@ -1,16 +1,19 @@
 // A gateway in distributed mode never runs a turn: its start-up must not load the engine (LangChain, the model
 // clients, the MCP SDK: about 0.8 s of CPU per process) nor the OpenTelemetry SDK while tracing is off. The built
-// gateway is started as a user starts it, with a loader hook that records every module it loads.
-import { freePort, startRedis, startService, type PrivateRedis } from "@acb/testkit";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// gateway is started as a user starts it, with testkit's import recorder (every module it imports or requires).
+import {
+  freePort,
+  importRecorder,
+  startRedis,
+  startService,
+  type ImportRecorder,
+  type PrivateRedis,
+} from "@acb/testkit";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Not through harness.ts: it imports createGateway, and with it the engine, into this test process.
 const GATEWAY_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const RECORDER = fileURLToPath(new URL("./fixtures/record-imports.mjs", import.meta.url));
 
 /** Packages only turns (and tracing) need, by the path pnpm installs them under. */
 const ENGINE_ONLY = [
@@ -24,15 +27,14 @@ const ENGINE_ONLY = [
 ];
 
 let redis: PrivateRedis;
-let dir: string;
+let recorder: ImportRecorder;
 let loaded: string[];
 
 beforeAll(async () => {
   redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), "acb-imports-"));
-  const record = join(dir, "modules.txt");
+  recorder = importRecorder();
   const port = await freePort();
-  const gateway = await startService(process.execPath, ["--import", RECORDER, GATEWAY_MAIN], {
+  const gateway = await startService(process.execPath, [...recorder.args, GATEWAY_MAIN], {
     name: "chat-gateway",
     env: {
       LOG_LEVEL: "warn",
@@ -43,19 +45,19 @@ beforeAll(async () => {
       HOST: "127.0.0.1",
       PORT: String(port),
       GATEWAY_DRAIN_MS: "0",
-      RECORD_IMPORTS_TO: record,
+      ...recorder.env,
     },
     ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true,
   });
   // Its readiness checks run too: nothing behind them may load the engine on first use either.
   await fetch(`http://127.0.0.1:${port}/readiness`);
   await gateway.stop();
-  loaded = readFileSync(record, "utf8").trim().split("\n");
+  loaded = recorder.urls();
 });
 
 afterAll(async () => {
   await redis?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  recorder?.close();
 });
 
 describe("a distributed gateway's start-up", () => {

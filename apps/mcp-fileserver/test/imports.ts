@@ -1,30 +1,14 @@
-/** Which packages a run of a built entry point imports, recorded by a module resolve hook (Node's module.register). */
+/** Which packages a run of a built entry point imports (testkit's importRecorder). */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { importRecorder } from "@acb/testkit";
 import { expect } from "vitest";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 export interface RecordedRun {
   readonly code: number | null;
   readonly stderr: string;
-  /** Package names (`fastmcp`, `@lancedb/lancedb`) of every module the process resolved. */
+  /** Package names (`fastmcp`, `@lancedb/lancedb`) of every module the process loaded. */
   readonly packages: ReadonlySet<string>;
-}
-
-// runs in the loader thread: one line per resolved URL, appended to the file named by RECORD_IMPORTS
-const HOOK = `import { appendFileSync } from "node:fs";
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(process.env.RECORD_IMPORTS, r.url + "\\n");
-  return r;
-}`;
-const REGISTER = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
-
-function packageOf(url: string): string | undefined {
-  const names = [...url.matchAll(/\/node_modules\/(@[^/]+\/[^/]+|[^/@.][^/]*)\//g)];
-  return names.at(-1)?.[1];
 }
 
 export async function runRecordingImports(
@@ -32,23 +16,20 @@ export async function runRecordingImports(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<RecordedRun> {
-  const dir = mkdtempSync(join(tmpdir(), "imports-"));
-  const record = join(dir, "resolved.txt");
+  const recorder = importRecorder();
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = execFile(
         process.execPath,
-        ["--import", `data:text/javascript,${encodeURIComponent(REGISTER)}`, main, ...args],
-        { env: { ...getDefaultEnvironment(), ...env, RECORD_IMPORTS: record }, timeout: 30_000 },
+        [...recorder.args, main, ...args],
+        { env: { ...getDefaultEnvironment(), ...env, ...recorder.env }, timeout: 30_000 },
         (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
       );
       child.stdin?.end();
     });
-    const urls = readFileSync(record, "utf8").split("\n");
-    const packages = new Set(urls.map(packageOf).filter((p): p is string => p !== undefined));
-    return { code, stderr, packages };
+    return { code, stderr, packages: recorder.packages() };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    recorder.close();
   }
 }
 

@@ -7,3 +7,4 @@ export * from "./docs-script.js";
 export * from "./config-secrets.js";
 export * from "./redis-cluster.js";
 export * from "./turn-job.js";
+export * from "./record-imports.js";
