@@ -1,6 +1,7 @@
 import { createLogger } from "@acb/logger";
 import {
   freePort,
+  runWithOnly,
   startScriptedOpenAI,
   startService,
   type ScriptedOpenAI,
@@ -9,7 +10,6 @@ import {
 } from "@acb/testkit";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
-import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -68,16 +68,11 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
  * once, exit 1, with one stderr line and no stack trace. Returns that line.
  */
 export function refusedStart(env: Record<string, string>): string {
-  const r = spawnSync(process.execPath, [GATEWAY_MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-    timeout: 10_000,
-  });
+  const r = runWithOnly(GATEWAY_MAIN, env);
   expect(r.status, r.stderr).toBe(1);
-  const lines = r.stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
+  expect(r.lines).toHaveLength(1);
   expect(r.stderr).not.toContain("    at ");
-  return lines[0] ?? "";
+  return r.lines[0] ?? "";
 }
 
 /**

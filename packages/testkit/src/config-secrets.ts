@@ -64,16 +64,24 @@ export function configRefusalProblems(result: { ok: true } | { ok: false; messag
  * exits 1 with one stderr line naming `name` and no stack trace.
  */
 export function refusedStartProblems(main: string, env: Record<string, string>, name: string): string[] {
+  const r = runWithOnly(main, env);
+  return [
+    ...(r.status === 1 ? [] : [`exit status ${r.status} (signal ${r.signal})`]),
+    ...(r.lines.length === 1 ? [] : [`${r.lines.length} stderr lines`]),
+    ...(r.lines[0]?.includes(name) ? [] : [`does not name ${name}: ${r.lines[0]}`]),
+    ...(r.stderr.includes("    at ") ? ["prints a stack trace"] : []),
+  ];
+}
+
+/** Runs a built entry point with nothing but PATH and `env`, as an operator would start it; its stderr by line. */
+export function runWithOnly(
+  main: string,
+  env: Record<string, string>,
+): { status: number | null; signal: NodeJS.Signals | null; stderr: string; lines: string[] } {
   const r = spawnSync(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
     timeout: 15_000,
   });
-  const lines = r.stderr.trim().split("\n");
-  return [
-    ...(r.status === 1 ? [] : [`exit status ${r.status} (signal ${r.signal})`]),
-    ...(lines.length === 1 ? [] : [`${lines.length} stderr lines`]),
-    ...(lines[0]?.includes(name) ? [] : [`does not name ${name}: ${lines[0]}`]),
-    ...(r.stderr.includes("    at ") ? ["prints a stack trace"] : []),
-  ];
+  return { status: r.status, signal: r.signal, stderr: r.stderr, lines: r.stderr.trim().split("\n") };
 }
