@@ -139,10 +139,13 @@ export class LiveFanout {
     const turn = this.turns.get(channel);
     if (!turn) return;
     let entry: LoggedTurnEvent | undefined;
+    let previous: string | undefined;
     try {
       const parts: unknown = JSON.parse(message);
-      if (Array.isArray(parts) && parts.every((p) => typeof p === "string"))
+      if (Array.isArray(parts) && parts.every((p) => typeof p === "string")) {
         entry = decodeEntry(parts[0] ?? "", parts.slice(1));
+        previous = previousEntryId(parts.slice(1));
+      }
     } catch {
       entry = undefined;
     }
@@ -155,6 +158,12 @@ export class LiveFanout {
       if (f.pending) f.pending.push(entry);
       else if (f.behind || f.buffer.length >= FOLLOWER_BUFFER_ENTRIES) f.behind = true;
       else if (compareEntryIds(entry.id, f.cursor) > 0) {
+        // An entry between the follower's cursor and this one never arrived live (the subscription was lost and
+        // renewed, e.g. in a Cluster failover, before the re-subscription was reported): read it from the stream.
+        if (previous !== undefined && compareEntryIds(previous, f.cursor) > 0) {
+          this.resync(turn, f);
+          continue;
+        }
         f.cursor = entry.id;
         f.buffer.push(entry);
         f.wake?.();
@@ -201,4 +210,10 @@ export class LiveFanout {
     this.subscriberReady = undefined;
     sub?.close();
   }
+}
+
+/** The id of the entry before a live one: append.lua adds it as a last `p` field pair (absent from older writers). */
+function previousEntryId(fields: readonly string[]): string | undefined {
+  for (let i = fields.length - 2; i >= 0; i -= 2) if (fields[i] === "p") return fields[i + 1];
+  return undefined;
 }
