@@ -7,7 +7,7 @@ import { jsonError } from "./http/errors.js";
 /** Whether the store every turn goes through can be reached now, and a way to hear when it is lost. */
 export interface Availability {
   available(): boolean;
-  /** Resolves true once available, or false after `ms`. */
+  /** Resolves true once available, or false after `ms` (at once when Redis is known to be lost). */
   waitUntilAvailable(ms: number): Promise<boolean>;
   /** Called once Redis has been unreachable for the grace period (a blip of a reconnect is not a loss). */
   onLost(listener: () => void): () => void;
@@ -24,6 +24,8 @@ export const UNAVAILABLE_RETRY_AFTER_S = 2;
 export class RedisAvailability implements Availability {
   private readonly listeners = new Set<() => void>();
   private lostTimer: NodeJS.Timeout | undefined;
+  /** Unreachable for longer than the grace: requests get their 503 at once instead of waiting for a reconnect. */
+  private lost = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -32,6 +34,7 @@ export class RedisAvailability implements Availability {
     const down = (): void => {
       if (this.lostTimer !== undefined) return;
       this.lostTimer = setTimeout(() => {
+        this.lost = true;
         for (const listener of [...this.listeners]) listener();
       }, this.graceMs);
       this.lostTimer.unref();
@@ -40,6 +43,7 @@ export class RedisAvailability implements Availability {
     redis.on("ready", () => {
       clearTimeout(this.lostTimer);
       this.lostTimer = undefined;
+      this.lost = false;
     });
   }
 
@@ -47,9 +51,13 @@ export class RedisAvailability implements Availability {
     return this.redis.status === "ready";
   }
 
-  /** Resolves true once Redis is ready, or false after `ms` (a reconnect in progress gets that long). */
+  /**
+   * Resolves true once Redis is ready, or false after `ms`: a reconnect in progress (the first connect, a blip) gets
+   * that long. An outage past the grace answers false at once: every request would otherwise wait `ms` for nothing.
+   */
   async waitUntilAvailable(ms: number): Promise<boolean> {
     if (this.available()) return true;
+    if (this.lost) return false;
     let timer: NodeJS.Timeout | undefined;
     let onReady: (() => void) | undefined;
     try {
