@@ -45,6 +45,22 @@ function tally(output) {
   return { passed: count("passed"), failed: count("failed"), summarised: line !== "" };
 }
 
+/**
+ * CPU seconds (user + system) of this process's reaped children so far, from /proc (Linux; undefined elsewhere). A
+ * suite's CPU is what this grows by when its npm process is reaped: ioredis, vitest and every server it started
+ * were reaped into that process's own figure first.
+ */
+function childrenCpuSeconds() {
+  try {
+    // fields after the command name (which may hold spaces): cutime and cstime are the 14th and 15th of them
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ").at(-1).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined; // no /proc: the table shows no CPU column values
+  }
+}
+const CLOCK_TICKS = 100;
+
 /** A suite that runs longer than this is stopped (its whole process group) and counted as failed. */
 const SUITE_LIMIT_MS = 20 * 60_000;
 
@@ -83,6 +99,10 @@ function runOne(dir) {
     }, SUITE_LIMIT_MS);
     // "exit", not "close": a process the suite left behind may still hold the pipes; what it wrote is read until then.
     child.on("exit", (code, signal) => {
+      // reaped just now: its CPU (and its descendants') is in ours from here on
+      const cpuNow = childrenCpuSeconds();
+      const cpu = cpuNow === undefined || cpuBefore === undefined ? undefined : cpuNow - cpuBefore;
+      cpuBefore = cpuNow;
       clearTimeout(limit);
       running.delete(child.pid);
       setTimeout(() => {
@@ -90,12 +110,13 @@ function runOne(dir) {
           Buffer.concat(chunks).toString("utf8") + (timedOut ? `\n[test] stopped after ${SUITE_LIMIT_MS} ms\n` : "");
         const seconds = (Date.now() - started) / 1000;
         process.stdout.write(`\n===== ${dir} (${seconds.toFixed(1)} s, exit ${code ?? signal}) =====\n${output}`);
-        resolve({ dir, seconds, ok: code === 0 && !timedOut, ...tally(output) });
+        resolve({ dir, seconds, cpu, ok: code === 0 && !timedOut, ...tally(output) });
       }, 100);
     });
   });
 }
 
+let cpuBefore = childrenCpuSeconds();
 const queue = packagesWithTests();
 const results = [];
 await Promise.all(
@@ -104,10 +125,11 @@ await Promise.all(
   }),
 );
 
-console.log("\npackage                 seconds  passed  failed");
+console.log("\npackage                 seconds  CPU s  passed  failed");
 for (const r of results.sort((a, b) => b.seconds - a.seconds))
   console.log(
-    `${r.dir.padEnd(22)} ${r.seconds.toFixed(1).padStart(8)} ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)}` +
+    `${r.dir.padEnd(22)} ${r.seconds.toFixed(1).padStart(8)} ${(r.cpu?.toFixed(1) ?? "-").padStart(6)}` +
+      ` ${String(r.passed).padStart(7)} ${String(r.failed).padStart(7)}` +
       (r.ok ? "" : r.summarised ? "  FAILED" : "  FAILED (no vitest summary: the suite did not start)"),
   );
 const sum = (key) => results.reduce((n, r) => n + r[key], 0);
