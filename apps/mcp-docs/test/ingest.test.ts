@@ -153,7 +153,9 @@ describe("ingest CLI", () => {
   });
 
   it("survives SIGKILL mid-run: the re-run leaves every document whole", async () => {
-    for (let i = 0; i < 150; i++) {
+    // Enough files that the kill (at file 20) lands well inside the run; each one costs the re-run a LanceDB write.
+    const BULK = 60;
+    for (let i = 0; i < BULK; i++) {
       mkdirSync(join(fx.root, `bulk/d${i % 10}`), { recursive: true });
       writeFileSync(
         join(fx.root, `bulk/d${i % 10}/f${i}.md`),
@@ -177,12 +179,12 @@ describe("ingest CLI", () => {
     });
     await new Promise((r) => child.once("exit", r));
     const summary = await ingestCli(fx.root, { DOCS_DATA_DIR: fx.data });
-    expect(summary.files).toBe(154); // binary.md is a candidate, skipped as binary
+    expect(summary.files).toBe(BULK + 4); // binary.md is a candidate, skipped as binary
     expect(Number(summary.unchanged)).toBeGreaterThan(0);
     const store = await LanceStore.open(fx.data, "docs");
     try {
       const docs = await store.documents();
-      expect(docs.length).toBe(153);
+      expect(docs.length).toBe(BULK + 3);
       const chunks = await allChunks(store);
       for (const d of docs) {
         const mine = chunks.filter((c) => c.source === d.source);
