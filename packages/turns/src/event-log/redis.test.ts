@@ -89,6 +89,20 @@ describe("RedisTurnEventLog specifics", () => {
   });
 });
 
+/** A log on a fresh connection, a turn followed from the start, and its first token already delivered live. */
+async function followingAfterFirst(prefix: string, first: string) {
+  const command = connect();
+  const log = new RedisTurnEventLog(command, { prefix });
+  const turn = newTurnId();
+  const got: string[] = [];
+  const following = (async () => {
+    for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
+  })();
+  await log.append(turn, { event: "token", data: first });
+  while (got.length < 1) await new Promise((r) => setTimeout(r, 10));
+  return { log, command, turn, got, following };
+}
+
 describe("LiveFanout races", () => {
   it("followers joining while a turn streams fast each get every entry once, in order", async () => {
     const log = new RedisTurnEventLog(connect(), { prefix: "race:" });
@@ -117,15 +131,7 @@ describe("LiveFanout races", () => {
 
   it("a subscriber connection that drops loses nothing: followers catch up from the stream", async () => {
     const admin = connect();
-    const command = connect();
-    const log = new RedisTurnEventLog(command, { prefix: "drop:" });
-    const turn = newTurnId();
-    const got: string[] = [];
-    const following = (async () => {
-      for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
-    })();
-    await log.append(turn, { event: "token", data: "before" });
-    while (got.length < 1) await new Promise((r) => setTimeout(r, 10));
+    const { log, turn, got, following } = await followingAfterFirst("drop:", "before");
     await admin.client("KILL", "TYPE", "pubsub");
     for (let i = 0; i < 5; i++) await log.append(turn, { event: "token", data: `during-${i}` });
     await new Promise((r) => setTimeout(r, 500));
@@ -139,15 +145,7 @@ describe("LiveFanout races", () => {
   it("an entry whose live message never arrived is read from the stream: no gap, nothing twice", async () => {
     // What a Cluster failover can do: the subscription is lost and renewed, and the entries published in between
     // never reach the follower, while the next ones do. Here an entry is written to the stream without its message.
-    const command = connect();
-    const log = new RedisTurnEventLog(command, { prefix: "gap:" });
-    const turn = newTurnId();
-    const got: string[] = [];
-    const following = (async () => {
-      for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
-    })();
-    await log.append(turn, { event: "token", data: "a" });
-    while (got.length < 1) await new Promise((r) => setTimeout(r, 10));
+    const { log, command, turn, got, following } = await followingAfterFirst("gap:", "a");
     await command.xadd(turnKeys("gap:", turn).events, "*", ...encodeEvent({ event: "token", data: "unannounced" }));
     await log.append(turn, { event: "token", data: "b" });
     await log.append(turn, { event: "done", data: "s" });
