@@ -47,7 +47,7 @@ async function openPlain(
   log: Logger,
 ): Promise<LiveSubscriber> {
   // ioredis does not re-subscribe it after a reconnect: the `ready` handler below does (see openSubscriber).
-  const { sub, ready } = openSubscriber(command, { autoResubscribe: false }, log);
+  const { sub, ready } = openSubscriber(command, log);
   sub.on("message", (channel: string, message: string) => hooks.onMessage(channel, message));
   await ready;
   sub.on("ready", () => {
@@ -68,15 +68,14 @@ async function openPlain(
 }
 
 async function openSharded(command: Cluster, hooks: LiveSubscriberHooks, log: Logger): Promise<LiveSubscriber> {
-  const sub = shardedSubscriberClient(command, command.options.redisOptions?.connectionName);
-  new RedisStateLog(log, "sharded subscriber").watchClient(sub as never);
+  const sub = shardedSubscriberClient(command);
+  const state = new RedisStateLog(log, "sharded subscriber").watchClient(sub as never);
   let shards = 0;
   sub.on("+subscriber", () => (shards += 1));
   sub.on("-subscriber", () => (shards = Math.max(0, shards - 1)));
   sub.on("smessage", (channel: string, message: string) => hooks.onMessage(channel, message));
-  sub.on("nodeError", (err: unknown) =>
-    log.warn("sharded subscriber: node error", { error: err instanceof Error ? err.message : String(err) }),
-  );
+  // Every shard connection's errors, each reconnect attempt included: a line per state change, not per error.
+  sub.on("nodeError", (err: unknown) => state.error(err));
   let first = true;
   sub.on("subscribersReady", () => {
     // The first one is the initial connect; later ones follow a topology change (failover, moved slot) after which

@@ -1,4 +1,3 @@
-import type { TurnJob } from "@acb/schemas";
 import { turnJob as job } from "@acb/testkit";
 import { describe, expect, it } from "vitest";
 import { cancelMidTurn, runTurn } from "./__tests__/process.js";

@@ -64,19 +64,15 @@ export function connectRedis(target: RedisTarget, options: RedisOptions): RedisC
  * that owns subscribed channels, re-subscribed by ioredis after a slot moves or a node fails over
  * (`subscribersReady`).
  */
-export function shardedSubscriberClient(cluster: Cluster, connectionName: string | undefined): Cluster {
+export function shardedSubscriberClient(cluster: Cluster): Cluster {
+  // duplicate() keeps the cluster's own options (its connection name, its slots refresh interval): only what a
+  // subscriber needs differently is set here.
   const redisOptions: RedisOptions = {
     ...cluster.options.redisOptions,
     maxRetriesPerRequest: null,
     commandTimeout: undefined,
   };
-  if (connectionName !== undefined) redisOptions.connectionName = connectionName;
-  return cluster.duplicate(undefined, {
-    shardedSubscribers: true,
-    enableOfflineQueue: true,
-    redisOptions,
-    slotsRefreshInterval: 2_000,
-  });
+  return cluster.duplicate(undefined, { shardedSubscribers: true, enableOfflineQueue: true, redisOptions });
 }
 
 /**

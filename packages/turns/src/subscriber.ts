@@ -9,14 +9,11 @@ import type { Redis } from "ioredis";
  * subscriber mode, so the client reconnects again and again and subscriptions are lost (seen in infra/bench
  * at 10,000 streams). Here there is no ready check and nothing in flight is re-sent.
  */
-export function openSubscriber(
-  command: Redis,
-  options: { autoResubscribe: boolean },
-  log: Logger = silentLogger,
-): { sub: Redis; ready: Promise<void> } {
+export function openSubscriber(command: Redis, log: Logger = silentLogger): { sub: Redis; ready: Promise<void> } {
   const sub = command.duplicate({
     enableReadyCheck: false,
-    autoResubscribe: options.autoResubscribe,
+    // the caller re-subscribes after a reconnect, then re-reads what it may have missed (see live-subscriber.ts)
+    autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: null,
   });

@@ -50,7 +50,7 @@ end
 
 if not tOk then exceeded = 'turns'; retry = tRetry
 elseif not cOk then exceeded = 'input_chars'; retry = cRetry
-elseif activeMax > 0 and running >= activeMax then exceeded = 'concurrent'; retry = math.min(earliest(), tonumber(ARGV[8]))
+elseif activeMax > 0 and running >= activeMax then exceeded = 'concurrent'
 end
 
 if exceeded == '' then
@@ -65,4 +65,7 @@ if exceeded == '' then
     if ttl < deadline - now then redis.call('PEXPIRE', KEYS[2], math.max(1, deadline - now)) end
   end
 end
-return { exceeded, tostring(retry), tRem, tostring(tReset), cRem, tostring(cReset), running, tostring(earliest()) }
+-- a refused turn added nothing: the earliest deadline is also when a slot frees for it
+local soonest = earliest()
+if exceeded == 'concurrent' then retry = math.min(soonest, tonumber(ARGV[8])) end
+return { exceeded, tostring(retry), tRem, tostring(tReset), cRem, tostring(cReset), running, tostring(soonest) }

@@ -29,7 +29,6 @@ export class InMemoryTurnLimits implements TurnLimits {
     const chars =
       inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
     const active = bucket.active.size;
-    const earliest = Math.min(...bucket.active.values());
     const slotFull = maxConcurrent !== undefined && active >= maxConcurrent;
     const exceeded: LimitName | undefined =
       turns && !turns.ok ? "turns" : chars && !chars.ok ? "input_chars" : slotFull ? "concurrent" : undefined;
@@ -42,13 +41,14 @@ export class InMemoryTurnLimits implements TurnLimits {
         this.slotOf.set(req.turnId, req.bucket);
       }
     }
+    // A refused turn added nothing: the earliest deadline is the one its Retry-After waits for.
     const first = Math.min(...bucket.active.values());
     const retryAfterMs =
       exceeded === "turns"
         ? (turns?.retryAfterMs ?? 0)
         : exceeded === "input_chars"
           ? (chars?.retryAfterMs ?? 0)
-          : Math.min(Math.max(0, earliest - now), CONCURRENCY_RETRY_CAP_MS);
+          : Math.min(Math.max(0, first - now), CONCURRENCY_RETRY_CAP_MS);
     return admissionOf(
       {
         turns:

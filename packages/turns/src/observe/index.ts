@@ -35,11 +35,16 @@ export function observedTurnQueue<Q extends TurnQueue>(queue: Q, metrics?: Pick<
     }
     metrics?.turnsEnqueued.inc({ mode: job.mode });
   };
-  return new Proxy(queue, {
-    get(target, prop, receiver) {
-      if (prop === "enqueue") return enqueue;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+  return overriding(queue, "enqueue", enqueue);
+}
+
+/** `target` with one method replaced; every other method stays bound to `target` (adapters use private fields). */
+function overriding<T extends object, K extends keyof T>(target: T, name: K, replacement: T[K]): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (prop === name) return replacement;
+      const value: unknown = Reflect.get(t, prop, receiver);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(t) : value;
     },
   });
 }
@@ -63,13 +68,7 @@ export function observedEventLog(
   // A tap (not an async generator layer): it stays with every idle open stream (see tap.ts).
   const follow = (turnId: string, afterId: string, signal: AbortSignal): AsyncIterable<LoggedTurnEvent> =>
     tap(log.follow(turnId, afterId, signal), new ObservedFollow(turnId, perTurn, metrics));
-  return new Proxy(log, {
-    get(target, prop, receiver) {
-      if (prop === "follow") return follow;
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overriding(log, "follow", follow);
 }
 
 /** One reader's metrics: counted while open, each live event timed from its append. */
