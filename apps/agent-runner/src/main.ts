@@ -12,7 +12,7 @@ import {
   toolMetrics,
   tracedTurnExecutor,
   tracingConfigFromEnv,
-  tracingEnabled,
+  modelCallHooks,
   turnMetrics,
   turnObserver,
 } from "@acb/telemetry";
@@ -88,14 +88,7 @@ const execute = tracedTurnExecutor(
     useToolsInChat: config.useToolsInChat,
     log,
     usage: new RedisUsageMeter(redis, config.prefix),
-    observeModel: {
-      trace: tracingEnabled(),
-      onUsage: (input, output) => (
-        metrics.turns.modelTokens.inc({ type: "input" }, input),
-        metrics.turns.modelTokens.inc({ type: "output" }, output)
-      ),
-      onCall: (outcome) => metrics.turns.modelCalls.inc({ outcome }),
-    },
+    observeModel: modelCallHooks(metrics.turns),
   }),
 );
 const observer = turnObserver(metrics.turns);
@@ -103,7 +96,7 @@ const shutdown = new AbortController();
 // One turn at a time per session: when a turn ends here, its session's next turn goes to the queue.
 const sessions = new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs() });
 const nextTurns = new BullTurnQueue({ prefix: config.prefix, connection: redis });
-nextTurns.on("error", (err) => redisState.error(err));
+redisState.watchErrors(nextTurns);
 
 const worker = new TurnWorker(
   {
@@ -138,7 +131,7 @@ const worker = new TurnWorker(
   ),
   (jobId, reason) => log.warn("refused an invalid job", { job_id: jobId ?? "", reason }),
 );
-worker.on("error", (err) => redisState.error(err));
+redisState.watchErrors(worker);
 
 async function beat(): Promise<void> {
   await registry.beat({

@@ -19,7 +19,7 @@ import {
   sessionGraceMs,
   sessionOrdered,
 } from "@acb/turns";
-import { instrumentToolCalls, tracedTurnExecutor, tracingEnabled, turnObserver } from "@acb/telemetry";
+import { instrumentToolCalls, modelCallHooks, tracedTurnExecutor, turnObserver } from "@acb/telemetry";
 import type { TurnJob } from "@acb/schemas";
 import type { GatewayConfig } from "./config.js";
 import { defaultMcpServers } from "./default-mcp.js";
@@ -55,7 +55,7 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
       useToolsInChat: config.useToolsInChat,
       log,
       usage,
-      observeModel: modelTelemetry(telemetry),
+      observeModel: telemetry && modelCallHooks(telemetry.turns),
     }),
   );
   const canceller = new InMemoryTurnCanceller();
@@ -125,20 +125,5 @@ function modelCheck(config: GatewayConfig): ReadinessCheck {
       ok: true,
       detail: config.model.provider === "offline" ? "offline demo model" : `openai-compatible: ${config.model.model}`,
     }),
-  };
-}
-
-/** Model-call telemetry for the executor: usage and call counts always, `chat {model}` spans when tracing is on. */
-function modelTelemetry(
-  telemetry: GatewayTelemetry | undefined,
-): Parameters<typeof createTurnExecutor>[0]["observeModel"] {
-  if (telemetry === undefined) return undefined;
-  return {
-    trace: tracingEnabled(),
-    onUsage: (input, output) => {
-      telemetry.turns.modelTokens.inc({ type: "input" }, input);
-      telemetry.turns.modelTokens.inc({ type: "output" }, output);
-    },
-    onCall: (outcome) => telemetry.turns.modelCalls.inc({ outcome }),
   };
 }

@@ -69,7 +69,7 @@ export function distributedPipeline(
     log,
   });
   const bullQueue = new BullTurnQueue({ prefix: config.prefix, connection: redis });
-  bullQueue.on("error", (err) => redisState.error(err));
+  redisState.watchErrors(bullQueue);
   const queue = observedTurnQueue(bullQueue, telemetry?.http);
   const registry = new RedisRunnerRegistry(redis, config.prefix);
   const runners = () => registry.list(30_000);

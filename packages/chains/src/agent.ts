@@ -3,9 +3,8 @@ import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, HumanMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { ChatOpenAI } from "@langchain/openai";
 import { createAgent, createMiddleware } from "langchain";
-import { SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
+import { modelTimeoutMs, SYSTEM_PROMPT, type EmitTurnEvent } from "./chat.js";
 import { ModelError, toModelError } from "./errors.js";
 import { McpToolError } from "./mcp/errors.js";
 import { continuationMessages, messageId, ownAiMessage, withId, type AgentJournal, type Delivered } from "./resume.js";
@@ -99,12 +98,6 @@ function toolOutput(result: unknown): { output?: string; is_error?: boolean } {
   const text = typeof result.content === "string" ? result.content : result.text;
   const output = text.length > MAX_TOOL_OUTPUT_CHARS ? `${text.slice(0, MAX_TOOL_OUTPUT_CHARS - 1)}…` : text;
   return result.status === "error" ? { output, is_error: true } : { output };
-}
-
-function modelTimeoutMs(model: BaseChatModel): number | undefined {
-  return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0
-    ? model.timeout
-    : undefined;
 }
 
 /**

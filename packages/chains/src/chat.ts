@@ -58,7 +58,7 @@ class EmitFailure {
 }
 
 /** The per-request timeout a model was configured with, when it has one. */
-function modelTimeoutMs(model: BaseChatModel): number | undefined {
+export function modelTimeoutMs(model: BaseChatModel): number | undefined {
   return model instanceof ChatOpenAI && typeof model.timeout === "number" && model.timeout > 0
     ? model.timeout
     : undefined;

@@ -1,4 +1,5 @@
 import type { TurnMetrics } from "./metrics.js";
+import { tracingEnabled } from "./tracing.js";
 
 /** One turn being executed, as processTurn reports it. */
 export interface ObservedTurn {
@@ -44,5 +45,24 @@ export function turnObserver(metrics: TurnMetrics): TurnObserver {
         },
       };
     },
+  };
+}
+
+/** What the model-call observer (`@acb/chains`' observeModel) reports into: the same shape, without depending on it. */
+export interface ModelCallHooks {
+  readonly trace: boolean;
+  readonly onUsage: (inputTokens: number, outputTokens: number) => void;
+  readonly onCall: (outcome: "ok" | "error") => void;
+}
+
+/** Model-call telemetry for a turn executor: token and call counts always, `chat {model}` spans when tracing is on. */
+export function modelCallHooks(metrics: TurnMetrics): ModelCallHooks {
+  return {
+    trace: tracingEnabled(),
+    onUsage: (input, output) => {
+      metrics.modelTokens.inc({ type: "input" }, input);
+      metrics.modelTokens.inc({ type: "output" }, output);
+    },
+    onCall: (outcome) => metrics.modelCalls.inc({ outcome }),
   };
 }
