@@ -75,8 +75,7 @@ export class RedisAvailability implements Availability {
   onLost(listener: () => void): () => void {
     this.listeners.add(listener);
     // Already lost for a while: tell at once.
-    if (this.lostTimer !== undefined && !this.available())
-      queueMicrotask(() => this.listeners.has(listener) && listener());
+    if (this.lost) queueMicrotask(() => this.listeners.has(listener) && listener());
     return () => this.listeners.delete(listener);
   }
 }
@@ -93,9 +92,9 @@ export function unavailableGuard(availability: Availability | undefined): Middle
 }
 
 export function unavailableResponse(): Response {
-  const res = jsonError(503, "not_ready", "the gateway cannot reach its store right now; retry shortly");
-  res.headers.set("retry-after", String(UNAVAILABLE_RETRY_AFTER_S));
-  return res;
+  return jsonError(503, "not_ready", "the gateway cannot reach its store right now; retry shortly", undefined, {
+    "retry-after": String(UNAVAILABLE_RETRY_AFTER_S),
+  });
 }
 
 /** The ioredis errors that mean "Redis is unreachable" (offline queue off, command timeout, retries exhausted). */

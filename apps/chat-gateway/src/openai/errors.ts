@@ -4,7 +4,7 @@ import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError } from "../http/errors.js";
+import { ApiError, errorHandler } from "../http/errors.js";
 
 type OpenAIErrorType = OpenAIErrorBody["error"]["type"];
 
@@ -40,6 +40,7 @@ export function openAIError(
 
 /** The OpenAI-compatible routes answer errors in OpenAI's shape (what its SDKs parse); `param` names the field. */
 export function openAIErrorHandler(log: Logger): ErrorHandler {
+  const fallback = errorHandler(log);
   return (err: Error, c: Context) => {
     // Its headers too: Retry-After and RateLimit on a 429 or 503 (the SDKs' retry logic reads Retry-After).
     if (err instanceof ApiError)
@@ -49,8 +50,9 @@ export function openAIErrorHandler(log: Logger): ErrorHandler {
       if (err.status === 400) return openAIError(400, "request body is not valid JSON", "invalid_json");
       return openAIError(err.status, "bad request", "bad_request");
     }
-    log.error("unhandled error", { path: c.req.path, error: err.name });
-    return openAIError(500, "internal error", "internal");
+    // Everything else as on every route (a store that cannot be reached is a 503 with Retry-After, the rest a 500);
+    // openAIErrorShape, in front of these routes, renders that answer in OpenAI's shape.
+    return fallback(err, c);
   };
 }
 
