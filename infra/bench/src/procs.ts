@@ -379,6 +379,8 @@ const MEASURED = [
   "packages/chains",
   "packages/history",
   "packages/schemas",
+  "packages/telemetry",
+  "packages/logger",
 ];
 
 /** The code being measured: HEAD, whether its sources differ from it, and when its dist was last built. */

@@ -13,12 +13,11 @@ import {
   streamSse,
   type RecordedRequest,
   type ScriptedReply,
+  freePort,
 } from "@acb/testkit";
-import { freePort } from "@acb/testkit";
-import { fileURLToPath } from "node:url";
+import { GATEWAY, RUNNER } from "../procs.js";
 import { summarize, type Summary } from "../stats.js";
 
-const app = (name: string): string => fileURLToPath(new URL(`../../../../apps/${name}/dist/main.js`, import.meta.url));
 const CONTINUE = "Your previous reply was cut off. Continue it exactly where it stops, without repeating any of it.";
 const ANSWER = Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ");
 const text = (c: unknown): string => (typeof c === "string" ? c : JSON.stringify(c));
@@ -61,7 +60,7 @@ export async function runTakeover(
     METRICS_PORT: "0",
   };
   const startRunner = () =>
-    startService(process.execPath, [app("agent-runner")], {
+    startService(process.execPath, [RUNNER], {
       name: "agent-runner",
       env: { ...env, LOG_LEVEL: "info" },
       ready: (out) => out().includes('"msg":"ready"'),
@@ -69,7 +68,7 @@ export async function runTakeover(
     });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const gateway = await startService(process.execPath, [app("chat-gateway")], {
+  const gateway = await startService(process.execPath, [GATEWAY], {
     name: "chat-gateway",
     env: { ...env, HOST: "127.0.0.1", PORT: String(port) },
     ready: async () => (await fetch(`${url}/healthz`)).ok,
