@@ -298,12 +298,7 @@ export function useScriptedApp(
   return useScripted((e) => gatewayFromEnv(e), env, options);
 }
 
-/** The text of a stream's token events (SSE messages or WebSocket frames), joined. */
-export const tokenText = (events: ReadonlyArray<{ event?: string; data?: string }>): string =>
-  events
-    .filter((e) => e.event === "token")
-    .map((e) => e.data ?? "")
-    .join("");
+export { tokenText } from "@acb/testkit";
 
 /** gatewayFromEnv(env) for the calling file or describe block: built before its tests, closed after them. */
 export function useGatewayFromEnv(env: Record<string, string>): { readonly gw: InProcessGateway } {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { freePort } from "@acb/testkit";
 
 export const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = join(APP, "dist/main.js");
@@ -27,17 +27,7 @@ export interface Outcome {
   readonly ms: number;
 }
 
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** `main` is the server's built entry point: this file server's by default, mcp-docs passes its own. */
 export async function connectStdio(args: string[], env: Record<string, string> = {}, main = MAIN): Promise<Conn> {

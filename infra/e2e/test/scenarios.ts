@@ -1,5 +1,5 @@
 /** Scenarios more than one topology must pass (a single Redis in distributed.test.ts, a Redis Cluster in cluster.test.ts). */
-import { readSse, streamSse, type ScriptedOpenAI } from "@acb/testkit";
+import { readSse, streamSse, tokenText as tokensOf, type ScriptedOpenAI } from "@acb/testkit";
 import { expect } from "vitest";
 import { contentText } from "./script.js";
 
@@ -9,11 +9,7 @@ export const post = (body: unknown, headers: Record<string, string> = {}): Reque
   headers: { "content-type": "application/json", ...headers },
   body: JSON.stringify(body),
 });
-export const tokensOf = (messages: Array<{ event?: string; data: string }>): string =>
-  messages
-    .filter((m) => m.event === "token")
-    .map((m) => m.data)
-    .join("");
+export { tokensOf };
 
 /** An SSE response read in the background: `events` fills as they arrive; `ended` resolves when the stream ends. */
 export function collectSse(res: Response): {

@@ -47,3 +47,10 @@ export function postJson(body: unknown, headers: Record<string, string> = {}): R
     body: typeof body === "string" ? body : JSON.stringify(body),
   };
 }
+
+/** The answer as the client saw it: the text of a stream's token events (SSE messages, WS frames, turn events), joined. */
+export const tokenText = (events: ReadonlyArray<{ readonly event?: string; readonly data?: string }>): string =>
+  events
+    .filter((e) => e.event === "token")
+    .map((e) => e.data ?? "")
+    .join("");

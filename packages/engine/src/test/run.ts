@@ -17,9 +17,4 @@ export async function runTurn(execute: ReturnType<typeof createTurnExecutor>, j:
   return (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
 }
 
-/** The answer as the client saw it: the token events' text, joined. */
-export const tokenText = (events: TurnEvent[]): string =>
-  events
-    .filter((e) => e.event === "token")
-    .map((e) => e.data)
-    .join("");
+export { tokenText } from "@acb/testkit";
