@@ -117,14 +117,9 @@ const worker = new TurnWorker(
         shutdownSignal: shutdown.signal,
         log,
         observer,
+        limits,
       });
       log.info("turn", { turn_id: job.turn_id, mode: job.mode, outcome, ms: Date.now() - started });
-      // Its `done` is appended: the tenant's concurrency slot is free (else it frees itself at the deadline).
-      await bestEffort(
-        limits.release(job.turn_id),
-        log.child({ turn_id: job.turn_id }),
-        "releasing the tenant's concurrency slot",
-      );
       return outcome;
     },
     { sessions, queue: nextTurns, log },

@@ -77,8 +77,9 @@ export function embeddedPipeline(config: GatewayConfig, log: Logger, telemetry?:
         canceller,
         journal,
         log,
+        limits,
         ...(observer !== undefined ? { observer } : {}),
-      }).then(() => limits.release(job.turn_id)),
+      }).then(() => undefined),
     { sessions, queue: inProcess, log },
   );
   const queue = observedTurnQueue(inProcess, telemetry?.http);

@@ -5,6 +5,7 @@ import type { TurnCanceller } from "./cancel/types.js";
 import { CoalescingWriter } from "./coalesce.js";
 import type { TurnEventLog } from "./event-log/types.js";
 import type { TurnJournal } from "./journal/types.js";
+import type { TurnLimits } from "./limits/types.js";
 import { deliveredSoFar, type TurnTakeover } from "./takeover.js";
 import type { TurnObserver } from "@acb/telemetry";
 import { describeTurnFailure, TurnCancelledError, TurnTimeoutError, type TurnFailure } from "./turn-errors.js";
@@ -40,6 +41,11 @@ export interface ProcessTurnDeps {
   readonly log?: Logger;
   /** Metrics hook (turns started/finished, queue wait, first token, tokens); see @acb/telemetry turnObserver. */
   readonly observer?: TurnObserver;
+  /**
+   * The tenant's concurrency slots: the turn's is released once its `done` is in the log (whatever the outcome). Not
+   * when processing throws (a shutdown, a lost runner): the turn is not over, its slot frees itself at the deadline.
+   */
+  readonly limits?: Pick<TurnLimits, "release">;
 }
 
 export type TurnOutcome = "completed" | "failed" | "already_finished";
@@ -50,6 +56,17 @@ export type TurnOutcome = "completed" | "failed" | "already_finished";
  * A job whose log already ended (a BullMQ retry after the first run finished) is not run again.
  */
 export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
+  const outcome = await runToDone(job, deps);
+  if (deps.limits !== undefined)
+    await bestEffort(
+      deps.limits.release(job.turn_id),
+      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
+      "releasing the tenant's concurrency slot",
+    );
+  return outcome;
+}
+
+async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
   const { eventLog } = deps;
   const controller = new AbortController();
   const observed = deps.observer?.started(job);
