@@ -53,7 +53,8 @@ export class QueuedTurnGuard {
           });
         }
       }
-      for (const job of [...this.waiting.values()]) {
+      // Side by side: one check is a round trip or three, and a backlog can hold many turns.
+      const check = async (job: TurnJob): Promise<void> => {
         let verdict: "waiting" | "started" | "ended" = "waiting";
         try {
           verdict = await this.vanished(job);
@@ -66,7 +67,8 @@ export class QueuedTurnGuard {
         }
         // Started: the runner (or a takeover, or the watchdog) ends it. Past its deadline: the watchdog's business.
         if (verdict !== "waiting" || job.deadline_at < Date.now()) this.waiting.delete(job.turn_id);
-      }
+      };
+      await Promise.all([...this.waiting.values()].map(check));
     } finally {
       this.checking = false;
     }
