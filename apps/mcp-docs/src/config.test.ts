@@ -40,3 +40,17 @@ describe("mcp-docs serve config", () => {
     expect(err.message).not.toContain(token);
   });
 });
+
+describe("mcp-docs ingest config", () => {
+  it("reads --rebuild with the other flags, in any position", () => {
+    const root = process.cwd();
+    const rebuildOf = (argv: string[]): boolean => {
+      const c = loadConfig(argv, {});
+      if (c.command !== "ingest") throw new Error("expected ingest");
+      return c.rebuild;
+    };
+    expect(rebuildOf(["ingest", "--root", root])).toBe(false);
+    expect(rebuildOf(["ingest", "--rebuild", "--root", root])).toBe(true);
+    expect(rebuildOf(["ingest", "--root", root, "--rebuild"])).toBe(true);
+  });
+});

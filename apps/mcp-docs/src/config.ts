@@ -69,6 +69,8 @@ export interface ServeConfig extends Common {
 export interface IngestCommandConfig extends Common {
   readonly command: "ingest";
   readonly ingest: IngestConfig;
+  /** --rebuild: drop the collection and ingest it anew (a different embedder, a changed chunking). */
+  readonly rebuild: boolean;
 }
 
 export type Config = ServeConfig | IngestCommandConfig;
@@ -109,6 +111,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
     "max-file-bytes": { type: "string" },
     progress: { type: "string" },
     seed: { type: "string" },
+    rebuild: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   const num = intSetting(env);
@@ -265,6 +268,7 @@ export function loadConfig(argv: readonly string[], env: Env): Config {
       embeddings,
       logLevel,
       ingest: ingestFrom(rootRaw, v.root !== undefined ? "--root" : "DOCS_ROOT", progress),
+      rebuild: v.rebuild === true,
     };
   }
 

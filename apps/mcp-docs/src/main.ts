@@ -8,16 +8,9 @@ import { configOrExit } from "@acb/mcp-fileserver/lifecycle";
 import { loadConfig } from "./config.js";
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const rebuild = argv.includes("--rebuild");
-  const config = configOrExit("mcp-docs", () =>
-    loadConfig(
-      argv.filter((a) => a !== "--rebuild"),
-      process.env,
-    ),
-  );
+  const config = configOrExit("mcp-docs", () => loadConfig(process.argv.slice(2), process.env));
   const { run } = await import("./run.js");
-  await run(config, rebuild);
+  await run(config);
 }
 
 main().catch((err: unknown) => {

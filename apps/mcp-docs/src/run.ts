@@ -19,12 +19,7 @@ function fail(message: string, code = 2): never {
   return exitWith("mcp-docs", message, code);
 }
 
-async function runIngest(
-  config: IngestCommandConfig,
-  store: VectorStore,
-  log: Logger,
-  rebuild: boolean,
-): Promise<void> {
+async function runIngest(config: IngestCommandConfig, store: VectorStore, log: Logger): Promise<void> {
   let stops = 0;
   process.on("SIGINT", () => {
     stops += 1;
@@ -37,7 +32,7 @@ async function runIngest(
     embedder: buildEmbedder(config.embeddings),
     log,
     progress: createProgress(config.ingest.progress),
-    rebuild,
+    rebuild: config.rebuild,
     stopped: () => stops > 0,
   });
   const skipped = Object.entries(summary.skipped)
@@ -92,7 +87,7 @@ async function runServe(config: ServeConfig, store: VectorStore, log: Logger): P
   exitOnSignals(() => close().then(() => store.close()));
 }
 
-export async function run(config: Config, rebuild: boolean): Promise<void> {
+export async function run(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   let store: VectorStore;
   try {
@@ -101,7 +96,7 @@ export async function run(config: Config, rebuild: boolean): Promise<void> {
     fail(`store: cannot open the ${config.store.kind} store (${errorMessage(err)})`, 1);
   }
   try {
-    if (config.command === "ingest") await runIngest(config, store, log, rebuild);
+    if (config.command === "ingest") await runIngest(config, store, log);
     else await runServe(config, store, log);
   } catch (err) {
     if (err instanceof DocsError) fail(`${err.code}: ${err.message}`, 1);
