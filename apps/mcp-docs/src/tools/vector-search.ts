@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SearchFilter } from "../store/types.js";
-import { guarded, READ_ONLY, text, type Server, type ToolDeps } from "./common.js";
+import { addReadOnlyTool, text, type Server, type ToolDeps } from "./common.js";
 
 const pathText = (what: string) =>
   z
@@ -50,14 +50,13 @@ export function toFilter(f: z.infer<typeof FilterSchema> | undefined): SearchFil
 /** The seed's `vector_search(query, k=5)`, plus an optional filter and ranking mode. */
 export function registerVectorSearch(server: Server, deps: ToolDeps): void {
   const { limits, retriever } = deps;
-  server.addTool({
+  addReadOnlyTool(server, deps, {
     name: "vector_search",
     description:
       `Search the document collection. Returns up to k (default ${limits.defaultK}, at most ${limits.maxK}) chunks, best first, each with an id ` +
       "(pass it to doc_get for the whole chunk, its document and its neighbours), the source path, title, heading, score and text. " +
       "Ranking is hybrid by default (embeddings + BM25, fused by reciprocal rank); mode 'vector' or 'lexical' uses one ranker.",
-    annotations: { ...READ_ONLY, title: "Search documents" },
-    timeoutMs: limits.toolTimeoutMs,
+    title: "Search documents",
     parameters: z.object({
       query: z
         .string()
@@ -70,27 +69,26 @@ export function registerVectorSearch(server: Server, deps: ToolDeps): void {
       mode: z.enum(["hybrid", "vector", "lexical"]).default("hybrid"),
     }),
     outputSchema: z.object({ query: z.string(), mode: z.string(), hits: z.array(HitSchema) }),
-    execute: (args) =>
-      guarded("vector_search", deps, async () => {
-        const hits = await retriever.search(args.query, args.k, toFilter(args.filter), args.mode);
-        const out = hits.map((h) => ({
-          id: h.chunk.id,
-          source: h.chunk.source,
-          title: h.chunk.title,
-          heading: h.chunk.heading,
-          score: Number(h.score.toFixed(6)),
-          text: h.chunk.text,
-        }));
-        const rendered =
-          out.length === 0
-            ? "No matching chunks."
-            : out
-                .map(
-                  (h, i) =>
-                    `${i + 1}. ${h.source}${h.heading !== "" ? ` § ${h.heading}` : ""} (id ${h.id}, score ${h.score})\n${h.text}`,
-                )
-                .join("\n\n");
-        return { content: text(rendered), structuredContent: { query: args.query, mode: args.mode, hits: out } };
-      }),
+    run: async (args) => {
+      const hits = await retriever.search(args.query, args.k, toFilter(args.filter), args.mode);
+      const out = hits.map((h) => ({
+        id: h.chunk.id,
+        source: h.chunk.source,
+        title: h.chunk.title,
+        heading: h.chunk.heading,
+        score: Number(h.score.toFixed(6)),
+        text: h.chunk.text,
+      }));
+      const rendered =
+        out.length === 0
+          ? "No matching chunks."
+          : out
+              .map(
+                (h, i) =>
+                  `${i + 1}. ${h.source}${h.heading !== "" ? ` § ${h.heading}` : ""} (id ${h.id}, score ${h.score})\n${h.text}`,
+              )
+              .join("\n\n");
+      return { content: text(rendered), structuredContent: { query: args.query, mode: args.mode, hits: out } };
+    },
   });
 }

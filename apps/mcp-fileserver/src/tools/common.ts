@@ -1,7 +1,7 @@
 import { UserError, type ContentResult, type FastMCP } from "fastmcp";
 import type { z } from "zod";
 import type { Limits } from "../config.js";
-import { FsError } from "../errors.js";
+import { CodedError, FsError } from "../errors.js";
 import { errorMessage, type Logger } from "@acb/logger";
 import type { PathPolicy } from "../paths.js";
 import type { ServedToolInstrument } from "@acb/telemetry";
@@ -33,8 +33,13 @@ export interface ReadOnlyTool<P extends z.ZodType> {
   readonly run: (args: z.output<P>, signal: AbortSignal) => Promise<ContentResult>;
 }
 
+/** What running a tool needs of a server's deps (the file server's, mcp-docs'): its time limit, log, instrument. */
+export type ToolCallDeps = Pick<ToolDeps, "log" | "instrument"> & {
+  readonly limits: { readonly toolTimeoutMs: number };
+};
+
 /** Every tool here reads only: READ_ONLY hints under its title, the tool timeout, its body `guarded`. */
-export function addReadOnlyTool<P extends z.ZodType>(server: Server, deps: ToolDeps, tool: ReadOnlyTool<P>): void {
+export function addReadOnlyTool<P extends z.ZodType>(server: Server, deps: ToolCallDeps, tool: ReadOnlyTool<P>): void {
   server.addTool({
     name: tool.name,
     description: tool.description,
@@ -53,7 +58,7 @@ export function addReadOnlyTool<P extends z.ZodType>(server: Server, deps: ToolD
  */
 export async function guarded(
   name: string,
-  deps: ToolDeps,
+  deps: ToolCallDeps,
   body: () => Promise<ContentResult>,
 ): Promise<ContentResult> {
   return deps.instrument !== undefined
@@ -61,11 +66,12 @@ export async function guarded(
     : answer(name, deps, body);
 }
 
-async function answer(name: string, deps: ToolDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
+async function answer(name: string, deps: ToolCallDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof FsError) throw new UserError(`${err.code}: ${err.message}`);
+    // FsError here, DocsError in mcp-docs: a typed refusal the client can act on, its code first.
+    if (err instanceof CodedError) throw new UserError(`${err.code}: ${err.message}`);
     if (err instanceof UserError) throw err;
     deps.log.error("tool failed", { tool: name, error: errorMessage(err) });
     throw new UserError("INTERNAL: the operation failed");
