@@ -51,6 +51,14 @@ export function storeContract(name: string, open: () => Promise<VectorStore>): v
 
     it("has no metadata before the first prepare, then keeps its id and refuses another embedder", async () => {
       expect(await store.meta()).toBeUndefined();
+      // the serving path's reads of a collection never ingested
+      for (const read of [
+        () => store.getChunk("x"),
+        () => store.getDocument("a.md"),
+        () => store.chunkRange("a.md", 0, 1),
+        () => store.vectorSearch([1, 0, 0, 0], 1, undefined),
+      ])
+        await expect(read()).rejects.toMatchObject({ code: "NOT_INGESTED" });
       expect(await store.documents()).toEqual([]);
       const m = await store.prepare("hashing-v1:64", DIM, false);
       cid = m.id;
