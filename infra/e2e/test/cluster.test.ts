@@ -13,7 +13,13 @@ import {
 } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentText, pipelineScript } from "./script.js";
-import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post, tokensOf } from "./scenarios.js";
+import {
+  expectMemorySharedAcrossGateways,
+  expectResumeAcrossGateways,
+  post,
+  settledReadiness,
+  tokensOf,
+} from "./scenarios.js";
 import { replicaSet, type Service } from "./stack.js";
 
 let cluster: PrivateRedisCluster;
@@ -60,9 +66,8 @@ function gatewayConnections(gw: Service | undefined): number {
 
 describe("distributed pipeline on a Redis Cluster", () => {
   it("is ready in distributed mode with both runners seen", async () => {
-    const res = await fetch(`${gateways[0]?.url}/readiness`);
-    const body = (await res.json()) as { mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
-    expect(res.status).toBe(200);
+    const { status, body } = await settledReadiness(gateways[0]?.url ?? "", (r) => r.status === 200);
+    expect(status).toBe(200);
     expect(body.mode).toBe("distributed");
     expect(body.checks.redis?.ok).toBe(true);
     expect(body.checks.runners?.detail).toMatch(/^2 runner/);

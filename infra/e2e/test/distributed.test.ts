@@ -1,7 +1,7 @@
-import { readSse, streamSse, waitFor } from "@acb/testkit";
+import { readSse, streamSse } from "@acb/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post } from "./scenarios.js";
+import { expectMemorySharedAcrossGateways, expectResumeAcrossGateways, post, settledReadiness } from "./scenarios.js";
 import { pipelineScript } from "./script.js";
 import { useBackend, useFileServer } from "./fixtures.js";
 import { replicaSet } from "./stack.js";
@@ -24,15 +24,8 @@ afterAll(async () => {
 
 describe("distributed pipeline: 2 gateways, 2 runners, Redis, the file server over HTTP", () => {
   it("is ready: Redis, runners and MCP reported by /readiness", async () => {
-    type Readiness = { status: string; mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
-    const readiness = async () => {
-      const res = await fetch(`${gateways[0]?.url}/readiness`);
-      return { res, body: (await res.json()) as Readiness };
-    };
-    // Runners report their MCP connections with their heartbeat: right after start the first one may not be in yet.
-    await waitFor(async () => (await readiness()).body.checks.mcp?.ok === true, 15_000, "the runners' MCP report");
-    const { res, body } = await readiness();
-    expect(res.status).toBe(200);
+    const { status, body } = await settledReadiness(gateways[0]?.url ?? "", (r) => r.body.checks.mcp?.ok === true);
+    expect(status).toBe(200);
     expect(body.mode).toBe("distributed");
     expect(body.checks.redis?.ok).toBe(true);
     expect(body.checks.runners?.detail).toMatch(/^2 runner/);

@@ -1,5 +1,5 @@
 /** Scenarios more than one topology must pass (a single Redis in distributed.test.ts, a Redis Cluster in cluster.test.ts). */
-import { readSse, streamSse, tokenText as tokensOf, type ScriptedOpenAI } from "@acb/testkit";
+import { readSse, streamSse, tokenText as tokensOf, waitFor, type ScriptedOpenAI } from "@acb/testkit";
 import { expect } from "vitest";
 import { contentText } from "./script.js";
 
@@ -10,6 +10,24 @@ export const post = (body: unknown, headers: Record<string, string> = {}): Reque
   body: JSON.stringify(body),
 });
 export { tokensOf };
+
+export interface Readiness {
+  readonly status: number;
+  readonly body: { mode: string; checks: Record<string, { ok: boolean; detail?: string }> };
+}
+
+/**
+ * A gateway's /readiness once `settled` holds (within 15 s), for the test to check. Right after a stack starts,
+ * runners are seen only from their first heartbeat, which also carries what MCP servers they reach.
+ */
+export async function settledReadiness(gateway: string, settled: (r: Readiness) => boolean): Promise<Readiness> {
+  const read = async (): Promise<Readiness> => {
+    const res = await fetch(`${gateway}/readiness`);
+    return { status: res.status, body: (await res.json()) as Readiness["body"] };
+  };
+  await waitFor(async () => settled(await read()), 15_000, "a settled /readiness");
+  return await read();
+}
 
 /** An SSE response read in the background: `events` fills as they arrive; `ended` resolves when the stream ends. */
 export function collectSse(res: Response): {
