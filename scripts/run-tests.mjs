@@ -97,7 +97,11 @@ function runOne(dir) {
       timedOut = true;
       process.kill(-child.pid, "SIGKILL");
     }, SUITE_LIMIT_MS);
-    // "exit", not "close": a process the suite left behind may still hold the pipes; what it wrote is read until then.
+    // Its output is complete at "close" (both pipes read to the end); but a process the suite left behind may hold
+    // the pipes open, so 2 s after "exit" what was read is taken as all there is.
+    let closed;
+    const pipesClosed = new Promise((r) => (closed = r));
+    child.on("close", () => closed());
     child.on("exit", (code, signal) => {
       // reaped just now: its CPU (and its descendants') is in ours from here on
       const cpuNow = childrenCpuSeconds();
@@ -105,13 +109,15 @@ function runOne(dir) {
       cpuBefore = cpuNow;
       clearTimeout(limit);
       running.delete(child.pid);
-      setTimeout(() => {
+      const seconds = (Date.now() - started) / 1000;
+      const drain = setTimeout(closed, 2000);
+      void pipesClosed.then(() => {
+        clearTimeout(drain);
         const output =
           Buffer.concat(chunks).toString("utf8") + (timedOut ? `\n[test] stopped after ${SUITE_LIMIT_MS} ms\n` : "");
-        const seconds = (Date.now() - started) / 1000;
         process.stdout.write(`\n===== ${dir} (${seconds.toFixed(1)} s, exit ${code ?? signal}) =====\n${output}`);
         resolve({ dir, seconds, cpu, ok: code === 0 && !timedOut, ...tally(output) });
-      }, 100);
+      });
     });
   });
 }

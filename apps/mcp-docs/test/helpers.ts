@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { exitOf } from "@acb/testkit";
 import * as fileServer from "../../mcp-fileserver/test/helpers.js";
 import type { Conn, HttpProc } from "../../mcp-fileserver/test/helpers.js";
 
@@ -36,7 +37,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   let stderr = "";
   child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
   child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  const { code } = await exitOf(child);
   return { code, stdout, stderr };
 }
 

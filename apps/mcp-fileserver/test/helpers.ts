@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { freePort } from "@acb/testkit";
+import { exitOf, freePort } from "@acb/testkit";
 
 export const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = join(APP, "dist/main.js");
@@ -67,7 +67,7 @@ export function spawnServer(
   let out = "";
   child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
   child.stderr?.on("data", (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = exitOf(child).then((e) => e.code);
   return { child, output: () => out, exited };
 }
 

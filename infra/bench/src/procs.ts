@@ -1,5 +1,6 @@
 /** Starting and stopping the processes of a bench run; everything started is registered for cleanup. */
 import {
+  exitOf,
   freePort,
   startRedis,
   startRedisCluster,
@@ -184,7 +185,7 @@ export class BenchChild {
     child.stderr?.on("data", (b: Buffer) => {
       this.stderr = (this.stderr + b.toString()).slice(-20_000);
     });
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    this.exited = exitOf(child).then((e) => e.code);
   }
 
   get pid(): number {

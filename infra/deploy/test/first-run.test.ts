@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { exitOf } from "@acb/testkit";
 import { REPO, runPnpm } from "./workspace.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "acb-first-run-"));
@@ -80,6 +81,7 @@ describe("pnpm stack (scripts/stack.mjs)", () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       stack.once("exit", (code, signal) => resolve({ code, signal })),
     );
+    const drained = exitOf(stack); // its last lines can still be in the pipe at "exit"
     try {
       for (let i = 0; i < 1500 && !out.includes("stack: up"); i++) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain("stack: up");
@@ -96,6 +98,7 @@ describe("pnpm stack (scripts/stack.mjs)", () => {
       process.kill(-(stack.pid as number), "SIGINT");
       const { code, signal } = await exited;
       const ms = Date.now() - sent;
+      await drained;
       const after = out
         .slice(before)
         .split("\n")

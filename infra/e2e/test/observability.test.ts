@@ -3,7 +3,7 @@
  * stack trace), a Redis outage is a few state lines rather than a stack per retry, a failed turn's cause is
  * logged, and a start that cannot listen is one line and exit 1.
  */
-import { freePort, readSse, startRedis } from "@acb/testkit";
+import { exitOf, freePort, readSse, startRedis } from "@acb/testkit";
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -51,13 +51,11 @@ function run(
   };
   child.stdout.on("data", append);
   child.stderr.on("data", append);
-  return new Promise((resolve) =>
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      clearTimeout(latest);
-      resolve({ code, output });
-    }),
-  );
+  return exitOf(child).then(({ code }) => {
+    clearTimeout(timer);
+    clearTimeout(latest);
+    return { code, output };
+  });
 }
 
 async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {

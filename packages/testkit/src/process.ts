@@ -21,6 +21,31 @@ export interface StartServiceOptions {
   readonly name?: string;
 }
 
+export interface ChildExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Resolves when `child` has exited AND its piped stdout/stderr have been read to the end. A child's "exit" event can
+ * come before the last of its output has been read (a refused start writes one line and exits at once): a test that
+ * reads the output on "exit" sometimes sees nothing. "close" comes after both; but a grandchild that inherited the
+ * pipes can hold them open, so `drainMs` after the exit it resolves anyway.
+ */
+export function exitOf(child: ChildProcess, drainMs = 2000): Promise<ChildExit> {
+  return new Promise((resolve) => {
+    let drain: NodeJS.Timeout | undefined;
+    const settle = (code: number | null, signal: NodeJS.Signals | null): void => {
+      clearTimeout(drain);
+      resolve({ code, signal });
+    };
+    child.once("close", settle);
+    child.once("exit", (code, signal) => {
+      drain = setTimeout(() => settle(code, signal), drainMs);
+    });
+  });
+}
+
 /** Starts a real service process (`node dist/main.js` …) and waits until it is ready. */
 export async function startService(
   command: string,
@@ -37,7 +62,7 @@ export async function startService(
   child.stderr?.on("data", (b: Buffer) => {
     out += b.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = exitOf(child).then((e) => e.code);
   const service: ServiceProcess = {
     child,
     output: () => out,
