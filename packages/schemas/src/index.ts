@@ -11,3 +11,4 @@ export * from "./conversation.js";
 export * from "./openai.js";
 export * from "./ui-chat.js";
 export * from "./openapi.js";
+export * from "./usage.js";

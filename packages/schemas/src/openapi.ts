@@ -10,6 +10,7 @@ import {
   OpenAIModelList,
 } from "./openai.js";
 import { UIChatRequest, UIMessageChunk } from "./ui-chat.js";
+import { UsageReport } from "./usage.js";
 
 /**
  * The gateway's OpenAPI 3.1 document, generated from the zod schemas of this package (zod v4's own
@@ -53,6 +54,7 @@ const components: Record<string, Json> = {
   OpenAIError: schema(OpenAIErrorBody, "output"),
   UIChatRequest: schema(UIChatRequest, "input"),
   UIMessageChunk: schema(UIMessageChunk, "output"),
+  UsageReport: schema(UsageReport, "output"),
 };
 
 const ref = (name: keyof typeof components): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -75,11 +77,50 @@ const body = (name: keyof typeof components, example: unknown): Json => ({
   required: true,
   content: { "application/json": { schema: ref(name), example } },
 });
+type ErrorShape = "Error" | "OpenAIError";
+const header = (description: string, type: "string" | "integer" = "string"): Json => ({
+  description,
+  schema: { type },
+});
+const RETRY_AFTER = header("Seconds to wait before trying again", "integer");
+/**
+ * What the gateway's middleware may answer on any route that needs identity or Redis: no or bad credentials
+ * (AUTH_MODE api_key or jwt), or a store / identity provider that cannot be reached right now.
+ */
+const guardErrors = (shape: ErrorShape): Json => ({
+  "401": {
+    ...json(shape, "No credentials, or invalid ones (AUTH_MODE api_key or jwt)"),
+    headers: { "WWW-Authenticate": header('Bearer realm="chat-gateway" (error="invalid_token" for a bad one)') },
+  },
+  "503": {
+    ...json(
+      shape,
+      "Redis (distributed mode) or the JWKS endpoint cannot be reached right now; for a new turn also: too many turns are waiting (MAX_QUEUED_TURNS)",
+    ),
+    headers: { "Retry-After": RETRY_AFTER },
+  },
+});
+/** What a request that starts a turn may also get: one of the caller's limits is reached. */
+const limitErrors = (shape: ErrorShape): Json => ({
+  "429": {
+    ...json(
+      shape,
+      "A limit of the caller is reached: turns per minute, input characters per minute or turns at once (see the README, Limits)",
+    ),
+    headers: {
+      "Retry-After": RETRY_AFTER,
+      "RateLimit-Policy": header('The caller\'s limits, e.g. "turns";q=60;w=60'),
+      RateLimit: header('What is left of each, e.g. "turns";r=0;t=1'),
+    },
+  },
+});
 const seedErrors: Json = {
   "400": json("Error", "A field is invalid (details name it) or the body is not JSON"),
   "413": json("Error", "The body is larger than MAX_BODY_BYTES"),
   "415": json("Error", "The content type is not application/json"),
   "409": json("Error", "multitask_strategy is reject and the session is running a turn (details: running_turn_id)"),
+  ...guardErrors("Error"),
+  ...limitErrors("Error"),
 };
 const openaiErrors: Json = {
   "400": json("OpenAIError", "Invalid request; `param` names the field"),
@@ -87,6 +128,8 @@ const openaiErrors: Json = {
   "415": json("OpenAIError", "The content type is not application/json"),
   "502": json("OpenAIError", "The model provider failed"),
   "504": json("OpenAIError", "The turn did not finish in time"),
+  ...guardErrors("OpenAIError"),
+  ...limitErrors("OpenAIError"),
 };
 const turnIdParam: Json = {
   name: "turn_id",
@@ -112,12 +155,25 @@ export function openApiDocument(options: OpenApiOptions): Json {
       description:
         "Chat backend for agents with MCP tools. The seed's JSON/SSE API, an OpenAI-compatible door and the AI SDK UI message stream, all on one turn pipeline. WebSocket `/ws/chat` is not described here (see the README).",
     },
-    components: { schemas: components },
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API key (AUTH_MODE=api_key) or a JWT (AUTH_MODE=jwt) as `Authorization: Bearer …`",
+        },
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "An API key (AUTH_MODE=api_key)" },
+      },
+    },
+    // AUTH_MODE=none (the default, loopback only) needs no credentials: hence the empty alternative.
+    security: [{}, { bearer: [] }, { apiKey: [] }],
     paths: {
       "/healthz": {
         get: {
           operationId: "healthz",
           summary: "Liveness",
+          security: [],
           responses: { "200": json("Health", "The process is alive") },
         },
       },
@@ -187,6 +243,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
             "204": { description: "The follower already saw `done` (a standard EventSource stops)" },
             "400": json("Error", "Bad turn id or Last-Event-ID"),
             "404": json("Error", "No such turn (or it expired)"),
+            ...guardErrors("Error"),
           },
         },
       },
@@ -200,6 +257,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
             "202": json("Cancelled", "Cancellation requested"),
             "400": json("Error", "Bad turn id"),
             "404": json("Error", "No such turn"),
+            ...guardErrors("Error"),
           },
         },
       },
@@ -208,7 +266,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
           operationId: "listModels",
           summary:
             "OpenAI-compatible model list: the chat model, `+tools` (agent), `+tools+details` (agent, tool calls shown)",
-          responses: { "200": json("ModelList", "The models") },
+          responses: { "200": json("ModelList", "The models"), ...guardErrors("OpenAIError") },
         },
       },
       "/v1/chat/completions": {
@@ -270,6 +328,27 @@ export function openApiDocument(options: OpenApiOptions): Json {
             "200": sse("The running answer", "UIMessageChunk"),
             "204": { description: "No answer is running for this chat" },
             "400": json("Error", "Bad chat id or Last-Event-ID"),
+            ...guardErrors("Error"),
+          },
+        },
+      },
+      "/v1/usage": {
+        get: {
+          operationId: "usage",
+          summary: "The caller's own tenant's tokens per UTC day (no parameter names a tenant)",
+          parameters: [
+            {
+              name: "days",
+              in: "query",
+              required: false,
+              schema: { type: "integer", minimum: 1, maximum: 90, default: 30 },
+              example: "7",
+            },
+          ],
+          responses: {
+            "200": json("UsageReport", "Tokens per day"),
+            "400": json("Error", "days is not an integer from 1 to 90, or an unknown parameter"),
+            ...guardErrors("Error"),
           },
         },
       },
@@ -279,6 +358,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
           summary: "This document",
           responses: {
             "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } },
+            ...guardErrors("Error"),
           },
         },
       },
@@ -286,14 +366,20 @@ export function openApiDocument(options: OpenApiOptions): Json {
         get: {
           operationId: "playground",
           summary: "The browser playground (off with PLAYGROUND=false)",
-          responses: { "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } } },
+          responses: {
+            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+            ...guardErrors("Error"),
+          },
         },
       },
       "/docs": {
         get: {
           operationId: "docs",
           summary: "API reference page",
-          responses: { "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } } },
+          responses: {
+            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
+            ...guardErrors("Error"),
+          },
         },
       },
     },

@@ -76,6 +76,9 @@ function credentialsOf(header: (name: string) => string | undefined): Credential
   return {};
 }
 
+/** Retry-After of the 503 while the identity provider's keys cannot be fetched. */
+const AUTH_UNAVAILABLE_RETRY_AFTER_S = 5;
+
 export interface AuthMiddlewareOptions {
   readonly sessionScope: "tenant" | "subject";
   /** Paths anyone may call: authenticated callers get the identity set, others pass without one. */
@@ -98,7 +101,10 @@ export function authMiddleware(auth: Authenticator, options: AuthMiddlewareOptio
     if (options.openPaths.includes(c.req.path)) return next();
     if (result.reason === "unavailable") {
       options.log.warn("authentication unavailable", { reason: result.detail });
-      return jsonError(503, "not_ready", "authentication is temporarily unavailable");
+      // not the caller's fault: a later request fetches the key set again
+      return jsonError(503, "not_ready", "authentication is temporarily unavailable", undefined, {
+        "retry-after": String(AUTH_UNAVAILABLE_RETRY_AFTER_S),
+      });
     }
     options.log.info("authentication refused", { path: c.req.path, reason: result.detail });
     const res = jsonError(

@@ -1,3 +1,4 @@
+import type { UsageReport } from "@acb/schemas";
 import type { UsageMeter } from "@acb/turns";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -23,12 +24,13 @@ export function usageRoutes(usage: UsageMeter): Hono {
     const identity = c.get("identity");
     const tenant = identity !== undefined && identity.via !== "none" ? identity.tenant : "";
     const days = await usage.read(tenant, parsed.data.days);
-    return c.json({
+    const report: UsageReport = {
       tenant: tenant === "" ? null : tenant,
       days,
       /** How the numbers were made (see the README, Security › Limits). */
       source: "provider usage_metadata where the model reported it; characters / 4 otherwise (counted_turns)",
-    });
+    };
+    return c.json(report);
   });
   return app;
 }
