@@ -10,6 +10,14 @@ export interface TurnKeys {
   readonly cancelled: string;
   /** Redis Cluster: the turn's own (sharded) cancel channel; on one Redis all turns share `cancelChannel`. */
   readonly cancelLive: string;
+  /** The limits' concurrency slot the turn holds (limits/). */
+  readonly slot: string;
+  /** The steps the turn completed (model responses, tool results), for a runner that takes it over (journal/). */
+  readonly journal: string;
+  /** The scope (tenant, subject) that started the turn (owners/). */
+  readonly owner: string;
+  /** The session the turn belongs to (sessions/). */
+  readonly session: string;
 }
 
 export function turnKeys(prefix: string, turnId: string): TurnKeys {
@@ -20,6 +28,10 @@ export function turnKeys(prefix: string, turnId: string): TurnKeys {
     ended: `${base}:ended`,
     cancelled: `${base}:cancelled`,
     cancelLive: `${base}:cancel`,
+    slot: `${base}:slot`,
+    journal: `${base}:journal`,
+    owner: `${base}:owner`,
+    session: `${base}:session`,
   };
 }
 

@@ -1,3 +1,4 @@
+import { turnKeys } from "../keys.js";
 import type { RedisClient } from "../redis-connection.js";
 import { JOURNAL_TTL_MS, type TurnJournal } from "./types.js";
 
@@ -13,7 +14,7 @@ export class RedisTurnJournal implements TurnJournal {
   ) {}
 
   key(turnId: string): string {
-    return `${this.prefix}turn:{${turnId}}:journal`;
+    return turnKeys(this.prefix, turnId).journal;
   }
 
   async record(turnId: string, field: string, value: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { turnKeys } from "../keys.js";
 import type { RedisClient } from "../redis-connection.js";
 import { admissionOf, exceededLimit, CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS } from "./types.js";
 import type { Admission, AdmitRequest, TurnLimits } from "./types.js";
@@ -35,7 +36,7 @@ export class RedisTurnLimits implements TurnLimits {
   }
 
   slotKey(turnId: string): string {
-    return `${this.prefix}turn:{${turnId}}:slot`;
+    return turnKeys(this.prefix, turnId).slot;
   }
 
   async admit(req: AdmitRequest): Promise<Admission> {

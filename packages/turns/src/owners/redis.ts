@@ -1,3 +1,4 @@
+import { turnKeys } from "../keys.js";
 import type { RedisClient } from "../redis-connection.js";
 import type { TurnOwners } from "./types.js";
 
@@ -12,7 +13,7 @@ export class RedisTurnOwners implements TurnOwners {
   ) {}
 
   key(turnId: string): string {
-    return `${this.prefix}turn:{${turnId}}:owner`;
+    return turnKeys(this.prefix, turnId).owner;
   }
 
   async claim(turnId: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { TurnJob, type MultitaskStrategy } from "@acb/schemas";
+import { turnKeys } from "../keys.js";
 import type { RedisClient } from "../redis-connection.js";
 import { readFileSync } from "node:fs";
 import type { SessionAdmission, SessionTurns, SessionTurnsOptions } from "./types.js";
@@ -52,7 +53,7 @@ export class RedisSessionTurns implements SessionTurns {
 
   /** `<prefix>turn:{<turn id>}:session`, hash-tagged like the turn's other keys. */
   turnSessionKey(turnId: string): string {
-    return `${this.prefix}turn:{${turnId}}:session`;
+    return turnKeys(this.prefix, turnId).session;
   }
 
   async submit(sessionKey: string, job: TurnJob, strategy: MultitaskStrategy): Promise<SessionAdmission> {
