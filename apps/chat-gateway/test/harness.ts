@@ -1,9 +1,11 @@
 import { createLogger } from "@acb/logger";
+import type { SseMessage } from "@acb/schemas";
 import {
   freePort,
   runWithOnly,
   startScriptedOpenAI,
   startService,
+  streamSse,
   type ScriptedOpenAI,
   type ScriptFn,
   type ServiceProcess,
@@ -204,19 +206,11 @@ export function transcript(messages: Array<{ role: string; content: unknown }>):
   return messages.map((m) => `${m.role}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`);
 }
 
-/** The SSE events of a response, as {event, data} (data lines joined). */
-export async function sseEvents(res: Response): Promise<Array<{ event: string; data: string; id?: string }>> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.split("\n").some((l) => l.startsWith("event:")))
-    .map((block) => {
-      const lines = block.split("\n");
-      const field = (name: string) =>
-        lines.filter((l) => l.startsWith(`${name}:`)).map((l) => l.slice(name.length + 1).replace(/^ /, ""));
-      const id = field("id")[0];
-      return { event: field("event")[0] ?? "", data: field("data").join("\n"), ...(id !== undefined ? { id } : {}) };
-    });
+/** The SSE messages of a whole response, read with the shared parser. */
+export async function sseEvents(res: Response): Promise<SseMessage[]> {
+  const messages: SseMessage[] = [];
+  for await (const m of streamSse(res)) messages.push(m);
+  return messages;
 }
 
 /** A fresh directory holding `files` (name → content), for FILES_ROOT; the caller removes it (rmSync). */
