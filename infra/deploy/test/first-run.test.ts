@@ -3,12 +3,11 @@
  * warning, and npm (npx) does not complain about the repository's .npmrc.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { exitOf } from "@acb/testkit";
+import { exitOf, freePort } from "@acb/testkit";
 import { REPO, runPnpm } from "./workspace.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "acb-first-run-"));
@@ -23,32 +22,14 @@ async function portFree(port: number): Promise<boolean> {
   }
 }
 
-/**
- * A free port below Linux's ephemeral range (32768+), as the stack's own defaults are: the stack binds its ports
- * seconds after they are chosen, and meanwhile its outgoing connections (and a parallel suite's) take ephemeral
- * ports, one of which can be a port chosen by freePort(). `pairs`: port + 1 free too (the second runner's).
- */
-async function freeLowPort(pairs = false): Promise<number> {
-  const bindable = (port: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await bindable(port)) && (!pairs || (await bindable(port + 1)))) return port;
-  }
-}
-
 describe("pnpm stack (scripts/stack.mjs)", () => {
   it("stops on Ctrl-C in under 3 s: exit code 0, every service gone, its temp dir removed, a few quiet lines", async () => {
     const [redisPort, gatewayPort, filesPort, docsPort, runnerPort] = [
-      await freeLowPort(),
-      await freeLowPort(),
-      await freeLowPort(),
-      await freeLowPort(),
-      await freeLowPort(true),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(2),
     ];
     // a runner's second probe port is runnerPort + 1
     const runnerPort2 = runnerPort + 1;

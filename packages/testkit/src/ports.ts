@@ -1,21 +1,31 @@
 import { createServer, type Server, type Socket } from "node:net";
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+/** Linux's ephemeral range starts here by default (net.ipv4.ip_local_port_range); other systems' start higher. */
+const EPHEMERAL_FROM = 32_768;
+const LOW_FROM = 20_000;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        server.close();
-        reject(new Error("no port"));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, chosen below the ephemeral range: a test binds it later (or
+ * binds it again, restarting a server on the same port), and meanwhile outgoing connections, its own and a parallel
+ * suite's, take ephemeral ports, which could be the one chosen (seen: a stack's runner that could not bind its port).
+ * `consecutive`: that many ports from the one returned are all free (a service that binds port + 1 too).
+ */
+export async function freePort(consecutive = 1): Promise<number> {
+  for (;;) {
+    const port = LOW_FROM + Math.floor(Math.random() * (EPHEMERAL_FROM - LOW_FROM - consecutive));
+    let free = true;
+    for (let i = 0; i < consecutive && free; i++) free = await bindable(port + i);
+    if (free) return port;
+  }
 }
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
