@@ -15,5 +15,8 @@ export default defineConfig({
     // process-wide thing is OpenTelemetry's global provider: only observability.test.ts starts tracing (a second
     // file that did would find the first one's provider registered in its worker).
     isolate: false,
+    // expect.poll waits 1 s by default: a whole turn, or a browser rendering one, can take longer on a busy box. A poll
+    // returns as soon as it passes, so a long limit costs nothing when things are quick.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
