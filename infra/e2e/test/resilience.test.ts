@@ -169,7 +169,8 @@ describe("Redis killed and restarted", () => {
       ] as const) {
         const t0 = Date.now();
         const down = await fetch(`${gw.url}${path}`, { ...init, signal: AbortSignal.timeout(5_000) });
-        expect(Date.now() - t0, path).toBeLessThan(2_000);
+        // at once, not after the 5 s abort: the first request may wait out the reconnect grace (1.2 s)
+        expect(Date.now() - t0, path).toBeLessThan(3_000);
         expect(down.status, path).toBe(503);
         expect(down.headers.get("retry-after")).toMatch(/^\d+$/);
         expect(((await down.json()) as { error: { code: string } }).error.code).toBe("not_ready");
