@@ -173,7 +173,7 @@ describe(
         emit,
         toolTimeoutMs: 300,
       });
-      expect(Date.now() - started).toBeLessThan(3000);
+      expect(Date.now() - started).toBeLessThan(6000); // not forever: the margin is for a busy box
       expect(result.text).toBe("Gave up.");
       expect(events.map(seedWire)).toEqual([
         { event: "tool_start", data: "hang" },
@@ -236,7 +236,7 @@ describe(
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelError);
       expect((err as ModelError).kind).toBe("timeout");
-      expect(Date.now() - started).toBeLessThan(900 + 600 + 1500);
+      expect(Date.now() - started).toBeLessThan(900 + 600 + 3000);
       // The 900 ms tool ran to completion although the model timeout is 600 ms.
       expect(events.map(seedWire).slice(0, 3)).toEqual([
         { event: "tool_start", data: "slow_tool" },

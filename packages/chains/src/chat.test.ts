@@ -234,7 +234,7 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
     expect(err.kind).toBe("timeout");
     expect(err.publicMessage).toBe("the model did not answer within 0.5 s");
     expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(2500);
+    expect(elapsed).toBeLessThan(5000); // not forever: the margin is for a busy box
     expectSafe(err, server.url);
   });
 
@@ -247,13 +247,13 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
       runChatTurn({ model, history: [], input: "hi", signal: new AbortController().signal, emit }),
     );
     expect(err.kind).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(4500); // before the stalled stream's next token at 5 s
     expect(events).toEqual([{ event: "token", data: "a" }]);
   });
 
   it("abort via the signal gives kind aborted, mid-stream and before start", async () => {
     const server = await scripted({
-      script: () => ({ kind: "text", chunks: ["a ", "b ", "c ", "d "], delayMs: 300 }),
+      script: () => ({ kind: "text", chunks: ["a ", "b ", "c ", "d "], delayMs: 2000 }),
     });
     const model = openai(server.url);
     const ctrl = new AbortController();
@@ -272,7 +272,7 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
       }),
     );
     expect(err.kind).toBe("aborted");
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(2000); // before the second token
     expect(events).toEqual([{ event: "token", data: "a " }]);
 
     const already = new AbortController();
@@ -295,7 +295,7 @@ describe("runChatTurn over ChatOpenAI and the scripted server", () => {
       runChatTurn({ model, history: [], input: "hi", signal: ctrl.signal, emit: collector().emit }),
     );
     expect(err.kind).toBe("aborted");
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(4000); // well before the 5 s timeout
   });
 
   it("a socket dropped mid-stream becomes a ModelError after the tokens already sent", async () => {

@@ -240,7 +240,7 @@ describe("McpToolbox against the real file server", { timeout: 20_000 }, () => {
       const box = toolbox({ files: live, broken: overHttp(url) }, { connectTimeoutMs });
       const started = Date.now();
       const tools = await box.tools();
-      expect(Date.now() - started).toBeLessThan(connectTimeoutMs + 1000);
+      expect(Date.now() - started).toBeLessThan(connectTimeoutMs + 2500);
       expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(["files__list_dir", "files__read_text"]));
       expect(tools.some((t) => t.name.startsWith("broken__"))).toBe(false);
       expect(box.status().find((s) => s.name === "files")).toMatchObject({ connected: true });
@@ -394,7 +394,7 @@ describe("McpToolbox per-tool timeout (in-process MCP server)", { timeout: 20_00
       const sleep = find(tools, "sleep");
       const started = Date.now();
       await expect(sleep.invoke({ ms: 5000 })).rejects.toThrow("the tool sleep did not finish within 0.3 s");
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(4000); // well before the 5 s sleep
       expect(box.status()[0]).toMatchObject({ connected: true });
       // Several text blocks reach the model as one string.
       expect(await sleep.invoke({ ms: 1 })).toBe("slept 1\nsecond block");

@@ -11,7 +11,8 @@ describe("exitOf", () => {
     const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (b: Buffer) => (err += b.toString()));
-    expect(await exitOf(child)).toEqual({ code: null, signal: "SIGKILL" });
+    // a generous drainMs: the grandchild is a Node start-up, slow on a busy box; "close" ends the wait when it ends
+    expect(await exitOf(child, 10_000)).toEqual({ code: null, signal: "SIGKILL" });
     expect(err).toBe("late line\n");
   });
 

@@ -61,7 +61,9 @@ describe("RedisTurnEventLog specifics", () => {
       for await (const e of log.follow(turn, "0", AbortSignal.timeout(20_000))) got.push(e.event.data);
       return got;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // all thousand are subscribed (their channels exist) before the late follower's clock starts
+    for (let i = 0; i < 500 && (await admin.pubsub("CHANNELS", "mux:*")).length < turns.length; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const during = await clientCount(admin);
     expect(during - before).toBeLessThanOrEqual(1);
     expect(log.readerConnections()).toBe(1);
