@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../src/config.js";
-import { json, transcript, useScriptedApp } from "./harness.js";
+import { echoScript, type ScriptFn } from "@acb/testkit";
+import { json, sseEvents, transcript, useScriptedApp } from "./harness.js";
 
 // API_KEYS_FILE `limits.history_max_bytes`: a key's own bound on its sessions' history, over HISTORY_MAX_BYTES.
 const SMALL = "small-history-key-0123456789";
 const PLAIN = "plain-history-key-0123456789";
+const QUEUE_ONE = "queue-one-key-0123456789";
 const dir = mkdtempSync(join(tmpdir(), "acb-key-limits-"));
 const keysFile = join(dir, "keys.json");
 writeFileSync(
@@ -16,6 +18,7 @@ writeFileSync(
     keys: [
       { tenant: "acme", name: "small", key: SMALL, limits: { history_max_bytes: 4000 } },
       { tenant: "globex", name: "plain", key: PLAIN },
+      { tenant: "initech", name: "queue-one", key: QUEUE_ONE, limits: { max_queued_turns: 1 } },
     ],
   }),
 );
@@ -94,5 +97,53 @@ describe("API_KEYS_FILE limits.history_max_bytes", () => {
         expect(r.ok ? "" : r.message).not.toContain(SMALL);
       }
     }
+  });
+});
+
+/** "slow:<ms>" answers three words <ms> apart; anything else is echoed. */
+const slowScript: ScriptFn = (req) => {
+  const last = req.body.messages.at(-1)?.content;
+  const slow = /^slow:(\d+)/.exec(typeof last === "string" ? last : "");
+  return slow ? { kind: "text", chunks: ["one ", "two ", "three"], delayMs: Number(slow[1]) } : echoScript(req);
+};
+
+describe("API_KEYS_FILE limits.max_queued_turns (embedded, one turn at a time)", () => {
+  const busy = useScriptedApp(
+    { AUTH_MODE: "api_key", API_KEYS_FILE: keysFile, EMBEDDED_CONCURRENCY: "1" },
+    { script: slowScript },
+  );
+  const send = (key: string, session: string, input: string) =>
+    busy.gw.app.request("/v1/chat/stream", json({ session_id: session, input }, as(key)));
+
+  it("a key's turns waiting for a runner past its max_queued_turns are 429; another key's are not", async () => {
+    // Another key's slow turn holds the one worker: what follows waits.
+    const running = await send(PLAIN, "q-plain-1", "slow:150");
+    expect(running.status).toBe(200);
+    const waiting = await send(QUEUE_ONE, "q-one-1", "hi");
+    expect(waiting.status).toBe(200);
+    const refused = await send(QUEUE_ONE, "q-one-2", "hi");
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toEqual({
+      error: { code: "rate_limited", message: "rate limit reached: turns waiting for a runner" },
+    });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get("ratelimit-policy")).toBe('"queued";q=1');
+    // A key without the limit still queues.
+    const other = await send(PLAIN, "q-plain-2", "hi");
+    expect(other.status).toBe(200);
+    for (const r of [running, waiting, other]) expect((await sseEvents(r)).at(-1)?.event).toBe("done");
+  });
+
+  it("a turn gives its queued place up when it starts running, not when it ends", async () => {
+    const running = await send(QUEUE_ONE, "q-run-1", "slow:200 first");
+    expect(running.status).toBe(200);
+    // The model has it: the turn started, so it waits no more.
+    await expect
+      .poll(() => busy.upstream.requests.some((r) => r.body.messages.at(-1)?.content === "slow:200 first"))
+      .toBe(true);
+    const waiting = await send(QUEUE_ONE, "q-run-2", "behind it");
+    expect(waiting.status).toBe(200);
+    expect((await send(QUEUE_ONE, "q-run-3", "one too many")).status).toBe(429);
+    for (const r of [running, waiting]) expect((await sseEvents(r)).at(-1)?.event).toBe("done");
   });
 });

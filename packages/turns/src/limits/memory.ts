@@ -6,12 +6,15 @@ interface Bucket {
   charsTat: number;
   /** turn id → deadline (epoch ms) */
   active: Map<string, number>;
+  /** Turns admitted but not started yet: turn id → deadline (epoch ms). */
+  queued: Map<string, number>;
 }
 
 /** Embedded mode's limits: one process, so a map; same arithmetic and contract as the Redis adapter. */
 export class InMemoryTurnLimits implements TurnLimits {
   private readonly buckets = new Map<string, Bucket>();
   private readonly slotOf = new Map<string, string>();
+  private readonly queuedOf = new Map<string, string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -24,14 +27,29 @@ export class InMemoryTurnLimits implements TurnLimits {
         this.slotOf.delete(id);
       }
     }
-    const { turnsPerMinute, inputCharsPerMinute, maxConcurrent } = req.policy;
+    for (const [id, deadline] of bucket.queued) {
+      if (deadline <= now) {
+        bucket.queued.delete(id);
+        this.queuedOf.delete(id);
+      }
+    }
+    const { turnsPerMinute, inputCharsPerMinute, maxConcurrent, maxQueued } = req.policy;
     const turns = turnsPerMinute !== undefined ? gcra(bucket.turnsTat, now, 1, turnsPerMinute) : undefined;
     const chars =
       inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
     const active = bucket.active.size;
     const slotFull = maxConcurrent !== undefined && active >= maxConcurrent;
+    const queueFull = maxQueued !== undefined && bucket.queued.size >= maxQueued;
     const exceeded: LimitName | undefined =
-      turns && !turns.ok ? "turns" : chars && !chars.ok ? "input_chars" : slotFull ? "concurrent" : undefined;
+      turns && !turns.ok
+        ? "turns"
+        : chars && !chars.ok
+          ? "input_chars"
+          : slotFull
+            ? "concurrent"
+            : queueFull
+              ? "queued"
+              : undefined;
     const admitted = exceeded === undefined;
     if (admitted) {
       if (turns) bucket.turnsTat = turns.tat;
@@ -40,15 +58,20 @@ export class InMemoryTurnLimits implements TurnLimits {
         bucket.active.set(req.turnId, req.deadlineAt);
         this.slotOf.set(req.turnId, req.bucket);
       }
+      if (maxQueued !== undefined) {
+        bucket.queued.set(req.turnId, req.deadlineAt);
+        this.queuedOf.set(req.turnId, req.bucket);
+      }
     }
     // A refused turn added nothing: the earliest deadline is the one its Retry-After waits for.
     const first = Math.min(...bucket.active.values());
+    const firstQueued = Math.min(...bucket.queued.values());
     const retryAfterMs =
       exceeded === "turns"
         ? (turns?.retryAfterMs ?? 0)
         : exceeded === "input_chars"
           ? (chars?.retryAfterMs ?? 0)
-          : Math.min(Math.max(0, first - now), CONCURRENCY_RETRY_CAP_MS);
+          : Math.min(Math.max(0, (exceeded === "queued" ? firstQueued : first) - now), CONCURRENCY_RETRY_CAP_MS);
     return admissionOf(
       {
         turns:
@@ -67,6 +90,14 @@ export class InMemoryTurnLimits implements TurnLimits {
                 resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0,
               }
             : undefined,
+        queued:
+          maxQueued !== undefined
+            ? {
+                limit: maxQueued,
+                remaining: Math.max(0, maxQueued - bucket.queued.size),
+                resetMs: Number.isFinite(firstQueued) ? Math.max(0, firstQueued - now) : 0,
+              }
+            : undefined,
       },
       exceeded,
       retryAfterMs,
@@ -74,21 +105,30 @@ export class InMemoryTurnLimits implements TurnLimits {
   }
 
   async release(turnId: string): Promise<void> {
+    await this.started(turnId);
     const name = this.slotOf.get(turnId);
     if (name === undefined) return;
     this.slotOf.delete(turnId);
     this.buckets.get(name)?.active.delete(turnId);
   }
 
+  async started(turnId: string): Promise<void> {
+    const name = this.queuedOf.get(turnId);
+    if (name === undefined) return;
+    this.queuedOf.delete(turnId);
+    this.buckets.get(name)?.queued.delete(turnId);
+  }
+
   async close(): Promise<void> {
     this.buckets.clear();
     this.slotOf.clear();
+    this.queuedOf.clear();
   }
 
   private bucket(name: string): Bucket {
     let b = this.buckets.get(name);
     if (b === undefined) {
-      b = { turnsTat: 0, charsTat: 0, active: new Map() };
+      b = { turnsTat: 0, charsTat: 0, active: new Map(), queued: new Map() };
       this.buckets.set(name, b);
     }
     return b;
