@@ -51,6 +51,12 @@ if queuedMax > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
   queued = redis.call('ZCARD', KEYS[3])
 end
+-- the turn holds a place in the ZSET `key` until its deadline; the set lives at least that long
+local function hold(key)
+  redis.call('ZADD', key, deadline, ARGV[1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < deadline - now then redis.call('PEXPIRE', key, math.max(1, deadline - now)) end
+end
 local function earliest(key)
   local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   if first[2] then return math.max(0, tonumber(first[2]) - now) end
@@ -68,18 +74,8 @@ if exceeded == '' then
   if turnsMax > 0 then redis.call('HSET', KEYS[1], 'turns', tostring(tTat)); keep = math.max(keep, tTat - now) end
   if charsMax > 0 then redis.call('HSET', KEYS[1], 'chars', tostring(cTat)); keep = math.max(keep, cTat - now) end
   if keep > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(keep) + 1000) end
-  if activeMax > 0 then
-    redis.call('ZADD', KEYS[2], deadline, ARGV[1])
-    running = running + 1
-    local ttl = redis.call('PTTL', KEYS[2])
-    if ttl < deadline - now then redis.call('PEXPIRE', KEYS[2], math.max(1, deadline - now)) end
-  end
-  if queuedMax > 0 then
-    redis.call('ZADD', KEYS[3], deadline, ARGV[1])
-    queued = queued + 1
-    local ttl = redis.call('PTTL', KEYS[3])
-    if ttl < deadline - now then redis.call('PEXPIRE', KEYS[3], math.max(1, deadline - now)) end
-  end
+  if activeMax > 0 then hold(KEYS[2]); running = running + 1 end
+  if queuedMax > 0 then hold(KEYS[3]); queued = queued + 1 end
 end
 -- a refused turn added nothing: the earliest deadline is also when a slot (or a queued place) frees for it
 local soonest = earliest(KEYS[2])

@@ -1,5 +1,5 @@
 import { admissionOf, CONCURRENCY_RETRY_CAP_MS, gcra, type Admission, type AdmitRequest } from "./types.js";
-import type { LimitName, TurnLimits } from "./types.js";
+import type { LimitName, LimitReading, TurnLimits } from "./types.js";
 
 interface Bucket {
   turnsTat: number;
@@ -8,6 +8,27 @@ interface Bucket {
   active: Map<string, number>;
   /** Turns admitted but not started yet: turn id → deadline (epoch ms). */
   queued: Map<string, number>;
+}
+
+/** Drops the places of `held` (turn id → deadline) whose deadline passed, and their turns' entries in `owners`. */
+function dropExpired(held: Map<string, number>, owners: Map<string, string>, now: number): void {
+  for (const [id, deadline] of held) {
+    if (deadline <= now) {
+      held.delete(id);
+      owners.delete(id);
+    }
+  }
+}
+
+/** Ms until the earliest deadline in `held` (0 when empty): when a place frees at the latest. */
+function earliestMs(held: Map<string, number>, now: number): number {
+  const first = Math.min(...held.values());
+  return Number.isFinite(first) ? Math.max(0, first - now) : 0;
+}
+
+/** Where a set of held places (concurrency slots, queued places) stands against its limit. */
+function heldReading(limit: number, held: Map<string, number>, now: number): LimitReading {
+  return { limit, remaining: Math.max(0, limit - held.size), resetMs: earliestMs(held, now) };
 }
 
 /** Embedded mode's limits: one process, so a map; same arithmetic and contract as the Redis adapter. */
@@ -21,18 +42,8 @@ export class InMemoryTurnLimits implements TurnLimits {
   async admit(req: AdmitRequest): Promise<Admission> {
     const now = this.now();
     const bucket = this.bucket(req.bucket);
-    for (const [id, deadline] of bucket.active) {
-      if (deadline <= now) {
-        bucket.active.delete(id);
-        this.slotOf.delete(id);
-      }
-    }
-    for (const [id, deadline] of bucket.queued) {
-      if (deadline <= now) {
-        bucket.queued.delete(id);
-        this.queuedOf.delete(id);
-      }
-    }
+    dropExpired(bucket.active, this.slotOf, now);
+    dropExpired(bucket.queued, this.queuedOf, now);
     const { turnsPerMinute, inputCharsPerMinute, maxConcurrent, maxQueued } = req.policy;
     const turns = turnsPerMinute !== undefined ? gcra(bucket.turnsTat, now, 1, turnsPerMinute) : undefined;
     const chars =
@@ -64,14 +75,12 @@ export class InMemoryTurnLimits implements TurnLimits {
       }
     }
     // A refused turn added nothing: the earliest deadline is the one its Retry-After waits for.
-    const first = Math.min(...bucket.active.values());
-    const firstQueued = Math.min(...bucket.queued.values());
     const retryAfterMs =
       exceeded === "turns"
         ? (turns?.retryAfterMs ?? 0)
         : exceeded === "input_chars"
           ? (chars?.retryAfterMs ?? 0)
-          : Math.min(Math.max(0, (exceeded === "queued" ? firstQueued : first) - now), CONCURRENCY_RETRY_CAP_MS);
+          : Math.min(earliestMs(exceeded === "queued" ? bucket.queued : bucket.active, now), CONCURRENCY_RETRY_CAP_MS);
     return admissionOf(
       {
         turns:
@@ -82,22 +91,8 @@ export class InMemoryTurnLimits implements TurnLimits {
           chars && inputCharsPerMinute !== undefined
             ? { limit: inputCharsPerMinute, remaining: chars.remaining, resetMs: chars.resetMs }
             : undefined,
-        concurrent:
-          maxConcurrent !== undefined
-            ? {
-                limit: maxConcurrent,
-                remaining: Math.max(0, maxConcurrent - bucket.active.size),
-                resetMs: Number.isFinite(first) ? Math.max(0, first - now) : 0,
-              }
-            : undefined,
-        queued:
-          maxQueued !== undefined
-            ? {
-                limit: maxQueued,
-                remaining: Math.max(0, maxQueued - bucket.queued.size),
-                resetMs: Number.isFinite(firstQueued) ? Math.max(0, firstQueued - now) : 0,
-              }
-            : undefined,
+        concurrent: maxConcurrent !== undefined ? heldReading(maxConcurrent, bucket.active, now) : undefined,
+        queued: maxQueued !== undefined ? heldReading(maxQueued, bucket.queued, now) : undefined,
       },
       exceeded,
       retryAfterMs,
