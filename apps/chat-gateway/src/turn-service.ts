@@ -134,6 +134,7 @@ export class TurnService {
     // A draining gateway starts nothing new: the client sends it again, and the load balancer picks another replica.
     if (!this.accepting) throw new ApiError(503, "not_ready", "this gateway is shutting down; send the request again");
     const now = Date.now();
+    const historyMaxBytes = turn.caller?.keyLimits?.history_max_bytes;
     const job: TurnJob = {
       v: 1,
       turn_id: newTurnId(),
@@ -146,6 +147,8 @@ export class TurnService {
       deadline_at: now + this.turnTimeoutMs,
       ...(turn.scope?.tenant !== undefined ? { tenant: turn.scope.tenant } : {}),
       ...(turn.scope?.subject !== undefined ? { subject: turn.scope.subject } : {}),
+      // Only from the caller's API key (API_KEYS_FILE), never from the request: the runner commits under it.
+      ...(historyMaxBytes !== undefined ? { history_max_bytes: historyMaxBytes } : {}),
     };
     await this.admission?.admit(
       job,

@@ -32,6 +32,21 @@ describe("createTurnExecutor", () => {
     expect(stored[1]?.content).toBe(tokenText(events));
   });
 
+  it("a job's history_max_bytes bounds its session's stored history instead of the store's HISTORY_MAX_BYTES", async () => {
+    const history = new InMemoryChatHistoryStore({ maxBytes: 1024 * 1024 });
+    const execute = offlineExecutor(history);
+    for (let i = 1; i <= 4; i++) {
+      const input = `question ${i} ${"q".repeat(3000)}`;
+      await runTurn(execute, job({ session_id: "bounded", input, history_max_bytes: 4096 }));
+      await runTurn(execute, job({ session_id: "store-bound", input }));
+    }
+    // ~3 KB a turn: 4 KiB holds the newest turn only; the store's 1 MiB holds all four.
+    const bounded = await history.getMessages("bounded");
+    expect(bounded.map((m) => m.getType())).toEqual(["human", "ai"]);
+    expect(String(bounded[0]?.content)).toMatch(/^question 4 /);
+    expect(await history.getMessages("store-bound")).toHaveLength(8);
+  });
+
   it("agent turns use the tools: tool_start/tool_end around the call, and the tool round-trip is committed", async () => {
     const history = new InMemoryChatHistoryStore();
     const execute = offlineExecutor(history, { tools: toolSource([listDirTool]) });

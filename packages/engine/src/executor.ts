@@ -55,6 +55,8 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     const wantsTools = job.options.tools ?? (job.mode === "agent" || deps.useToolsInChat);
     // The conversation is the caller's: the tenant (and subject) in the job scope the history key.
     const sessionKey = sessionKeyOf(job);
+    // The caller's API key may bound its sessions' bytes itself (history_max_bytes); else the store's own bound.
+    const commitOptions = job.history_max_bytes !== undefined ? { maxBytes: job.history_max_bytes } : undefined;
     // Both before the first token: the history read and the MCP tool list (which may reconnect) at once.
     // A stateless turn (the client sent the conversation) runs on it instead of the stored history.
     const [history, tools, journal] = await Promise.all([
@@ -91,10 +93,11 @@ export function createTurnExecutor(deps: TurnEngineDeps): TurnExecutor {
     } catch (err) {
       // Cancelled with `interrupt`: what the client saw becomes history, so the session's next turn sees it.
       const interrupted = job.messages === undefined ? interruptedTurn(job.input, seen.text, ctx.signal) : undefined;
-      if (interrupted !== undefined) await deps.history.commitTurn(sessionKey, job.turn_id, interrupted);
+      if (interrupted !== undefined) await deps.history.commitTurn(sessionKey, job.turn_id, interrupted, commitOptions);
       throw asTurnError(err);
     }
-    if (job.messages === undefined) await deps.history.commitTurn(sessionKey, job.turn_id, result.messages);
+    if (job.messages === undefined)
+      await deps.history.commitTurn(sessionKey, job.turn_id, result.messages, commitOptions);
     if (deps.usage) {
       // Metering never fails a turn the client already received.
       await bestEffort(

@@ -7,7 +7,7 @@ export {
   type HistoryOptions,
 } from "./options.js";
 export { InvalidHistoryKeyError } from "./errors.js";
-export type { ChatHistoryStore } from "./store.js";
+export type { ChatHistoryStore, CommitOptions } from "./store.js";
 export { InMemoryChatHistoryStore } from "./memory.js";
 export { RedisChatHistoryStore } from "./redis.js";
 export { SessionChatMessageHistory } from "./session-history.js";

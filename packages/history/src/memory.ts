@@ -3,6 +3,7 @@ import { entriesOverBytes } from "./bounds.js";
 import { decodeMessages } from "./codec.js";
 import { turnMarkerCap, validateSessionId, validateTurnId } from "./options.js";
 import { ChatHistoryStoreBase } from "./store-base.js";
+import type { CommitOptions } from "./store.js";
 
 interface SessionRecord {
   /** Encoded messages (JSON), so callers cannot mutate what is stored and both adapters share one codec. */
@@ -28,15 +29,21 @@ export class InMemoryChatHistoryStore extends ChatHistoryStoreBase {
     return record ? decodeMessages(record.entries.slice(-this.options.maxMessages)) : [];
   }
 
-  async commitTurn(sessionId: string, turnId: string, messages: BaseMessage[]): Promise<boolean> {
+  async commitTurn(
+    sessionId: string,
+    turnId: string,
+    messages: BaseMessage[],
+    options?: CommitOptions,
+  ): Promise<boolean> {
     const sid = validateSessionId(sessionId);
     const tid = validateTurnId(turnId);
+    const maxBytes = this.maxBytesOf(options);
     const encoded = this.encode(messages);
     // No await between the check and the write: atomic with respect to other calls in this process.
     const record = this.live(sid);
     if (record?.turns.has(tid)) return false;
     const target = record ?? this.create(sid);
-    this.push(target, encoded);
+    this.push(target, encoded, maxBytes);
     target.turns.add(tid);
     const markerCap = turnMarkerCap(this.options);
     for (const old of target.turns) {
@@ -58,14 +65,14 @@ export class InMemoryChatHistoryStore extends ChatHistoryStoreBase {
   async appendMessages(sessionId: string, messages: BaseMessage[]): Promise<void> {
     const sid = validateSessionId(sessionId);
     const encoded = this.encode(messages);
-    this.push(this.live(sid) ?? this.create(sid), encoded);
+    this.push(this.live(sid) ?? this.create(sid), encoded, this.options.maxBytes);
   }
 
-  private push(record: SessionRecord, encoded: string[]): void {
+  private push(record: SessionRecord, encoded: string[], maxBytes: number): void {
     record.entries.push(...encoded);
     const excess = record.entries.length - this.options.maxMessages;
     if (excess > 0) record.entries.splice(0, excess);
-    const over = entriesOverBytes(record.entries, this.options.maxBytes);
+    const over = entriesOverBytes(record.entries, maxBytes);
     if (over > 0) record.entries.splice(0, over);
     const now = Date.now();
     record.expiresAt = this.options.ttlSeconds > 0 ? now + this.options.ttlSeconds * 1000 : undefined;

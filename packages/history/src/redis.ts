@@ -4,6 +4,7 @@ import { TURN_START_PREFIX } from "./bounds.js";
 import { decodeMessages } from "./codec.js";
 import { turnMarkerCap, validateSessionId, validateTurnId, type HistoryOptions } from "./options.js";
 import { ChatHistoryStoreBase } from "./store-base.js";
+import type { CommitOptions } from "./store.js";
 
 /** RPUSH of ARGV[from..] (in slices of 1,000: Lua's unpack has a stack limit), then the cap. */
 const PUSH_AND_TRIM_LUA = `
@@ -132,11 +133,17 @@ export class RedisChatHistoryStore extends ChatHistoryStoreBase {
     return decodeMessages(entries);
   }
 
-  async commitTurn(sessionId: string, turnId: string, messages: BaseMessage[]): Promise<boolean> {
+  async commitTurn(
+    sessionId: string,
+    turnId: string,
+    messages: BaseMessage[],
+    options?: CommitOptions,
+  ): Promise<boolean> {
     const listKey = this.listKey(sessionId);
     const tid = validateTurnId(turnId);
+    const maxBytes = this.maxBytesOf(options);
     const encoded = this.encode(messages);
-    const { maxMessages, ttlSeconds, maxBytes } = this.options;
+    const { maxMessages, ttlSeconds } = this.options;
     const result = await this.scripts.acbHistoryCommitTurn(
       listKey,
       `${listKey}:turns`,

@@ -12,6 +12,8 @@ export const DEFAULT_HISTORY_TTL_SECONDS = 7 * 24 * 3600;
 /** Bytes kept per session (oldest whole turns dropped first) and per stored tool result (HISTORY_MAX_BYTES, HISTORY_MAX_TOOL_RESULT_BYTES). */
 export const DEFAULT_HISTORY_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_HISTORY_MAX_TOOL_RESULT_BYTES = 8 * 1024;
+/** The largest byte bound a session may be given (HISTORY_MAX_BYTES, and an API key's `history_max_bytes`). */
+export const HISTORY_MAX_BYTES_LIMIT = 512 * 1024 * 1024;
 
 /** A turn's event log: how long it stays readable after `done`, and its approximate cap (TURN_EVENTS_RETENTION_MS, TURN_EVENTS_MAXLEN). */
 export const DEFAULT_TURN_EVENTS_RETENTION_MS = 10 * 60_000;

@@ -73,6 +73,13 @@ describe("events, jobs and errors", () => {
     expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, mode: "shell" }).success).toBe(false);
   });
 
+  it("a turn job's history_max_bytes is a byte count no larger than HISTORY_MAX_BYTES allows", () => {
+    for (const history_max_bytes of [0, 1, 4096, 512 * 1024 * 1024])
+      expect(TurnJob.parse({ ...WIRE_TURN_JOB, history_max_bytes }).history_max_bytes).toBe(history_max_bytes);
+    for (const history_max_bytes of [-1, 1.5, 512 * 1024 * 1024 + 1, "4096", null])
+      expect(TurnJob.safeParse({ ...WIRE_TURN_JOB, history_max_bytes }).success).toBe(false);
+  });
+
   it("a turn job's trace accepts a W3C traceparent and refuses anything else", () => {
     expect(
       TurnJob.safeParse({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ModelName, SessionId, Temperature, UserInput } from "./chat.js";
 import { Subject, Tenant } from "./scope.js";
 import { Conversation } from "./conversation.js";
+import { HISTORY_MAX_BYTES_LIMIT } from "./defaults.js";
 
 export const TURN_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 export const TurnId = z.string().regex(TURN_ID_PATTERN, { error: "is not a valid turn id" });
@@ -41,6 +42,12 @@ export const TurnJob = z.object({
    * The executor runs on it instead of the session's stored history and commits nothing.
    */
   messages: Conversation.optional(),
+  /**
+   * The caller's API key's own bound on the session's history bytes (its `history_max_bytes` in API_KEYS_FILE),
+   * used instead of HISTORY_MAX_BYTES when this turn is committed; 0 = none. Set by the gateway from the key
+   * file only, never from a request body. Absent = the runner's HISTORY_MAX_BYTES.
+   */
+  history_max_bytes: z.number().int().nonnegative().max(HISTORY_MAX_BYTES_LIMIT).optional(),
   /** W3C trace context of the gateway's span (set only when tracing is on), so the runner's spans join its trace. */
   trace: z
     .object({

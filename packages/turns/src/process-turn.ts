@@ -44,8 +44,9 @@ export interface ProcessTurnDeps {
   /**
    * The tenant's concurrency slots: the turn's is released once its `done` is in the log (whatever the outcome). Not
    * when processing throws (a shutdown, a lost runner): the turn is not over, its slot frees itself at the deadline.
+   * The turn's queued place (an API key's max_queued_turns) is given up as processing starts.
    */
-  readonly limits?: Pick<TurnLimits, "release">;
+  readonly limits?: Pick<TurnLimits, "release" | "started">;
 }
 
 export type TurnOutcome = "completed" | "failed" | "already_finished";
@@ -70,11 +71,19 @@ async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutco
   const { eventLog } = deps;
   const controller = new AbortController();
   const observed = deps.observer?.started(job);
-  // Both round trips at once: they sit on every turn's time to first token. A new turn's log is empty, so reading
-  // it whole costs what reading one entry would; a redelivered turn needs all of it anyway.
+  // These round trips at once: they sit on every turn's time to first token. A new turn's log is empty, so reading
+  // it whole costs what reading one entry would; a redelivered turn needs all of it anyway. The turn stops counting
+  // as queued (an API key's max_queued_turns) before its model is called.
   const [events, unwatch] = await Promise.all([
     eventLog.read(job.turn_id, "0"),
     deps.canceller?.watch(job.turn_id, (mode) => controller.abort(new TurnCancelledError(mode))),
+    deps.limits !== undefined
+      ? bestEffort(
+          deps.limits.started(job.turn_id),
+          (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
+          "giving up the turn's queued place",
+        )
+      : undefined,
   ]);
   let takeover: TurnTakeover | undefined;
   if (events.length > 0) {

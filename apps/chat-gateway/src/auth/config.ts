@@ -1,4 +1,4 @@
-import { envInt, envString, envUrl, Tenant, type ParsedEnv } from "@acb/schemas";
+import { envInt, envString, envUrl, HISTORY_MAX_BYTES_LIMIT, Tenant, type ParsedEnv } from "@acb/schemas";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
@@ -31,13 +31,13 @@ export type SecurityEnv = z.infer<typeof SecurityEnv>;
 
 export type AuthMode = "none" | "api_key" | "jwt";
 
-/** Per-key limits from API_KEYS_FILE, kept for the limits feature (not enforced here). */
+/** Per-key limits from API_KEYS_FILE (enforced by TurnAdmission, and history_max_bytes by the runner through the job). */
 export const ApiKeyLimits = z.strictObject({
   rate_limit_turns_per_minute: z.number().int().positive().optional(),
   max_concurrent_turns: z.number().int().positive().optional(),
   max_queued_turns: z.number().int().positive().optional(),
   allowed_models: z.array(z.string().min(1)).optional(),
-  history_max_bytes: z.number().int().positive().optional(),
+  history_max_bytes: z.number().int().positive().max(HISTORY_MAX_BYTES_LIMIT).optional(),
 });
 export type ApiKeyLimits = z.infer<typeof ApiKeyLimits>;
 
@@ -58,7 +58,9 @@ const ApiKeyFileEntry = z
     limits: ApiKeyLimits.optional(),
   })
   .refine((e) => (e.key === undefined) !== (e.sha256 === undefined), { error: "needs exactly one of key or sha256" });
-const ApiKeyFile = z.union([z.array(ApiKeyFileEntry), z.strictObject({ keys: z.array(ApiKeyFileEntry) })]);
+/** A bare list, or `{keys: [...]}`. Chosen by the file's shape (not a z.union), so an error names the entry's field. */
+const ApiKeyList = z.array(ApiKeyFileEntry);
+const ApiKeyFileObject = z.strictObject({ keys: ApiKeyList });
 
 /** One accepted API key. Only its SHA-256 is kept in memory. */
 export interface ApiKeyEntry {
@@ -140,13 +142,15 @@ function parseApiKeysFile(path: string): Result<ApiKeyEntry[]> {
   } catch {
     return fail("API_KEYS_FILE is not valid JSON");
   }
-  const parsed = ApiKeyFile.safeParse(json);
+  const parsed = Array.isArray(json)
+    ? ApiKeyList.safeParse(json)
+    : ApiKeyFileObject.transform((file) => file.keys).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     // Name the place and the rule, never the value (it may be a key).
     return fail(`API_KEYS_FILE ${issue?.path.map(String).join(".") || "(file)"} ${issue?.message ?? "is invalid"}`);
   }
-  const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.keys;
+  const list = parsed.data;
   return {
     ok: true,
     value: list.map((e) => ({

@@ -1,5 +1,5 @@
 import type { TurnJob } from "@acb/schemas";
-import type { LimitPolicy, LimitState, TurnLimits } from "@acb/turns";
+import type { LimitName, LimitPolicy, LimitState, TurnLimits } from "@acb/turns";
 import type { Context } from "hono";
 import type { ApiKeyLimits } from "../auth/config.js";
 import { ApiError } from "../http/errors.js";
@@ -23,13 +23,22 @@ export function callerOf(c: Context): Caller {
 /**
  * Why a request was refused before its turn ran: the `reason` label of `acb_rejections_total` (a closed set, so the
  * metric's cardinality stays bounded). `input_chars` covers both one input over the per-minute budget (413) and the
- * budget spent (429); `backlog_full` is the WebSocket's own per-socket bound (routes/ws.ts).
+ * budget spent (429); `queued_turns` is an API key's own max_queued_turns (429; `queue_full` is the global 503);
+ * `backlog_full` is the WebSocket's own per-socket bound (routes/ws.ts).
  */
 export type RejectionReason =
-  "model_not_allowed" | "input_chars" | "queue_full" | "rate_limited" | "concurrency" | "backlog_full";
+  "model_not_allowed" | "input_chars" | "queue_full" | "rate_limited" | "concurrency" | "queued_turns" | "backlog_full";
 
 /** Told of every refusal (the gateway counts them); a no-op by default. */
 export type OnReject = (reason: RejectionReason) => void;
+
+/** The reason counted and the words of the 429 for each limit that can refuse a turn. */
+const REFUSALS: Record<LimitName, { reason: RejectionReason; what: string }> = {
+  turns: { reason: "rate_limited", what: "turns per minute" },
+  input_chars: { reason: "input_chars", what: "input characters per minute" },
+  concurrent: { reason: "concurrency", what: "turns running at once" },
+  queued: { reason: "queued_turns", what: "turns waiting for a runner" },
+};
 
 /** How long a client should wait before a full queue has room again (a guess: turns take seconds). */
 const QUEUE_FULL_RETRY_S = 5;
@@ -44,7 +53,11 @@ export function rateLimitHeaders(states: readonly LimitState[]): Record<string, 
   if (states.length === 0) return {};
   const policy = states
     .map((s) =>
-      s.name === "concurrent" ? `"concurrent";q=${s.limit};qu="concurrent-requests"` : `"${s.name}";q=${s.limit};w=60`,
+      s.name === "concurrent"
+        ? `"concurrent";q=${s.limit};qu="concurrent-requests"`
+        : s.name === "queued"
+          ? `"queued";q=${s.limit}`
+          : `"${s.name}";q=${s.limit};w=60`,
     )
     .join(", ");
   const current = states.map((s) => `"${s.name}";r=${s.remaining};t=${Math.ceil(s.resetMs / 1000)}`).join(", ");
@@ -53,7 +66,7 @@ export function rateLimitHeaders(states: readonly LimitState[]): Record<string, 
 
 /**
  * The gateway's gate in front of the queue, in order: the model is allowed (400), the queue has room (503),
- * the caller's limits have room (429). A refusal is an ApiError carrying its headers; nothing is consumed.
+ * the caller's limits have room (429: rates, turns running, and an API key's turns waiting). A refusal is an ApiError carrying its headers; nothing is consumed.
  */
 export class TurnAdmission {
   constructor(
@@ -90,7 +103,8 @@ export class TurnAdmission {
     if (
       policy.turnsPerMinute === undefined &&
       policy.inputCharsPerMinute === undefined &&
-      policy.maxConcurrent === undefined
+      policy.maxConcurrent === undefined &&
+      policy.maxQueued === undefined
     )
       return [];
     const admission = await this.limits.admit({
@@ -101,19 +115,9 @@ export class TurnAdmission {
       policy,
     });
     if (admission.admitted) return admission.states;
-    this.onReject(
-      admission.exceeded === "turns"
-        ? "rate_limited"
-        : admission.exceeded === "input_chars"
-          ? "input_chars"
-          : "concurrency",
-    );
-    const what =
-      admission.exceeded === "turns"
-        ? "turns per minute"
-        : admission.exceeded === "input_chars"
-          ? "input characters per minute"
-          : "turns running at once";
+    const refusal = REFUSALS[admission.exceeded];
+    this.onReject(refusal.reason);
+    const what = refusal.what;
     throw new ApiError(429, "rate_limited", `rate limit reached: ${what}`, undefined, {
       "Retry-After": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))),
       ...rateLimitHeaders(admission.states),
@@ -131,10 +135,13 @@ export class TurnAdmission {
     const turnsPerMinute = key.rate_limit_turns_per_minute ?? this.config.policy.turnsPerMinute;
     const maxConcurrent = key.max_concurrent_turns ?? this.config.policy.maxConcurrent;
     const inputCharsPerMinute = this.config.policy.inputCharsPerMinute;
+    // The key's own cap on its waiting turns; there is no global per-caller one (MAX_QUEUED_TURNS is over everyone).
+    const maxQueued = key.max_queued_turns;
     return {
       ...(turnsPerMinute !== undefined ? { turnsPerMinute } : {}),
       ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
       ...(inputCharsPerMinute !== undefined ? { inputCharsPerMinute } : {}),
+      ...(maxQueued !== undefined ? { maxQueued } : {}),
     };
   }
 }

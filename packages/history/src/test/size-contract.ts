@@ -79,6 +79,57 @@ export function describeHistorySizeContract(name: string, makeStore: MakeStore):
       expect(kept.at(-1)?.content).toBe("the file 5 is long");
     });
 
+    it("bounds a session by a commit's own maxBytes instead of the store's, both ways", async () => {
+      const store = await makeStore({ maxBytes: 16 * 1024 });
+      const small = sid("own-small");
+      const large = sid("own-large");
+      const plain = sid("own-plain");
+      const bigTurn = (i: number): BaseMessage[] => [
+        new HumanMessage(`q${i} ${"y".repeat(2000)}`),
+        new AIMessage(`a${i} ${"z".repeat(2000)}`),
+      ];
+      for (let i = 1; i <= 12; i++) {
+        await store.commitTurn(small, `turn-000${i}`, bigTurn(i), { maxBytes: 6 * 1024 });
+        await store.commitTurn(large, `turn-000${i}`, bigTurn(i), { maxBytes: 64 * 1024 });
+        await store.commitTurn(plain, `turn-000${i}`, bigTurn(i));
+      }
+      const [keptSmall, keptLarge, keptPlain] = await Promise.all([
+        store.getMessages(small),
+        store.getMessages(large),
+        store.getMessages(plain),
+      ]);
+      // ~4 KB a turn: one fits in 6 KiB, three in 16 KiB (the store's), all twelve in 64 KiB.
+      expect(keptSmall).toHaveLength(2);
+      expect(String(keptSmall[0]?.content)).toMatch(/^q12 /);
+      expect(keptPlain).toHaveLength(6);
+      expect(String(keptPlain[0]?.content)).toMatch(/^q10 /);
+      expect(keptLarge).toHaveLength(24);
+      expect(String(keptLarge[0]?.content)).toMatch(/^q1 /);
+    });
+
+    it("an own maxBytes of 0 bounds nothing; a negative or fractional one is refused and writes nothing", async () => {
+      const store = await makeStore({ maxBytes: 4 * 1024 });
+      const s = sid("own-zero");
+      for (let i = 1; i <= 4; i++)
+        await store.commitTurn(
+          s,
+          `turn-000${i}`,
+          [new HumanMessage(`q${i} ${"y".repeat(3000)}`), new AIMessage(`a${i}`)],
+          {
+            maxBytes: 0,
+          },
+        );
+      expect(await store.getMessages(s)).toHaveLength(8);
+      for (const maxBytes of [-1, 1.5, Number.NaN]) {
+        await expect(store.commitTurn(s, "turn-bad-0001", [new HumanMessage("x")], { maxBytes })).rejects.toThrow(
+          RangeError,
+        );
+      }
+      expect(await store.getMessages(s)).toHaveLength(8);
+      // The refused turn id was not recorded: a valid commit of it still appends.
+      expect(await store.commitTurn(s, "turn-bad-0001", [new HumanMessage("x")])).toBe(true);
+    });
+
     it("keeps the newest turn even when it alone is larger than maxBytes", async () => {
       const store = await makeStore({ maxBytes: 1024, maxToolResultBytes: 8 * 1024 });
       const s = sid("newest");

@@ -33,15 +33,19 @@ describe("TurnLimits specifics", () => {
       turnId,
       deadlineAt: Date.now() + 30_000,
       inputChars: 1,
-      policy: { turnsPerMinute: 2, maxConcurrent: 1 },
+      policy: { turnsPerMinute: 2, maxConcurrent: 1, maxQueued: 1 },
     });
     const keys = limits.bucketKeys("t.{evil}:name");
+    expect(keys.queued).toMatch(/^acb:limits:\{[A-Za-z0-9_-]{22}\}:queued$/);
+    expect(await r.pttl(keys.queued)).toBeGreaterThan(20_000);
+    expect(await r.get(limits.queuedPlaceKey(turnId))).toBe(keys.queued);
     expect(keys.rate).toMatch(/^acb:limits:\{[A-Za-z0-9_-]{22}\}:rate$/);
     expect(await r.pttl(keys.rate)).toBeGreaterThan(0);
     expect(await r.pttl(keys.active)).toBeGreaterThan(20_000);
     expect(await r.get(limits.slotKey(turnId))).toBe(keys.active);
     await limits.release(turnId);
     expect(await r.zcard(keys.active)).toBe(0);
-    expect(await r.exists(limits.slotKey(turnId))).toBe(0);
+    expect(await r.zcard(keys.queued)).toBe(0);
+    expect(await r.exists(limits.slotKey(turnId), limits.queuedPlaceKey(turnId))).toBe(0);
   });
 });

@@ -12,16 +12,22 @@ export interface LimitPolicy {
   readonly inputCharsPerMinute?: number;
   /** MAX_CONCURRENT_TURNS_PER_TENANT; undefined = unlimited. */
   readonly maxConcurrent?: number;
+  /**
+   * An API key's `max_queued_turns`: its turns admitted but not yet started by a runner (in the queue, or behind
+   * their session's running turn). A turn leaves this count when a runner starts it (`started`), when it is
+   * released, or at its deadline. Undefined = unlimited.
+   */
+  readonly maxQueued?: number;
 }
 
-export type LimitName = "turns" | "input_chars" | "concurrent";
+export type LimitName = "turns" | "input_chars" | "concurrent" | "queued";
 
 /** Where one limit stands after an admission (for the RateLimit header). */
 export interface LimitState {
   readonly name: LimitName;
   readonly limit: number;
   readonly remaining: number;
-  /** Rates: ms until the whole quota is available again; concurrency: ms until the earliest slot's deadline. */
+  /** Rates: ms until the whole quota is available again; concurrency and queued: ms until the earliest deadline. */
   readonly resetMs: number;
 }
 
@@ -47,18 +53,20 @@ export type Admission =
 export interface TurnLimits {
   /** Admits the turn against every limit of its policy at once, or refuses it consuming nothing. */
   admit(request: AdmitRequest): Promise<Admission>;
-  /** Frees the turn's concurrency slot (its `done` was appended). Unknown or already released: nothing. */
+  /** Frees the turn's concurrency slot and its queued place (its `done` was appended). Unknown or already released: nothing. */
   release(turnId: string): Promise<void>;
+  /** A runner started the turn: it no longer counts as queued (its concurrency slot stays). Unknown: nothing. */
+  started(turnId: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** What an adapter measured for one configured limit (absent: the policy sets no such limit). */
 export type LimitReading = Omit<LimitState, "name">;
 
-const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent"];
+const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent", "queued"];
 
 /**
- * The answer of both adapters: one state per configured limit (turns, input_chars, concurrent: the order of the
+ * The answer of both adapters: one state per configured limit (turns, input_chars, concurrent, queued: the order of the
  * RateLimit header), and when a limit refused the turn, which one and when to retry.
  */
 export function admissionOf(
@@ -82,7 +90,10 @@ export function exceededLimit(reply: string): LimitName | undefined {
 
 /** The window every per-minute quota is spread over. */
 export const RATE_WINDOW_MS = 60_000;
-/** Retry-After for a full concurrency limit: a slot frees when any turn ends, at the latest at its deadline. */
+/**
+ * Retry-After for a full concurrency or queued limit: a slot frees when any turn ends (a queued place when any
+ * turn starts), at the latest at its deadline.
+ */
 export const CONCURRENCY_RETRY_CAP_MS = 5_000;
 
 /**

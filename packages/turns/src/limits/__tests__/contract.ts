@@ -74,6 +74,51 @@ export function describeTurnLimitsContract(name: string, make: () => Promise<Tur
       expect(after.states.find((s) => s.name === "turns")?.remaining).toBe(7);
     });
 
+    it("queued: a turn holds a queued place until started or released; a refusal consumes nothing", async () => {
+      const b = bucket();
+      const policy = { maxQueued: 2, turnsPerMinute: 10 };
+      const [one, two, three, four] = [newTurnId(), newTurnId(), newTurnId(), newTurnId()];
+      expect((await limits().admit(request(b, policy, { turnId: one }))).admitted).toBe(true);
+      const second = await limits().admit(request(b, policy, { turnId: two }));
+      expect(second.states.find((s) => s.name === "queued")).toMatchObject({ limit: 2, remaining: 0 });
+      const refused = await limits().admit(request(b, policy, { turnId: three }));
+      expect(refused).toMatchObject({ admitted: false, exceeded: "queued" });
+      if (!refused.admitted) expect(refused.retryAfterMs).toBeLessThanOrEqual(5_000);
+      // Another bucket has its own places.
+      expect((await limits().admit(request(bucket(), policy))).admitted).toBe(true);
+      await limits().started(one);
+      await limits().started(one);
+      await limits().started(newTurnId());
+      expect((await limits().admit(request(b, policy, { turnId: three }))).admitted).toBe(true);
+      expect((await limits().admit(request(b, policy, { turnId: four }))).admitted).toBe(false);
+      // A turn that ends without being started (its job vanished, it was cancelled while queued) frees its place.
+      await limits().release(two);
+      const after = await limits().admit(request(b, policy, { turnId: four }));
+      expect(after.admitted).toBe(true);
+      // 4 admitted, 2 refused: the refusals left the turn quota alone (10 - 4 = 6).
+      expect(after.states.find((s) => s.name === "turns")?.remaining).toBe(6);
+    });
+
+    it("queued: a started turn keeps its concurrency slot until released", async () => {
+      const b = bucket();
+      const policy = { maxConcurrent: 1, maxQueued: 1 };
+      const one = newTurnId();
+      expect((await limits().admit(request(b, policy, { turnId: one }))).admitted).toBe(true);
+      await limits().started(one);
+      expect(await limits().admit(request(b, policy))).toMatchObject({ admitted: false, exceeded: "concurrent" });
+      await limits().release(one);
+      expect((await limits().admit(request(b, policy))).admitted).toBe(true);
+    });
+
+    it("a queued place frees itself when its turn's deadline passes", async () => {
+      const b = bucket();
+      const policy = { maxQueued: 1 };
+      expect((await limits().admit(request(b, policy, { deadlineAt: Date.now() + 150 }))).admitted).toBe(true);
+      expect((await limits().admit(request(b, policy))).admitted).toBe(false);
+      await sleep(400);
+      expect((await limits().admit(request(b, policy))).admitted).toBe(true);
+    });
+
     it("a slot frees itself when its turn's deadline passes (a crashed gateway or runner leaks nothing)", async () => {
       const b = bucket();
       const policy = { maxConcurrent: 1 };
