@@ -105,7 +105,7 @@ const limitErrors = (shape: ErrorShape): Json => ({
   "429": {
     ...json(
       shape,
-      "A limit of the caller is reached: turns per minute, input characters per minute or turns at once (see the README, Limits)",
+      "A limit of the caller is reached: turns per minute, input characters per minute, turns at once, or an API key's turns waiting (see the README, Limits)",
     ),
     headers: {
       "Retry-After": RETRY_AFTER,

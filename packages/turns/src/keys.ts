@@ -12,6 +12,8 @@ export interface TurnKeys {
   readonly cancelLive: string;
   /** The limits' concurrency slot the turn holds (limits/). */
   readonly slot: string;
+  /** The limits' queued place the turn holds until a runner starts it (limits/). */
+  readonly queued: string;
   /** The steps the turn completed (model responses, tool results), for a runner that takes it over (journal/). */
   readonly journal: string;
   /** The scope (tenant, subject) that started the turn (owners/). */
@@ -29,6 +31,7 @@ export function turnKeys(prefix: string, turnId: string): TurnKeys {
     cancelled: `${base}:cancelled`,
     cancelLive: `${base}:cancel`,
     slot: `${base}:slot`,
+    queued: `${base}:queued`,
     journal: `${base}:journal`,
     owner: `${base}:owner`,
     session: `${base}:session`,

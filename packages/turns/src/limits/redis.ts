@@ -48,7 +48,7 @@ export class RedisTurnLimits implements TurnLimits {
 
   /** Where the turn's queued place is (the bucket's queued ZSET), while it has one. */
   queuedPlaceKey(turnId: string): string {
-    return `${this.prefix}turn:{${turnId}}:queued`;
+    return turnKeys(this.prefix, turnId).queued;
   }
 
   async admit(req: AdmitRequest): Promise<Admission> {
