@@ -282,7 +282,14 @@ export class TurnService {
     const sessionKey = await this.sessions?.sessionOf(turnId);
     const withdrawn = sessionKey !== undefined ? await this.sessions?.withdraw(sessionKey, turnId) : undefined;
     if (withdrawn !== undefined) {
-      // Off the line: no runner will ever take it, so its clients hear the end from here.
+      // Off the line: no runner will ever take it, so its clients hear the end from here, and what it held of the
+      // caller's limits (a concurrency slot, a queued place) is given back now rather than at its deadline.
+      if (this.admission !== undefined)
+        await bestEffort(
+          this.admission.release(turnId),
+          this.log.child({ turn_id: turnId }),
+          "freeing a withdrawn turn's limits",
+        );
       const ended = await this.eventLog.append(turnId, {
         event: "error",
         data: "the turn was cancelled",

@@ -117,7 +117,7 @@ describe("API_KEYS_FILE limits.max_queued_turns (embedded, one turn at a time)",
 
   it("a key's turns waiting for a runner past its max_queued_turns are 429; another key's are not", async () => {
     // Another key's slow turn holds the one worker: what follows waits.
-    const running = await send(PLAIN, "q-plain-1", "slow:150");
+    const running = await send(PLAIN, "q-plain-1", "slow:500");
     expect(running.status).toBe(200);
     const waiting = await send(QUEUE_ONE, "q-one-1", "hi");
     expect(waiting.status).toBe(200);
@@ -135,15 +135,34 @@ describe("API_KEYS_FILE limits.max_queued_turns (embedded, one turn at a time)",
   });
 
   it("a turn gives its queued place up when it starts running, not when it ends", async () => {
-    const running = await send(QUEUE_ONE, "q-run-1", "slow:200 first");
+    const running = await send(QUEUE_ONE, "q-run-1", "slow:500 first");
     expect(running.status).toBe(200);
     // The model has it: the turn started, so it waits no more.
     await expect
-      .poll(() => busy.upstream.requests.some((r) => r.body.messages.at(-1)?.content === "slow:200 first"))
+      .poll(() => busy.upstream.requests.some((r) => r.body.messages.at(-1)?.content === "slow:500 first"))
       .toBe(true);
     const waiting = await send(QUEUE_ONE, "q-run-2", "behind it");
     expect(waiting.status).toBe(200);
     expect((await send(QUEUE_ONE, "q-run-3", "one too many")).status).toBe(429);
     for (const r of [running, waiting]) expect((await sseEvents(r)).at(-1)?.event).toBe("done");
+  });
+
+  it("a turn cancelled while it waits behind its session's running turn gives its queued place up", async () => {
+    const running = await send(QUEUE_ONE, "q-cancel", "slow:500 ahead");
+    await expect
+      .poll(() => busy.upstream.requests.some((r) => r.body.messages.at(-1)?.content === "slow:500 ahead"))
+      .toBe(true);
+    const behind = await send(QUEUE_ONE, "q-cancel", "behind it");
+    expect(behind.status).toBe(200);
+    const cancelled = await busy.gw.app.request(`/v1/turns/${behind.headers.get("x-turn-id") ?? ""}/cancel`, {
+      method: "POST",
+      headers: as(QUEUE_ONE),
+    });
+    expect(cancelled.status).toBe(202);
+    expect((await sseEvents(behind)).map((e) => e.event)).toEqual(["error", "done"]);
+    // it will never run: its place is free at once, not at its deadline
+    const next = await send(QUEUE_ONE, "q-cancel-2", "next");
+    expect(next.status).toBe(200);
+    for (const r of [running, next]) expect((await sseEvents(r)).at(-1)?.event).toBe("done");
   });
 });

@@ -71,9 +71,11 @@ export class RedisTurnLimits implements TurnLimits {
       );
     // Remembered before the turn is enqueued (the caller enqueues after admit), so a runner always finds them.
     const keep = Math.max(1, req.deadlineAt - Date.now() + 60_000);
-    if (exceeded === "" && maxConcurrent > 0) await this.redis.set(this.slotKey(req.turnId), keys.active, "PX", keep);
-    if (exceeded === "" && maxQueued > 0)
-      await this.redis.set(this.queuedPlaceKey(req.turnId), keys.queued, "PX", keep);
+    if (exceeded === "")
+      await Promise.all([
+        maxConcurrent > 0 ? this.redis.set(this.slotKey(req.turnId), keys.active, "PX", keep) : undefined,
+        maxQueued > 0 ? this.redis.set(this.queuedPlaceKey(req.turnId), keys.queued, "PX", keep) : undefined,
+      ]);
     return admissionOf(
       {
         turns:
