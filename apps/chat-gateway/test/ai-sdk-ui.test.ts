@@ -123,14 +123,21 @@ describe("AI SDK UI message stream v1", () => {
       body: JSON.stringify({ id: chatId, messages: [userMessage("go")], trigger: "submit-message" }),
     });
     expect(post.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
-    // Read until the first frame with an id, then hang up and resume after it.
+    // Read until a whole frame with an id arrived, then hang up and resume after the last such frame (one read can
+    // bring several frames, and end inside one).
     const reader = post.body!.getReader();
+    const decoder = new TextDecoder();
     let text = "";
+    let seen: string[] = [];
     let lastId: string | undefined;
     while (lastId === undefined) {
       const { value } = await reader.read();
-      text += new TextDecoder().decode(value);
-      lastId = /^id: (.+)$/m.exec(text)?.[1];
+      text += decoder.decode(value, { stream: true });
+      const frames = text.slice(0, text.lastIndexOf("\n\n") + 1).split(/\n\n/);
+      const last = frames.findLastIndex((f) => /^id: /m.test(f));
+      if (last === -1) continue;
+      seen = frames.slice(0, last + 1);
+      lastId = /^id: (.+)$/m.exec(seen[last] ?? "")?.[1];
     }
     await reader.cancel();
     const resumed = await fetch(`${stack.gw.url}/v1/ui/chat/${chatId}/stream`, {
@@ -139,10 +146,7 @@ describe("AI SDK UI message stream v1", () => {
     const rest = await resumed.text();
     expect(rest).not.toContain('"type":"start"');
     expect(rest.trimEnd().endsWith("data: [DONE]")).toBe(true);
-    const deltas = [
-      ...text.split(/\n\n/).filter((f) => /^id: /m.test(f) || f.includes("text-delta")),
-      ...rest.split(/\n\n/),
-    ]
+    const deltas = [...seen, ...rest.split(/\n\n/)]
       .flatMap((f) => /data: (\{.*\})/.exec(f)?.[1] ?? [])
       .map((d) => JSON.parse(d) as { type: string; delta?: string })
       .filter((d) => d.type === "text-delta")
