@@ -8,6 +8,13 @@ import { z } from "zod";
 import { SecurityEnv, securityConfigFromEnv, type SecurityConfig } from "./auth/config.js";
 import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/config.js";
 
+/**
+ * Distributed mode: how long the gateway waits for Redis to answer one command before the request gets 503 +
+ * Retry-After. Short, because a client should hear "try again" rather than hang; longer for a Redis far away or a
+ * deployment that takes bursts of hundreds of turns on small machines.
+ */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_500;
+
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),
   HOST: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).default("127.0.0.1")),
@@ -21,6 +28,7 @@ const GatewayEnv = z.object({
   EMBEDDED_CONCURRENCY: envInt(256, 1, 10_000),
   WATCHDOG_GRACE_MS: envInt(10_000, 0, 3_600_000),
   GATEWAY_DRAIN_MS: envInt(5_000, 0, 600_000),
+  REDIS_COMMAND_TIMEOUT_MS: envInt(DEFAULT_REDIS_COMMAND_TIMEOUT_MS, 100, 60_000),
   PLAYGROUND: envBool(true),
   DOCS_DATA_DIR: envString(),
   ...SecurityEnv.shape,
@@ -42,6 +50,8 @@ export interface GatewayConfig extends TurnAppConfig {
   readonly watchdogGraceMs: number;
   /** Distributed mode, on SIGTERM: how long open streams may still finish before they are told to reconnect elsewhere. */
   readonly drainMs: number;
+  /** Distributed mode: REDIS_COMMAND_TIMEOUT_MS, a Redis command not answered by then fails (the request: 503). */
+  readonly redisCommandTimeoutMs: number;
   /** Explicit MCP servers (MCP_SERVERS / MCP_SERVER_URL / MCP_TRANSPORT); undefined = none given. */
   readonly mcpServers: Record<string, McpServerConfig> | undefined;
   /** FILES_ROOT for the file server embedded mode attaches over stdio when no MCP server is configured. */
@@ -87,6 +97,7 @@ export function loadGatewayConfig(env: Env): ParsedEnv<GatewayConfig> {
       embeddedConcurrency: e.EMBEDDED_CONCURRENCY,
       watchdogGraceMs: e.WATCHDOG_GRACE_MS,
       drainMs: e.GATEWAY_DRAIN_MS,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       mcpServers,
       filesRoot: e.FILES_ROOT,
       docsDataDir: e.DOCS_DATA_DIR,

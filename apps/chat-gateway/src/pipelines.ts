@@ -49,12 +49,13 @@ export function distributedPipeline(
   const connect = (): RedisClient => {
     // Fail fast, never hang: the gateway only enqueues (BullMQ's Queue does not need maxRetriesPerRequest: null, its
     // Worker does), so a command while Redis is down fails at once instead of waiting in ioredis' offline queue, and
-    // one that Redis does not answer gives up after 1.5 s. Requests then get 503 + Retry-After (availability.ts).
+    // one that Redis does not answer gives up after REDIS_COMMAND_TIMEOUT_MS (1.5 s by default). Requests then get
+    // 503 + Retry-After (availability.ts).
     // The same options on a Redis Cluster (redis-connection.ts applies them to every node).
     const r = connectRedis(target, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
-      commandTimeout: 1_500,
+      commandTimeout: config.redisCommandTimeoutMs,
       connectionName: `acb-gateway:${process.pid}`,
     });
     redisState.watchClient(r);

@@ -1,7 +1,7 @@
-import { freePort, readSse, startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import { freePort, readSse, startRedis, startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../src/config.js";
-import { json, NO_TOOL_SERVERS, refusedStart, startGateway, startInProcessGateway } from "./harness.js";
+import { gatewayFromEnv, json, NO_TOOL_SERVERS, refusedStart, startGateway, startInProcessGateway } from "./harness.js";
 
 const BAD_ENV: Array<[Record<string, string>, string]> = [
   [{ PORT: "eighty" }, "PORT"],
@@ -11,6 +11,8 @@ const BAD_ENV: Array<[Record<string, string>, string]> = [
   [{ OPENAI_BASE_URL: "not a url" }, "OPENAI_BASE_URL"],
   [{ TURN_TIMEOUT_MS: "-5" }, "TURN_TIMEOUT_MS"],
   [{ MODEL_TEMPERATURE: "3" }, "MODEL_TEMPERATURE"],
+  [{ REDIS_COMMAND_TIMEOUT_MS: "0" }, "REDIS_COMMAND_TIMEOUT_MS"],
+  [{ REDIS_COMMAND_TIMEOUT_MS: "1.5s" }, "REDIS_COMMAND_TIMEOUT_MS"],
 ];
 
 describe("configuration (the parser main.ts uses, no process)", () => {
@@ -106,6 +108,28 @@ describe("REDIS_URL: distributed mode", () => {
       });
     } finally {
       await gw.stop();
+    }
+  });
+
+  it("REDIS_COMMAND_TIMEOUT_MS: a Redis that takes commands but answers none gets the request a 503 after that long, not the default 1.5 s", async () => {
+    const redis = await startRedis();
+    const gw = gatewayFromEnv({ REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: "2500" });
+    try {
+      // connected: a lookup in Redis answers (no such turn)
+      await expect.poll(async () => (await gw.app.request("/v1/turns/unknownturn0000000000/events")).status).toBe(404);
+      redis.process.kill("SIGSTOP"); // the connection stays open; nothing is answered
+      const started = Date.now();
+      const res = await gw.app.request("/v1/chat", json({ session_id: "stopped", input: "hi" }));
+      const waited = Date.now() - started;
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+      // A lower bound only (a busy box can only add to it). The request waits on two commands one after the other:
+      // 2 × 2.5 s here; 2 × 1.5 s = 3 s with the default (measured), which this bound refuses.
+      expect(waited).toBeGreaterThanOrEqual(4_000);
+    } finally {
+      redis.process.kill("SIGCONT");
+      await gw.close();
+      await redis.stop();
     }
   });
 });

@@ -40,7 +40,9 @@ beforeAll(async () => {
       { ...common, RUNNER_CONCURRENCY: "100" },
       { ...common, RUNNER_CONCURRENCY: "100" },
     ],
-    common,
+    // 1,000 streams open in one burst on a small box: a command can wait its turn behind thousands for more than
+    // the default 1.5 s (then a 503; seen once in a loaded run). This file is about connections and failover.
+    { ...common, REDIS_COMMAND_TIMEOUT_MS: "10000" },
   );
 }, 90_000);
 
@@ -111,7 +113,9 @@ describe("distributed pipeline on a Redis Cluster", () => {
         fetch(`${gw?.url}/v1/chat/stream`, post({ session_id: `open-${i}`, input: "slow:200:a b c d e" })),
       ),
     );
-    expect(opened.every((r) => r.status === 200)).toBe(true);
+    const refused = opened.filter((r) => r.status !== 200);
+    const why = await Promise.all(refused.slice(0, 3).map(async (r) => `${r.status} ${await r.text()}`));
+    expect(refused.length, `refused: ${why.join(" | ")}`).toBe(0);
     await new Promise((r) => setTimeout(r, 1_000));
     const during = gatewayConnections(gw);
     // At most one sharded subscriber per master (3) on top of the command connections, whatever the stream count.

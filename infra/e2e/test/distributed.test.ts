@@ -13,7 +13,12 @@ let admin: Redis;
 
 beforeAll(async () => {
   const runner = { ...backend.env, RUNNER_CONCURRENCY: "100", MCP_SERVER_URL: files.server.url };
-  await start([{ ...runner, MCP_TRANSPORT: "streamable_http" }, runner], backend.env);
+  // Hundreds of streams open in one burst on a small box: a command can wait its turn behind thousands for more
+  // than the default 1.5 s (then a 503). This file is about fan-out and connections, not failing fast.
+  await start([{ ...runner, MCP_TRANSPORT: "streamable_http" }, runner], {
+    ...backend.env,
+    REDIS_COMMAND_TIMEOUT_MS: "10000",
+  });
   admin = new Redis(backend.redis.url);
 });
 
