@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Real processes and `pnpm deploy` runs: one file at a time on small CI boxes.
     fileParallelism: false,
+    // expect.poll waits 1 s by default: a turn through a queue, a runner and a model can take longer on a busy box.
+    // A poll returns as soon as it passes, so a long limit costs nothing when things are quick.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -77,10 +77,11 @@ describe("API_KEYS_FILE limits.max_queued_turns with a runner", () => {
     backend.upstream.requests.some((r) => contentText(r.body.messages.at(-1)?.content ?? "") === input);
 
   it("the key's second waiting turn is 429; once the runner starts its turn the key may queue one more", async () => {
-    // The runner takes one turn at a time: another key's slow turn holds it.
-    const busy = await send(PLAIN, "mq-plain", "slow:100:one two three");
+    // The runner takes one turn at a time: another key's slow turn holds it (1.8 s: the next two requests land
+    // while it runs, even on a busy box).
+    const busy = await send(PLAIN, "mq-plain", "slow:600:one two three");
     expect(busy.status).toBe(200);
-    await expect.poll(() => modelGot("slow:100:one two three")).toBe(true);
+    await expect.poll(() => modelGot("slow:600:one two three")).toBe(true);
     const waiting = await send(QUEUE_ONE, "mq-1", "waiting");
     expect(waiting.status).toBe(200);
     const refused = await send(QUEUE_ONE, "mq-2", "refused");
@@ -90,9 +91,9 @@ describe("API_KEYS_FILE limits.max_queued_turns with a runner", () => {
     });
     await Promise.all([busy.text(), waiting.text()]);
     // Running, it waits no more: one more may queue behind it, not two.
-    const running = await send(QUEUE_ONE, "mq-3", "slow:150:a b c");
+    const running = await send(QUEUE_ONE, "mq-3", "slow:600:a b c");
     expect(running.status).toBe(200);
-    await expect.poll(() => modelGot("slow:150:a b c")).toBe(true);
+    await expect.poll(() => modelGot("slow:600:a b c")).toBe(true);
     const behind = await send(QUEUE_ONE, "mq-4", "behind");
     expect(behind.status).toBe(200);
     expect((await send(QUEUE_ONE, "mq-5", "too many")).status).toBe(429);
