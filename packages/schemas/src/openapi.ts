@@ -114,6 +114,20 @@ const limitErrors = (shape: ErrorShape): Json => ({
     },
   },
 });
+/** A GET of a document or page the gateway serves (behind identity when AUTH_MODE asks for it). */
+const page = (
+  operationId: string,
+  summary: string,
+  description: string,
+  type: string,
+  schema: Json = { type: "string" },
+): Json => ({
+  get: {
+    operationId,
+    summary,
+    responses: { "200": { description, content: { [type]: { schema } } }, ...guardErrors("Error") },
+  },
+});
 const seedErrors: Json = {
   "400": json("Error", "A field is invalid (details name it) or the body is not JSON"),
   "413": json("Error", "The body is larger than MAX_BODY_BYTES"),
@@ -352,36 +366,9 @@ export function openApiDocument(options: OpenApiOptions): Json {
           },
         },
       },
-      "/openapi.json": {
-        get: {
-          operationId: "openapi",
-          summary: "This document",
-          responses: {
-            "200": { description: "OpenAPI 3.1", content: { "application/json": { schema: { type: "object" } } } },
-            ...guardErrors("Error"),
-          },
-        },
-      },
-      "/": {
-        get: {
-          operationId: "playground",
-          summary: "The browser playground (off with PLAYGROUND=false)",
-          responses: {
-            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
-            ...guardErrors("Error"),
-          },
-        },
-      },
-      "/docs": {
-        get: {
-          operationId: "docs",
-          summary: "API reference page",
-          responses: {
-            "200": { description: "HTML", content: { "text/html": { schema: { type: "string" } } } },
-            ...guardErrors("Error"),
-          },
-        },
-      },
+      "/openapi.json": page("openapi", "This document", "OpenAPI 3.1", "application/json", { type: "object" }),
+      "/": page("playground", "The browser playground (off with PLAYGROUND=false)", "HTML", "text/html"),
+      "/docs": page("docs", "API reference page", "HTML", "text/html"),
     },
   };
 }
