@@ -28,7 +28,7 @@ async function startRunner(port: number, o: { waitReady: boolean }): Promise<Ser
   return await startService(process.execPath, [MAIN], {
     name: "agent-runner",
     env: { ...ENV, REDIS_URL: redis.url, METRICS_PORT: String(port), HOST: "127.0.0.1" },
-    ...(o.waitReady ? { ready: (out: () => string) => out().includes('"msg":"ready"'), readyTimeoutMs: 30_000 } : {}),
+    ...(o.waitReady ? { ready: (out: () => string) => out().includes('"msg":"ready"'), readyTimeoutMs: 60_000 } : {}),
   });
 }
 

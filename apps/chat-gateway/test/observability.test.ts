@@ -215,7 +215,9 @@ beforeAll(async () => {
       ...otel,
     },
     ready: (out) => out().includes('"msg":"ready"'),
-    readyTimeoutMs: 30_000,
+    // its start loads LangChain and the OpenTelemetry SDK: on a loaded box (two suites, each starting processes)
+    // it once printed nothing for 30 s
+    readyTimeoutMs: 60_000,
   });
 
   // The gateway in this process, traced to the same receiver, logging into memory.
@@ -246,10 +248,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise<void>((r) => {
-    server?.close(() => r());
-    if (server !== undefined && "closeAllConnections" in server) server.closeAllConnections();
-  });
+  // (a set-up that failed before the gateway listened leaves no server: nothing to wait for)
+  const listening = server;
+  if (listening !== undefined)
+    await new Promise<void>((r) => {
+      listening.close(() => r());
+      if ("closeAllConnections" in listening) listening.closeAllConnections();
+    });
   await gateway?.pipeline.close();
   await tracing?.shutdown();
   await runner?.stop(5_000);

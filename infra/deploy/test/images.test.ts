@@ -77,7 +77,7 @@ async function startImage(app: AppName, overrides: Record<string, string>): Prom
     cwd: images.get(app),
     env,
     ready: () => healthcheck(app, env) === 0,
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
   });
   running.push(proc);
   return proc;

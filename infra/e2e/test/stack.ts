@@ -66,7 +66,7 @@ export async function startRunner(env: Env): Promise<ServiceProcess> {
     // No probe listener by default: several runners share this host (a taken METRICS_PORT fails the start).
     env: { ...CLEAN_ENV, LOG_LEVEL: "info", RUNNER_HEARTBEAT_MS: "500", METRICS_PORT: "0", ...env },
     ready: (output) => output().includes('"msg":"ready"'),
-    readyTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
   });
 }
 

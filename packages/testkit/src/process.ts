@@ -17,6 +17,7 @@ export interface StartServiceOptions {
   readonly cwd?: string;
   /** Resolves true once the service is ready (e.g. its /healthz answers, or it logged a line). */
   readonly ready?: (output: () => string) => Promise<boolean> | boolean;
+  /** Default 60 s: generous, since only a start that fails waits it out (a loaded CI box can take tens of seconds). */
   readonly readyTimeoutMs?: number;
   readonly name?: string;
 }
@@ -87,7 +88,7 @@ export async function startService(
           if (child.exitCode !== null) throw new Error("exited");
           return await ready(() => out);
         },
-        options.readyTimeoutMs ?? 20_000,
+        options.readyTimeoutMs ?? 60_000,
         options.name ?? command,
       );
     } catch (err) {
