@@ -1,5 +1,12 @@
-import { admissionOf, CONCURRENCY_RETRY_CAP_MS, gcra, type Admission, type AdmitRequest } from "./types.js";
-import type { LimitName, LimitReading, TurnLimits } from "./types.js";
+import {
+  admissionOf,
+  CONCURRENCY_RETRY_CAP_MS,
+  gcra,
+  heldReading,
+  type Admission,
+  type AdmitRequest,
+} from "./types.js";
+import type { LimitName, TurnLimits } from "./types.js";
 
 interface Bucket {
   turnsTat: number;
@@ -24,11 +31,6 @@ function dropExpired(held: Map<string, number>, owners: Map<string, string>, now
 function earliestMs(held: Map<string, number>, now: number): number {
   const first = Math.min(...held.values());
   return Number.isFinite(first) ? Math.max(0, first - now) : 0;
-}
-
-/** Where a set of held places (concurrency slots, queued places) stands against its limit. */
-function heldReading(limit: number, held: Map<string, number>, now: number): LimitReading {
-  return { limit, remaining: Math.max(0, limit - held.size), resetMs: earliestMs(held, now) };
 }
 
 /** Embedded mode's limits: one process, so a map; same arithmetic and contract as the Redis adapter. */
@@ -91,8 +93,14 @@ export class InMemoryTurnLimits implements TurnLimits {
           chars && inputCharsPerMinute !== undefined
             ? { limit: inputCharsPerMinute, remaining: chars.remaining, resetMs: chars.resetMs }
             : undefined,
-        concurrent: maxConcurrent !== undefined ? heldReading(maxConcurrent, bucket.active, now) : undefined,
-        queued: maxQueued !== undefined ? heldReading(maxQueued, bucket.queued, now) : undefined,
+        concurrent:
+          maxConcurrent !== undefined
+            ? heldReading(maxConcurrent, bucket.active.size, earliestMs(bucket.active, now))
+            : undefined,
+        queued:
+          maxQueued !== undefined
+            ? heldReading(maxQueued, bucket.queued.size, earliestMs(bucket.queued, now))
+            : undefined,
       },
       exceeded,
       retryAfterMs,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { turnKeys } from "../keys.js";
 import type { RedisClient } from "../redis-connection.js";
-import { admissionOf, exceededLimit, CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS } from "./types.js";
+import { admissionOf, exceededLimit, heldReading, CONCURRENCY_RETRY_CAP_MS, RATE_WINDOW_MS } from "./types.js";
 import type { Admission, AdmitRequest, TurnLimits } from "./types.js";
 
 /** Read once, beside this module in src and in dist (the package build copies the .lua files). */
@@ -84,22 +84,8 @@ export class RedisTurnLimits implements TurnLimits {
           inputCharsPerMinute > 0
             ? { limit: inputCharsPerMinute, remaining: Number(cRem), resetMs: Number(cReset) }
             : undefined,
-        concurrent:
-          maxConcurrent > 0
-            ? {
-                limit: maxConcurrent,
-                remaining: Math.max(0, maxConcurrent - Number(running)),
-                resetMs: Number(earliest),
-              }
-            : undefined,
-        queued:
-          maxQueued > 0
-            ? {
-                limit: maxQueued,
-                remaining: Math.max(0, maxQueued - Number(queued)),
-                resetMs: Number(earliestQueued),
-              }
-            : undefined,
+        concurrent: maxConcurrent > 0 ? heldReading(maxConcurrent, Number(running), Number(earliest)) : undefined,
+        queued: maxQueued > 0 ? heldReading(maxQueued, Number(queued), Number(earliestQueued)) : undefined,
       },
       exceededLimit(exceeded),
       Number(retry),

@@ -66,6 +66,14 @@ export type LimitReading = Omit<LimitState, "name">;
 const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent", "queued"];
 
 /**
+ * Where a count of held places (concurrency slots, queued places) stands against its limit; `resetMs` is ms until
+ * the earliest of their deadlines.
+ */
+export function heldReading(limit: number, count: number, resetMs: number): LimitReading {
+  return { limit, remaining: Math.max(0, limit - count), resetMs };
+}
+
+/**
  * The answer of both adapters: one state per configured limit (turns, input_chars, concurrent, queued: the order of the
  * RateLimit header), and when a limit refused the turn, which one and when to retry.
  */
