@@ -57,17 +57,15 @@ export type TurnOutcome = "completed" | "failed" | "already_finished";
  * A job whose log already ended (a BullMQ retry after the first run finished) is not run again.
  */
 export async function processTurn(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
-  const outcome = await runToDone(job, deps);
+  // The logger of the turn's best-effort steps, built once per turn (two of those steps run on every turn).
+  const turnLog = (deps.log ?? silentLogger).child({ turn_id: job.turn_id });
+  const outcome = await runToDone(job, deps, turnLog);
   if (deps.limits !== undefined)
-    await bestEffort(
-      deps.limits.release(job.turn_id),
-      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
-      "releasing the tenant's concurrency slot",
-    );
+    await bestEffort(deps.limits.release(job.turn_id), turnLog, "releasing the tenant's concurrency slot");
   return outcome;
 }
 
-async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutcome> {
+async function runToDone(job: TurnJob, deps: ProcessTurnDeps, turnLog: Logger): Promise<TurnOutcome> {
   const { eventLog } = deps;
   const controller = new AbortController();
   const observed = deps.observer?.started(job);
@@ -78,11 +76,7 @@ async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutco
     eventLog.read(job.turn_id, "0"),
     deps.canceller?.watch(job.turn_id, (mode) => controller.abort(new TurnCancelledError(mode))),
     deps.limits !== undefined
-      ? bestEffort(
-          deps.limits.started(job.turn_id),
-          (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
-          "giving up the turn's queued place",
-        )
+      ? bestEffort(deps.limits.started(job.turn_id), turnLog, "giving up the turn's queued place")
       : undefined,
   ]);
   let takeover: TurnTakeover | undefined;
@@ -153,11 +147,7 @@ async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutco
       ...errorFields(cause),
     });
     // The events queued before the failure still go first; if the log itself is failing, the error append below says so.
-    await bestEffort(
-      writer.flush(),
-      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
-      "writing a failed turn's last events",
-    );
+    await bestEffort(writer.flush(), turnLog, "writing a failed turn's last events");
     await eventLog.append(job.turn_id, { event: "error", data: failure.message, code: failure.code });
   } finally {
     clearTimeout(timeout);
@@ -166,11 +156,7 @@ async function runToDone(job: TurnJob, deps: ProcessTurnDeps): Promise<TurnOutco
   }
   await eventLog.append(job.turn_id, { event: "done", data: job.session_id });
   if (deps.journal !== undefined)
-    await bestEffort(
-      deps.journal.clear(job.turn_id),
-      (deps.log ?? silentLogger).child({ turn_id: job.turn_id }),
-      "clearing a finished turn's journal",
-    );
+    await bestEffort(deps.journal.clear(job.turn_id), turnLog, "clearing a finished turn's journal");
   // A cancelled executor may still be committing the interrupted answer: the session's next turn must see it,
   // so the turn is over (and hands its session on) only when the executor has let go, within a bound.
   if (controller.signal.reason instanceof TurnCancelledError && executing !== undefined)
