@@ -1,12 +1,12 @@
 import { ModelError, type McpServerStatus } from "@acb/chains";
 import { InMemoryChatHistoryStore } from "@acb/history";
 import { describeTurnFailure, RunnerShutdownError, TurnCancelledError, TurnTimeoutError } from "@acb/turns";
-import { startScriptedOpenAI, turnJob as job, type ScriptedOpenAI } from "@acb/testkit";
+import { startScriptedOpenAI, tokenText, turnJob as job, type ScriptedOpenAI } from "@acb/testkit";
 import { tool } from "@langchain/core/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { asTurnError, createTurnExecutor, type ToolSource } from "./executor.js";
-import { offlineExecutor, runTurn, tokenText } from "./test/run.js";
+import { offlineExecutor, runTurn } from "./test/run.js";
 
 const listDirTool = tool(async () => "alpha.txt\nbeta.txt", {
   name: "list_dir",

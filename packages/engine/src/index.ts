@@ -1,2 +1,1 @@
 export * from "./executor.js";
-export * from "./app-config.js";

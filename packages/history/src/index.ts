@@ -1,6 +1,5 @@
 export {
   DEFAULT_HISTORY_OPTIONS,
-  historyOptionsFromEnv,
   resolveHistoryOptions,
   validateSessionId,
   validateTurnId,

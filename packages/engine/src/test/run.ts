@@ -16,5 +16,3 @@ export async function runTurn(execute: ReturnType<typeof createTurnExecutor>, j:
   await processTurn(j, { eventLog, execute });
   return (await eventLog.read(j.turn_id, "0")).map((e) => e.event);
 }
-
-export { tokenText } from "@acb/testkit";
