@@ -3,6 +3,7 @@ import {
   CONCURRENCY_RETRY_CAP_MS,
   gcra,
   heldReading,
+  LIMIT_ORDER,
   type Admission,
   type AdmitRequest,
 } from "./types.js";
@@ -50,19 +51,13 @@ export class InMemoryTurnLimits implements TurnLimits {
     const turns = turnsPerMinute !== undefined ? gcra(bucket.turnsTat, now, 1, turnsPerMinute) : undefined;
     const chars =
       inputCharsPerMinute !== undefined ? gcra(bucket.charsTat, now, req.inputChars, inputCharsPerMinute) : undefined;
-    const active = bucket.active.size;
-    const slotFull = maxConcurrent !== undefined && active >= maxConcurrent;
-    const queueFull = maxQueued !== undefined && bucket.queued.size >= maxQueued;
-    const exceeded: LimitName | undefined =
-      turns && !turns.ok
-        ? "turns"
-        : chars && !chars.ok
-          ? "input_chars"
-          : slotFull
-            ? "concurrent"
-            : queueFull
-              ? "queued"
-              : undefined;
+    const refused: Record<LimitName, boolean> = {
+      turns: turns !== undefined && !turns.ok,
+      input_chars: chars !== undefined && !chars.ok,
+      concurrent: maxConcurrent !== undefined && bucket.active.size >= maxConcurrent,
+      queued: maxQueued !== undefined && bucket.queued.size >= maxQueued,
+    };
+    const exceeded = LIMIT_ORDER.find((name) => refused[name]);
     const admitted = exceeded === undefined;
     if (admitted) {
       if (turns) bucket.turnsTat = turns.tat;
@@ -78,11 +73,14 @@ export class InMemoryTurnLimits implements TurnLimits {
     }
     // A refused turn added nothing: the earliest deadline is the one its Retry-After waits for.
     const retryAfterMs =
-      exceeded === "turns"
-        ? (turns?.retryAfterMs ?? 0)
-        : exceeded === "input_chars"
-          ? (chars?.retryAfterMs ?? 0)
-          : Math.min(earliestMs(exceeded === "queued" ? bucket.queued : bucket.active, now), CONCURRENCY_RETRY_CAP_MS);
+      exceeded === undefined
+        ? 0
+        : {
+            turns: turns?.retryAfterMs ?? 0,
+            input_chars: chars?.retryAfterMs ?? 0,
+            concurrent: Math.min(earliestMs(bucket.active, now), CONCURRENCY_RETRY_CAP_MS),
+            queued: Math.min(earliestMs(bucket.queued, now), CONCURRENCY_RETRY_CAP_MS),
+          }[exceeded];
     return admissionOf(
       {
         turns:

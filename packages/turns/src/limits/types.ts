@@ -63,7 +63,8 @@ export interface TurnLimits {
 /** What an adapter measured for one configured limit (absent: the policy sets no such limit). */
 export type LimitReading = Omit<LimitState, "name">;
 
-const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent", "queued"];
+/** The order limits are checked in (the first one full refuses the turn) and listed in the RateLimit header. */
+export const LIMIT_ORDER: readonly LimitName[] = ["turns", "input_chars", "concurrent", "queued"];
 
 /**
  * Where a count of held places (concurrency slots, queued places) stands against its limit; `resetMs` is ms until
