@@ -13,7 +13,7 @@ import { LimitsEnv, limitsConfigFromEnv, type LimitsConfig } from "./limits/conf
  * Retry-After. Short, because a client should hear "try again" rather than hang; longer for a Redis far away or a
  * deployment that takes bursts of hundreds of turns on small machines.
  */
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_500;
+const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
 const GatewayEnv = z.object({
   PORT: envInt(8000, 1, 65_535),

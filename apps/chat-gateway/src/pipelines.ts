@@ -104,6 +104,7 @@ export function distributedPipeline(
     sessions: new RedisSessionTurns(redis, config.prefix, { graceMs: sessionGraceMs(config.watchdogGraceMs) }),
     log,
   });
+  const pong = async (): Promise<boolean> => (await redis.ping()) === "PONG";
   return {
     mode: "distributed",
     availability,
@@ -111,19 +112,11 @@ export function distributedPipeline(
     usage: new RedisUsageMeter(redis, config.prefix),
     turns,
     readiness: [
-      { name: "redis", check: async () => ({ ok: (await redis.ping()) === "PONG" }) },
-      // The runners keep the chat history in this Redis; the gateway never reads it, so it checks the store with a
-      // ping of its own (as RedisChatHistoryStore.ping does) instead of loading the store and LangChain behind it.
-      {
-        name: "history",
-        check: async () => ({
-          ok: await redis.ping().then(
-            (r) => r === "PONG",
-            () => false,
-          ),
-          detail: "redis",
-        }),
-      },
+      { name: "redis", check: async () => ({ ok: await pong() }) },
+      // The runners keep the chat history in this Redis; the gateway never reads it, so it checks the store with the
+      // same ping (as RedisChatHistoryStore.ping does) instead of loading the store and LangChain behind it. A failed
+      // ping reads here as not ok with detail "redis" (the redis check's throw reads as "check failed or timed out").
+      { name: "history", check: async () => ({ ok: await pong().catch(() => false), detail: "redis" }) },
       {
         name: "queue",
         check: async () => {

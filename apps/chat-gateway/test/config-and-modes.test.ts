@@ -1,7 +1,15 @@
-import { freePort, readSse, startRedis, startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
+import {
+  configRefusalProblems,
+  freePort,
+  readSse,
+  refusedStartProblems,
+  startRedis,
+  startScriptedOpenAI,
+  type ScriptedOpenAI,
+} from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadGatewayConfig } from "../src/config.js";
-import { gatewayFromEnv, json, NO_TOOL_SERVERS, refusedStart, startGateway, startInProcessGateway } from "./harness.js";
+import { GATEWAY_MAIN, gatewayFromEnv, json, NO_TOOL_SERVERS, startGateway, startInProcessGateway } from "./harness.js";
 
 const BAD_ENV: Array<[Record<string, string>, string]> = [
   [{ PORT: "eighty" }, "PORT"],
@@ -19,11 +27,8 @@ describe("configuration (the parser main.ts uses, no process)", () => {
   for (const [env, name] of BAD_ENV) {
     it(`refuses a bad ${name}, in one line naming it`, () => {
       const r = loadGatewayConfig(env);
-      expect(r.ok).toBe(false);
-      const message = r.ok ? "" : r.message;
-      expect(message.split("\n")).toHaveLength(1);
-      expect(message).toContain(name);
-      expect(message).not.toContain("    at ");
+      expect(configRefusalProblems(r, name)).toEqual([]);
+      expect(r.ok ? "" : r.message).not.toContain("    at ");
     });
   }
 
@@ -42,7 +47,7 @@ describe("configuration (the parser main.ts uses, no process)", () => {
 
 describe("the built gateway (node dist/main.js): start-up, config errors, signals", () => {
   it("refuses to start with a bad setting: exit 1 and one stderr line naming it (each setting: the parser tests above)", () => {
-    expect(refusedStart({ REDIS_URL: "localhost:6379" })).toContain("REDIS_URL");
+    expect(refusedStartProblems(GATEWAY_MAIN, { REDIS_URL: "localhost:6379" }, "REDIS_URL")).toEqual([]);
   });
 
   it("offline model (no key, no base URL): works end to end, says what it is, and exits 0 on SIGTERM", async () => {

@@ -2,7 +2,6 @@ import { createLogger } from "@acb/logger";
 import type { SseMessage } from "@acb/schemas";
 import {
   freePort,
-  runWithOnly,
   startScriptedOpenAI,
   startService,
   streamSse,
@@ -63,18 +62,6 @@ export async function startGateway(env: Record<string, string | undefined>): Pro
       docs.cleanup();
     },
   };
-}
-
-/**
- * Runs the built gateway with nothing but PATH and `env`, as an operator with a bad setting would: it must refuse at
- * once, exit 1, with one stderr line and no stack trace. Returns that line.
- */
-export function refusedStart(env: Record<string, string>): string {
-  const r = runWithOnly(GATEWAY_MAIN, env);
-  expect(r.status, r.stderr).toBe(1);
-  expect(r.lines).toHaveLength(1);
-  expect(r.stderr).not.toContain("    at ");
-  return r.lines[0] ?? "";
 }
 
 /**

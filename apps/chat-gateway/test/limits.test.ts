@@ -1,12 +1,10 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { gatewayFromEnv, json, sseEvents, type InProcessGateway } from "./harness.js";
+import { gatewayFromEnv, json, sseEvents, upstreamModel, type InProcessGateway } from "./harness.js";
+import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
 // Issue 9, parts 3 and 5: each finding measured against the gateway, with the limits that fix it.
-const ACME = "acme-key-0123456789abcdef";
-const GLOBEX = "globex-key-0123456789abcdef";
-const KEYS = { AUTH_MODE: "api_key", API_KEYS: `acme:${ACME},globex:${GLOBEX}` };
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,12 +21,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => upstream.close());
-const model = () => ({
-  MODEL_PROVIDER: "openai",
-  OPENAI_BASE_URL: upstream.url,
-  OPENAI_API_KEY: "sk-test",
-  MODEL_MAX_RETRIES: "0",
-});
 const inputsSent = (prefix: string) =>
   upstream.requests.filter((r) => {
     const c = r.body.messages.at(-1)?.content;
@@ -38,15 +30,15 @@ const inputsSent = (prefix: string) =>
 describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
   let gw: InProcessGateway;
   beforeAll(() => {
-    gw = gatewayFromEnv({ ...KEYS, RATE_LIMIT_TURNS_PER_MINUTE: "2" });
+    gw = gatewayFromEnv({ ...TWO_TENANTS, RATE_LIMIT_TURNS_PER_MINUTE: "2" });
   });
   afterAll(async () => gw.close());
 
   it("answers 429 rate_limited with Retry-After and RateLimit headers past the quota; another tenant is unaffected", async () => {
     const started = Date.now();
     for (let i = 0; i < 2; i++)
-      expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(ACME)))).status).toBe(200);
-    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "r", input: "hi" }, as(ACME)));
+      expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(KEY_ACME)))).status).toBe(200);
+    const res = await gw.app.request("/v1/chat/stream", json({ session_id: "r", input: "hi" }, as(KEY_ACME)));
     expect(res.status).toBe(429);
     expect(await res.json()).toEqual({
       error: { code: "rate_limited", message: "rate limit reached: turns per minute" },
@@ -59,12 +51,12 @@ describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
     const t = Number(/^"turns";r=0;t=(\d+)$/.exec(res.headers.get("ratelimit") ?? "")?.[1]);
     expect(t).toBeLessThanOrEqual(60);
     expect(t).toBeGreaterThanOrEqual(59 - Math.ceil((Date.now() - started) / 1000));
-    expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(GLOBEX)))).status).toBe(200);
+    expect((await gw.app.request("/v1/chat", json({ session_id: "r", input: "hi" }, as(KEY_GLOBEX)))).status).toBe(200);
   });
 
   it("the WebSocket gets an error event with the same code and stays open", async () => {
     const base = await gw.listen();
-    const ws = new WebSocket(`ws://${base}/ws/chat`, { headers: as(ACME) });
+    const ws = new WebSocket(`ws://${base}/ws/chat`, { headers: as(KEY_ACME) });
     const frames: Array<{ event: string; data?: string; code?: string }> = [];
     ws.on("message", (d) => frames.push(JSON.parse(String(d)) as { event: string }));
     await new Promise((r) => ws.once("open", r));
@@ -78,23 +70,25 @@ describe("RATE_LIMIT_TURNS_PER_MINUTE", () => {
 describe("MAX_CONCURRENT_TURNS_PER_TENANT and per-key limits", () => {
   let gw: InProcessGateway;
   beforeAll(() => {
-    gw = gatewayFromEnv({ ...KEYS, ...model(), MAX_CONCURRENT_TURNS_PER_TENANT: "1" });
+    gw = gatewayFromEnv({ ...TWO_TENANTS, ...upstreamModel(upstream), MAX_CONCURRENT_TURNS_PER_TENANT: "1" });
   });
   afterAll(async () => gw.close());
 
   it("a second turn while one runs is 429; once the first turn's done is appended the slot is free", async () => {
-    const first = await gw.app.request("/v1/chat/stream", json({ session_id: "c1", input: "slow:400" }, as(ACME)));
+    const first = await gw.app.request("/v1/chat/stream", json({ session_id: "c1", input: "slow:400" }, as(KEY_ACME)));
     expect(first.status).toBe(200);
-    const second = await gw.app.request("/v1/chat/stream", json({ session_id: "c2", input: "hi" }, as(ACME)));
+    const second = await gw.app.request("/v1/chat/stream", json({ session_id: "c2", input: "hi" }, as(KEY_ACME)));
     expect(second.status).toBe(429);
     expect(second.headers.get("ratelimit-policy")).toBe('"concurrent";q=1;qu="concurrent-requests"');
     expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await gw.app.request("/v1/chat/stream", json({ session_id: "c3", input: "hi" }, as(GLOBEX)))).status).toBe(
-      200,
-    );
+    expect(
+      (await gw.app.request("/v1/chat/stream", json({ session_id: "c3", input: "hi" }, as(KEY_GLOBEX)))).status,
+    ).toBe(200);
     expect((await sseEvents(first)).at(-1)?.event).toBe("done");
     await expect
-      .poll(async () => (await gw.app.request("/v1/chat", json({ session_id: "c4", input: "hi" }, as(ACME)))).status)
+      .poll(
+        async () => (await gw.app.request("/v1/chat", json({ session_id: "c4", input: "hi" }, as(KEY_ACME)))).status,
+      )
       .toBe(200);
   });
 });
@@ -102,7 +96,7 @@ describe("MAX_CONCURRENT_TURNS_PER_TENANT and per-key limits", () => {
 describe("MAX_QUEUED_TURNS (embedded: the in-process queue's backlog)", () => {
   let gw: InProcessGateway;
   beforeAll(() => {
-    gw = gatewayFromEnv({ ...model(), EMBEDDED_CONCURRENCY: "1", MAX_QUEUED_TURNS: "2" });
+    gw = gatewayFromEnv({ ...upstreamModel(upstream), EMBEDDED_CONCURRENCY: "1", MAX_QUEUED_TURNS: "2" });
   });
   afterAll(async () => gw.close());
 
@@ -164,7 +158,7 @@ describe("ALLOWED_MODELS", () => {
 describe("GET /v1/usage", () => {
   let gw: InProcessGateway;
   beforeAll(() => {
-    gw = gatewayFromEnv({ ...KEYS, ...model() });
+    gw = gatewayFromEnv({ ...TWO_TENANTS, ...upstreamModel(upstream) });
   });
   afterAll(async () => gw.close());
   type Usage = {
@@ -175,22 +169,22 @@ describe("GET /v1/usage", () => {
   it("shows the caller's own tenant only; no parameter reaches another tenant", async () => {
     for (let i = 0; i < 3; i++)
       expect(
-        (await gw.app.request("/v1/chat", json({ session_id: "u", input: "count these words please" }, as(ACME))))
+        (await gw.app.request("/v1/chat", json({ session_id: "u", input: "count these words please" }, as(KEY_ACME))))
           .status,
       ).toBe(200);
-    const acme = (await (await gw.app.request("/v1/usage", { headers: as(ACME) })).json()) as Usage;
+    const acme = (await (await gw.app.request("/v1/usage", { headers: as(KEY_ACME) })).json()) as Usage;
     expect(acme.tenant).toBe("acme");
     expect(acme.days[0]).toMatchObject({ turns: 3, counted_turns: 3 });
     expect(acme.days[0]?.input_tokens).toBeGreaterThan(0);
     expect(acme.days[0]?.output_tokens).toBeGreaterThan(0);
-    const globex = (await (await gw.app.request("/v1/usage", { headers: as(GLOBEX) })).json()) as Usage;
+    const globex = (await (await gw.app.request("/v1/usage", { headers: as(KEY_GLOBEX) })).json()) as Usage;
     expect(globex).toMatchObject({ tenant: "globex", days: [] });
-    const hostile = await gw.app.request("/v1/usage?tenant=acme", { headers: as(GLOBEX) });
+    const hostile = await gw.app.request("/v1/usage?tenant=acme", { headers: as(KEY_GLOBEX) });
     expect(hostile.status).toBe(400);
     expect(((await hostile.json()) as { error: { details: Array<{ field: string }> } }).error.details[0]?.field).toBe(
       "tenant",
     );
-    expect((await gw.app.request("/v1/usage?days=9999", { headers: as(ACME) })).status).toBe(400);
+    expect((await gw.app.request("/v1/usage?days=9999", { headers: as(KEY_ACME) })).status).toBe(400);
     expect((await gw.app.request("/v1/usage")).status).toBe(401);
   });
 });
@@ -199,7 +193,7 @@ describe("WebSocket backlog", () => {
   let gw: InProcessGateway;
   let base: string;
   beforeAll(async () => {
-    gw = gatewayFromEnv({ ...model(), WS_MAX_BACKLOG: "3" });
+    gw = gatewayFromEnv({ ...upstreamModel(upstream), WS_MAX_BACKLOG: "3" });
     base = await gw.listen();
   });
   afterAll(async () => gw.close());

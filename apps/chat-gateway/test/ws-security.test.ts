@@ -1,7 +1,8 @@
+import { configRefusalProblems, refusedStartProblems } from "@acb/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { loadGatewayConfig } from "../src/config.js";
-import { gatewayFromEnv, refusedStart, type InProcessGateway } from "./harness.js";
+import { GATEWAY_MAIN, gatewayFromEnv, type InProcessGateway } from "./harness.js";
 import { KEY_ACME, KEY_GLOBEX, TWO_TENANTS } from "./tenants.js";
 
 interface Opened {
@@ -126,11 +127,13 @@ describe("WS /ws/chat: credentials (AUTH_MODE=api_key)", () => {
 // config-and-modes.test.ts checks that path on the built gateway): one spawn here for the security-critical refusal.
 describe("configuration of identity", () => {
   const parse = (env: Record<string, string>) => loadGatewayConfig({ MODEL_PROVIDER: "offline", ...env });
+  /** What the refusal of AUTH_MODE=none off loopback says (the start-up and the parser tests look for it). */
+  const NONE_OFF_LOOPBACK = "AUTH_MODE=none is only allowed when HOST is a loopback address";
 
   it("the built gateway refuses to start without auth on a non-loopback address, in one line", () => {
-    expect(refusedStart({ MODEL_PROVIDER: "offline", HOST: "0.0.0.0" })).toMatch(
-      /AUTH_MODE=none is only allowed when HOST is a loopback address/,
-    );
+    expect(
+      refusedStartProblems(GATEWAY_MAIN, { MODEL_PROVIDER: "offline", HOST: "0.0.0.0" }, NONE_OFF_LOOPBACK),
+    ).toEqual([]);
   });
 
   it("refuses auth none on any non-loopback address, in one line", () => {
@@ -140,11 +143,7 @@ describe("configuration of identity", () => {
       { HOST: "10.1.2.3", AUTH_MODE: "none" },
     ];
     for (const env of envs) {
-      const r = parse(env);
-      expect(r.ok, JSON.stringify(env)).toBe(false);
-      const lines = (r.ok ? "" : r.message).trim().split("\n");
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/AUTH_MODE=none is only allowed when HOST is a loopback address/);
+      expect(configRefusalProblems(parse(env), NONE_OFF_LOOPBACK), JSON.stringify(env)).toEqual([]);
     }
   });
 
@@ -165,10 +164,8 @@ describe("configuration of identity", () => {
   for (const [env, name] of bad) {
     it(`refuses ${JSON.stringify(env).slice(0, 70)} naming ${name}, never echoing a secret`, () => {
       const r = parse(env);
-      expect(r.ok).toBe(false);
+      expect(configRefusalProblems(r, name)).toEqual([]);
       const message = r.ok ? "" : r.message;
-      expect(message.trim().split("\n")).toHaveLength(1);
-      expect(message).toContain(name);
       expect(message).not.toContain(secret);
       expect(message).not.toContain('short"');
       expect(message).not.toContain("    at ");

@@ -20,6 +20,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A 400 whose one detail names the field. */
+export function invalidField(field: string, message: string): ApiError {
+  return new ApiError(400, "bad_request", `${field} ${message}`, [{ field, message }]);
+}
+
 export function jsonError(
   status: ContentfulStatusCode,
   code: ErrorCode,

@@ -1,10 +1,5 @@
 import { MAX_INPUT_CHARS } from "@acb/schemas";
-import { ApiError } from "./errors.js";
-
-/** A 400 whose one detail names the field. */
-export function invalidField(field: string, message: string): ApiError {
-  return new ApiError(400, "bad_request", `${field} ${message}`, [{ field, message }]);
-}
+import { invalidField } from "./errors.js";
 
 /** How each door names a message's text: OpenAI's `content`, the AI SDK's UI message `parts`. */
 const TEXT_FIELD = {

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
 import { z } from "zod";
-import { ApiError } from "./errors.js";
+import { ApiError, invalidField } from "./errors.js";
 import { JSON_TYPE } from "./json-body.js";
 
 /**
@@ -36,9 +36,6 @@ export function refuseInvalid(result: { success: true } | { success: false; erro
 /** The `:turnId` path parameter of the /v1/turns/{turn_id}/… routes, or a 400 naming `turn_id`. */
 export function turnIdParam(c: Context): string {
   const turnId = c.req.param("turnId") ?? "";
-  if (!TURN_ID_PATTERN.test(turnId))
-    throw new ApiError(400, "bad_request", "turn_id is not a valid turn id", [
-      { field: "turn_id", message: "is not a valid turn id" },
-    ]);
+  if (!TURN_ID_PATTERN.test(turnId)) throw invalidField("turn_id", "is not a valid turn id");
   return turnId;
 }

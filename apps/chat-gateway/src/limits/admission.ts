@@ -32,12 +32,15 @@ export type RejectionReason =
 /** Told of every refusal (the gateway counts them); a no-op by default. */
 export type OnReject = (reason: RejectionReason) => void;
 
-/** The reason counted and the words of the 429 for each limit that can refuse a turn. */
-const REFUSALS: Record<LimitName, { reason: RejectionReason; what: string }> = {
-  turns: { reason: "rate_limited", what: "turns per minute" },
-  input_chars: { reason: "input_chars", what: "input characters per minute" },
-  concurrent: { reason: "concurrency", what: "turns running at once" },
-  queued: { reason: "queued_turns", what: "turns waiting for a runner" },
+/**
+ * Each limit that can refuse a turn: the reason counted, the words of the 429, and what its RateLimit-Policy item
+ * adds after the quota (rates: a 60 s window; concurrency: the quota unit; queued: nothing).
+ */
+const REFUSALS: Record<LimitName, { reason: RejectionReason; what: string; policySuffix: string }> = {
+  turns: { reason: "rate_limited", what: "turns per minute", policySuffix: ";w=60" },
+  input_chars: { reason: "input_chars", what: "input characters per minute", policySuffix: ";w=60" },
+  concurrent: { reason: "concurrency", what: "turns running at once", policySuffix: ';qu="concurrent-requests"' },
+  queued: { reason: "queued_turns", what: "turns waiting for a runner", policySuffix: "" },
 };
 
 /** How long a client should wait before a full queue has room again (a guess: turns take seconds). */
@@ -51,15 +54,7 @@ export const queueFullError = (): ApiError =>
 /** RateLimit-Policy / RateLimit (draft-ietf-httpapi-ratelimit-headers-10, structured-field lists). */
 export function rateLimitHeaders(states: readonly LimitState[]): Record<string, string> {
   if (states.length === 0) return {};
-  const policy = states
-    .map((s) =>
-      s.name === "concurrent"
-        ? `"concurrent";q=${s.limit};qu="concurrent-requests"`
-        : s.name === "queued"
-          ? `"queued";q=${s.limit}`
-          : `"${s.name}";q=${s.limit};w=60`,
-    )
-    .join(", ");
+  const policy = states.map((s) => `"${s.name}";q=${s.limit}${REFUSALS[s.name].policySuffix}`).join(", ");
   const current = states.map((s) => `"${s.name}";r=${s.remaining};t=${Math.ceil(s.resetMs / 1000)}`).join(", ");
   return { "RateLimit-Policy": policy, RateLimit: current };
 }
@@ -100,13 +95,7 @@ export class TurnAdmission {
       this.onReject("queue_full");
       throw queueFullError();
     }
-    if (
-      policy.turnsPerMinute === undefined &&
-      policy.inputCharsPerMinute === undefined &&
-      policy.maxConcurrent === undefined &&
-      policy.maxQueued === undefined
-    )
-      return [];
+    if (Object.values(policy).every((v) => v === undefined)) return [];
     const admission = await this.limits.admit({
       bucket: caller.bucket,
       turnId: job.turn_id,
@@ -117,8 +106,7 @@ export class TurnAdmission {
     if (admission.admitted) return admission.states;
     const refusal = REFUSALS[admission.exceeded];
     this.onReject(refusal.reason);
-    const what = refusal.what;
-    throw new ApiError(429, "rate_limited", `rate limit reached: ${what}`, undefined, {
+    throw new ApiError(429, "rate_limited", `rate limit reached: ${refusal.what}`, undefined, {
       "Retry-After": String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000))),
       ...rateLimitHeaders(admission.states),
     });

@@ -7,7 +7,8 @@ import {
   type OpenAIMessage,
   type TurnOptions,
 } from "@acb/schemas";
-import { invalidField as invalid, lastUserMessage } from "../http/last-message.js";
+import { invalidField as invalid } from "../http/errors.js";
+import { lastUserMessage } from "../http/last-message.js";
 
 /** What a model id from `/v1/models` asks for: a base model (undefined = the configured one), tools, visible tool calls. */
 export interface ModelChoice {

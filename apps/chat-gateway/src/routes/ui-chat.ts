@@ -10,7 +10,8 @@ import {
 import { compareEntryIds, ENTRY_ID_PATTERN } from "@acb/turns";
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
-import { invalidField as invalid, lastUserMessage } from "../http/last-message.js";
+import { invalidField as invalid } from "../http/errors.js";
+import { lastUserMessage } from "../http/last-message.js";
 import { callerOf } from "../limits/admission.js";
 import { sseFramesResponse } from "../http/sse-frames.js";
 import { jsonOnly, refuseInvalid } from "../http/validate.js";
