@@ -11,7 +11,6 @@ export {
   call,
   connectHttp,
   firstText,
-  freePort,
   type Conn,
   type HttpProc,
   type Outcome,

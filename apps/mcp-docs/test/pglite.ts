@@ -6,7 +6,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { freePort } from "../../mcp-fileserver/test/helpers.js";
+import { freePort } from "@acb/testkit";
 
 export interface PgHandle {
   readonly url: string;

@@ -27,8 +27,6 @@ export interface Outcome {
   readonly ms: number;
 }
 
-export { freePort };
-
 /** `main` is the server's built entry point: this file server's by default, mcp-docs passes its own. */
 export async function connectStdio(args: string[], env: Record<string, string> = {}, main = MAIN): Promise<Conn> {
   const transport = new StdioClientTransport({

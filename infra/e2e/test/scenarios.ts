@@ -17,16 +17,32 @@ export interface Readiness {
 }
 
 /**
- * A gateway's /readiness once `settled` holds (within 15 s), for the test to check. Right after a stack starts,
- * runners are seen only from their first heartbeat, which also carries what MCP servers they reach.
+ * A gateway's /readiness once `settled` holds (within 15 s), for the test to check; when it never does, the error
+ * shows the last answer. Right after a stack starts, runners are seen only from their first heartbeat, which also
+ * carries what MCP servers they reach.
  */
 export async function settledReadiness(gateway: string, settled: (r: Readiness) => boolean): Promise<Readiness> {
   const read = async (): Promise<Readiness> => {
     const res = await fetch(`${gateway}/readiness`);
     return { status: res.status, body: (await res.json()) as Readiness["body"] };
   };
-  await waitFor(async () => settled(await read()), 15_000, "a settled /readiness");
-  return await read();
+  // The last answer read: the one that passed once waitFor returns, the one to show when it never settles.
+  let last: Readiness | undefined;
+  try {
+    await waitFor(
+      async () => {
+        last = await read();
+        return settled(last);
+      },
+      15_000,
+      "a settled /readiness",
+    );
+  } catch (err) {
+    const seen = last === undefined ? "none answered" : `last: ${last.status} ${JSON.stringify(last.body)}`;
+    throw new Error(`${err instanceof Error ? err.message : String(err)} (${seen})`, { cause: err });
+  }
+  if (last === undefined) throw new Error("waitFor passed without a /readiness answer");
+  return last;
 }
 
 /** An SSE response read in the background: `events` fills as they arrive; `ended` resolves when the stream ends. */

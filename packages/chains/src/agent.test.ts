@@ -6,7 +6,7 @@ import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAgentTurn, type AgentTurnArgs } from "./agent.js";
 import { ModelError } from "./errors.js";
-import { McpToolbox } from "./mcp/index.js";
+import { McpToolbox } from "./mcp/toolbox.js";
 import { OFFLINE_MARKER, OfflineChatModel } from "./offline.js";
 import { collector } from "./test/collector.js";
 import { FILESERVER, filesRoot } from "./test/fileserver.js";

@@ -1,17 +1,6 @@
+export * from "./config.js";
+export { createChatModel } from "./models.js";
 export {
-  type ModelProvider,
-  type ModelConfig,
-  resolveProvider,
-  createChatModel,
-  DEFAULT_CHAT_MODEL,
-  DEFAULT_TEMPERATURE,
-  OPENAI_DEFAULT_BASE_URL,
-  PLACEHOLDER_API_KEY,
-  type ModelEnvValues,
-  modelConfigFromEnv,
-} from "./models.js";
-export {
-  OFFLINE_MODEL_NAME,
   OFFLINE_MARKER,
   OfflineChatModel,
   type OfflineChatModelCallOptions,
@@ -37,20 +26,8 @@ export {
   ModelError,
   toModelError,
 } from "./errors.js";
-export {
-  type McpServerConfig,
-  type McpEnv,
-  type McpServersResult,
-  type McpServerStatus,
-  type McpToolboxOptions,
-  McpServersSchema,
-  mcpServersFromEnv,
-  McpToolbox,
-  McpToolError,
-  DEFAULT_MCP_SERVER_URL,
-  DEFAULT_MCP_SERVER_NAME,
-  DEFAULT_MCP_REFRESH_MS,
-} from "./mcp/index.js";
+export { type McpServerStatus, type McpToolboxOptions, McpToolbox, DEFAULT_MCP_REFRESH_MS } from "./mcp/toolbox.js";
+export { McpToolError } from "./mcp/errors.js";
 export { type AgentTurnArgs, runAgentTurn, DEFAULT_AGENT_TOOL_TIMEOUT_MS, DEFAULT_MAX_TOOL_ROUNDS } from "./agent.js";
 export { type AgentJournal, type Delivered, CONTINUE_INSTRUCTION, continuationMessages, messageId } from "./resume.js";
 export { ModelCallObserver, type ModelCallObserverOptions } from "./model-telemetry.js";

@@ -3,7 +3,8 @@ import { createServer } from "node:net";
 import { freePort, listenOnLoopback, startService, type ServiceProcess } from "@acb/testkit";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { McpServersSchema, McpToolbox, mcpServersFromEnv, type McpServerConfig } from "./mcp/index.js";
+import { McpServersSchema, mcpServersFromEnv, type McpServerConfig } from "./mcp/config.js";
+import { McpToolbox } from "./mcp/toolbox.js";
 import { FILESERVER, filesRoot } from "./test/fileserver.js";
 
 describe("mcpServersFromEnv", () => {

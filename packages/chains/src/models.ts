@@ -12,8 +12,6 @@ import {
   type ModelConfig,
 } from "./model-config.js";
 
-export * from "./model-config.js";
-
 /**
  * ChatOpenAI (streams via `.stream()`/stream events, streamUsage, timeout, maxRetries, configuration.baseURL) or the OfflineChatModel.
  * Per-request overrides win. Key and base URL are always passed explicitly, so the client never falls back to

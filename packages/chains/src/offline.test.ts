@@ -12,7 +12,8 @@ import { createAgent } from "langchain";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildChatChain, runChatTurn } from "./chat.js";
-import { detectFileIntent, OFFLINE_MARKER, OFFLINE_MODEL_NAME, OfflineChatModel, offlineReply } from "./offline.js";
+import { OFFLINE_MODEL_NAME } from "./model-config.js";
+import { detectFileIntent, OFFLINE_MARKER, OfflineChatModel, offlineReply } from "./offline.js";
 
 async function streamText(
   model: OfflineChatModel,

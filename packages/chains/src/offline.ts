@@ -26,7 +26,6 @@ import type { Runnable } from "@langchain/core/runnables";
 import { detectDocsIntent, docsToolSummary, topHitId } from "./offline-docs.js";
 import { OFFLINE_MODEL_NAME } from "./model-config.js";
 
-export { OFFLINE_MODEL_NAME };
 /** The prefix of every offline answer. */
 export const OFFLINE_MARKER = "[offline demo model]";
 

@@ -38,31 +38,37 @@ function schema(s: z.ZodType, io: "input" | "output"): Json {
   return rest;
 }
 
-const components: Record<string, Json> = {
-  ChatRequest: schema(ChatRequest, "input"),
-  AgentChatRequest: schema(AgentChatRequest, "input"),
-  ChatText: schema(ChatText, "output"),
-  Error: schema(ErrorBody, "output"),
-  TurnEvent: schema(TurnEvent, "output"),
-  Health: schema(Health, "output"),
-  Readiness: schema(Readiness, "output"),
-  Cancelled: schema(Cancelled, "output"),
-  ChatCompletionRequest: schema(ChatCompletionRequest, "input"),
-  ChatCompletion: schema(ChatCompletion, "output"),
-  ChatCompletionChunk: schema(ChatCompletionChunk, "output"),
-  ModelList: schema(OpenAIModelList, "output"),
-  OpenAIError: schema(OpenAIErrorBody, "output"),
-  UIChatRequest: schema(UIChatRequest, "input"),
-  UIMessageChunk: schema(UIMessageChunk, "output"),
-  UsageReport: schema(UsageReport, "output"),
-};
+/**
+ * The component schemas, built on the first openApiDocument() call and kept: z.toJSONSchema over 16 schemas is
+ * work that only the gateway's /openapi.json needs, not every process that imports this package.
+ */
+let components: Record<string, Json> | undefined;
+const componentSchemas = (): Record<string, Json> =>
+  (components ??= {
+    ChatRequest: schema(ChatRequest, "input"),
+    AgentChatRequest: schema(AgentChatRequest, "input"),
+    ChatText: schema(ChatText, "output"),
+    Error: schema(ErrorBody, "output"),
+    TurnEvent: schema(TurnEvent, "output"),
+    Health: schema(Health, "output"),
+    Readiness: schema(Readiness, "output"),
+    Cancelled: schema(Cancelled, "output"),
+    ChatCompletionRequest: schema(ChatCompletionRequest, "input"),
+    ChatCompletion: schema(ChatCompletion, "output"),
+    ChatCompletionChunk: schema(ChatCompletionChunk, "output"),
+    ModelList: schema(OpenAIModelList, "output"),
+    OpenAIError: schema(OpenAIErrorBody, "output"),
+    UIChatRequest: schema(UIChatRequest, "input"),
+    UIMessageChunk: schema(UIMessageChunk, "output"),
+    UsageReport: schema(UsageReport, "output"),
+  });
 
-const ref = (name: keyof typeof components): Json => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: keyof typeof components, description: string): Json => ({
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string, description: string): Json => ({
   description,
   content: { "application/json": { schema: ref(name) } },
 });
-const sse = (description: string, frames: keyof typeof components): Json => ({
+const sse = (description: string, frames: string): Json => ({
   description,
   content: {
     "text/event-stream": {
@@ -73,7 +79,7 @@ const sse = (description: string, frames: keyof typeof components): Json => ({
     },
   },
 });
-const body = (name: keyof typeof components, example: unknown): Json => ({
+const body = (name: string, example: unknown): Json => ({
   required: true,
   content: { "application/json": { schema: ref(name), example } },
 });
@@ -170,7 +176,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
         "Chat backend for agents with MCP tools. The seed's JSON/SSE API, an OpenAI-compatible door and the AI SDK UI message stream, all on one turn pipeline. WebSocket `/ws/chat` is not described here (see the README).",
     },
     components: {
-      schemas: components,
+      schemas: componentSchemas(),
       securitySchemes: {
         bearer: {
           type: "http",

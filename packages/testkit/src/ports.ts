@@ -4,7 +4,8 @@ import { createServer, type Server, type Socket } from "node:net";
 const EPHEMERAL_FROM = 32_768;
 const LOW_FROM = 20_000;
 
-function bindable(port: number): Promise<boolean> {
+/** Whether `port` can be bound on 127.0.0.1 right now (it is bound and released at once). */
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();

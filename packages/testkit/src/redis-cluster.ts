@@ -1,9 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitFor } from "./ports.js";
+import { bindable, freePort, waitFor } from "./ports.js";
 
 export interface ClusterNode {
   readonly port: number;
@@ -37,8 +36,8 @@ export async function startRedisCluster(
   const ports: number[] = [];
   while (ports.length < count) {
     const p = await freePort();
-    // The cluster bus listens on port + 10000.
-    if (p + 10_000 <= 65_535 && !ports.includes(p) && (await portFree(p + 10_000))) ports.push(p);
+    // The cluster bus listens on port + 10000 (freePort's ports are below 32768, so that is a valid port).
+    if (!ports.includes(p) && (await bindable(p + 10_000))) ports.push(p);
   }
   const nodes: ClusterNode[] = ports.map((port) => ({
     port,
@@ -132,12 +131,4 @@ export async function startRedisCluster(
     },
     stop,
   };
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }

@@ -16,7 +16,7 @@ export interface ToolDeps {
 
 export type Server = FastMCP;
 
-export const READ_ONLY = {
+const READ_ONLY = {
   readOnlyHint: true,
   destructiveHint: false,
   idempotentHint: true,
@@ -56,11 +56,7 @@ export function addReadOnlyTool<P extends z.ZodType>(server: Server, deps: ToolC
  * Runs a tool body: typed errors become a clear tool error (isError) with the code first; anything
  * unexpected is logged on the server and answered with a generic message (no host path, no stack).
  */
-export async function guarded(
-  name: string,
-  deps: ToolCallDeps,
-  body: () => Promise<ContentResult>,
-): Promise<ContentResult> {
+async function guarded(name: string, deps: ToolCallDeps, body: () => Promise<ContentResult>): Promise<ContentResult> {
   return deps.instrument !== undefined
     ? deps.instrument(name, () => answer(name, deps, body))
     : answer(name, deps, body);

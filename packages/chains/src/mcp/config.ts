@@ -2,6 +2,7 @@
  * MCP server config: the seed's env names (one server), or MCP_SERVERS, a JSON map of several servers.
  */
 import { z } from "zod";
+import { present } from "../model-config.js";
 
 export type McpServerConfig =
   | { transport: "stdio"; command: string; args?: string[]; env?: Record<string, string>; cwd?: string }
@@ -74,8 +75,6 @@ export interface McpEnv {
 
 export type McpServersResult = { ok: true; value: Record<string, McpServerConfig> } | { ok: false; message: string };
 
-const set = (s: string | undefined): s is string => s !== undefined && s.trim() !== "";
-
 /** `{ value }` of a JSON text, or undefined where the text is not JSON (the caller names the variable). */
 function parseJson(text: string): { readonly value: unknown } | undefined {
   try {
@@ -99,7 +98,7 @@ function issueText(error: z.ZodError): string {
  * stdio, MCP_STDIO_COMMAND and MCP_STDIO_ARGS (a JSON array of strings) are used instead of the URL.
  */
 export function mcpServersFromEnv(env: McpEnv): McpServersResult {
-  if (set(env.MCP_SERVERS)) {
+  if (present(env.MCP_SERVERS)) {
     const parsed = parseJson(env.MCP_SERVERS);
     if (parsed === undefined)
       return {
@@ -115,18 +114,18 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
     return { ok: true, value: r.data };
   }
 
-  const transportRaw = set(env.MCP_TRANSPORT)
+  const transportRaw = present(env.MCP_TRANSPORT)
     ? env.MCP_TRANSPORT.trim().toLowerCase().replace("-", "_")
     : "streamable_http";
   if (transportRaw === "stdio") {
-    if (!set(env.MCP_STDIO_COMMAND)) {
+    if (!present(env.MCP_STDIO_COMMAND)) {
       return {
         ok: false,
         message: "MCP_STDIO_COMMAND is required when MCP_TRANSPORT=stdio (the command that starts the MCP server)",
       };
     }
     let args: string[] = [];
-    if (set(env.MCP_STDIO_ARGS)) {
+    if (present(env.MCP_STDIO_ARGS)) {
       const parsed = parseJson(env.MCP_STDIO_ARGS);
       const r = parsed && z.array(z.string()).safeParse(parsed.value);
       // not JSON at all, or JSON of another shape: the same answer
@@ -148,7 +147,7 @@ export function mcpServersFromEnv(env: McpEnv): McpServersResult {
       message: `MCP_TRANSPORT must be streamable_http, sse or stdio (got ${JSON.stringify(env.MCP_TRANSPORT?.slice(0, 40))})`,
     };
   }
-  const url = set(env.MCP_SERVER_URL) ? env.MCP_SERVER_URL.trim() : DEFAULT_MCP_SERVER_URL;
+  const url = present(env.MCP_SERVER_URL) ? env.MCP_SERVER_URL.trim() : DEFAULT_MCP_SERVER_URL;
   if (!httpUrl.safeParse(url).success) {
     return { ok: false, message: `MCP_SERVER_URL must be an http(s) URL like ${DEFAULT_MCP_SERVER_URL}` };
   }

@@ -1,6 +1,7 @@
 import { startScriptedOpenAI, type ScriptedOpenAI } from "@acb/testkit";
 import { afterEach } from "vitest";
-import { createChatModel, type ModelConfig } from "../models.js";
+import type { ModelConfig } from "../model-config.js";
+import { createChatModel } from "../models.js";
 
 /** What the tests run ChatOpenAI with against the scripted server: a 5 s timeout and no retries unless overridden. */
 export const modelConfig = (url: string, extra: Partial<ModelConfig> = {}): ModelConfig => ({
