@@ -1,7 +1,7 @@
-import { readSse, streamSse } from "@acb/testkit";
+import { readSse, streamSse, tokenText } from "@acb/testkit";
 import { beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { json, NO_TOOL_SERVERS, tokenText, transcript, useScriptedGateway } from "./harness.js";
+import { json, NO_TOOL_SERVERS, transcript, useScriptedGateway } from "./harness.js";
 
 // USE_MCP_IN_CHAT=false: these are the seed's plain-chain endpoints (the agent path is tested in infra/e2e), so no
 // tool servers either.

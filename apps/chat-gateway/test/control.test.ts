@@ -1,20 +1,12 @@
 // Turn control on the embedded pipeline, in-process: cancel (HTTP, WebSocket, on disconnect, queued),
 // multitask strategies with the history checked afterwards, and resume rules. The model is the real
 // ChatOpenAI against the scripted upstream, which streams slowly and deterministically.
-import { streamSse, type RecordedRequest } from "@acb/testkit";
+import { streamSse, tokenText, type RecordedRequest } from "@acb/testkit";
 import { SseParser, type SseMessage } from "@acb/schemas";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { drainStreams } from "../src/drain.js";
-import {
-  gatewayFromEnv,
-  json,
-  NO_TOOL_SERVERS,
-  tokenText,
-  transcript,
-  upstreamModel,
-  useScriptedGateway,
-} from "./harness.js";
+import { gatewayFromEnv, json, NO_TOOL_SERVERS, transcript, upstreamModel, useScriptedGateway } from "./harness.js";
 
 /** "slow:<ms>:<text>" streams the words of <text> one every <ms>; anything else is echoed at once. */
 function slowScript(req: RecordedRequest) {

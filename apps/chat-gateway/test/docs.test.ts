@@ -1,16 +1,9 @@
 // Embedded mode's docs server (apps/mcp-docs over stdio, seeded with apps/mcp-docs/sample): the agent calls
 // docs__vector_search then docs__doc_get, with a scripted upstream model and with the offline demo model.
-import { docsAgentScript, readSse, recordedText } from "@acb/testkit";
+import { docsAgentScript, readSse, recordedText, tokenText } from "@acb/testkit";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  filesRoot,
-  json,
-  startInProcessGateway,
-  tokenText,
-  useScriptedGateway,
-  type ListeningGateway,
-} from "./harness.js";
+import { filesRoot, json, startInProcessGateway, useScriptedGateway, type ListeningGateway } from "./harness.js";
 
 const toolEvents = (messages: Array<{ event?: string; data: string }>) =>
   messages.filter((m) => m.event === "tool_start" || m.event === "tool_end").map((m) => `${m.event} ${m.data}`);

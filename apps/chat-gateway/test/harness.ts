@@ -279,8 +279,6 @@ export function useScriptedApp(
   return useScripted((e) => gatewayFromEnv(e), env, options);
 }
 
-export { tokenText } from "@acb/testkit";
-
 /** gatewayFromEnv(env) for the calling file or describe block: built before its tests, closed after them. */
 export function useGatewayFromEnv(env: Record<string, string>): { readonly gw: InProcessGateway } {
   let gw: InProcessGateway | undefined;
