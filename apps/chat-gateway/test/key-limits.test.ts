@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { loadGatewayConfig } from "../src/config.js";
 import { echoScript, type ScriptFn } from "@acb/testkit";
 import { json, sseEvents, transcript, useScriptedApp } from "./harness.js";
@@ -164,5 +165,16 @@ describe("API_KEYS_FILE limits.max_queued_turns (embedded, one turn at a time)",
     const next = await send(QUEUE_ONE, "q-cancel-2", "next");
     expect(next.status).toBe(200);
     for (const r of [running, next]) expect((await sseEvents(r)).at(-1)?.event).toBe("done");
+  });
+  it("a WebSocket holds no more of the key's turns waiting than its max_queued_turns (not WS_MAX_BACKLOG, 8)", async () => {
+    const ws = new WebSocket(`ws://${await busy.gw.listen()}/ws/chat`, { headers: as(QUEUE_ONE) });
+    const frames: Array<{ event: string; code?: string }> = [];
+    ws.on("message", (d) => frames.push(JSON.parse(String(d)) as { event: string; code?: string }));
+    await new Promise((r) => ws.once("open", r));
+    // one runs (1.5 s), one may wait behind it on the socket; the other three are refused at once
+    for (let i = 0; i < 5; i++) ws.send(JSON.stringify({ session_id: `ws-q${i}`, input: `slow:500 ws ${i}` }));
+    await expect.poll(() => frames.filter((f) => f.event === "done").length).toBe(2);
+    expect(frames.filter((f) => f.code === "backlog_full")).toHaveLength(3);
+    ws.close();
   });
 });

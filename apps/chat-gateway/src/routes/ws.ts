@@ -22,7 +22,8 @@ async function drained(ws: WSContext, signal: AbortSignal): Promise<void> {
  * WS /ws/chat: the client sends `{"session_id","input"}` per turn; the server answers with
  * `{"event":"token","data"}` … `{"event":"done","data":<session_id>,"turn_id"}`. A bad message gets
  * `{"event":"error","data"}` and the socket stays usable. Messages are handled one turn at a time, in order;
- * at most `maxBacklog` wait behind the running one (more get an `error` with code `backlog_full`), and what
+ * at most `maxBacklog` (or the API key's `max_queued_turns`, when smaller) wait behind the running one (more get an
+ * `error` with code `backlog_full`), and what
  * waits when the socket closes is dropped, never started. Every frame of a turn carries its `turn_id`, so
  * `{"type":"cancel","turn_id"}` (handled at once, not queued behind the running turn) can stop it.
  */
@@ -38,6 +39,8 @@ export function wsRoutes(
       // The socket's turns belong to the identity that opened it.
       const scope = c.get("scope");
       const caller = callerOf(c);
+      // What waits here is turns the server holds for the caller: an API key's max_queued_turns bounds it too.
+      const maxBacklog = Math.min(options.maxBacklog, caller.keyLimits?.max_queued_turns ?? options.maxBacklog);
       const closed = new AbortController();
       let queue: Promise<void> = Promise.resolve();
       /** Messages accepted and not yet finished: the running turn plus its backlog. */
@@ -125,11 +128,11 @@ export function wsRoutes(
             void cancel(asCancel.data, ws).catch(failed);
             return;
           }
-          if (pending > options.maxBacklog) {
+          if (pending > maxBacklog) {
             options.onReject?.("backlog_full");
             return send(ws, {
               event: "error",
-              data: `too many messages waiting on this socket (at most ${options.maxBacklog} behind the running turn)`,
+              data: `too many messages waiting on this socket (at most ${maxBacklog} behind the running turn)`,
               code: "backlog_full",
             });
           }
